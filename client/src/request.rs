@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::fql::{FilterArg, FilterTable, SortArg};
@@ -77,6 +78,37 @@ impl RequestParts {
         match sort.render(table) {
             Ok(v) => self.set_body_field(path, Value::String(v)),
             Err(e) => self.invalid = Some(format!("`{path}`: {e}")),
+        }
+    }
+
+    /// Records an error when `value` is not one of `allowed`.
+    pub fn check_allowed(&mut self, name: &str, value: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            self.invalid = Some(format!("`{name}`: `{value}` is not accepted; use one of: {}", allowed.join(", ")));
+        }
+    }
+
+    /// Sets the whole JSON body from a serializable model.
+    pub fn set_body_typed<T: Serialize>(&mut self, body: &T) {
+        match serde_json::to_value(body) {
+            Ok(v) => self.set_body(v),
+            Err(e) => self.invalid = Some(format!("the body cannot be serialized: {e}")),
+        }
+    }
+
+    /// Places a serializable value at `path` in the JSON body.
+    pub fn set_body_typed_at<T: Serialize>(&mut self, path: &str, value: &T) {
+        match serde_json::to_value(value) {
+            Ok(v) => self.set_body_field(path, v),
+            Err(e) => self.invalid = Some(format!("`{path}` cannot be serialized: {e}")),
+        }
+    }
+
+    /// Sets a query parameter to a value's JSON text.
+    pub fn set_query_json<T: Serialize>(&mut self, name: &str, value: &T) {
+        match serde_json::to_string(value) {
+            Ok(v) => self.set_query(name, v),
+            Err(e) => self.invalid = Some(format!("`{name}` cannot be serialized: {e}")),
         }
     }
 

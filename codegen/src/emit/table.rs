@@ -1,0 +1,76 @@
+//! `table.rs`: the static operation table.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::manifest::{Manifest, Operation};
+
+/// The constant holding an operation's table entry.
+pub fn const_ident(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}", op.id.to_ascii_uppercase())
+}
+
+pub fn emit(m: &Manifest) -> TokenStream {
+    let consts = m.operations.iter().map(entry);
+    let names = m.operations.iter().map(const_ident);
+    quote! {
+        //! Every operation of the manifest, for validation, retry policy and
+        //! calling an operation by its ID.
+        use crate::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};
+        /// Every operation, in manifest order.
+        pub static OPERATIONS: &[Operation] = &[#(#names),*];
+        #(#consts)*
+    }
+}
+
+fn entry(op: &Operation) -> TokenStream {
+    let name = const_ident(op);
+    let (id, method_name, summary, route, scope) = (&op.id, &op.method_name, &op.summary, &op.route, &op.scope);
+    let http = format_ident!("{}", super::pascal(&op.http_method.to_ascii_lowercase()));
+    let (consumes, produces) = (&op.consumes, &op.produces);
+    let retry_safe = op.retry_safe.unwrap_or(matches!(op.http_method.as_str(), "GET" | "DELETE"));
+    let params = op.parameters.iter().map(|p| {
+        let location = if p.location == "query" { quote!(Query) } else { quote!(Body) };
+        let (pname, ty, required, service, uber) = (&p.name, &p.ty, p.required, p.service, p.uber);
+        let max_items = match p.max_items {
+            Some(n) => quote!(Some(#n)),
+            None => quote!(None),
+        };
+        let body_path = match &p.body_path {
+            Some(b) => quote!(Some(#b)),
+            None => quote!(None),
+        };
+        let allowed = p.allowed_values.iter().map(|a| &a.value);
+        let description = p.description.lines().next().unwrap_or_default();
+        quote! {
+            ParamSpec {
+                name: #pname,
+                location: ParamLocation::#location,
+                data_type: #ty,
+                required: #required,
+                service: #service,
+                uber: #uber,
+                max_items: #max_items,
+                body_path: #body_path,
+                allowed_values: &[#(#allowed),*],
+                description: #description,
+            },
+        }
+    });
+    let doc = super::doc(&format!("`{id}`: `{} {route}`.", op.http_method));
+    quote! {
+        #doc
+        pub const #name: Operation = Operation {
+            id: #id,
+            method_name: #method_name,
+            summary: #summary,
+            http_method: HttpMethod::#http,
+            route: #route,
+            scope: #scope,
+            consumes: &[#(#consumes),*],
+            produces: &[#(#produces),*],
+            retry_safe: #retry_safe,
+            params: &[#(#params)*],
+        };
+    }
+}

@@ -1,0 +1,210 @@
+//! The manifest's schema, as serde types. Unknown keys are rejected; the
+//! meaning of values is checked by [`crate::validate`].
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A whole manifest file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Service collection name, snake_case.
+    pub service: String,
+    /// Human title.
+    pub title: String,
+    /// FQL filter-field tables, by name.
+    #[serde(default)]
+    pub filter_tables: BTreeMap<String, FilterTable>,
+    /// The operations, in documentation order.
+    pub operations: Vec<Operation>,
+    /// Request and response models, by Rust name.
+    #[serde(default)]
+    pub models: BTreeMap<String, Model>,
+}
+
+/// The four capability lists of a group of filter fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterTable {
+    /// What the fields belong to.
+    pub description: String,
+    /// Every field and operation supports `!`.
+    #[serde(default)]
+    pub negation: bool,
+    /// Value type of fields that do not take text.
+    #[serde(default)]
+    pub value_types: BTreeMap<String, String>,
+    /// Fields supporting exact match.
+    #[serde(default)]
+    pub exact_match: Vec<String>,
+    /// Fields supporting wildcards.
+    #[serde(default)]
+    pub wildcard: Vec<String>,
+    /// Fields supporting `[v1, v2]` lists.
+    #[serde(default)]
+    pub list: Vec<String>,
+    /// Fields supporting range comparisons.
+    #[serde(default)]
+    pub range: Vec<String>,
+}
+
+/// One operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// Operation ID.
+    pub id: String,
+    /// PEP8 method name, also the Rust method name.
+    pub method_name: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Further description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `GET`, `POST`, `PATCH`, `PUT` or `DELETE`.
+    pub http_method: String,
+    /// Route, starting with `/`.
+    pub route: String,
+    /// OAuth2 scope, `name:read` or `name:write`.
+    pub scope: String,
+    /// Request content types.
+    #[serde(default)]
+    pub consumes: Vec<String>,
+    /// Response content types.
+    pub produces: Vec<String>,
+    /// Overrides whether the request may be sent again (default: GET and DELETE).
+    #[serde(default)]
+    pub retry_safe: Option<bool>,
+    /// Type of the whole JSON body, for a typed body setter.
+    #[serde(default)]
+    pub body_type: Option<String>,
+    /// What the reply holds.
+    pub response: Response,
+    /// Keyword arguments, in documentation order.
+    pub parameters: Vec<Parameter>,
+}
+
+/// What an operation's reply holds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Response {
+    /// The body is binary (streamed), not a JSON envelope.
+    #[serde(default)]
+    pub binary: bool,
+    /// Type of each element of `resources`.
+    #[serde(default)]
+    pub resources: Option<String>,
+    /// Schema name of the whole envelope, for the docs.
+    #[serde(default)]
+    pub envelope: Option<String>,
+}
+
+/// One keyword argument.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    /// Keyword and wire name.
+    pub name: String,
+    /// Rust setter name when the keyword is not a good one.
+    #[serde(default)]
+    pub rust_name: Option<String>,
+    /// `query` or `body`.
+    pub location: String,
+    /// The documentation's data-type column, verbatim.
+    pub seed_type: String,
+    /// The generator's data type.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Service-class support.
+    pub service: bool,
+    /// Uber-class support.
+    pub uber: bool,
+    /// Required by the API.
+    #[serde(default)]
+    pub required: bool,
+    /// Where a body keyword lands in the JSON body.
+    #[serde(default)]
+    pub body_path: Option<String>,
+    /// Filter table of an `fql` or `sort` parameter.
+    #[serde(default)]
+    pub filter_table: Option<String>,
+    /// Most values a list may hold.
+    #[serde(default)]
+    pub max_items: Option<usize>,
+    /// Description.
+    pub description: String,
+    /// Closed list of accepted values.
+    #[serde(default)]
+    pub allowed_values: Vec<AllowedValue>,
+    /// Example value, for the docs.
+    #[serde(default)]
+    pub example: Option<String>,
+}
+
+/// One accepted value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedValue {
+    /// The value.
+    pub value: String,
+    /// What it means.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A model (struct) of request or response data.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// The schema's name.
+    pub wire_name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Runtime type that stands for this model (the envelope), instead of generating it.
+    #[serde(default)]
+    pub runtime_type: Option<String>,
+    /// Fields by wire name.
+    pub fields: BTreeMap<String, FieldDef>,
+}
+
+/// A model field: a bare type, or a type with a description.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum FieldDef {
+    /// `name: type`
+    Short(String),
+    /// `name: {type, description}`
+    Full(FullField),
+}
+
+/// A field with its description.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FullField {
+    /// Type.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+impl FieldDef {
+    /// The field's type expression.
+    pub fn ty(&self) -> &str {
+        match self {
+            FieldDef::Short(t) => t,
+            FieldDef::Full(f) => &f.ty,
+        }
+    }
+
+    /// The field's description, if any.
+    pub fn description(&self) -> Option<&str> {
+        match self {
+            FieldDef::Short(_) => None,
+            FieldDef::Full(f) => f.description.as_deref(),
+        }
+    }
+}
