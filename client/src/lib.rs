@@ -15,6 +15,7 @@ mod download;
 mod error;
 pub mod fql;
 mod generated;
+mod lenient;
 pub mod operation;
 pub mod request;
 mod response;
