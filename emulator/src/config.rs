@@ -1,0 +1,237 @@
+//! Emulator configuration.
+
+use std::time::Duration;
+
+/// Client id of the API client [`EmulatorConfig::default`] creates.
+pub const DEFAULT_CLIENT_ID: &str = "emulator-client-id";
+/// Secret of the API client [`EmulatorConfig::default`] creates.
+pub const DEFAULT_CLIENT_SECRET: &str = "emulator-client-secret";
+/// The customer id (CID) the inventory belongs to by default.
+pub const DEFAULT_CID: &str = "0123456789abcdef0123456789abcdef";
+
+/// The scope that allows reads (queries, gets, aggregates, blobs).
+pub const SCOPE_READ: &str = "assets:read";
+/// The scope that allows writes (patch and delete).
+pub const SCOPE_WRITE: &str = "assets:write";
+
+/// One API client the token endpoint accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClient {
+    /// OAuth2 client id.
+    pub client_id: String,
+    /// OAuth2 client secret.
+    pub client_secret: String,
+    /// Granted scopes, e.g. [`SCOPE_READ`], [`SCOPE_WRITE`].
+    pub scopes: Vec<String>,
+    /// Member CIDs this client may request tokens for (MSSP); empty for none.
+    pub member_cids: Vec<String>,
+}
+
+impl ApiClient {
+    /// A client with the given credentials and scopes.
+    pub fn new(client_id: &str, client_secret: &str, scopes: &[&str]) -> Self {
+        ApiClient {
+            client_id: client_id.to_string(),
+            client_secret: client_secret.to_string(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            member_cids: Vec::new(),
+        }
+    }
+
+    /// Adds member CIDs.
+    pub fn with_member_cids(mut self, cids: &[&str]) -> Self {
+        self.member_cids = cids.iter().map(|s| s.to_string()).collect();
+        self
+    }
+}
+
+/// A fault the emulator can inject instead of (or before) serving a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 with `X-Ratelimit-Retryafter` one second ahead.
+    TooManyRequests,
+    /// 500 with the error envelope.
+    InternalServerError,
+    /// 502 with the error envelope.
+    BadGateway,
+    /// 503 with the error envelope.
+    ServiceUnavailable,
+    /// The connection is closed without a response.
+    DropConnection,
+    /// The request is served normally after this delay.
+    Latency(Duration),
+    /// 200 with a truncated, invalid JSON body; the request has no effect.
+    MalformedJson,
+}
+
+/// A fault for one specific request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduledFault {
+    /// 1-based number of the API request, counted from when the fault
+    /// configuration was installed.
+    pub request: u64,
+    /// The fault to inject.
+    pub fault: Fault,
+}
+
+/// Fault injection settings. Faults are decided before a request is
+/// handled, so a failed PATCH or DELETE never changes stored data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FaultConfig {
+    /// Probability (0.0 – 1.0) that an API request gets one of `kinds`.
+    pub rate: f64,
+    /// The faults drawn from when `rate` fires (uniformly).
+    pub kinds: Vec<Fault>,
+    /// Faults for specific request numbers (takes precedence over `rate`).
+    pub schedule: Vec<ScheduledFault>,
+    /// Inject `kinds` on every n-th request (n ≥ 1), cycling through them.
+    pub every: Option<u64>,
+    /// Latency added to every API request.
+    pub latency: Option<Duration>,
+    /// Tokens stop working this long after they were issued, whatever
+    /// their advertised `expires_in`.
+    pub token_lifetime: Option<Duration>,
+    /// Also inject faults on `/oauth2/*` (by default only `/fem/*`).
+    pub include_oauth: bool,
+}
+
+impl FaultConfig {
+    /// No faults.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// `fault` for each of the given 1-based request numbers.
+    pub fn scheduled(requests: &[u64], fault: Fault) -> Self {
+        FaultConfig {
+            schedule: requests
+                .iter()
+                .map(|&request| ScheduledFault { request, fault })
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// A random fault from `kinds` with probability `rate`.
+    pub fn random(rate: f64, kinds: &[Fault]) -> Self {
+        FaultConfig {
+            rate,
+            kinds: kinds.to_vec(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Everything the emulator serves.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Number of generated assets.
+    pub assets: usize,
+    /// Seed of the generated inventory.
+    pub seed: u64,
+    /// Anchor of the inventory's timestamps (Unix seconds): first/last seen
+    /// times spread over the year before it. `None` uses the start of the
+    /// current UTC day, so the data stays recent and is stable within a day.
+    pub anchor: Option<i64>,
+    /// Customer id of the inventory.
+    pub cid: String,
+    /// Accepted API clients.
+    pub clients: Vec<ApiClient>,
+    /// Token lifetime, reported as `expires_in`.
+    pub token_ttl: Duration,
+    /// Sent as `X-Cs-Region` on token responses when set (e.g. `us-2`).
+    pub region: Option<String>,
+    /// Requests per minute across all clients; 429 when spent. `None` never
+    /// refuses (the headers then report the real default of 6,000).
+    pub rate_limit_per_minute: Option<u32>,
+    /// Faults to inject.
+    pub faults: FaultConfig,
+    /// Size in bytes of every blob served by `blob_download_external_assets`.
+    pub blob_size: u64,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            assets: 2_000,
+            seed: 42,
+            anchor: None,
+            cid: DEFAULT_CID.to_string(),
+            clients: vec![ApiClient::new(
+                DEFAULT_CLIENT_ID,
+                DEFAULT_CLIENT_SECRET,
+                &[SCOPE_READ, SCOPE_WRITE],
+            )],
+            token_ttl: Duration::from_secs(1799),
+            region: None,
+            rate_limit_per_minute: None,
+            faults: FaultConfig::default(),
+            blob_size: 4096,
+            port: 0,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Sets the number of assets.
+    pub fn assets(mut self, n: usize) -> Self {
+        self.assets = n;
+        self
+    }
+
+    /// Sets the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets the timestamp anchor (Unix seconds).
+    pub fn anchor(mut self, secs: i64) -> Self {
+        self.anchor = Some(secs);
+        self
+    }
+
+    /// Adds an API client.
+    pub fn client(mut self, client: ApiClient) -> Self {
+        self.clients.push(client);
+        self
+    }
+
+    /// Sets the token lifetime.
+    pub fn token_ttl(mut self, ttl: Duration) -> Self {
+        self.token_ttl = ttl;
+        self
+    }
+
+    /// Sets the region reported on token responses.
+    pub fn region(mut self, region: &str) -> Self {
+        self.region = Some(region.to_string());
+        self
+    }
+
+    /// Sets the per-minute request budget.
+    pub fn rate_limit_per_minute(mut self, n: u32) -> Self {
+        self.rate_limit_per_minute = Some(n);
+        self
+    }
+
+    /// Sets the faults.
+    pub fn faults(mut self, faults: FaultConfig) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Sets the blob size.
+    pub fn blob_size(mut self, bytes: u64) -> Self {
+        self.blob_size = bytes;
+        self
+    }
+
+    /// Sets the port.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+}

@@ -1,0 +1,101 @@
+//! `falcon-emulator`: runs the emulator on a fixed port until interrupted.
+
+use clap::Parser;
+use falcon_emulator::{
+    ApiClient, Emulator, EmulatorConfig, Fault, FaultConfig, SCOPE_READ, SCOPE_WRITE,
+};
+use std::time::Duration;
+
+/// Loopback emulator of the CrowdStrike Falcon Exposure Management API.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Number of generated assets.
+    #[arg(long, default_value_t = 2_000)]
+    assets: usize,
+    /// Seed of the generated inventory.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Anchor of the inventory's timestamps, Unix seconds (default: start of today, UTC).
+    #[arg(long)]
+    anchor: Option<i64>,
+    /// Extra API client as ID:SECRET (both scopes); repeatable.
+    #[arg(long = "client", value_name = "ID:SECRET")]
+    clients: Vec<String>,
+    /// Extra read-only API client as ID:SECRET; repeatable.
+    #[arg(long = "read-only-client", value_name = "ID:SECRET")]
+    read_only_clients: Vec<String>,
+    /// Token lifetime in seconds (expires_in).
+    #[arg(long, default_value_t = 1799)]
+    token_ttl: u64,
+    /// Region to report in X-Cs-Region on token responses (e.g. us-2).
+    #[arg(long)]
+    region: Option<String>,
+    /// Requests per minute before 429.
+    #[arg(long)]
+    rate_limit: Option<u32>,
+    /// Size in bytes of every downloadable blob.
+    #[arg(long, default_value_t = 4096)]
+    blob_size: u64,
+    /// Probability (0-1) of a random fault (429/500/502/503) per API request.
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Latency added to every API request, in milliseconds.
+    #[arg(long)]
+    latency_ms: Option<u64>,
+}
+
+fn split(s: &str) -> Result<(&str, &str), String> {
+    s.split_once(':')
+        .ok_or_else(|| format!("expected ID:SECRET, got '{s}'"))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let mut cfg = EmulatorConfig::default()
+        .assets(args.assets)
+        .seed(args.seed)
+        .port(args.port)
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .blob_size(args.blob_size);
+    cfg.anchor = args.anchor;
+    cfg.region = args.region;
+    cfg.rate_limit_per_minute = args.rate_limit;
+    for c in &args.clients {
+        let (id, secret) = split(c)?;
+        cfg = cfg.client(ApiClient::new(id, secret, &[SCOPE_READ, SCOPE_WRITE]));
+    }
+    for c in &args.read_only_clients {
+        let (id, secret) = split(c)?;
+        cfg = cfg.client(ApiClient::new(id, secret, &[SCOPE_READ]));
+    }
+    let mut faults = FaultConfig::random(
+        args.fault_rate,
+        &[
+            Fault::TooManyRequests,
+            Fault::InternalServerError,
+            Fault::BadGateway,
+            Fault::ServiceUnavailable,
+        ],
+    );
+    faults.latency = args.latency_ms.map(Duration::from_millis);
+    cfg.faults = faults;
+    let emu = Emulator::start(cfg).await?;
+    println!("falcon-emulator listening on {}", emu.base_url());
+    println!("assets: {} (seed {})", emu.asset_count(), args.seed);
+    for c in &emu.config().clients {
+        println!(
+            "client_id={} client_secret={} scopes={}",
+            c.client_id,
+            c.client_secret,
+            c.scopes.join(",")
+        );
+    }
+    tokio::signal::ctrl_c().await?;
+    emu.shutdown().await;
+    Ok(())
+}
