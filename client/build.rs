@@ -20,7 +20,11 @@ fn main() {
         if path.extension().is_some_and(|e| e == "yaml") {
             println!("cargo:rerun-if-changed={}", path.display());
             if let Ok(bytes) = std::fs::read(&path) {
-                let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                let name = path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
                 files.push((name, bytes));
             }
         }

@@ -24,7 +24,11 @@ pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         Some(Scalar::Int(i)) => Ok(Some(i)),
         Some(Scalar::Float(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
         Some(Scalar::Text(s)) if s.trim().is_empty() => Ok(None),
-        Some(Scalar::Text(s)) => s.trim().parse().map(Some).map_err(|_| D::Error::custom(format!("expected an integer, found {s:?}"))),
+        Some(Scalar::Text(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected an integer, found {s:?}"))),
         Some(_) => Err(D::Error::custom("expected an integer")),
     }
 }
@@ -37,7 +41,11 @@ pub fn float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
         Some(Scalar::Int(i)) => Ok(Some(i as f64)),
         Some(Scalar::Float(f)) => Ok(Some(f)),
         Some(Scalar::Text(s)) if s.trim().is_empty() => Ok(None),
-        Some(Scalar::Text(s)) => s.trim().parse().map(Some).map_err(|_| D::Error::custom(format!("expected a number, found {s:?}"))),
+        Some(Scalar::Text(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| D::Error::custom(format!("expected a number, found {s:?}"))),
         Some(Scalar::Bool(_)) => Err(D::Error::custom("expected a number")),
     }
 }

@@ -50,7 +50,12 @@ impl RequestParts {
     }
 
     /// Sets an FQL filter query parameter, validated against `table`.
-    pub fn set_query_filter(&mut self, name: &str, filter: FilterArg, table: Option<&'static FilterTable>) {
+    pub fn set_query_filter(
+        &mut self,
+        name: &str,
+        filter: FilterArg,
+        table: Option<&'static FilterTable>,
+    ) {
         match filter.render(table) {
             Ok(v) => self.set_query(name, v),
             Err(e) => self.invalid = Some(format!("`{name}`: {e}")),
@@ -58,7 +63,12 @@ impl RequestParts {
     }
 
     /// Places an FQL filter in the JSON body, validated against `table`.
-    pub fn set_body_filter(&mut self, path: &str, filter: FilterArg, table: Option<&'static FilterTable>) {
+    pub fn set_body_filter(
+        &mut self,
+        path: &str,
+        filter: FilterArg,
+        table: Option<&'static FilterTable>,
+    ) {
         match filter.render(table) {
             Ok(v) => self.set_body_field(path, Value::String(v)),
             Err(e) => self.invalid = Some(format!("`{path}`: {e}")),
@@ -66,7 +76,12 @@ impl RequestParts {
     }
 
     /// Sets a sort query parameter, validated against `table`.
-    pub fn set_query_sort(&mut self, name: &str, sort: SortArg, table: Option<&'static FilterTable>) {
+    pub fn set_query_sort(
+        &mut self,
+        name: &str,
+        sort: SortArg,
+        table: Option<&'static FilterTable>,
+    ) {
         match sort.render(table) {
             Ok(v) => self.set_query(name, v),
             Err(e) => self.invalid = Some(format!("`{name}`: {e}")),
@@ -74,7 +89,12 @@ impl RequestParts {
     }
 
     /// Places a sort string in the JSON body, validated against `table`.
-    pub fn set_body_sort(&mut self, path: &str, sort: SortArg, table: Option<&'static FilterTable>) {
+    pub fn set_body_sort(
+        &mut self,
+        path: &str,
+        sort: SortArg,
+        table: Option<&'static FilterTable>,
+    ) {
         match sort.render(table) {
             Ok(v) => self.set_body_field(path, Value::String(v)),
             Err(e) => self.invalid = Some(format!("`{path}`: {e}")),
@@ -84,7 +104,10 @@ impl RequestParts {
     /// Records an error when `value` is not one of `allowed`.
     pub fn check_allowed(&mut self, name: &str, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
-            self.invalid = Some(format!("`{name}`: `{value}` is not accepted; use one of: {}", allowed.join(", ")));
+            self.invalid = Some(format!(
+                "`{name}`: `{value}` is not accepted; use one of: {}",
+                allowed.join(", ")
+            ));
         }
     }
 

@@ -29,7 +29,10 @@ pub const DOCS_PAGE: &str = "docs/operations.md";
 /// Parses and validates manifest text; `file` names it in errors.
 pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
     let manifest: Manifest = serde_yaml::from_str(text).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
         let message = e.to_string();
         let message = match message.rfind(" at line ") {
             Some(i) => message[..i].to_owned(),
@@ -53,7 +56,14 @@ pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
         .into_iter()
         .map(|(path, message, fix)| {
             let (line, column) = locate::locate(text, &path);
-            Diagnostic { file: file.to_owned(), line, column, path: locate::render(&path), message, fix }
+            Diagnostic {
+                file: file.to_owned(),
+                line,
+                column,
+                path: locate::render(&path),
+                message,
+                fix,
+            }
         })
         .collect();
     found.sort_by_key(|d| (d.line, d.column));
@@ -63,7 +73,9 @@ pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
 /// serde_yaml prefixes messages with the key path (`operations[0]: ...`).
 fn split_serde_path(message: &str) -> (String, String) {
     match message.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') && !path.is_empty() => (path.to_owned(), rest.to_owned()),
+        Some((path, rest)) if !path.contains(' ') && !path.is_empty() => {
+            (path.to_owned(), rest.to_owned())
+        }
         _ => (String::new(), message.to_owned()),
     }
 }
@@ -101,7 +113,11 @@ pub fn fingerprint_dir(spec_dir: &Path) -> std::io::Result<String> {
     for entry in std::fs::read_dir(spec_dir)? {
         let path = entry?.path();
         if path.extension().is_some_and(|e| e == "yaml") {
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             files.push((name, std::fs::read(&path)?));
         }
     }
@@ -116,7 +132,10 @@ pub fn generate(manifest: &Manifest, fingerprint: &str) -> Vec<(PathBuf, String)
         .map(|(name, text)| (dir.join(name), text))
         .collect();
     files.push((dir.join("SPEC_FINGERPRINT"), format!("{fingerprint}\n")));
-    files.push((PathBuf::from(DOCS_PAGE), emit::docs::page(manifest, MANIFEST)));
+    files.push((
+        PathBuf::from(DOCS_PAGE),
+        emit::docs::page(manifest, MANIFEST),
+    ));
     files
 }
 

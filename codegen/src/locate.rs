@@ -68,12 +68,21 @@ fn content(line: &str) -> Option<(usize, &str)> {
 }
 
 fn first_indent(lines: &[&str]) -> usize {
-    lines.iter().find_map(|l| content(l).map(|(i, _)| i)).unwrap_or(0)
+    lines
+        .iter()
+        .find_map(|l| content(l).map(|(i, _)| i))
+        .unwrap_or(0)
 }
 
 /// Finds `key:` at `indent`, also right after the dash of a sequence item;
 /// returns its line and column (the block below has its own indent).
-fn find_key(lines: &[&str], start: usize, end: usize, indent: usize, key: &str) -> Option<(usize, usize, Option<usize>)> {
+fn find_key(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    indent: usize,
+    key: &str,
+) -> Option<(usize, usize, Option<usize>)> {
     (start..end).find_map(|n| {
         let (i, text) = content(lines[n])?;
         let rest = if i == indent {
@@ -89,7 +98,13 @@ fn find_key(lines: &[&str], start: usize, end: usize, indent: usize, key: &str) 
 }
 
 /// Finds the `index`-th `- ` item at `indent`.
-fn find_item(lines: &[&str], start: usize, end: usize, indent: usize, index: usize) -> Option<(usize, usize, Option<usize>)> {
+fn find_item(
+    lines: &[&str],
+    start: usize,
+    end: usize,
+    indent: usize,
+    index: usize,
+) -> Option<(usize, usize, Option<usize>)> {
     (start..end)
         .filter(|&n| {
             content(lines[n]).is_some_and(|(i, t)| i == indent && (t.starts_with("- ") || t == "-"))
@@ -102,7 +117,9 @@ fn find_item(lines: &[&str], start: usize, end: usize, indent: usize, index: usi
 /// left of `col`.
 fn block_end(lines: &[&str], start: usize, end: usize, col: usize) -> usize {
     (start..end)
-        .find(|&n| content(lines[n]).is_some_and(|(i, t)| i < col || (i == col && !t.starts_with("- "))))
+        .find(|&n| {
+            content(lines[n]).is_some_and(|(i, t)| i < col || (i == col && !t.starts_with("- ")))
+        })
         .unwrap_or(end)
 }
 
@@ -135,7 +152,16 @@ b:
         assert_eq!(locate(TEXT, &[k("a")]), (1, 1));
         assert_eq!(locate(TEXT, &[k("ops"), Step::Index(1), k("id")]), (7, 5));
         assert_eq!(
-            locate(TEXT, &[k("ops"), Step::Index(1), k("params"), Step::Index(0), k("type")]),
+            locate(
+                TEXT,
+                &[
+                    k("ops"),
+                    Step::Index(1),
+                    k("params"),
+                    Step::Index(0),
+                    k("type")
+                ]
+            ),
             (11, 9)
         );
         assert_eq!(locate(TEXT, &[k("b"), k("c")]), (13, 3));

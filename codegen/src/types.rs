@@ -24,7 +24,8 @@ pub enum TypeExpr {
 }
 
 /// The names a type expression may use, for error messages.
-pub const SCALARS: &str = "string, integer, number, boolean, datetime, json, list<T>, map<T> or a model name";
+pub const SCALARS: &str =
+    "string, integer, number, boolean, datetime, json, list<T>, map<T> or a model name";
 
 /// What a keyword argument is, beyond its data type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,8 +45,7 @@ pub enum ParamType {
 }
 
 /// The names a parameter type may use, for error messages.
-pub const PARAM_TYPES: &str =
-    "string, integer, number, boolean, json, json_list, string_list, fql, sort, raw_body, raw_query, list<Model> or a model name";
+pub const PARAM_TYPES: &str = "string, integer, number, boolean, json, json_list, string_list, fql, sort, raw_body, raw_query, list<Model> or a model name";
 
 /// Parses a type expression.
 pub fn parse(text: &str) -> Result<TypeExpr, String> {
@@ -111,7 +111,9 @@ mod tests {
     fn parses_nested_types() {
         assert_eq!(
             parse("list<map<AggregationResult>>"),
-            Ok(TypeExpr::List(Box::new(TypeExpr::Map(Box::new(TypeExpr::Model("AggregationResult".into()))))))
+            Ok(TypeExpr::List(Box::new(TypeExpr::Map(Box::new(
+                TypeExpr::Model("AggregationResult".into())
+            )))))
         );
         assert_eq!(parse("strin"), Err("unknown data type `strin`".into()));
         assert_eq!(parse_param("string_list"), Ok(ParamType::StringList));

@@ -12,7 +12,14 @@ pub type Problem = (Vec<Step>, String, String);
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "PUT", "DELETE"];
 const VALUE_TYPES: [&str; 5] = ["text", "integer", "timestamp", "ip_address", "boolean"];
 /// Setter names every builder has already.
-pub const RESERVED_SETTERS: [&str; 6] = ["body", "parameters", "timeout", "typed_body", "retry_writes", "send"];
+pub const RESERVED_SETTERS: [&str; 6] = [
+    "body",
+    "parameters",
+    "timeout",
+    "typed_body",
+    "retry_writes",
+    "send",
+];
 
 fn key(k: &str) -> Step {
     Step::Key(k.to_owned())
@@ -29,10 +36,24 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     for (i, op) in m.operations.iter().enumerate() {
         let at = |k: &str| vec![key("operations"), Step::Index(i), key(k)];
         if let Some(first) = ids.insert(op.id.as_str(), i) {
-            out.push((at("id"), format!("duplicate operation ID `{}` (also operations[{first}])", op.id), "give each operation its own ID".into()));
+            out.push((
+                at("id"),
+                format!(
+                    "duplicate operation ID `{}` (also operations[{first}])",
+                    op.id
+                ),
+                "give each operation its own ID".into(),
+            ));
         }
         if let Some(first) = names.insert(op.method_name.as_str(), i) {
-            out.push((at("method_name"), format!("duplicate method name `{}` (also operations[{first}])", op.method_name), "give each operation its own PEP8 method name".into()));
+            out.push((
+                at("method_name"),
+                format!(
+                    "duplicate method name `{}` (also operations[{first}])",
+                    op.method_name
+                ),
+                "give each operation its own PEP8 method name".into(),
+            ));
         }
         check_operation(m, &models, op, i, &mut out);
     }
@@ -43,10 +64,19 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
             p
         };
         if !types::is_model_name(name) {
-            out.push((at(&[]), format!("model name `{name}` is not PascalCase"), "start with a capital letter and use only letters and digits".into()));
+            out.push((
+                at(&[]),
+                format!("model name `{name}` is not PascalCase"),
+                "start with a capital letter and use only letters and digits".into(),
+            ));
         }
         for (field, def) in &model.fields {
-            check_type(&mut out, at(&[key("fields"), key(field)]), def.ty(), &models);
+            check_type(
+                &mut out,
+                at(&[key("fields"), key(field)]),
+                def.ty(),
+                &models,
+            );
         }
     }
     out
@@ -54,9 +84,15 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
 
 fn check_ident(out: &mut Vec<Problem>, path: Vec<Step>, value: &str, what: &str) {
     let ok = value.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !ok {
-        out.push((path, format!("{what} `{value}` is not snake_case"), "use lowercase letters, digits and `_`, starting with a letter".into()));
+        out.push((
+            path,
+            format!("{what} `{value}` is not snake_case"),
+            "use lowercase letters, digits and `_`, starting with a letter".into(),
+        ));
     }
 }
 
@@ -70,43 +106,90 @@ fn check_type(out: &mut Vec<Problem>, path: Vec<Step>, ty: &str, models: &BTreeS
 fn check_refs(out: &mut Vec<Problem>, path: Vec<Step>, t: &TypeExpr, models: &BTreeSet<&str>) {
     for m in t.models() {
         if !models.contains(m) {
-            out.push((path.clone(), format!("model `{m}` is referenced but not defined"), format!("define `{m}` under `models:` or fix the name")));
+            out.push((
+                path.clone(),
+                format!("model `{m}` is referenced but not defined"),
+                format!("define `{m}` under `models:` or fix the name"),
+            ));
         }
     }
 }
 
-fn check_operation(m: &Manifest, models: &BTreeSet<&str>, op: &Operation, i: usize, out: &mut Vec<Problem>) {
+fn check_operation(
+    m: &Manifest,
+    models: &BTreeSet<&str>,
+    op: &Operation,
+    i: usize,
+    out: &mut Vec<Problem>,
+) {
     let at = |rest: &[Step]| {
         let mut p = vec![key("operations"), Step::Index(i)];
         p.extend_from_slice(rest);
         p
     };
     check_ident(out, at(&[key("id")]), &op.id, "operation ID");
-    check_ident(out, at(&[key("method_name")]), &op.method_name, "method name");
+    check_ident(
+        out,
+        at(&[key("method_name")]),
+        &op.method_name,
+        "method name",
+    );
     if !METHODS.contains(&op.http_method.as_str()) {
-        out.push((at(&[key("http_method")]), format!("unknown HTTP method `{}`", op.http_method), format!("use one of {}", METHODS.join(", "))));
+        out.push((
+            at(&[key("http_method")]),
+            format!("unknown HTTP method `{}`", op.http_method),
+            format!("use one of {}", METHODS.join(", ")),
+        ));
     }
     if !op.route.starts_with('/') {
-        out.push((at(&[key("route")]), format!("route `{}` does not start with `/`", op.route), format!("write it from the API root, e.g. `/{}`", op.route.trim_start_matches('/'))));
+        out.push((
+            at(&[key("route")]),
+            format!("route `{}` does not start with `/`", op.route),
+            format!(
+                "write it from the API root, e.g. `/{}`",
+                op.route.trim_start_matches('/')
+            ),
+        ));
     }
     let scope_ok = op.scope.split_once(':').is_some_and(|(name, access)| {
         !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_')
             && (access == "read" || access == "write")
     });
     if !scope_ok {
-        out.push((at(&[key("scope")]), format!("scope `{}` is not of the form `name:read` or `name:write`", op.scope), "write it in lowercase, e.g. `assets:read`".into()));
+        out.push((
+            at(&[key("scope")]),
+            format!(
+                "scope `{}` is not of the form `name:read` or `name:write`",
+                op.scope
+            ),
+            "write it in lowercase, e.g. `assets:read`".into(),
+        ));
     }
     if op.produces.is_empty() {
-        out.push((at(&[key("produces")]), "no response content type".into(), "list at least one, e.g. `[application/json]`".into()));
+        out.push((
+            at(&[key("produces")]),
+            "no response content type".into(),
+            "list at least one, e.g. `[application/json]`".into(),
+        ));
     }
     if let Some(t) = &op.body_type {
         check_type(out, at(&[key("body_type")]), t, models);
     }
     let r = &op.response;
     match (r.binary, &r.resources) {
-        (true, Some(_)) => out.push((at(&[key("response")]), "a binary reply has no `resources`".into(), "remove `resources` or `binary`".into())),
-        (false, None) => out.push((at(&[key("response")]), "the reply's `resources` type is missing".into(), "set `resources:` (e.g. `string` or a model) or `binary: true`".into())),
+        (true, Some(_)) => out.push((
+            at(&[key("response")]),
+            "a binary reply has no `resources`".into(),
+            "remove `resources` or `binary`".into(),
+        )),
+        (false, None) => out.push((
+            at(&[key("response")]),
+            "the reply's `resources` type is missing".into(),
+            "set `resources:` (e.g. `string` or a model) or `binary: true`".into(),
+        )),
         (false, Some(t)) => check_type(out, at(&[key("response"), key("resources")]), t, models),
         (true, None) => {}
     }
@@ -115,7 +198,14 @@ fn check_operation(m: &Manifest, models: &BTreeSet<&str>, op: &Operation, i: usi
         let pat = |k: &str| at(&[key("parameters"), Step::Index(j), key(k)]);
         let setter = setter_name(p);
         if let Some(first) = seen.insert(setter.clone(), j) {
-            out.push((pat("name"), format!("parameter `{}` has the same setter name `{setter}` as parameters[{first}]", p.name), "rename one with `rust_name:`".into()));
+            out.push((
+                pat("name"),
+                format!(
+                    "parameter `{}` has the same setter name `{setter}` as parameters[{first}]",
+                    p.name
+                ),
+                "rename one with `rust_name:`".into(),
+            ));
         }
         check_parameter(m, models, p, &pat, out);
     }
@@ -138,7 +228,10 @@ pub fn snake_case(s: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower) {
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 out.push('_');
             }
         }
@@ -152,7 +245,13 @@ pub fn is_keyword(s: &str) -> bool {
     syn_keyword(s)
 }
 
-fn check_parameter(m: &Manifest, models: &BTreeSet<&str>, p: &Parameter, pat: &dyn Fn(&str) -> Vec<Step>, out: &mut Vec<Problem>) {
+fn check_parameter(
+    m: &Manifest,
+    models: &BTreeSet<&str>,
+    p: &Parameter,
+    pat: &dyn Fn(&str) -> Vec<Step>,
+    out: &mut Vec<Problem>,
+) {
     let ty = match types::parse_param(&p.ty) {
         Ok(t) => t,
         Err(e) => {
@@ -166,25 +265,54 @@ fn check_parameter(m: &Manifest, models: &BTreeSet<&str>, p: &Parameter, pat: &d
     let setter = setter_name(p);
     if !matches!(ty, ParamType::RawBody | ParamType::RawQuery) {
         if RESERVED_SETTERS.contains(&setter.as_str()) {
-            out.push((pat("name"), format!("setter name `{setter}` is taken by every builder"), "give the parameter a `rust_name:`".into()));
+            out.push((
+                pat("name"),
+                format!("setter name `{setter}` is taken by every builder"),
+                "give the parameter a `rust_name:`".into(),
+            ));
         }
         if syn_keyword(&setter) {
-            out.push((pat("name"), format!("`{setter}` is a Rust keyword"), "give the parameter a `rust_name:`".into()));
+            out.push((
+                pat("name"),
+                format!("`{setter}` is a Rust keyword"),
+                "give the parameter a `rust_name:`".into(),
+            ));
         }
-        check_ident(out, pat(if p.rust_name.is_some() { "rust_name" } else { "name" }), &setter, "setter name");
+        check_ident(
+            out,
+            pat(if p.rust_name.is_some() {
+                "rust_name"
+            } else {
+                "name"
+            }),
+            &setter,
+            "setter name",
+        );
     }
     match p.location.as_str() {
         "query" => {
             if p.body_path.is_some() {
-                out.push((pat("body_path"), "a query parameter has no body placement".into(), "remove `body_path` or set `location: body`".into()));
+                out.push((
+                    pat("body_path"),
+                    "a query parameter has no body placement".into(),
+                    "remove `body_path` or set `location: body`".into(),
+                ));
             }
             if ty == ParamType::RawBody {
-                out.push((pat("location"), "`raw_body` is the JSON body".into(), "set `location: body`".into()));
+                out.push((
+                    pat("location"),
+                    "`raw_body` is the JSON body".into(),
+                    "set `location: body`".into(),
+                ));
             }
         }
         "body" => {
             if ty == ParamType::RawQuery {
-                out.push((pat("location"), "`raw_query` holds query parameters".into(), "set `location: query`".into()));
+                out.push((
+                    pat("location"),
+                    "`raw_query` holds query parameters".into(),
+                    "set `location: query`".into(),
+                ));
             } else if ty != ParamType::RawBody {
                 match &p.body_path {
                     None => out.push((pat("name"), format!("body keyword `{}` has no placement in the JSON body", p.name), "add `body_path:` (e.g. `description`, `assets[].triage.action`, `[].field`)".into())),
@@ -193,30 +321,57 @@ fn check_parameter(m: &Manifest, models: &BTreeSet<&str>, p: &Parameter, pat: &d
                 }
             }
         }
-        other => out.push((pat("location"), format!("unknown location `{other}`"), "use `query` or `body`".into())),
+        other => out.push((
+            pat("location"),
+            format!("unknown location `{other}`"),
+            "use `query` or `body`".into(),
+        )),
     }
     if matches!(ty, ParamType::Fql | ParamType::Sort) {
         if let Some(t) = &p.filter_table {
             if !m.filter_tables.contains_key(t) {
-                out.push((pat("filter_table"), format!("filter table `{t}` is not defined"), "define it under `filter_tables:` or fix the name".into()));
+                out.push((
+                    pat("filter_table"),
+                    format!("filter table `{t}` is not defined"),
+                    "define it under `filter_tables:` or fix the name".into(),
+                ));
             }
         }
     } else if p.filter_table.is_some() {
-        out.push((pat("filter_table"), "only `fql` and `sort` parameters take a filter table".into(), "remove `filter_table`".into()));
+        out.push((
+            pat("filter_table"),
+            "only `fql` and `sort` parameters take a filter table".into(),
+            "remove `filter_table`".into(),
+        ));
     }
-    let is_list = matches!(ty, ParamType::StringList | ParamType::Value(TypeExpr::List(_)));
+    let is_list = matches!(
+        ty,
+        ParamType::StringList | ParamType::Value(TypeExpr::List(_))
+    );
     if p.max_items.is_some() && !is_list {
-        out.push((pat("max_items"), "`max_items` applies to list parameters only".into(), "remove it or make the type a list".into()));
+        out.push((
+            pat("max_items"),
+            "`max_items` applies to list parameters only".into(),
+            "remove it or make the type a list".into(),
+        ));
     }
     if p.required && matches!(ty, ParamType::RawBody | ParamType::RawQuery) {
-        out.push((pat("required"), "a raw payload cannot be required".into(), "remove `required`".into()));
+        out.push((
+            pat("required"),
+            "a raw payload cannot be required".into(),
+            "remove `required`".into(),
+        ));
     }
     let mut values = BTreeSet::new();
     for (k, v) in p.allowed_values.iter().enumerate() {
         if !values.insert(v.value.as_str()) {
             let mut path = pat("allowed_values");
             path.push(Step::Index(k));
-            out.push((path, format!("allowed value `{}` is listed twice", v.value), "remove the duplicate".into()));
+            out.push((
+                path,
+                format!("allowed value `{}` is listed twice", v.value),
+                "remove the duplicate".into(),
+            ));
         }
     }
 }
@@ -224,14 +379,64 @@ fn check_parameter(m: &Manifest, models: &BTreeSet<&str>, p: &Parameter, pat: &d
 fn valid_body_path(path: &str) -> bool {
     path.split('.').all(|seg| {
         let name = seg.strip_suffix("[]").unwrap_or(seg);
-        seg == "[]" || (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        seg == "[]"
+            || (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
     })
 }
 
 fn syn_keyword(s: &str) -> bool {
     matches!(
         s,
-        "as" | "async" | "await" | "break" | "const" | "continue" | "crate" | "dyn" | "else" | "enum" | "extern" | "false" | "fn" | "for" | "gen" | "if" | "impl" | "in" | "let" | "loop" | "match" | "mod" | "move" | "mut" | "pub" | "ref" | "return" | "self" | "static" | "struct" | "super" | "trait" | "true" | "type" | "unsafe" | "use" | "where" | "while" | "abstract" | "become" | "box" | "do" | "final" | "macro" | "override" | "priv" | "try" | "typeof" | "unsized" | "virtual" | "yield"
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "try"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
     )
 }
 
@@ -242,29 +447,57 @@ fn check_tables(m: &Manifest, out: &mut Vec<Problem>) {
             p.extend_from_slice(rest);
             p
         };
-        let lists = [("exact_match", &t.exact_match), ("wildcard", &t.wildcard), ("list", &t.list), ("range", &t.range)];
+        let lists = [
+            ("exact_match", &t.exact_match),
+            ("wildcard", &t.wildcard),
+            ("list", &t.list),
+            ("range", &t.range),
+        ];
         let mut all = BTreeSet::new();
         for (list, fields) in lists {
             let mut seen = BTreeSet::new();
             for (k, f) in fields.iter().enumerate() {
                 if !seen.insert(f.as_str()) {
-                    out.push((at(&[key(list), Step::Index(k)]), format!("field `{f}` is listed twice in `{list}`"), "list each field once per table".into()));
+                    out.push((
+                        at(&[key(list), Step::Index(k)]),
+                        format!("field `{f}` is listed twice in `{list}`"),
+                        "list each field once per table".into(),
+                    ));
                 }
-                let ok = !f.is_empty() && f.split('.').all(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+                let ok = !f.is_empty()
+                    && f.split('.').all(|s| {
+                        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    });
                 if !ok {
-                    out.push((at(&[key(list), Step::Index(k)]), format!("`{f}` is not a field name"), "use dotted names such as `ip.services.port`".into()));
+                    out.push((
+                        at(&[key(list), Step::Index(k)]),
+                        format!("`{f}` is not a field name"),
+                        "use dotted names such as `ip.services.port`".into(),
+                    ));
                 }
                 all.insert(f.as_str());
             }
         }
         for (f, vt) in &t.value_types {
             if !all.contains(f.as_str()) {
-                out.push((at(&[key("value_types"), key(f)]), format!("field `{f}` has a value type but is in none of the four lists"), "add it to a list or remove its value type".into()));
+                out.push((
+                    at(&[key("value_types"), key(f)]),
+                    format!("field `{f}` has a value type but is in none of the four lists"),
+                    "add it to a list or remove its value type".into(),
+                ));
             }
             if !VALUE_TYPES.contains(&vt.as_str()) {
-                out.push((at(&[key("value_types"), key(f)]), format!("unknown value type `{vt}` for field `{f}`"), format!("use one of {}", VALUE_TYPES.join(", "))));
+                out.push((
+                    at(&[key("value_types"), key(f)]),
+                    format!("unknown value type `{vt}` for field `{f}`"),
+                    format!("use one of {}", VALUE_TYPES.join(", ")),
+                ));
             } else if vt == "boolean" && t.range.contains(f) {
-                out.push((at(&[key("value_types"), key(f)]), format!("field `{f}` is boolean but listed in `range`"), "a boolean has no order: remove it from `range` or fix its type".into()));
+                out.push((
+                    at(&[key("value_types"), key(f)]),
+                    format!("field `{f}` is boolean but listed in `range`"),
+                    "a boolean has no order: remove it from `range` or fix its type".into(),
+                ));
             }
         }
     }

@@ -56,13 +56,21 @@ pub fn page(m: &Manifest, spec: &str) -> String {
                 cell(&p.description)
             );
         }
-        let tables: Vec<&String> = op.parameters.iter().filter_map(|p| p.filter_table.as_ref()).collect();
+        let tables: Vec<&String> = op
+            .parameters
+            .iter()
+            .filter_map(|p| p.filter_table.as_ref())
+            .collect();
         if let Some(name) = tables.first() {
             if let Some(t) = m.filter_tables.get(*name) {
                 d += &format!(
                     "\n### Filter fields (`{name}`)\n\n{}{}\n\n| Field | Supports |\n|---|---|\n",
                     t.description,
-                    if t.negation { " Every field and operation supports negation (`!`)." } else { "" }
+                    if t.negation {
+                        " Every field and operation supports negation (`!`)."
+                    } else {
+                        ""
+                    }
                 );
                 for (field, caps) in merged(t) {
                     d += &format!("| `{field}` | {} |\n", describe(&caps));

@@ -90,7 +90,10 @@ fn table(name: &str, t: &FilterTable) -> TokenStream {
             FieldSpec { name: #field, value_type: #vt, exact: #e, wildcard: #w, list: #l, range: #r },
         }
     });
-    let mut kinds: Vec<&str> = fields.keys().map(|f| t.value_types.get(*f).map_or("text", String::as_str)).collect();
+    let mut kinds: Vec<&str> = fields
+        .keys()
+        .map(|f| t.value_types.get(*f).map_or("text", String::as_str))
+        .collect();
     kinds.sort_unstable();
     kinds.dedup();
     let imports = kinds.iter().map(|k| match *k {
@@ -100,9 +103,14 @@ fn table(name: &str, t: &FilterTable) -> TokenStream {
         "boolean" => quote!(Boolean),
         _ => quote!(Text),
     });
-    let about = doc(&format!("{}\n\nEvery field and operation supports negation (`!`): {}.", t.description, t.negation));
+    let about = doc(&format!(
+        "{}\n\nEvery field and operation supports negation (`!`): {}.",
+        t.description, t.negation
+    ));
     let negation = t.negation;
-    let table_doc = doc(&format!("The `{name}` fields and their capabilities, sorted by name."));
+    let table_doc = doc(&format!(
+        "The `{name}` fields and their capabilities, sorted by name."
+    ));
     quote! {
         #about
         pub mod #module {

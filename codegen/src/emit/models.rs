@@ -23,7 +23,10 @@ fn model_item(name: &str, model: &Model) -> TokenStream {
     let name_ident = ident(name);
     if let Some(rt) = &model.runtime_type {
         let rt = ident(rt);
-        let text = doc(&format!("`{}`: the runtime's [`crate::{rt}`].", model.wire_name));
+        let text = doc(&format!(
+            "`{}`: the runtime's [`crate::{rt}`].",
+            model.wire_name
+        ));
         return quote! { #text pub use crate::#rt as #name_ident; };
     }
     let about = match &model.description {

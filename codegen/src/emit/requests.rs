@@ -41,10 +41,14 @@ fn client_method(op: &Operation) -> TokenStream {
     let method = ident(&op.method_name);
     let builder = builder_ident(op);
     let text = doc(&method_doc(op));
-    let alias = &op.id;
+    // rustdoc refuses an alias equal to the name.
+    let alias = (op.id != op.method_name).then(|| {
+        let id = &op.id;
+        quote!(#[doc(alias = #id)])
+    });
     quote! {
         #text
-        #[doc(alias = #alias)]
+        #alias
         pub fn #method(&self) -> #builder {
             #builder { client: self.clone(), parts: RequestParts::new() }
         }
@@ -96,8 +100,12 @@ fn example(op: &Operation) -> String {
             (ParamType::StringList, Some(ex)) => format!("[{ex:?}]"),
             (ParamType::StringList, None) if p.required => "[\"ID1\", \"ID2\"]".to_owned(),
             (ParamType::Value(TypeExpr::Integer), Some(ex)) => ex.to_owned(),
-            (ParamType::Value(TypeExpr::String) | ParamType::Fql | ParamType::Sort, Some(ex)) => format!("{ex:?}"),
-            (ParamType::Value(TypeExpr::String), None) if p.required => format!("{:?}", p.name.to_ascii_uppercase()),
+            (ParamType::Value(TypeExpr::String) | ParamType::Fql | ParamType::Sort, Some(ex)) => {
+                format!("{ex:?}")
+            }
+            (ParamType::Value(TypeExpr::String), None) if p.required => {
+                format!("{:?}", p.name.to_ascii_uppercase())
+            }
             _ => continue,
         };
         calls += &format!("    .{setter}({arg})\n");
@@ -131,7 +139,10 @@ fn builder(op: &Operation) -> TokenStream {
             }
         }
     });
-    let retry_writes = (!op.retry_safe.unwrap_or(matches!(op.http_method.as_str(), "GET" | "DELETE"))).then(|| {
+    let retry_writes = (!op
+        .retry_safe
+        .unwrap_or(matches!(op.http_method.as_str(), "GET" | "DELETE")))
+    .then(|| {
         quote! {
             /// Allows the request to be sent again after a failure that may have
             /// reached the server. Off by default: the API may apply it twice.
@@ -227,9 +238,13 @@ fn setter(p: &Parameter) -> TokenStream {
         None => quote!(None),
     };
     let allowed: Vec<&String> = p.allowed_values.iter().map(|a| &a.value).collect();
-    let check = (!allowed.is_empty()).then(|| quote! { self.parts.check_allowed(#name, &value, &[#(#allowed),*]); });
+    let check = (!allowed.is_empty())
+        .then(|| quote! { self.parts.check_allowed(#name, &value, &[#(#allowed),*]); });
     let (args, body) = match param_type(p) {
-        ParamType::RawBody => (quote!(body: serde_json::Value), quote! { self.parts.set_body(body); }),
+        ParamType::RawBody => (
+            quote!(body: serde_json::Value),
+            quote! { self.parts.set_body(body); },
+        ),
         ParamType::RawQuery => (
             quote!(parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>),
             quote! {
@@ -275,7 +290,10 @@ fn setter(p: &Parameter) -> TokenStream {
             } else {
                 quote! { self.parts.set_query(#name, value); }
             };
-            (quote!(value: impl Into<String>), quote! { let value = value.into(); #check #put })
+            (
+                quote!(value: impl Into<String>),
+                quote! { let value = value.into(); #check #put },
+            )
         }
         ParamType::Value(t @ (TypeExpr::Integer | TypeExpr::Number | TypeExpr::Boolean)) => {
             let ty = rust_type(&t);

@@ -25,12 +25,19 @@ pub fn emit(m: &Manifest) -> TokenStream {
 
 fn entry(op: &Operation) -> TokenStream {
     let name = const_ident(op);
-    let (id, method_name, summary, route, scope) = (&op.id, &op.method_name, &op.summary, &op.route, &op.scope);
+    let (id, method_name, summary, route, scope) =
+        (&op.id, &op.method_name, &op.summary, &op.route, &op.scope);
     let http = format_ident!("{}", super::pascal(&op.http_method.to_ascii_lowercase()));
     let (consumes, produces) = (&op.consumes, &op.produces);
-    let retry_safe = op.retry_safe.unwrap_or(matches!(op.http_method.as_str(), "GET" | "DELETE"));
+    let retry_safe = op
+        .retry_safe
+        .unwrap_or(matches!(op.http_method.as_str(), "GET" | "DELETE"));
     let params = op.parameters.iter().map(|p| {
-        let location = if p.location == "query" { quote!(Query) } else { quote!(Body) };
+        let location = if p.location == "query" {
+            quote!(Query)
+        } else {
+            quote!(Body)
+        };
         let (pname, ty, required, service, uber) = (&p.name, &p.ty, p.required, p.service, p.uber);
         let max_items = match p.max_items {
             Some(n) => quote!(Some(#n)),
