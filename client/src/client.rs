@@ -1,54 +1,130 @@
-//! The client: configuration, authentication and sending requests.
+//! The client and its builder.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
-use tokio::sync::Mutex;
+use url::Url;
 
-use crate::download::Download;
+use crate::auth::{Auth, AuthConfig, Secret};
+use crate::cloud::{Cloud, Target, checked_base_url};
 use crate::error::{Error, Result};
-use crate::operation::{HttpMethod, Operation};
-use crate::request::RequestParts;
-use crate::response::{ApiError, ApiResponse, Meta, RateLimit};
+use crate::response::RateLimit;
+use crate::retry::RetryPolicy;
 
-/// A Falcon Exposure Management API client. Cheap to clone; clones share
-/// the connection pool and the token.
+/// Default time allowed to open a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a whole request, reply body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default time before expiry at which a token is renewed.
+pub const DEFAULT_RENEW_WINDOW: Duration = Duration::from_secs(120);
+
+/// A Falcon Exposure Management API client.
+///
+/// Cheap to clone: clones share the connection pool, the token and the
+/// rate-limit state, and may be used from many tasks at once.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    http: reqwest::Client,
-    base_url: String,
-    client_id: String,
-    client_secret: String,
-    token: Mutex<Option<String>>,
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth: Auth,
+    pub(crate) retry: RetryPolicy,
+    /// Until when every request waits, after a 429.
+    pub(crate) cooldown: Mutex<Option<tokio::time::Instant>>,
+    /// Last `X-RateLimit-Remaining` seen (`u64::MAX`: none yet).
+    pub(crate) remaining: AtomicU64,
+    pub(crate) last_rate_limit: Mutex<RateLimit>,
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("client_id", &self.inner.client_id)
+            .field("base_url", &self.inner.auth.base_url().as_str())
+            .field("auth", &self.inner.auth)
+            .field("retry", &self.inner.retry)
             .finish_non_exhaustive()
     }
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`]. Start with [`Client::builder`] or
+/// [`ClientBuilder::from_env`].
 #[derive(Default)]
 pub struct ClientBuilder {
-    base_url: Option<String>,
     client_id: Option<String>,
-    client_secret: Option<String>,
+    client_secret: Option<Secret>,
+    member_cid: Option<Secret>,
+    target: Option<Target>,
+    cloud_urls: HashMap<Cloud, String>,
+    autodiscover: Option<bool>,
+    user_agent: Option<String>,
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    proxy: Option<Secret>,
+    root_certificates: Vec<Vec<u8>>,
+    retry: Option<RetryPolicy>,
+    renew_window: Option<Duration>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
+            .field("member_cid", &self.member_cid.as_ref().map(|_| "***"))
+            .field("target", &self.target)
+            .field("autodiscover", &self.autodiscover)
+            .field("proxy", &self.proxy.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+fn env_var(name: &str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Config(format!(
+            "environment variable {name} is not valid UTF-8"
+        ))),
+    }
 }
 
 impl ClientBuilder {
-    /// Base URL of the API, e.g. `https://api.crowdstrike.com`.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
-        self
+    /// A builder configured from the environment:
+    /// `FALCON_CLIENT_ID` and `FALCON_CLIENT_SECRET` (required, non-empty),
+    /// `FALCON_MEMBER_CID` (optional) and `FALCON_CLOUD` (optional: a cloud
+    /// name such as `us-2`, or a base URL; default `us-1` with
+    /// autodiscovery).
+    pub fn from_env() -> Result<Self> {
+        let required = |name: &str| -> Result<String> {
+            match env_var(name)? {
+                None => Err(Error::Config(format!(
+                    "environment variable {name} is not set"
+                ))),
+                Some(v) if v.trim().is_empty() => Err(Error::Config(format!(
+                    "environment variable {name} is empty"
+                ))),
+                Some(v) => Ok(v.trim().to_owned()),
+            }
+        };
+        let mut b = ClientBuilder::default()
+            .client_id(required("FALCON_CLIENT_ID")?)
+            .client_secret(required("FALCON_CLIENT_SECRET")?);
+        if let Some(m) = env_var("FALCON_MEMBER_CID")?.filter(|v| !v.trim().is_empty()) {
+            b = b.member_cid(m.trim());
+        }
+        if let Some(c) = env_var("FALCON_CLOUD")?.filter(|v| !v.trim().is_empty()) {
+            let target: Target = c.parse().map_err(|e| match e {
+                Error::Config(m) => Error::Config(format!("FALCON_CLOUD: {m}")),
+                other => other,
+            })?;
+            b = b.target(target);
+        }
+        Ok(b)
     }
 
     /// API client ID.
@@ -59,48 +135,197 @@ impl ClientBuilder {
 
     /// API client secret.
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
-        self.client_secret = Some(secret.into());
+        self.client_secret = Some(Secret::new(secret));
         self
     }
 
-    /// Builds the client.
+    /// For MSSP parent CIDs: act on behalf of this member (child) CID.
+    pub fn member_cid(mut self, cid: impl Into<String>) -> Self {
+        self.member_cid = Some(Secret::new(cid));
+        self
+    }
+
+    /// The cloud to use. Default: [`Cloud::Us1`], with autodiscovery.
+    pub fn cloud(mut self, cloud: Cloud) -> Self {
+        self.target = Some(Target::Cloud(cloud));
+        self
+    }
+
+    /// A custom base URL (`https://...`; `http://` only for a loopback
+    /// host), e.g. a gateway or an emulator. Autodiscovery is off for a
+    /// custom URL unless turned on with [`Self::autodiscover`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.target = Some(Target::Url(url.into()));
+        self
+    }
+
+    /// A cloud or a base URL.
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// Overrides the base URL used for `cloud`, both when it is the chosen
+    /// cloud and when autodiscovery moves to it.
+    pub fn cloud_url(mut self, cloud: Cloud, url: impl Into<String>) -> Self {
+        self.cloud_urls.insert(cloud, url.into());
+        self
+    }
+
+    /// Whether to follow the token reply's `X-Cs-Region` to another cloud.
+    /// Default: on for `us-1`, off otherwise.
+    pub fn autodiscover(mut self, yes: bool) -> Self {
+        self.autodiscover = Some(yes);
+        self
+    }
+
+    /// A product name put before `falcon-exposure/<version>` in the
+    /// `User-Agent` header.
+    pub fn user_agent(mut self, prefix: impl Into<String>) -> Self {
+        self.user_agent = Some(prefix.into());
+        self
+    }
+
+    /// Time allowed to open a connection. Default: 10 s.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+
+    /// Time allowed for a whole request, body included. Default: 120 s.
+    /// A request builder's own timeout overrides it.
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+
+    /// Sends every request through this proxy (`http://`, `https://` or
+    /// `socks5://` URL; credentials in it are never printed).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(Secret::new(url));
+        self
+    }
+
+    /// Trusts this extra root certificate (PEM), e.g. of a TLS-inspecting
+    /// proxy.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Retry policy. Default: [`RetryPolicy::default`].
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// How long before expiry the token is renewed. Default: 120 s.
+    pub fn renew_window(mut self, d: Duration) -> Self {
+        self.renew_window = Some(d);
+        self
+    }
+
+    /// Builds the client. Fails on missing credentials, a bad URL or
+    /// `http://` to a host that is not loopback.
     pub fn build(self) -> Result<Client> {
-        let need = |v: Option<String>, what: &str| {
-            v.filter(|s| !s.is_empty())
-                .ok_or_else(|| Error::Config(format!("{what} is missing")))
+        let client_id = self
+            .client_id
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "client ID is missing: set it with `.client_id(..)` or FALCON_CLIENT_ID".into(),
+                )
+            })?;
+        let client_secret = self
+            .client_secret
+            .filter(|s| !s.expose().trim().is_empty())
+            .ok_or_else(|| {
+                Error::Config(
+                    "client secret is missing: set it with `.client_secret(..)` or FALCON_CLIENT_SECRET".into(),
+                )
+            })?;
+        let member_cid = self.member_cid.filter(|s| !s.expose().trim().is_empty());
+
+        let mut cloud_urls = HashMap::new();
+        for (cloud, raw) in &self.cloud_urls {
+            cloud_urls.insert(*cloud, checked_base_url(raw)?);
+        }
+        let target = self.target.unwrap_or(Target::Cloud(Cloud::Us1));
+        let base: Url = match &target {
+            Target::Cloud(c) => match cloud_urls.get(c) {
+                Some(u) => u.clone(),
+                None => checked_base_url(c.base_url())?,
+            },
+            Target::Url(u) => checked_base_url(u)?,
         };
-        let http = reqwest::Client::builder()
+        let autodiscover = self
+            .autodiscover
+            .unwrap_or(matches!(target, Target::Cloud(Cloud::Us1)));
+
+        let agent = match self
+            .user_agent
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(prefix) => format!("{prefix} falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
+            None => format!("falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
+        };
+        let mut http = reqwest::Client::builder()
+            .user_agent(agent)
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            .gzip(true)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(redirect_policy());
+        if let Some(p) = &self.proxy {
+            let proxy = reqwest::Proxy::all(p.expose())
+                .map_err(|_| Error::Config("the proxy URL is invalid".into()))?;
+            http = http.proxy(proxy);
+        }
+        for pem in &self.root_certificates {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| Error::Config(format!("invalid root certificate: {e}")))?;
+            http = http.add_root_certificate(cert);
+        }
+        let http = http
             .build()
-            .map_err(|e| Error::Config(e.to_string()))?;
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
-                base_url: self
-                    .base_url
-                    .unwrap_or_else(|| "https://api.crowdstrike.com".into())
-                    .trim_end_matches('/')
-                    .to_owned(),
-                client_id: need(self.client_id, "client ID")?,
-                client_secret: need(self.client_secret, "client secret")?,
-                token: Mutex::new(None),
+                auth: Auth::new(AuthConfig {
+                    client_id: client_id.trim().to_owned(),
+                    client_secret,
+                    member_cid,
+                    renew_window: self.renew_window.unwrap_or(DEFAULT_RENEW_WINDOW),
+                    base,
+                    autodiscover,
+                    cloud_urls,
+                }),
+                retry: self.retry.unwrap_or_default(),
+                cooldown: Mutex::new(None),
+                remaining: AtomicU64::new(u64::MAX),
+                last_rate_limit: Mutex::new(RateLimit::default()),
             }),
         })
     }
 }
 
-#[derive(Deserialize)]
-struct TokenReply {
-    access_token: String,
-}
-
-#[derive(Deserialize)]
-struct Envelope<R> {
-    #[serde(default)]
-    meta: Option<Meta>,
-    #[serde(default = "Option::default")]
-    resources: Option<Vec<R>>,
-    #[serde(default)]
-    errors: Option<Vec<ApiError>>,
+/// Follows at most five redirects, never to plain `http://` on a host that
+/// is not loopback. (reqwest drops the `Authorization` header when a
+/// redirect leaves the host.)
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() >= 5 {
+            attempt.error("too many redirects")
+        } else if checked_base_url(attempt.url().origin().ascii_serialization().as_str()).is_err() {
+            attempt.stop()
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 impl Client {
@@ -109,128 +334,42 @@ impl Client {
         ClientBuilder::default()
     }
 
-    async fn token(&self, op: &'static Operation) -> Result<String> {
-        let mut slot = self.inner.token.lock().await;
-        if let Some(t) = slot.as_ref() {
-            return Ok(t.clone());
-        }
-        let reply = self
-            .inner
-            .http
-            .post(format!("{}/oauth2/token", self.inner.base_url))
-            .form(&[
-                ("client_id", self.inner.client_id.as_str()),
-                ("client_secret", self.inner.client_secret.as_str()),
-            ])
-            .send()
-            .await
-            .map_err(|source| Error::Transport { operation: op.id, source })?;
-        let status = reply.status().as_u16();
-        let bytes = reply
-            .bytes()
-            .await
-            .map_err(|source| Error::Transport { operation: op.id, source })?;
-        if status != 201 && status != 200 {
-            return Err(api_error(op, status, &bytes));
-        }
-        let t: TokenReply = decode(op, status, &bytes)?;
-        *slot = Some(t.access_token.clone());
-        Ok(t.access_token)
+    /// A client configured from `FALCON_CLIENT_ID`, `FALCON_CLIENT_SECRET`,
+    /// `FALCON_MEMBER_CID` and `FALCON_CLOUD` (see
+    /// [`ClientBuilder::from_env`]).
+    pub fn from_env() -> Result<Client> {
+        ClientBuilder::from_env()?.build()
     }
 
-    async fn send_raw(&self, op: &'static Operation, parts: RequestParts) -> Result<reqwest::Response> {
-        if let Some(message) = parts.invalid {
-            return Err(Error::InvalidRequest { operation: op.id, message });
-        }
-        let token = self.token(op).await?;
-        let method = match op.http_method {
-            HttpMethod::Get => reqwest::Method::GET,
-            HttpMethod::Post => reqwest::Method::POST,
-            HttpMethod::Patch => reqwest::Method::PATCH,
-            HttpMethod::Put => reqwest::Method::PUT,
-            HttpMethod::Delete => reqwest::Method::DELETE,
-        };
-        let mut req = self
-            .inner
-            .http
-            .request(method, format!("{}{}", self.inner.base_url, op.route))
-            .bearer_auth(token)
-            .query(&parts.query);
-        if let Some(body) = &parts.body {
-            req = req.json(body);
-        }
-        if let Some(t) = parts.timeout {
-            req = req.timeout(t);
-        }
-        req.send()
-            .await
-            .map_err(|source| Error::Transport { operation: op.id, source })
+    /// The base URL requests go to now (after autodiscovery, the
+    /// discovered cloud's).
+    pub fn base_url(&self) -> Url {
+        self.inner.auth.base_url()
     }
 
-    /// Sends a JSON operation and decodes its envelope.
-    pub(crate) async fn execute<R: DeserializeOwned>(
-        &self,
-        op: &'static Operation,
-        parts: RequestParts,
-    ) -> Result<ApiResponse<R>> {
-        let reply = self.send_raw(op, parts).await?;
-        let status = reply.status().as_u16();
-        let trace_id = reply
-            .headers()
-            .get("x-cs-traceid")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let bytes = reply
-            .bytes()
-            .await
-            .map_err(|source| Error::Transport { operation: op.id, source })?;
-        if !(200..300).contains(&status) {
-            return Err(api_error(op, status, &bytes));
-        }
-        let env: Envelope<R> = decode(op, status, &bytes)?;
-        let meta = env.meta.unwrap_or_default();
-        Ok(ApiResponse {
-            status,
-            trace_id: trace_id.or_else(|| meta.trace_id.clone()),
-            meta,
-            resources: env.resources.unwrap_or_default(),
-            errors: env.errors.unwrap_or_default(),
-            rate_limit: RateLimit::default(),
-        })
+    /// The API client ID.
+    pub fn client_id(&self) -> &str {
+        self.inner.auth.client_id()
     }
 
-    /// Sends an operation whose reply is a binary body.
-    pub(crate) async fn execute_download(
-        &self,
-        op: &'static Operation,
-        parts: RequestParts,
-    ) -> Result<Download> {
-        let reply = self.send_raw(op, parts).await?;
-        let status = reply.status().as_u16();
-        if !(200..300).contains(&status) {
-            let bytes = reply
-                .bytes()
-                .await
-                .map_err(|source| Error::Transport { operation: op.id, source })?;
-            return Err(api_error(op, status, &bytes));
-        }
-        Ok(Download::new(op, reply))
+    /// The rate-limit figures of the last reply received.
+    pub fn last_rate_limit(&self) -> RateLimit {
+        self.inner
+            .last_rate_limit
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_default()
     }
-}
 
-fn decode<T: DeserializeOwned>(op: &'static Operation, status: u16, bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| Error::Decode {
-        operation: op.id,
-        status,
-        message: e.to_string(),
-        body_start: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
-    })
-}
+    /// Gets a token now (and runs autodiscovery) instead of on the first
+    /// request. Useful to check credentials early.
+    pub async fn authenticate(&self) -> Result<()> {
+        self.inner.auth.session(&self.inner.http).await.map(|_| ())
+    }
 
-fn api_error(op: &'static Operation, status: u16, bytes: &[u8]) -> Error {
-    let env: Option<Envelope<serde_json::Value>> = serde_json::from_slice(bytes).ok();
-    let (errors, trace_id) = env
-        .map(|e| (e.errors.unwrap_or_default(), e.meta.and_then(|m| m.trace_id)))
-        .unwrap_or_default();
-    Error::Api { operation: op.id, status, errors, trace_id }
+    /// Revokes the current token (`POST /oauth2/revoke`, Basic
+    /// authentication). A later request gets a new token.
+    pub async fn revoke(&self) -> Result<()> {
+        self.inner.auth.revoke(&self.inner.http).await
+    }
 }

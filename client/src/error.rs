@@ -1,22 +1,72 @@
 //! The crate's error type.
 
+use std::time::SystemTime;
+
 use crate::response::ApiError;
 
 /// Everything that can go wrong when calling the API.
+///
+/// `Display` gives a one-line summary; [`Error::status`],
+/// [`Error::trace_id`] and [`Error::is_retryable`] help decide what to do.
+/// No variant ever holds the client secret, a token or the member CID.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with a non-success status.
-    #[error("{operation}: HTTP {status}{}", format_api_errors(.errors))]
+    #[error("{operation}: HTTP {status}{}{}{}{}",
+        format_api_errors(.errors),
+        format_excerpt(.body_start),
+        format_trace(.trace_id),
+        format_attempts(*.attempts))]
     Api {
         /// Operation ID.
         operation: &'static str,
         /// HTTP status.
         status: u16,
-        /// The envelope's `errors`.
+        /// Every entry of the envelope's `errors`.
+        errors: Vec<ApiError>,
+        /// Trace ID of the reply (`X-Cs-Traceid` or `meta.trace_id`).
+        trace_id: Option<String>,
+        /// The first bytes of the body when it was not a JSON envelope
+        /// (e.g. an HTML error page from a proxy).
+        body_start: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+    /// Getting or revoking an OAuth2 token failed (bad credentials, a
+    /// member CID the API client may not use, throttling of the token
+    /// endpoint, ...).
+    #[error("authentication failed: HTTP {status}{}{}", format_api_errors(.errors), format_trace(.trace_id))]
+    Auth {
+        /// HTTP status of the token endpoint's reply.
+        status: u16,
+        /// The reply's `errors`, carrying the API's message.
         errors: Vec<ApiError>,
         /// Trace ID of the reply.
         trace_id: Option<String>,
+    },
+    /// The API kept answering 429 until the retry budget ran out.
+    #[error("{operation}: rate limited (HTTP 429){}{}{}",
+        format_retry_after(.retry_after),
+        format_trace(.trace_id),
+        format_attempts(*.attempts))]
+    RateLimited {
+        /// Operation ID.
+        operation: &'static str,
+        /// When the API said a new request would be accepted.
+        retry_after: Option<SystemTime>,
+        /// Trace ID of the last reply.
+        trace_id: Option<String>,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
+    /// The request did not complete within its timeout.
+    #[error("{operation}: timed out{}", format_attempts(*.attempts))]
+    Timeout {
+        /// Operation ID.
+        operation: &'static str,
+        /// How many times the request was sent.
+        attempts: u32,
     },
     /// The request was refused before it was sent.
     #[error("invalid request for {operation}: {message}")]
@@ -26,14 +76,24 @@ pub enum Error {
         /// What was wrong and how to fix it.
         message: String,
     },
+    /// No operation has the given operation ID or method name.
+    #[error("unknown operation {name:?}{}", format_suggestions(.suggestions))]
+    UnknownOperation {
+        /// The name asked for.
+        name: String,
+        /// The closest known names.
+        suggestions: Vec<&'static str>,
+    },
     /// The client could not be configured.
     #[error("configuration: {0}")]
     Config(String),
     /// The request could not be sent or its reply not read.
-    #[error("{operation}: transport error: {source}")]
+    #[error("{operation}: transport error: {}{}", error_chain(.source), format_attempts(*.attempts))]
     Transport {
         /// Operation ID.
         operation: &'static str,
+        /// How many times the request was sent.
+        attempts: u32,
         /// Underlying error.
         #[source]
         source: reqwest::Error,
@@ -48,7 +108,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The reply could not be decoded.
-    #[error("{operation}: cannot decode HTTP {status} reply: {message}; body starts with {body_start:?}")]
+    #[error(
+        "{operation}: cannot decode HTTP {status} reply: {message}; body starts with {body_start:?}"
+    )]
     Decode {
         /// Operation ID.
         operation: &'static str,
@@ -61,18 +123,188 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// HTTP status of the reply the error comes from, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. }
+            | Error::Auth { status, .. }
+            | Error::Decode { status, .. } => Some(*status),
+            Error::RateLimited { .. } => Some(429),
+            Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// Trace ID to give CrowdStrike support, if the reply had one.
+    pub fn trace_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { trace_id, .. }
+            | Error::Auth { trace_id, .. }
+            | Error::RateLimited { trace_id, .. } => trace_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How many times the request was sent, when it was sent at all.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Api { attempts, .. }
+            | Error::RateLimited { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again later may succeed
+    /// (throttling, server errors, timeouts, connection problems).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api { status, .. } | Error::Auth { status, .. } => {
+                matches!(status, 429 | 500 | 502 | 503 | 504)
+            }
+            Error::RateLimited { .. } | Error::Timeout { .. } => true,
+            Error::Transport { source, .. } => {
+                source.is_connect()
+                    || source.is_timeout()
+                    || source.is_request()
+                    || source.is_body()
+            }
+            _ => false,
+        }
+    }
+}
+
 fn format_api_errors(errors: &[ApiError]) -> String {
     errors
         .iter()
-        .map(|e| {
-            format!(
-                ": {} {}",
-                e.code.map(|c| c.to_string()).unwrap_or_default(),
-                e.message.as_deref().unwrap_or("")
-            )
+        .map(|e| match (e.code, e.message.as_deref()) {
+            (Some(c), Some(m)) => format!("; {c}: {m}"),
+            (Some(c), None) => format!("; code {c}"),
+            (None, Some(m)) => format!("; {m}"),
+            (None, None) => String::new(),
         })
         .collect()
 }
 
+fn format_excerpt(body: &Option<String>) -> String {
+    match body {
+        Some(b) if !b.trim().is_empty() => {
+            let one_line: String = b.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("; body starts with {one_line:?}")
+        }
+        _ => String::new(),
+    }
+}
+
+fn format_trace(trace: &Option<String>) -> String {
+    trace
+        .as_deref()
+        .map(|t| format!(" (trace_id {t})"))
+        .unwrap_or_default()
+}
+
+fn format_attempts(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" after {attempts} attempts")
+    } else {
+        String::new()
+    }
+}
+
+fn format_retry_after(at: &Option<SystemTime>) -> String {
+    match at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()) {
+        Some(d) => format!("; retry after epoch {}", d.as_secs()),
+        None => String::new(),
+    }
+}
+
+fn format_suggestions(s: &[&str]) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", s.join(", "))
+    }
+}
+
+/// The error and its sources on one line (reqwest's own message is terse).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let msg = s.to_string();
+        if !out.contains(&msg) {
+            out.push_str(": ");
+            out.push_str(&msg);
+        }
+        cur = s.source();
+    }
+    out
+}
+
 /// Shorthand for `Result<T, falcon_exposure::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_errors_display_on_one_line_with_every_message() {
+        let e = Error::Api {
+            operation: "get_external_assets",
+            status: 400,
+            errors: vec![
+                ApiError {
+                    code: Some(400),
+                    message: Some("bad id".into()),
+                    id: None,
+                },
+                ApiError {
+                    code: Some(404),
+                    message: Some("not found".into()),
+                    id: Some("x".into()),
+                },
+            ],
+            trace_id: Some("t-1".into()),
+            body_start: None,
+            attempts: 3,
+        };
+        let s = e.to_string();
+        assert_eq!(
+            s,
+            "get_external_assets: HTTP 400; 400: bad id; 404: not found (trace_id t-1) after 3 attempts"
+        );
+        assert!(!s.contains('\n'));
+        assert_eq!(e.status(), Some(400));
+        assert_eq!(e.trace_id(), Some("t-1"));
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn html_excerpts_are_flattened() {
+        let e = Error::Api {
+            operation: "op",
+            status: 502,
+            errors: vec![],
+            trace_id: None,
+            body_start: Some("<html>\n<body>Bad gateway</body>\n</html>".into()),
+            attempts: 1,
+        };
+        assert!(!e.to_string().contains('\n'));
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn unknown_operations_suggest() {
+        let e = Error::UnknownOperation {
+            name: "query_asset".into(),
+            suggestions: vec!["query_assets"],
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown operation \"query_asset\"; did you mean query_assets?"
+        );
+    }
+}

@@ -10,18 +10,32 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod auth;
 mod client;
+pub mod cloud;
+mod command;
 mod download;
 mod error;
 pub mod fql;
+#[rustfmt::skip]
 mod generated;
 mod lenient;
 pub mod operation;
 pub mod request;
 mod response;
+mod retry;
+mod transport;
+mod validate;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
+};
+pub use cloud::{Cloud, Target};
+pub use command::Command;
 pub use download::Download;
 pub use error::{Error, Result};
-pub use generated::{fields, models, requests, OPERATIONS};
-pub use response::{ApiError, ApiResponse, Meta, Pagination, RateLimit, Writes};
+pub use generated::{OPERATIONS, fields, models, requests};
+pub use response::{
+    ApiError, ApiResponse, Meta, Offset, Pagination, RateLimit, RawResponse, Writes,
+};
+pub use retry::RetryPolicy;

@@ -1,0 +1,415 @@
+//! Sending a request: validation, token, pacing, retries, decoding.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::cloud;
+use crate::download::Download;
+use crate::error::{Error, Result};
+use crate::operation::{HttpMethod, Operation};
+use crate::request::RequestParts;
+use crate::response::{ApiError, ApiResponse, Meta, RateLimit, RawResponse, trace_header};
+use crate::retry::wait_for_429;
+use crate::validate::validate;
+
+/// How many bytes of an undecodable body errors quote.
+const EXCERPT: usize = 256;
+
+#[derive(Deserialize)]
+struct Envelope<R> {
+    #[serde(default)]
+    meta: Option<Meta>,
+    #[serde(default = "Option::default")]
+    resources: Option<Vec<R>>,
+    #[serde(default)]
+    errors: Option<Vec<ApiError>>,
+}
+
+/// A reply with a success status (or a non-retried failure status), with
+/// its headers read.
+pub(crate) struct Reply {
+    pub(crate) response: reqwest::Response,
+    pub(crate) status: u16,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) trace_id: Option<String>,
+    pub(crate) attempts: u32,
+}
+
+fn method(m: HttpMethod) -> reqwest::Method {
+    match m {
+        HttpMethod::Get => reqwest::Method::GET,
+        HttpMethod::Post => reqwest::Method::POST,
+        HttpMethod::Patch => reqwest::Method::PATCH,
+        HttpMethod::Put => reqwest::Method::PUT,
+        HttpMethod::Delete => reqwest::Method::DELETE,
+    }
+}
+
+pub(crate) fn excerpt(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT)]).into_owned()
+}
+
+fn transport_error(op: &'static Operation, attempts: u32, e: reqwest::Error) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            operation: op.id,
+            attempts,
+        }
+    } else {
+        Error::Transport {
+            operation: op.id,
+            attempts,
+            source: e,
+        }
+    }
+}
+
+impl Client {
+    /// Sends `op` with `parts` and decodes the JSON envelope, with
+    /// `resources` as `R`. Generated request builders call this; it is
+    /// public so that an [`Operation`] described by hand can be sent too.
+    ///
+    /// A 2xx reply whose `errors` is non-empty is returned as `Ok` with
+    /// [`ApiResponse::errors`] filled (and a warning logged); see
+    /// [`ApiResponse::error_for_errors`].
+    pub async fn execute<R: DeserializeOwned>(
+        &self,
+        op: &'static Operation,
+        parts: RequestParts,
+    ) -> Result<ApiResponse<R>> {
+        let reply = self.send(op, &parts).await?;
+        let (status, attempts) = (reply.status, reply.attempts);
+        let bytes = reply
+            .response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(op, attempts, e))?;
+        if !(200..300).contains(&status) {
+            return Err(api_error(op, status, &bytes, reply.trace_id, attempts));
+        }
+        let env: Envelope<R> = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Envelope {
+                meta: None,
+                resources: None,
+                errors: None,
+            }
+        } else {
+            decode(op, status, &bytes)?
+        };
+        let meta = env.meta.unwrap_or_default();
+        let errors = env.errors.unwrap_or_default();
+        let trace_id = reply.trace_id.or_else(|| meta.trace_id.clone());
+        if !errors.is_empty() {
+            tracing::warn!(
+                operation = op.id,
+                status,
+                trace_id = trace_id.as_deref().unwrap_or_default(),
+                errors = errors.len(),
+                first = errors[0].message.as_deref().unwrap_or_default(),
+                "successful reply carries errors"
+            );
+        }
+        Ok(ApiResponse {
+            status,
+            meta,
+            resources: env.resources.unwrap_or_default(),
+            errors,
+            rate_limit: reply.rate_limit,
+            trace_id,
+        })
+    }
+
+    /// Sends `op`, whose reply is a binary body, and returns the body
+    /// unread so that it can be streamed.
+    pub async fn execute_download(
+        &self,
+        op: &'static Operation,
+        parts: RequestParts,
+    ) -> Result<Download> {
+        let reply = self.send(op, &parts).await?;
+        if !(200..300).contains(&reply.status) {
+            let bytes = reply
+                .response
+                .bytes()
+                .await
+                .map_err(|e| transport_error(op, reply.attempts, e))?;
+            return Err(api_error(
+                op,
+                reply.status,
+                &bytes,
+                reply.trace_id,
+                reply.attempts,
+            ));
+        }
+        Ok(Download::new(op, reply))
+    }
+
+    /// Sends `op` and returns the reply's JSON as is.
+    pub async fn execute_raw(
+        &self,
+        op: &'static Operation,
+        parts: RequestParts,
+    ) -> Result<RawResponse> {
+        let reply = self.send(op, &parts).await?;
+        let (status, attempts) = (reply.status, reply.attempts);
+        let bytes = reply
+            .response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(op, attempts, e))?;
+        if !(200..300).contains(&status) {
+            return Err(api_error(op, status, &bytes, reply.trace_id, attempts));
+        }
+        let body: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+            serde_json::Value::Null
+        } else {
+            decode(op, status, &bytes)?
+        };
+        let trace_id = reply.trace_id.or_else(|| {
+            body.pointer("/meta/trace_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        });
+        Ok(RawResponse {
+            status,
+            body,
+            rate_limit: reply.rate_limit,
+            trace_id,
+        })
+    }
+
+    /// Waits for a shared 429 cooldown and slows down when the rate-limit
+    /// budget runs low.
+    async fn pace(&self) {
+        let until = self.inner.cooldown.lock().ok().and_then(|g| *g);
+        if let Some(until) = until {
+            if until > Instant::now() {
+                tracing::debug!(
+                    wait_ms = (until - Instant::now()).as_millis() as u64,
+                    "waiting for rate-limit cooldown"
+                );
+                tokio::time::sleep_until(until).await;
+            }
+        }
+        let remaining = self.inner.remaining.load(Ordering::Relaxed);
+        let delay = self.inner.retry.pace(remaining);
+        if !delay.is_zero() {
+            tracing::debug!(
+                remaining,
+                delay_ms = delay.as_millis() as u64,
+                "few requests left in the rate-limit window: slowing down"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn note_rate_limit(&self, rl: &RateLimit) {
+        if let Some(r) = rl.remaining {
+            self.inner.remaining.store(r, Ordering::Relaxed);
+        }
+        if rl.limit.is_some() || rl.remaining.is_some() {
+            if let Ok(mut g) = self.inner.last_rate_limit.lock() {
+                *g = rl.clone();
+            }
+        }
+    }
+
+    fn set_cooldown(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        if let Ok(mut g) = self.inner.cooldown.lock() {
+            if g.is_none_or(|u| u < until) {
+                *g = Some(until);
+            }
+        }
+    }
+
+    /// Sends the request, retrying as the policy allows. Returns the
+    /// reply when its status is final (success, or an error not retried).
+    pub(crate) async fn send(&self, op: &'static Operation, parts: &RequestParts) -> Result<Reply> {
+        validate(op, parts)?;
+        let span = tracing::info_span!(
+            "falcon.request",
+            operation = op.id,
+            method = op.http_method.as_str(),
+            route = op.route,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+        );
+        self.send_loop(op, parts).instrument(span).await
+    }
+
+    async fn send_loop(&self, op: &'static Operation, parts: &RequestParts) -> Result<Reply> {
+        let policy = &self.inner.retry;
+        let writes_ok = op.retry_safe || parts.retry_writes || policy.retry_writes;
+        let mut waited = Duration::ZERO;
+        let mut attempt: u32 = 0;
+        let mut renewed = false;
+        let span = tracing::Span::current();
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            self.pace().await;
+            let session = self.inner.auth.session(&self.inner.http).await?;
+            let mut url = cloud::join(&session.base, op.route);
+            if !parts.query.is_empty() {
+                let mut q = url.query_pairs_mut();
+                for (k, v) in &parts.query {
+                    q.append_pair(k, v);
+                }
+            }
+            let accept = op.produces.first().copied().unwrap_or("application/json");
+            let mut req = self
+                .inner
+                .http
+                .request(method(op.http_method), url)
+                .bearer_auth(session.token.expose())
+                .header(reqwest::header::ACCEPT, accept);
+            req = match &parts.body {
+                Some(body) => req.json(body),
+                // The gateway wants a JSON content type on bodyless requests too.
+                None => req.header(reqwest::header::CONTENT_TYPE, "application/json"),
+            };
+            if let Some(t) = parts.timeout {
+                req = req.timeout(t);
+            }
+            let budget_left = policy.max_total_wait.saturating_sub(waited);
+            // The send after a 401 renewal does not use up the budget.
+            let can_retry = attempt < policy.max_attempts + u32::from(renewed);
+            match req.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let rate_limit = RateLimit::from_headers(response.headers());
+                    let trace_id = trace_header(response.headers());
+                    span.record("status", status);
+                    if let Some(t) = &trace_id {
+                        span.record("trace_id", t.as_str());
+                    }
+                    self.note_rate_limit(&rate_limit);
+                    tracing::debug!(status, attempt, "reply");
+                    if status == 401 && !renewed {
+                        // The token was refused (revoked, expired early):
+                        // renew it and send once more.
+                        renewed = true;
+                        self.inner.auth.invalidate(session.generation);
+                        tracing::debug!("401: renewing the token and retrying once");
+                        continue;
+                    }
+                    if status == 429 {
+                        let wait = wait_for_429(
+                            rate_limit.retry_after,
+                            SystemTime::now(),
+                            policy.backoff(attempt),
+                        );
+                        self.set_cooldown(wait);
+                        if !can_retry || wait > budget_left {
+                            let body = response.bytes().await.unwrap_or_default();
+                            let trace_id = trace_id.or_else(|| body_trace(&body));
+                            return Err(Error::RateLimited {
+                                operation: op.id,
+                                retry_after: rate_limit.retry_after,
+                                trace_id,
+                                attempts: attempt,
+                            });
+                        }
+                        tracing::warn!(
+                            attempt,
+                            wait_ms = wait.as_millis() as u64,
+                            "429: waiting before retrying"
+                        );
+                        drop(response);
+                        tokio::time::sleep(wait).await;
+                        waited += wait;
+                        continue;
+                    }
+                    if matches!(status, 500 | 502 | 503 | 504) && writes_ok && can_retry {
+                        let wait = policy.backoff(attempt);
+                        if wait <= budget_left {
+                            tracing::warn!(
+                                attempt,
+                                status,
+                                wait_ms = wait.as_millis() as u64,
+                                "server error: retrying"
+                            );
+                            drop(response);
+                            tokio::time::sleep(wait).await;
+                            waited += wait;
+                            continue;
+                        }
+                    }
+                    return Ok(Reply {
+                        response,
+                        status,
+                        rate_limit,
+                        trace_id,
+                        attempts: attempt,
+                    });
+                }
+                Err(e) => {
+                    // A connection that never opened carried nothing: any
+                    // operation may be sent again.
+                    let retryable = !e.is_builder() && (writes_ok || e.is_connect());
+                    if retryable && can_retry {
+                        let wait = policy.backoff(attempt);
+                        if wait <= budget_left {
+                            tracing::warn!(attempt, error = %e, wait_ms = wait.as_millis() as u64, "transport error: retrying");
+                            tokio::time::sleep(wait).await;
+                            waited += wait;
+                            continue;
+                        }
+                    }
+                    return Err(transport_error(op, attempt, e));
+                }
+            }
+        }
+    }
+}
+
+fn body_trace(bytes: &[u8]) -> Option<String> {
+    let env: Envelope<serde_json::Value> = serde_json::from_slice(bytes).ok()?;
+    env.meta.and_then(|m| m.trace_id)
+}
+
+fn decode<T: DeserializeOwned>(op: &'static Operation, status: u16, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Decode {
+        operation: op.id,
+        status,
+        message: e.to_string(),
+        body_start: excerpt(bytes),
+    })
+}
+
+/// The error for a non-success reply: every `errors[]` entry and the trace
+/// ID when the body is an envelope, else the start of the body.
+pub(crate) fn api_error(
+    op: &'static Operation,
+    status: u16,
+    bytes: &[u8],
+    header_trace: Option<String>,
+    attempts: u32,
+) -> Error {
+    match serde_json::from_slice::<Envelope<serde_json::Value>>(bytes) {
+        Ok(env) => Error::Api {
+            operation: op.id,
+            status,
+            errors: env.errors.unwrap_or_default(),
+            trace_id: header_trace.or_else(|| env.meta.and_then(|m| m.trace_id)),
+            body_start: None,
+            attempts,
+        },
+        Err(_) => Error::Api {
+            operation: op.id,
+            status,
+            errors: Vec::new(),
+            trace_id: header_trace,
+            body_start: (!bytes.is_empty()).then(|| excerpt(bytes)),
+            attempts,
+        },
+    }
+}
