@@ -627,11 +627,9 @@ pub async fn gate(State(st): State<Arc<Shared>>, mut req: Request, next: Next) -
 }
 
 /// Fallback for unknown routes.
-pub async fn not_found(req: Request) -> Response {
-    let trace = format!("{:x}", now_nanos());
-    error_parts(
-        &trace,
-        Instant::now(),
+pub async fn not_found(Extension(ctx): Extension<Ctx>, req: Request) -> Response {
+    error_response(
+        &ctx,
         StatusCode::NOT_FOUND,
         &format!("no route for {} {}", req.method(), req.uri().path()),
     )
