@@ -642,7 +642,7 @@ impl Generator {
             },
             DiscoveryStep {
                 id: o(self.rng.hex(8)),
-                clue: B(*self.rng.pick(&["whois", "certificate", "dns_record"])),
+                clue: B(self.rng.pick_s(&["whois", "certificate", "dns_record"])),
                 entity: o(domain.to_string()),
                 entity_type: B("dns_domain"),
             },

@@ -138,10 +138,12 @@ fn cmp_sort(a: &SortVal, b: &SortVal, desc: bool) -> Ordering {
     }
 }
 
+type CacheMap = HashMap<(String, String), (u64, Arc<Vec<u32>>)>;
+
 /// Caches query results by (filter, sort) for the current store generation.
 #[derive(Default)]
 pub struct QueryCache {
-    entries: Mutex<HashMap<(String, String), (u64, Arc<Vec<u32>>)>>,
+    entries: Mutex<CacheMap>,
 }
 
 const CACHE_ENTRIES: usize = 256;
