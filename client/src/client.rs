@@ -83,25 +83,22 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-fn env_var(name: &str) -> Result<Option<String>> {
-    match std::env::var(name) {
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(Error::Config(format!(
-            "environment variable {name} is not valid UTF-8"
-        ))),
-    }
-}
-
 impl ClientBuilder {
     /// A builder configured from the environment:
     /// `FALCON_CLIENT_ID` and `FALCON_CLIENT_SECRET` (required, non-empty),
     /// `FALCON_MEMBER_CID` (optional) and `FALCON_CLOUD` (optional: a cloud
     /// name such as `us-2`, or a base URL; default `us-1` with
-    /// autodiscovery).
+    /// autodiscovery). A missing or empty credential is an error naming
+    /// the variable.
     pub fn from_env() -> Result<Self> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Self::from_env`], reading the variables through `lookup`
+    /// (e.g. from a configuration file or a test's map).
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let required = |name: &str| -> Result<String> {
-            match env_var(name)? {
+            match lookup(name) {
                 None => Err(Error::Config(format!(
                     "environment variable {name} is not set"
                 ))),
@@ -114,10 +111,10 @@ impl ClientBuilder {
         let mut b = ClientBuilder::default()
             .client_id(required("FALCON_CLIENT_ID")?)
             .client_secret(required("FALCON_CLIENT_SECRET")?);
-        if let Some(m) = env_var("FALCON_MEMBER_CID")?.filter(|v| !v.trim().is_empty()) {
+        if let Some(m) = lookup("FALCON_MEMBER_CID").filter(|v| !v.trim().is_empty()) {
             b = b.member_cid(m.trim());
         }
-        if let Some(c) = env_var("FALCON_CLOUD")?.filter(|v| !v.trim().is_empty()) {
+        if let Some(c) = lookup("FALCON_CLOUD").filter(|v| !v.trim().is_empty()) {
             let target: Target = c.parse().map_err(|e| match e {
                 Error::Config(m) => Error::Config(format!("FALCON_CLOUD: {m}")),
                 other => other,

@@ -1,0 +1,11 @@
+//! Behaviour of the client runtime against mock servers: one binary, one
+//! module per area.
+
+mod common;
+
+mod auth;
+mod command;
+mod decoding;
+mod operations;
+mod retries;
+mod secrets;
