@@ -1,0 +1,461 @@
+//! The filter tree, its rendering and the typed builder methods on fields.
+
+use std::fmt;
+
+use super::error::FqlError;
+use super::field::{Caps, Field, FilterTable, Text};
+use super::value::{IntoValue, Value};
+
+/// A comparison operator, as written after the colon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Op {
+    /// none: equals (or any-of with a list).
+    Eq,
+    /// `!`: not equal (or none-of with a list).
+    Ne,
+    /// `~`: text match.
+    Match,
+    /// `!~`: does not text-match.
+    NotMatch,
+    /// `*`: wildcard.
+    Wildcard,
+    /// `!*`: does not match the wildcard pattern.
+    NotWildcard,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+}
+
+impl Op {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "",
+            Op::Ne => "!",
+            Op::Match => "~",
+            Op::NotMatch => "!~",
+            Op::Wildcard => "*",
+            Op::NotWildcard => "!*",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+        }
+    }
+
+    pub(crate) fn negated(self) -> Op {
+        match self {
+            Op::Eq => Op::Ne,
+            Op::Ne => Op::Eq,
+            Op::Match => Op::NotMatch,
+            Op::NotMatch => Op::Match,
+            Op::Wildcard => Op::NotWildcard,
+            Op::NotWildcard => Op::Wildcard,
+            Op::Gt => Op::Le,
+            Op::Le => Op::Gt,
+            Op::Ge => Op::Lt,
+            Op::Lt => Op::Ge,
+        }
+    }
+
+    pub(crate) fn is_negation(self) -> bool {
+        matches!(self, Op::Ne | Op::NotMatch | Op::NotWildcard)
+    }
+}
+
+/// The right-hand side of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Operand {
+    One(Value),
+    List(Vec<Value>),
+}
+
+/// `field:[op]value`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Comparison {
+    pub(crate) field: String,
+    pub(crate) op: Op,
+    pub(crate) operand: Operand,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Node {
+    Cmp(Comparison),
+    /// Joined by `+`; never directly contains another `All`.
+    All(Vec<Node>),
+    /// Joined by `,`; never directly contains another `Any`.
+    Any(Vec<Node>),
+}
+
+impl Node {
+    fn negate(self) -> Node {
+        match self {
+            Node::Cmp(mut c) => {
+                c.op = c.op.negated();
+                Node::Cmp(c)
+            }
+            Node::All(xs) => Node::Any(xs.into_iter().map(Node::negate).collect()),
+            Node::Any(xs) => Node::All(xs.into_iter().map(Node::negate).collect()),
+        }
+    }
+
+    fn count(&self) -> usize {
+        match self {
+            Node::Cmp(_) => 1,
+            Node::All(xs) | Node::Any(xs) => xs.iter().map(Node::count).sum(),
+        }
+    }
+
+    fn write(&self, f: &mut impl fmt::Write, nested: bool) -> fmt::Result {
+        let (items, sep) = match self {
+            Node::Cmp(c) => return c.write(f),
+            Node::All(xs) => (xs, '+'),
+            Node::Any(xs) => (xs, ','),
+        };
+        let parens = nested && items.len() > 1;
+        if parens {
+            f.write_char('(')?;
+        }
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                f.write_char(sep)?;
+            }
+            item.write(f, true)?;
+        }
+        if parens {
+            f.write_char(')')?;
+        }
+        Ok(())
+    }
+}
+
+impl Comparison {
+    fn write(&self, f: &mut impl fmt::Write) -> fmt::Result {
+        write!(f, "{}:{}", self.field, self.op.as_str())?;
+        match &self.operand {
+            Operand::One(v) => write!(f, "{v}"),
+            Operand::List(vs) => {
+                f.write_char('[')?;
+                for (i, v) in vs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_char(']')
+            }
+        }
+    }
+}
+
+/// Joins `nodes` into an `All` (`and == true`) or `Any`, flattening nested
+/// groups of the same kind and unwrapping a single item.
+pub(crate) fn join(nodes: impl IntoIterator<Item = Node>, and: bool) -> Node {
+    let mut out = Vec::new();
+    for n in nodes {
+        match (n, and) {
+            (Node::All(xs), true) | (Node::Any(xs), false) => out.extend(xs),
+            (n, _) => out.push(n),
+        }
+    }
+    if out.len() == 1 {
+        if let Some(n) = out.pop() {
+            return n;
+        }
+    }
+    if and { Node::All(out) } else { Node::Any(out) }
+}
+
+/// The most properties (comparisons) one FQL filter may contain.
+pub const MAX_PROPERTIES: usize = 20;
+
+/// An FQL filter: built from the typed field constants in
+/// [`crate::fields`] or parsed (and validated) from a string.
+///
+/// `Display` renders the exact FQL string. `+` (and) and `,` (or) are never
+/// mixed without parentheses, so the meaning never depends on precedence.
+///
+/// ```
+/// use falcon_exposure::fields::external_assets as f;
+/// use falcon_exposure::fql::{Filter, RelativeTime};
+///
+/// let filter = f::ASSET_TYPE
+///     .equals("ip")
+///     .and(f::CRITICALITY.equals("Critical").or(f::CRITICALITY.equals("High")))
+///     .and(f::LAST_SEEN.gt(RelativeTime::days_ago(7)));
+/// assert_eq!(
+///     filter.to_string(),
+///     "asset_type:'ip'+(criticality:'Critical',criticality:'High')+last_seen:>'now-7d'"
+/// );
+/// assert_eq!(filter, Filter::parse(&filter.to_string()).unwrap());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Filter {
+    pub(crate) node: Node,
+}
+
+impl Filter {
+    pub(crate) fn cmp(field: &str, op: Op, operand: Operand) -> Self {
+        Self {
+            node: Node::Cmp(Comparison {
+                field: field.to_owned(),
+                op,
+                operand,
+            }),
+        }
+    }
+
+    /// Parses an FQL string and checks it against the filter table of the
+    /// external assets operations (`query_assets`, `aggregate_assets`):
+    /// every field must exist and support its operation, values must suit
+    /// the field's type, and there may be at most [`MAX_PROPERTIES`]
+    /// properties. Errors carry the byte position.
+    ///
+    /// Accepted beyond the canonical form that `Display` renders: spaces
+    /// between tokens, double-quoted values (`"it's"`), a leading `!` on a
+    /// comparison (`!field:'v'`, read as `field:!'v'`), redundant
+    /// parentheses, and quoted integers or booleans for integer or boolean
+    /// fields. Rejected although the grammar allows it: `+` and `,` mixed at
+    /// one level without parentheses ([`FqlErrorKind::MixedOperators`]),
+    /// because FQL documents no precedence between them.
+    ///
+    /// [`FqlErrorKind::MixedOperators`]: crate::fql::FqlErrorKind::MixedOperators
+    ///
+    /// ```
+    /// use falcon_exposure::fql::{Filter, FqlErrorKind};
+    ///
+    /// let f = Filter::parse("asset_type:'ip'+last_seen:>'now-7d'").unwrap();
+    /// assert_eq!(f.to_string(), "asset_type:'ip'+last_seen:>'now-7d'");
+    ///
+    /// let e = Filter::parse("last_sen:>'now-7d'").unwrap_err();
+    /// assert_eq!(e.kind(), FqlErrorKind::UnknownField);
+    /// assert_eq!(e.to_string(), "unknown field `last_sen` at byte 0; did you mean `last_seen`?");
+    /// ```
+    pub fn parse(s: &str) -> Result<Filter, FqlError> {
+        Filter::parse_with(s, Some(&crate::fields::external_assets::TABLE))
+    }
+
+    /// Parses an FQL string, checking fields and operations against `table`
+    /// when one is given; with `None` only the syntax, empty values and the
+    /// property limit are checked.
+    pub fn parse_with(s: &str, table: Option<&FilterTable>) -> Result<Filter, FqlError> {
+        super::parse::parse(s, table).map(|node| Filter { node })
+    }
+
+    /// Both `self` and `other` (`self+other`).
+    pub fn and(self, other: Filter) -> Filter {
+        Filter {
+            node: join([self.node, other.node], true),
+        }
+    }
+
+    /// Either `self` or `other` (`self,other`).
+    pub fn or(self, other: Filter) -> Filter {
+        Filter {
+            node: join([self.node, other.node], false),
+        }
+    }
+
+    /// Every one of `filters` (joined by `+`). With none, the filter is
+    /// empty, renders as `""` and is rejected when validated or sent.
+    pub fn all(filters: impl IntoIterator<Item = Filter>) -> Filter {
+        Filter {
+            node: join(filters.into_iter().map(|f| f.node), true),
+        }
+    }
+
+    /// Any one of `filters` (joined by `,`). With none, the filter is empty,
+    /// renders as `""` and is rejected when validated or sent.
+    pub fn any(filters: impl IntoIterator<Item = Filter>) -> Filter {
+        Filter {
+            node: join(filters.into_iter().map(|f| f.node), false),
+        }
+    }
+
+    /// The negation of the whole filter; the same as `!filter`.
+    ///
+    /// FQL documents negation only on a single comparison (`field:!'v'`), so
+    /// a group is negated by De Morgan's laws: `and` becomes `or` and each
+    /// comparison flips (`:` ↔ `:!`, `~` ↔ `!~`, `*` ↔ `!*`, `>` ↔ `<=`,
+    /// `>=` ↔ `<`). A flipped range comparison is the exact complement only
+    /// for a field with one value per asset: on a multi-valued field such as
+    /// `ip.services.port`, `!(port > 1000)` becomes "some port <= 1000".
+    ///
+    /// ```
+    /// use falcon_exposure::fields::external_assets as f;
+    /// let triaged = f::TRIAGE_STATUS.equals("reviewed").or(f::TRIAGE_STATUS.equals("resolved"));
+    /// assert_eq!((!triaged).to_string(), "triage.status:!'reviewed'+triage.status:!'resolved'");
+    /// ```
+    pub fn negate(self) -> Filter {
+        Filter {
+            node: self.node.negate(),
+        }
+    }
+
+    /// How many properties (comparisons) the filter has; FQL allows at most
+    /// [`MAX_PROPERTIES`].
+    pub fn properties(&self) -> usize {
+        self.node.count()
+    }
+
+    /// Checks the filter as it would be checked before sending: not empty,
+    /// at most [`MAX_PROPERTIES`] properties, no empty values, and, with a
+    /// `table`, every field known and every operation supported by its field.
+    /// Positions in the error are byte offsets into the rendered filter.
+    pub fn validate(&self, table: Option<&FilterTable>) -> Result<(), FqlError> {
+        super::parse::parse(&self.to_string(), table).map(|_| ())
+    }
+}
+
+impl std::ops::Not for Filter {
+    type Output = Filter;
+
+    /// See [`Filter::negate`].
+    fn not(self) -> Filter {
+        self.negate()
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.write(f, false)
+    }
+}
+
+impl std::str::FromStr for Filter {
+    type Err = FqlError;
+
+    /// Same as [`Filter::parse`].
+    fn from_str(s: &str) -> Result<Self, FqlError> {
+        Filter::parse(s)
+    }
+}
+
+fn single<V, C>(field: Field<V, C>, op: Op, value: Value) -> Filter {
+    Filter::cmp(field.name(), op, Operand::One(value))
+}
+
+fn list<V, C, T: IntoValue<V>>(
+    field: Field<V, C>,
+    op: Op,
+    values: impl IntoIterator<Item = T>,
+) -> Filter {
+    Filter::cmp(
+        field.name(),
+        op,
+        Operand::List(values.into_iter().map(IntoValue::into_value).collect()),
+    )
+}
+
+fn with_pattern<V, C>(field: Field<V, C>, op: Op, p: String) -> Filter {
+    single(field, op, Value::Text(p))
+}
+
+/// Exact match, on fields that support it.
+impl<V, const W: bool, const L: bool, const R: bool> Field<V, Caps<true, W, L, R>> {
+    /// `field:value`. A text value containing `*` is read by the API as a
+    /// wildcard pattern; use [`wildcard`](Self::wildcard) for that.
+    pub fn equals(self, value: impl IntoValue<V>) -> Filter {
+        single(self, Op::Eq, value.into_value())
+    }
+
+    /// `field:!value`.
+    pub fn not_equals(self, value: impl IntoValue<V>) -> Filter {
+        single(self, Op::Ne, value.into_value())
+    }
+
+    /// `field:null`: the field has no value.
+    pub fn is_null(self) -> Filter {
+        single(self, Op::Eq, Value::Null)
+    }
+
+    /// `field:!null`: the field has a value.
+    pub fn is_not_null(self) -> Filter {
+        single(self, Op::Ne, Value::Null)
+    }
+}
+
+/// Text match (`~`, `!~`) on text fields with exact match. The FEM field
+/// lists do not mention text match; this crate allows it on every text field
+/// that supports exact match or wildcard.
+impl<const W: bool, const L: bool, const R: bool> Field<Text, Caps<true, W, L, R>> {
+    /// `field:~'value'`: text match, ignoring case, spaces and punctuation.
+    pub fn matches(self, value: impl Into<String>) -> Filter {
+        single(self, Op::Match, Value::Text(value.into()))
+    }
+
+    /// `field:!~'value'`.
+    pub fn not_matches(self, value: impl Into<String>) -> Filter {
+        single(self, Op::NotMatch, Value::Text(value.into()))
+    }
+}
+
+/// Text match (`~`, `!~`) on text fields with wildcard but no exact match.
+impl<const L: bool, const R: bool> Field<Text, Caps<false, true, L, R>> {
+    /// `field:~'value'`: text match, ignoring case, spaces and punctuation.
+    pub fn matches(self, value: impl Into<String>) -> Filter {
+        single(self, Op::Match, Value::Text(value.into()))
+    }
+
+    /// `field:!~'value'`.
+    pub fn not_matches(self, value: impl Into<String>) -> Filter {
+        single(self, Op::NotMatch, Value::Text(value.into()))
+    }
+}
+
+/// Wildcard, on fields that support it.
+impl<V, const E: bool, const L: bool, const R: bool> Field<V, Caps<E, true, L, R>> {
+    /// `field:*'pattern'`, where `*` in `pattern` stands for one or more
+    /// characters: `wildcard("*.example.com")`.
+    pub fn wildcard(self, pattern: impl Into<String>) -> Filter {
+        with_pattern(self, Op::Wildcard, pattern.into())
+    }
+
+    /// `field:!*'pattern'`: does not match the pattern. This spelling of a
+    /// negated wildcard is not documented by CrowdStrike (the alternative
+    /// `field:!'pattern'` is accepted by [`Filter::parse`]).
+    pub fn not_wildcard(self, pattern: impl Into<String>) -> Filter {
+        with_pattern(self, Op::NotWildcard, pattern.into())
+    }
+}
+
+/// Any-of lists, on fields that support them.
+impl<V, const E: bool, const W: bool, const R: bool> Field<V, Caps<E, W, true, R>> {
+    /// `field:['a','b']`: the field equals one of `values`. An empty list is
+    /// rejected when the filter is validated or sent.
+    pub fn any_of<T: IntoValue<V>>(self, values: impl IntoIterator<Item = T>) -> Filter {
+        list(self, Op::Eq, values)
+    }
+
+    /// `field:!['a','b']`: the field equals none of `values`.
+    pub fn none_of<T: IntoValue<V>>(self, values: impl IntoIterator<Item = T>) -> Filter {
+        list(self, Op::Ne, values)
+    }
+}
+
+/// Range comparisons, on fields that support them.
+impl<V, const E: bool, const W: bool, const L: bool> Field<V, Caps<E, W, L, true>> {
+    /// `field:>value`.
+    pub fn gt(self, value: impl IntoValue<V>) -> Filter {
+        single(self, Op::Gt, value.into_value())
+    }
+
+    /// `field:>=value`.
+    pub fn ge(self, value: impl IntoValue<V>) -> Filter {
+        single(self, Op::Ge, value.into_value())
+    }
+
+    /// `field:<value`.
+    pub fn lt(self, value: impl IntoValue<V>) -> Filter {
+        single(self, Op::Lt, value.into_value())
+    }
+
+    /// `field:<=value`.
+    pub fn le(self, value: impl IntoValue<V>) -> Filter {
+        single(self, Op::Le, value.into_value())
+    }
+}
