@@ -162,10 +162,7 @@ mod tests {
             let b10 = p.backoff(10);
             assert!(b10 >= Duration::from_millis(500) && b10 <= Duration::from_millis(1000));
         }
-        assert_eq!(
-            RetryPolicy::default().backoff(u32::MAX) <= Duration::from_secs(30),
-            true
-        );
+        assert!(RetryPolicy::default().backoff(u32::MAX) <= Duration::from_secs(30));
     }
 
     #[test]
