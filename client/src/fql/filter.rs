@@ -193,9 +193,27 @@ pub const MAX_PROPERTIES: usize = 20;
 /// );
 /// assert_eq!(filter, Filter::parse(&filter.to_string()).unwrap());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+///
+/// Two filters are equal when they render the same FQL: a parsed
+/// `'2024-01-01T00:00:00Z'` equals the same instant built from a
+/// [`time::OffsetDateTime`].
+#[derive(Debug, Clone)]
 pub struct Filter {
     pub(crate) node: Node,
+}
+
+impl PartialEq for Filter {
+    fn eq(&self, other: &Filter) -> bool {
+        self.node == other.node || self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Filter {}
+
+impl std::hash::Hash for Filter {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.to_string().hash(state);
+    }
 }
 
 impl Filter {
