@@ -6,7 +6,6 @@ mod common;
 mod auth;
 mod command;
 mod decoding;
-mod emulator;
 mod operations;
 mod retries;
 mod secrets;
