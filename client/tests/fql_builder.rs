@@ -80,19 +80,19 @@ fn builder_renders_exact_strings() {
         ),
         // ranges, timestamps, relative times, IP addresses
         (
-            f::LAST_SEEN.gt(RelativeTime::days_ago(7)),
+            f::LAST_SEEN.greater_than(RelativeTime::days_ago(7)),
             "last_seen:>'now-7d'",
         ),
         (
-            f::FIRST_SEEN.ge(RelativeTime::hours_ago(24)),
+            f::FIRST_SEEN.greater_or_equal(RelativeTime::hours_ago(24)),
             "first_seen:>='now-24h'",
         ),
         (
-            f::TRIAGE_UPDATED_TIMESTAMP.lt(RelativeTime::now()),
+            f::TRIAGE_UPDATED_TIMESTAMP.less_than(RelativeTime::now()),
             "triage.updated_timestamp:<'now'",
         ),
         (
-            f::LAST_SEEN.le(ts(1_704_067_200, 0)),
+            f::LAST_SEEN.less_or_equal(ts(1_704_067_200, 0)),
             "last_seen:<='2024-01-01T00:00:00Z'",
         ),
         (
@@ -101,12 +101,12 @@ fn builder_renders_exact_strings() {
         ),
         (
             f::CRITICALITY_TIMESTAMP
-                .gt(ts(1_704_067_200, 0).to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap())),
+                .greater_than(ts(1_704_067_200, 0).to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap())),
             "criticality_timestamp:>'2024-01-01T00:00:00Z'",
         ),
-        (f::IP_SERVICES_PORT.ge(1024u16), "ip.services.port:>=1024"),
+        (f::IP_SERVICES_PORT.greater_or_equal(1024u16), "ip.services.port:>=1024"),
         (
-            f::IP_SERVICES_STATUS_CODE.lt(500),
+            f::IP_SERVICES_STATUS_CODE.less_than(500),
             "ip.services.status_code:<500",
         ),
         (
@@ -114,7 +114,7 @@ fn builder_renders_exact_strings() {
             "ip.ip_address:'192.0.2.1'",
         ),
         (
-            f::IP_IP_ADDRESS.gt(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0))),
+            f::IP_IP_ADDRESS.greater_than(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0))),
             "ip.ip_address:>'10.0.0.0'",
         ),
         (
@@ -177,7 +177,7 @@ fn builder_renders_exact_strings() {
         (
             !(f::ASSET_TYPE
                 .equals("ip")
-                .and(f::LAST_SEEN.gt(RelativeTime::days_ago(7)))),
+                .and(f::LAST_SEEN.greater_than(RelativeTime::days_ago(7)))),
             "asset_type:!'ip',last_seen:<='now-7d'",
         ),
         (
@@ -189,7 +189,7 @@ fn builder_renders_exact_strings() {
             "ip.ptr:!~'x',(dns_domain.fqdn:!*'*.a'+criticality:!['Low'])",
         ),
         (
-            !!f::LAST_SEEN.ge(RelativeTime::days_ago(1)),
+            !!f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(1)),
             "last_seen:>='now-1d'",
         ),
     ];

@@ -186,7 +186,7 @@ pub const MAX_PROPERTIES: usize = 20;
 /// let filter = f::ASSET_TYPE
 ///     .equals("ip")
 ///     .and(f::CRITICALITY.equals("Critical").or(f::CRITICALITY.equals("High")))
-///     .and(f::LAST_SEEN.gt(RelativeTime::days_ago(7)));
+///     .and(f::LAST_SEEN.greater_than(RelativeTime::days_ago(7)));
 /// assert_eq!(
 ///     filter.to_string(),
 ///     "asset_type:'ip'+(criticality:'Critical',criticality:'High')+last_seen:>'now-7d'"
@@ -458,22 +458,22 @@ impl<V, const E: bool, const W: bool, const R: bool> Field<V, Caps<E, W, true, R
 /// Range comparisons, on fields that support them.
 impl<V, const E: bool, const W: bool, const L: bool> Field<V, Caps<E, W, L, true>> {
     /// `field:>value`.
-    pub fn gt(self, value: impl IntoValue<V>) -> Filter {
+    pub fn greater_than(self, value: impl IntoValue<V>) -> Filter {
         single(self, Op::Gt, value.into_value())
     }
 
     /// `field:>=value`.
-    pub fn ge(self, value: impl IntoValue<V>) -> Filter {
+    pub fn greater_or_equal(self, value: impl IntoValue<V>) -> Filter {
         single(self, Op::Ge, value.into_value())
     }
 
     /// `field:<value`.
-    pub fn lt(self, value: impl IntoValue<V>) -> Filter {
+    pub fn less_than(self, value: impl IntoValue<V>) -> Filter {
         single(self, Op::Lt, value.into_value())
     }
 
     /// `field:<=value`.
-    pub fn le(self, value: impl IntoValue<V>) -> Filter {
+    pub fn less_or_equal(self, value: impl IntoValue<V>) -> Filter {
         single(self, Op::Le, value.into_value())
     }
 }

@@ -12,7 +12,7 @@
 //! | `matches`, `not_matches` | `f:~'v'`, `f:!~'v'` | text fields with exact match or wildcard (the FEM lists do not mention text match; this is this crate's choice) |
 //! | [`wildcard`](Field::wildcard), [`not_wildcard`](Field::not_wildcard) | `f:*'v*'`, `f:!*'v*'` | wildcard |
 //! | [`any_of`](Field::any_of), [`none_of`](Field::none_of) | `f:['a','b']`, `f:!['a','b']` | list |
-//! | [`gt`](Field::gt), [`ge`](Field::ge), [`lt`](Field::lt), [`le`](Field::le) | `f:>v`, `f:>=v`, `f:<v`, `f:<=v` | range |
+//! | [`greater_than`](Field::greater_than), [`greater_or_equal`](Field::greater_or_equal), [`less_than`](Field::less_than), [`less_or_equal`](Field::less_or_equal) | `f:>v`, `f:>=v`, `f:<v`, `f:<=v` | range |
 //!
 //! Filters combine with [`Filter::and`] (`+`), [`Filter::or`] (`,`) and
 //! `!` ([`Filter::negate`]); parentheses are emitted wherever `+` and `,`
@@ -42,7 +42,7 @@
 //! let filter = f::ASSET_TYPE
 //!     .equals("ip")
 //!     .and(f::INTERNET_EXPOSURE.equals("exposed"))
-//!     .and(f::LAST_SEEN.ge(RelativeTime::days_ago(7)));
+//!     .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
 //! assert_eq!(
 //!     filter.to_string(),
 //!     "asset_type:'ip'+internet_exposure:'exposed'+last_seen:>='now-7d'"
