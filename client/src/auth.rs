@@ -56,7 +56,8 @@ pub(crate) struct Session {
     /// Base URL of the cloud the token belongs to.
     pub(crate) base: Url,
     pub(crate) token: Secret,
-    expires_at: Instant,
+    /// When the token is renewed: its expiry less the renewal window.
+    renew_at: Instant,
     /// Distinguishes tokens, so that a 401 invalidates only the token that
     /// was refused.
     pub(crate) generation: u64,
@@ -144,7 +145,7 @@ impl Auth {
     }
 
     fn is_fresh(&self, s: &Session) -> bool {
-        Instant::now() + self.cfg.renew_window < s.expires_at
+        Instant::now() < s.renew_at
     }
 
     /// A token that is not within the renewal window of its expiry,
@@ -180,7 +181,7 @@ impl Auth {
         let session = Arc::new(Session {
             base: disc.base.clone(),
             token,
-            expires_at: Instant::now() + ttl,
+            renew_at: Instant::now() + renew_after(ttl, self.cfg.renew_window),
             generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
         });
         if let Ok(mut g) = self.current.write() {
@@ -335,6 +336,13 @@ impl Auth {
     }
 }
 
+/// How long after issue a token of lifetime `ttl` is renewed: `window`
+/// before it expires, or half-way through a lifetime shorter than twice the
+/// window (so that a short-lived token is not renewed on every request).
+pub(crate) fn renew_after(ttl: Duration, window: Duration) -> Duration {
+    ttl - window.min(ttl / 2)
+}
+
 fn transport(operation: &'static str, e: reqwest::Error) -> Error {
     if e.is_timeout() {
         Error::Timeout {
@@ -381,6 +389,16 @@ fn auth_error(status: u16, bytes: &[u8], header_trace: Option<String>) -> Error 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_are_renewed_a_window_before_expiry() {
+        let s = Duration::from_secs;
+        assert_eq!(renew_after(s(1799), s(120)), s(1679));
+        assert_eq!(renew_after(s(1800), s(1200)), s(900));
+        assert_eq!(renew_after(s(100), s(120)), s(50));
+        assert_eq!(renew_after(s(0), s(120)), s(0));
+        assert_eq!(renew_after(s(1799), s(0)), s(1799));
+    }
 
     #[test]
     fn secrets_print_as_stars() {

@@ -61,39 +61,43 @@ async fn token_request_is_form_encoded_and_cached() {
 
 #[tokio::test]
 async fn token_is_renewed_ahead_of_expiry() {
+    // A two-second token with a one-second window: renewed after 1 s,
+    // while it is still valid.
     let server = MockServer::start().await;
-    // Lives 100 s: inside the default 120 s window, so it is stale at once.
     let mut short = Tokens::new();
-    short.expires_in = 100;
+    short.expires_in = 2;
     let short = short.mount(&server).await;
     mount_query(&server).await;
-    let client = client(&server);
-    client.query_assets().send().await.unwrap();
-    client.query_assets().send().await.unwrap();
-    assert_eq!(
-        short.issued(),
-        2,
-        "a token within the renewal window is renewed"
-    );
-    let reqs = api_requests(&server).await;
-    assert_eq!(
-        reqs[1].headers.get("authorization").unwrap(),
-        "Bearer tok-2"
-    );
-
-    // With a smaller window the same token is reused.
-    let server = MockServer::start().await;
-    let mut t = Tokens::new();
-    t.expires_in = 100;
-    let t = t.mount(&server).await;
-    mount_query(&server).await;
     let client = builder(&server)
-        .renew_window(Duration::from_secs(30))
+        .renew_window(Duration::from_secs(1))
         .build()
         .unwrap();
     client.query_assets().send().await.unwrap();
     client.query_assets().send().await.unwrap();
-    assert_eq!(t.issued(), 1);
+    assert_eq!(short.issued(), 1, "fresh token reused");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.query_assets().send().await.unwrap();
+    assert_eq!(
+        short.issued(),
+        2,
+        "renewed inside the window, before expiry"
+    );
+    let reqs = api_requests(&server).await;
+    assert_eq!(
+        reqs[2].headers.get("authorization").unwrap(),
+        "Bearer tok-2"
+    );
+
+    // A token with no lifetime left is renewed on every use.
+    let server = MockServer::start().await;
+    let mut t = Tokens::new();
+    t.expires_in = 0;
+    let t = t.mount(&server).await;
+    mount_query(&server).await;
+    let stale = crate::common::client(&server);
+    stale.query_assets().send().await.unwrap();
+    stale.query_assets().send().await.unwrap();
+    assert_eq!(t.issued(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
