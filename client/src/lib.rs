@@ -7,6 +7,46 @@
 //! the call. The methods, their builders, the [`models`], the FQL
 //! [`fields`] and the [`OPERATIONS`] table are generated from the
 //! manifest in `spec/` by `cargo xtask regen`.
+//!
+//! ```no_run
+//! # async fn f() -> falcon_exposure::Result<()> {
+//! use falcon_exposure::Client;
+//!
+//! // FALCON_CLIENT_ID, FALCON_CLIENT_SECRET, optional FALCON_MEMBER_CID
+//! // and FALCON_CLOUD (a cloud name or a base URL).
+//! let client = Client::from_env()?;
+//! let ids = client.query_assets().filter("asset_type:'ip'").limit(100).send().await?;
+//! let assets = client.get_assets().ids(ids.resources).send().await?;
+//! println!("{} assets", assets.resources.len());
+//! # Ok(()) }
+//! ```
+//!
+//! # Runtime behaviour
+//!
+//! - **Clouds.** [`Cloud`] names the six Falcon clouds; a custom base URL
+//!   is accepted too. `http://` is refused for any host that is not
+//!   loopback. On `us-1` (the default) the client follows the token
+//!   reply's `X-Cs-Region` to the customer's cloud, revoking the first
+//!   token.
+//! - **Tokens.** OAuth2 client credentials, cached and renewed ahead of
+//!   expiry ([`ClientBuilder::renew_window`]), one renewal at a time
+//!   however many tasks need it. A `401` renews the token and retries the
+//!   call once. [`Client::revoke`] revokes it.
+//! - **Rate limits and retries.** See [`RetryPolicy`]: `429` waits for
+//!   `X-RateLimit-RetryAfter`; server errors, timeouts and connection
+//!   errors are retried with backoff for operations safe to send twice;
+//!   the client slows down when few requests remain in the window. Every
+//!   reply's rate-limit headers are in [`ApiResponse::rate_limit`].
+//! - **Errors.** One [`Error`] enum with [`Error::status`],
+//!   [`Error::trace_id`] and [`Error::is_retryable`]. Requests the API
+//!   would refuse (empty or too many `ids`, a missing required parameter)
+//!   fail before they are sent.
+//! - **By operation ID.** [`Client::command`] calls any operation of
+//!   [`OPERATIONS`] with raw query parameters and body.
+//! - **Tracing.** Each request runs in a `falcon.request` span with the
+//!   operation ID, method, route, attempt, status and trace ID. The client
+//!   secret, tokens and the member CID never appear in logs, `Debug` or
+//!   errors.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
