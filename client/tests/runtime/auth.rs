@@ -443,3 +443,39 @@ fn client_is_send_sync_clone_static() {
     future_is_send(c.query_assets().send());
     future_is_send(c.get_assets().ids(["a"]).send());
 }
+
+#[tokio::test]
+async fn requests_go_through_the_configured_proxy() {
+    // The proxy is the mock server; the base URL points at a closed port,
+    // so only a proxied request can succeed.
+    let proxy = MockServer::start().await;
+    let tokens = Tokens::new().mount(&proxy).await;
+    mount_query(&proxy).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let client = Client::builder()
+        .client_id(CLIENT_ID)
+        .client_secret(SECRET)
+        .base_url(format!("http://{addr}"))
+        .proxy(proxy.uri())
+        .retry_policy(fast_retry())
+        .build()
+        .unwrap();
+    client.query_assets().send().await.unwrap();
+    assert_eq!(tokens.issued(), 1);
+    assert_eq!(api_requests(&proxy).await.len(), 1);
+}
+
+#[test]
+fn a_bad_root_certificate_is_a_configuration_error() {
+    let e = Client::builder()
+        .client_id(CLIENT_ID)
+        .client_secret(SECRET)
+        .add_root_certificate_pem(
+            "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+        )
+        .build()
+        .unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+}
