@@ -78,16 +78,21 @@
 //! );
 //! ```
 //!
-//! Triage nobody is assigned to, counted by status with an aggregate:
+//! Unassigned triage: assets nobody is assigned to triage, and how many of
+//! them are internet-exposed, by an aggregate:
 //!
 //! ```no_run
 //! use falcon_exposure::fields::external_assets as f;
 //!
 //! # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
-//! let unassigned = f::TRIAGE_STATUS.is_not_null().and(f::TRIAGE_ASSIGNED_TO.is_null());
-//! assert_eq!(unassigned.to_string(), "triage.status:!null+triage.assigned_to:null");
+//! let unassigned = f::TRIAGE_ASSIGNED_TO.is_null();
+//! assert_eq!(unassigned.to_string(), "triage.assigned_to:null");
 //! let ids = client.query_assets().filter(&unassigned).send().await?;
-//! let counts = client.aggregate_assets().filter(unassigned).send().await?;
+//! let counts = client
+//!     .aggregate_assets()
+//!     .filter(unassigned.and(f::INTERNET_EXPOSURE.equals("exposed")))
+//!     .send()
+//!     .await?;
 //! # Ok(())
 //! # }
 //! ```
