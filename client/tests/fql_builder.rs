@@ -100,11 +100,15 @@ fn builder_renders_exact_strings() {
             "last_seen:'2024-01-01T00:00:00.5Z'",
         ),
         (
-            f::CRITICALITY_TIMESTAMP
-                .greater_than(ts(1_704_067_200, 0).to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap())),
+            f::CRITICALITY_TIMESTAMP.greater_than(
+                ts(1_704_067_200, 0).to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap()),
+            ),
             "criticality_timestamp:>'2024-01-01T00:00:00Z'",
         ),
-        (f::IP_SERVICES_PORT.greater_or_equal(1024u16), "ip.services.port:>=1024"),
+        (
+            f::IP_SERVICES_PORT.greater_or_equal(1024u16),
+            "ip.services.port:>=1024",
+        ),
         (
             f::IP_SERVICES_STATUS_CODE.less_than(500),
             "ip.services.status_code:<500",

@@ -7,7 +7,10 @@ use falcon_exposure::fql::{Filter, FqlErrorKind as K};
 #[test]
 fn error_messages_for_the_closing_note() {
     let e = Filter::parse("last_sen:>'now-7d'").unwrap_err();
-    assert_eq!(e.to_string(), "unknown field `last_sen` at byte 0; did you mean `last_seen`?");
+    assert_eq!(
+        e.to_string(),
+        "unknown field `last_sen` at byte 0; did you mean `last_seen`?"
+    );
     assert_eq!(e.suggestions(), ["last_seen"]);
     let e = Filter::parse("asset_type:'ip'+criticality:>'High'").unwrap_err();
     assert_eq!(
@@ -15,7 +18,10 @@ fn error_messages_for_the_closing_note() {
         "field `criticality` at byte 16 does not support range comparisons (`>`); \
          it supports exact match, wildcard, list"
     );
-    assert_eq!((e.kind(), e.position()), (K::UnsupportedOperation, Some(16)));
+    assert_eq!(
+        (e.kind(), e.position()),
+        (K::UnsupportedOperation, Some(16))
+    );
     // An exact-only field (no wildcard, no list, no range).
     let e = Filter::parse("ip.cloud_vm.description:<='x'").unwrap_err();
     assert_eq!(
@@ -112,7 +118,10 @@ fn twenty_one_properties_are_refused() {
     assert_eq!(e.position(), Some(s.rfind("id:").unwrap()));
     // A list counts as one property; nesting does not hide properties.
     let nested = format!("({}),({})", n(10).join("+"), n(11).join("+"));
-    assert_eq!(Filter::parse_with(&nested, None).unwrap_err().kind(), K::TooManyProperties);
+    assert_eq!(
+        Filter::parse_with(&nested, None).unwrap_err().kind(),
+        K::TooManyProperties
+    );
 }
 
 #[test]
@@ -127,7 +136,10 @@ fn deep_nesting_is_refused_without_overflow() {
 fn accepted_forms_and_their_canonical_rendering() {
     let cases: &[(&str, &str)] = &[
         ("asset_type:'ip'", "asset_type:'ip'"),
-        (" asset_type : 'ip' + manual : false ", "asset_type:'ip'+manual:false"),
+        (
+            " asset_type : 'ip' + manual : false ",
+            "asset_type:'ip'+manual:false",
+        ),
         ("asset_type:\"it's\"", r"asset_type:'it\'s'"),
         (r"asset_type:'a\\b\'c'", r"asset_type:'a\\b\'c'"),
         ("!asset_type:'ip'", "asset_type:!'ip'"),
@@ -135,12 +147,27 @@ fn accepted_forms_and_their_canonical_rendering() {
         ("((asset_type:'ip'))", "asset_type:'ip'"),
         ("(id:'a'+id:'b')+id:'c'", "id:'a'+id:'b'+id:'c'"),
         ("(id:'a',id:'b')+id:'c'", "(id:'a',id:'b')+id:'c'"),
-        ("id:'a',(id:'b'+id:'c'),id:'d'", "id:'a',(id:'b'+id:'c'),id:'d'"),
-        ("dns_domain.fqdn:*'*.example.com'", "dns_domain.fqdn:*'*.example.com'"),
-        ("dns_domain.fqdn:'*.example.com'", "dns_domain.fqdn:'*.example.com'"),
-        ("dns_domain.fqdn:!'*.example.com'", "dns_domain.fqdn:!'*.example.com'"),
+        (
+            "id:'a',(id:'b'+id:'c'),id:'d'",
+            "id:'a',(id:'b'+id:'c'),id:'d'",
+        ),
+        (
+            "dns_domain.fqdn:*'*.example.com'",
+            "dns_domain.fqdn:*'*.example.com'",
+        ),
+        (
+            "dns_domain.fqdn:'*.example.com'",
+            "dns_domain.fqdn:'*.example.com'",
+        ),
+        (
+            "dns_domain.fqdn:!'*.example.com'",
+            "dns_domain.fqdn:!'*.example.com'",
+        ),
         ("dns_domain.fqdn:!*'test*'", "dns_domain.fqdn:!*'test*'"),
-        ("dns_domain.services.id:['a', 'b']", "dns_domain.services.id:['a','b']"),
+        (
+            "dns_domain.services.id:['a', 'b']",
+            "dns_domain.services.id:['a','b']",
+        ),
         ("ip.services.port:[22, 3389]", "ip.services.port:[22,3389]"),
         ("ip.services.port:['22']", "ip.services.port:['22']"),
         ("confidence:'90'", "confidence:'90'"),
@@ -148,7 +175,10 @@ fn accepted_forms_and_their_canonical_rendering() {
         ("ip.asn:-5", "ip.asn:-5"),
         ("triage.assigned_to:null", "triage.assigned_to:null"),
         ("triage.assigned_to:!null", "triage.assigned_to:!null"),
-        ("last_seen:>='2024-01-01T00:00:00Z'", "last_seen:>='2024-01-01T00:00:00Z'"),
+        (
+            "last_seen:>='2024-01-01T00:00:00Z'",
+            "last_seen:>='2024-01-01T00:00:00Z'",
+        ),
         ("last_seen:>='2024-01'", "last_seen:>='2024-01'"),
         ("last_seen:<'now'", "last_seen:<'now'"),
         ("last_seen:<'now-24h'", "last_seen:<'now-24h'"),
@@ -156,7 +186,10 @@ fn accepted_forms_and_their_canonical_rendering() {
         ("ip.ip_address:'10.1.2.0/24'", "ip.ip_address:'10.1.2.0/24'"),
         ("ip.ptr:~'mail'", "ip.ptr:~'mail'"),
         ("ip.ptr:!~'mail'", "ip.ptr:!~'mail'"),
-        ("subsidiaries.name:'Ünïcode ✓'", "subsidiaries.name:'Ünïcode ✓'"),
+        (
+            "subsidiaries.name:'Ünïcode ✓'",
+            "subsidiaries.name:'Ünïcode ✓'",
+        ),
     ];
     for &(src, canonical) in cases {
         let f = Filter::parse(src).unwrap_or_else(|e| panic!("{src:?}: {e}"));
@@ -170,18 +203,38 @@ fn accepted_forms_and_their_canonical_rendering() {
 fn without_a_table_only_syntax_is_checked() {
     let f = Filter::parse_with("brand_new:>'x'+other.field:*'y*'", None).unwrap();
     assert_eq!(f.to_string(), "brand_new:>'x'+other.field:*'y*'");
-    assert_eq!(Filter::parse_with("brand_new:''", None).unwrap_err().kind(), K::EmptyValue);
-    assert_eq!(Filter::parse_with("x:['a'", None).unwrap_err().kind(), K::UnbalancedParenthesis);
+    assert_eq!(
+        Filter::parse_with("brand_new:''", None).unwrap_err().kind(),
+        K::EmptyValue
+    );
+    assert_eq!(
+        Filter::parse_with("x:['a'", None).unwrap_err().kind(),
+        K::UnbalancedParenthesis
+    );
     assert!(Filter::parse_with("x:'a'", Some(&TABLE)).is_err());
 }
 
 #[test]
 fn suggestions_name_the_nearest_fields() {
     let e = Filter::parse("port:22").unwrap_err();
-    assert!(e.suggestions().iter().any(|s| s == "ip.services.port"), "{e}");
-    assert!(e.to_string().starts_with("unknown field `port` at byte 0; did you mean "), "{e}");
+    assert!(
+        e.suggestions().iter().any(|s| s == "ip.services.port"),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("unknown field `port` at byte 0; did you mean "),
+        "{e}"
+    );
     let e = Filter::parse("last_seen_timestamp:>'now-7d'").unwrap_err();
-    assert_eq!(e.suggestions().first().map(String::as_str), Some("last_seen"), "{e}");
+    assert_eq!(
+        e.suggestions().first().map(String::as_str),
+        Some("last_seen"),
+        "{e}"
+    );
     let e = Filter::parse("zzzzzz:'x'").unwrap_err();
-    assert_eq!(e.to_string(), "unknown field `zzzzzz` at byte 0; it is not in the `external_assets` filter table");
+    assert_eq!(
+        e.to_string(),
+        "unknown field `zzzzzz` at byte 0; it is not in the `external_assets` filter table"
+    );
 }

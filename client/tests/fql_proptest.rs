@@ -106,7 +106,8 @@ fn check_no_panic(s: &str) {
         match Filter::parse_with(s, table) {
             Ok(f) => {
                 let r = f.to_string();
-                let again = Filter::parse_with(&r, table).unwrap_or_else(|e| panic!("{s:?} → {r:?}: {e}"));
+                let again =
+                    Filter::parse_with(&r, table).unwrap_or_else(|e| panic!("{s:?} → {r:?}: {e}"));
                 assert_eq!(again.to_string(), r);
             }
             Err(e) => {

@@ -15,7 +15,11 @@ async fn ids(client: &Client, filter: Option<FilterArg>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut offset = 0;
     loop {
-        let mut q = client.query_assets().limit(100).offset(offset.to_string()).sort(Sort::asc(f::ID));
+        let mut q = client
+            .query_assets()
+            .limit(100)
+            .offset(offset.to_string())
+            .sort(Sort::asc(f::ID));
         if let Some(filter) = &filter {
             q = q.filter(filter.clone());
         }
@@ -34,7 +38,12 @@ async fn assets(client: &Client, ids: &BTreeSet<String>) -> Vec<FemExternalAsset
     let ids: Vec<&String> = ids.iter().collect();
     let mut out = Vec::new();
     for chunk in ids.chunks(100) {
-        let r = client.get_assets().ids(chunk.iter().map(|s| s.as_str())).send().await.expect("get_assets");
+        let r = client
+            .get_assets()
+            .ids(chunk.iter().map(|s| s.as_str()))
+            .send()
+            .await
+            .expect("get_assets");
         out.extend(r.resources);
     }
     out
@@ -51,11 +60,19 @@ fn rfc3339(secs: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64
 }
 
 /// Checks that `filter` selects exactly the assets `want` accepts, skipping
@@ -68,18 +85,34 @@ async fn check(
     unsure: impl Fn(&FemExternalAsset) -> bool,
 ) {
     let got = ids(client, Some(filter.into())).await;
-    let expected: BTreeSet<String> = all.iter().filter(|a| want(a)).filter_map(|a| a.id.clone()).collect();
-    let unsure: BTreeSet<String> = all.iter().filter(|a| unsure(a)).filter_map(|a| a.id.clone()).collect();
+    let expected: BTreeSet<String> = all
+        .iter()
+        .filter(|a| want(a))
+        .filter_map(|a| a.id.clone())
+        .collect();
+    let unsure: BTreeSet<String> = all
+        .iter()
+        .filter(|a| unsure(a))
+        .filter_map(|a| a.id.clone())
+        .collect();
     let got_sure: BTreeSet<_> = got.difference(&unsure).cloned().collect();
     let expected_sure: BTreeSet<_> = expected.difference(&unsure).cloned().collect();
     assert_eq!(got_sure, expected_sure, "{filter}");
-    assert!(!expected_sure.is_empty(), "{filter}: the dataset has no matching asset");
-    assert!(expected_sure.len() < all.len(), "{filter}: every asset matches");
+    assert!(
+        !expected_sure.is_empty(),
+        "{filter}: the dataset has no matching asset"
+    );
+    assert!(
+        expected_sure.len() < all.len(),
+        "{filter}: every asset matches"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documented_examples_return_the_right_assets() {
-    let emu = Emulator::start(EmulatorConfig::default().assets(400)).await.expect("emulator");
+    let emu = Emulator::start(EmulatorConfig::default().assets(400))
+        .await
+        .expect("emulator");
     let client = Client::builder()
         .client_id(DEFAULT_CLIENT_ID)
         .client_secret(DEFAULT_CLIENT_SECRET)
@@ -104,9 +137,15 @@ async fn documented_examples_return_the_right_assets() {
         |a| {
             a.asset_type.as_deref() == Some("ip")
                 && a.internet_exposure.as_deref() == Some("exposed")
-                && a.last_seen.as_deref().is_some_and(|t| t >= rfc3339(cutoff).as_str())
+                && a.last_seen
+                    .as_deref()
+                    .is_some_and(|t| t >= rfc3339(cutoff).as_str())
         },
-        |a| a.last_seen.as_deref().is_some_and(|t| t >= lo.as_str() && t <= hi.as_str()),
+        |a| {
+            a.last_seen
+                .as_deref()
+                .is_some_and(|t| t >= lo.as_str() && t <= hi.as_str())
+        },
     )
     .await;
 
@@ -118,8 +157,17 @@ async fn documented_examples_return_the_right_assets() {
         a.ip.as_ref().is_some_and(|ip| services(&ip.services))
     };
     let rdp_or_ssh = |a: &FemExternalAsset| port(a, 3389) || port(a, 22);
-    check(&client, &all, &f::IP_SERVICES_PORT.any_of([3389, 22]), rdp_or_ssh, |_| false).await;
-    let either = f::IP_SERVICES_PORT.equals(3389).or(f::IP_SERVICES_PORT.equals(22));
+    check(
+        &client,
+        &all,
+        &f::IP_SERVICES_PORT.any_of([3389, 22]),
+        rdp_or_ssh,
+        |_| false,
+    )
+    .await;
+    let either = f::IP_SERVICES_PORT
+        .equals(3389)
+        .or(f::IP_SERVICES_PORT.equals(22));
     check(&client, &all, &either, rdp_or_ssh, |_| false).await;
 
     // Criticality Critical or High in one subsidiary.
@@ -132,14 +180,21 @@ async fn documented_examples_return_the_right_assets() {
         .equals("Critical")
         .or(f::CRITICALITY.equals("High"))
         .and(f::SUBSIDIARIES_NAME.equals(subsidiary.as_str()));
-    assert!(critical_in_sub.to_string().starts_with("(criticality:'Critical',criticality:'High')+"));
+    assert!(
+        critical_in_sub
+            .to_string()
+            .starts_with("(criticality:'Critical',criticality:'High')+")
+    );
     check(
         &client,
         &all,
         &critical_in_sub,
         |a| {
             matches!(a.criticality.as_deref(), Some("Critical" | "High"))
-                && a.subsidiaries.iter().flatten().any(|s| s.name.as_deref() == Some(subsidiary.as_str()))
+                && a.subsidiaries
+                    .iter()
+                    .flatten()
+                    .any(|s| s.name.as_deref() == Some(subsidiary.as_str()))
         },
         |_| false,
     )
@@ -151,7 +206,12 @@ async fn documented_examples_return_the_right_assets() {
         &client,
         &all,
         &unassigned,
-        |a| a.triage.as_ref().and_then(|t| t.assigned_to.as_ref()).is_none(),
+        |a| {
+            a.triage
+                .as_ref()
+                .and_then(|t| t.assigned_to.as_ref())
+                .is_none()
+        },
         |_| false,
     )
     .await;
@@ -164,11 +224,24 @@ async fn documented_examples_return_the_right_assets() {
 
     // A mistyped field never reaches the emulator.
     let before = emu.stats().operation("query_external_assets");
-    let err = client.query_assets().filter("last_sen:>'now-7d'").send().await.unwrap_err();
-    assert!(err.to_string().contains("did you mean `last_seen`?"), "{err}");
+    let err = client
+        .query_assets()
+        .filter("last_sen:>'now-7d'")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("did you mean `last_seen`?"),
+        "{err}"
+    );
     assert_eq!(emu.stats().operation("query_external_assets"), before);
     // ...unless it is sent unchecked, and then the emulator refuses it.
-    let err = client.query_assets().filter(FilterArg::unchecked("last_sen:>'now-7d'")).send().await.unwrap_err();
+    let err = client
+        .query_assets()
+        .filter(FilterArg::unchecked("last_sen:>'now-7d'"))
+        .send()
+        .await
+        .unwrap_err();
     assert!(!err.to_string().contains("did you mean"), "{err}");
     assert_eq!(emu.stats().operation("query_external_assets"), before + 1);
 

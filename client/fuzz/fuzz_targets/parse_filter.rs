@@ -8,7 +8,9 @@ use falcon_exposure::fql::{Filter, Sort};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     for table in [Some(&TABLE), None] {
         match Filter::parse_with(s, table) {
             Ok(f) => {

@@ -43,7 +43,10 @@ impl<V, C> Copy for Field<V, C> {}
 impl<V, C> Field<V, C> {
     /// A field named `name` (dotted for nested fields).
     pub const fn new(name: &'static str) -> Self {
-        Self { name, _types: PhantomData }
+        Self {
+            name,
+            _types: PhantomData,
+        }
     }
 
     /// The FQL name, e.g. `ip.services.port`.

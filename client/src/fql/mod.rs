@@ -118,7 +118,9 @@ mod sort;
 mod value;
 
 pub use error::{FqlError, FqlErrorKind};
-pub use field::{Boolean, Caps, Field, FieldSpec, FilterTable, Integer, IpAddress, Text, Timestamp, ValueType};
+pub use field::{
+    Boolean, Caps, Field, FieldSpec, FilterTable, Integer, IpAddress, Text, Timestamp, ValueType,
+};
 pub use filter::{Filter, MAX_PROPERTIES};
 pub use sort::{Direction, Sort};
 pub use value::{IntoValue, RelativeTime, Value};

@@ -403,6 +403,9 @@ fn caps_list(spec: &FieldSpec) -> String {
     }
 }
 
+/// Whether a field has the capability an operation needs.
+type Capability = fn(&FieldSpec) -> bool;
+
 /// Checks the operation and the values of one comparison.
 fn check(
     name: &str,
@@ -429,7 +432,7 @@ fn check(
     };
     let first = positions.first().copied().unwrap_or(at);
     // Shape of the operand for the operator, independent of the field.
-    let (needed, needed_what): (Option<fn(&FieldSpec) -> bool>, String) = match (op, operand) {
+    let (needed, needed_what): (Option<Capability>, String) = match (op, operand) {
         (Op::Eq | Op::Ne, Operand::List(_)) => (Some(|s| s.list), "lists (`[...]`)".into()),
         (Op::Eq | Op::Ne, Operand::One(Value::Null)) => (None, String::new()),
         (Op::Eq | Op::Ne, Operand::One(Value::Text(t))) if t.contains('*') => {
