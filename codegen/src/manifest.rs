@@ -16,6 +16,9 @@ pub struct Manifest {
     /// FQL filter-field tables, by name.
     #[serde(default)]
     pub filter_tables: BTreeMap<String, FilterTable>,
+    /// The table `Filter::parse` and `Sort::parse` check against.
+    #[serde(default)]
+    pub default_filter_table: Option<String>,
     /// The operations, in documentation order.
     pub operations: Vec<Operation>,
     /// Request and response models, by Rust name.

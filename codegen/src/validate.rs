@@ -31,6 +31,15 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
     let models: BTreeSet<&str> = m.models.keys().map(String::as_str).collect();
     check_ident(&mut out, vec![key("service")], &m.service, "service");
     check_tables(m, &mut out);
+    if let Some(t) = &m.default_filter_table {
+        if !m.filter_tables.contains_key(t) {
+            out.push((
+                vec![key("default_filter_table")],
+                format!("filter table `{t}` is not defined"),
+                "define it under `filter_tables:` or fix the name".into(),
+            ));
+        }
+    }
     let mut ids = BTreeMap::new();
     let mut names = BTreeMap::new();
     for (i, op) in m.operations.iter().enumerate() {

@@ -87,7 +87,7 @@ fn wrong_type() {
             "        type: integer\n        service: true",
             "        type: integr\n        service: true"
         )),
-        "error: small.yaml:81:9: operations[0].parameters[2].type: unknown data type `integr`\n  \
+        "error: small.yaml:82:9: operations[0].parameters[2].type: unknown data type `integr`\n  \
          fix: use one of string, integer, number, boolean, json, json_list, string_list, fql, sort, raw_body, raw_query, list<Model> or a model name\n\
          1 error in the manifest"
     );
@@ -100,7 +100,7 @@ fn unknown_key() {
             "    route: /widgets/queries/v1",
             "    rout: /widgets/queries/v1"
         )),
-        "error: small.yaml:54:5: operations[0]: unknown field `rout`, expected one of `id`, `method_name`, `summary`, \
+        "error: small.yaml:55:5: operations[0]: unknown field `rout`, expected one of `id`, `method_name`, `summary`, \
          `description`, `http_method`, `route`, `scope`, `consumes`, `produces`, `retry_safe`, `body_type`, `response`, `parameters`\n  \
          fix: remove the key or fix its spelling; spec/README.md lists every key\n\
          1 error in the manifest"
@@ -111,7 +111,7 @@ fn unknown_key() {
 fn missing_route() {
     assert_eq!(
         errors(&broken("    route: /widgets/queries/v1\n", "")),
-        "error: small.yaml:49:5: operations[0]: missing field `route`\n  \
+        "error: small.yaml:50:5: operations[0]: missing field `route`\n  \
          fix: add the key; spec/README.md says what it holds\n\
          1 error in the manifest"
     );
@@ -124,7 +124,7 @@ fn route_without_leading_slash() {
             "route: /widgets/blobs/v1",
             "route: widgets/blobs/v1"
         )),
-        "error: small.yaml:145:5: operations[2].route: route `widgets/blobs/v1` does not start with `/`\n  \
+        "error: small.yaml:146:5: operations[2].route: route `widgets/blobs/v1` does not start with `/`\n  \
          fix: write it from the API root, e.g. `/widgets/blobs/v1`\n\
          1 error in the manifest"
     );
@@ -134,7 +134,7 @@ fn route_without_leading_slash() {
 fn duplicate_id() {
     assert_eq!(
         errors(&broken("id: blob_widgets", "id: query_widgets")),
-        "error: small.yaml:141:5: operations[2].id: duplicate operation ID `query_widgets` (also operations[0])\n  \
+        "error: small.yaml:142:5: operations[2].id: duplicate operation ID `query_widgets` (also operations[0])\n  \
          fix: give each operation its own ID\n\
          1 error in the manifest"
     );
@@ -147,7 +147,7 @@ fn yaml_syntax_error() {
             "    summary: Lists widget IDs.",
             "    summary: \"Lists widget IDs."
         )),
-        "error: small.yaml:69:19: did not find expected key at line 69 column 19, while parsing a block mapping\n  \
+        "error: small.yaml:70:19: did not find expected key at line 70 column 19, while parsing a block mapping\n  \
          fix: fix the YAML syntax at that place\n\
          1 error in the manifest"
     );
@@ -166,13 +166,13 @@ fn all_errors_of_a_file_are_reported_together() {
     let all = errors(&text);
     assert_eq!(
         all,
-        "error: small.yaml:10:7: filter_tables.widgets.value_types.colour: field `colour` has a value type but is in none of the four lists\n  \
+        "error: small.yaml:11:7: filter_tables.widgets.value_types.colour: field `colour` has a value type but is in none of the four lists\n  \
          fix: add it to a list or remove its value type\n\
-         error: small.yaml:32:7: models.Widget.fields.parts: model `Piece` is referenced but not defined\n  \
+         error: small.yaml:33:7: models.Widget.fields.parts: model `Piece` is referenced but not defined\n  \
          fix: define `Piece` under `models:` or fix the name\n\
-         error: small.yaml:107:5: operations[1].scope: scope `widgets:change` is not of the form `name:read` or `name:write`\n  \
+         error: small.yaml:108:5: operations[1].scope: scope `widgets:change` is not of the form `name:read` or `name:write`\n  \
          fix: write it in lowercase, e.g. `assets:read`\n\
-         error: small.yaml:130:9: operations[1].parameters[2].name: body keyword `kind` has no placement in the JSON body\n  \
+         error: small.yaml:131:9: operations[1].parameters[2].name: body keyword `kind` has no placement in the JSON body\n  \
          fix: add `body_path:` (e.g. `description`, `assets[].triage.action`, `[].field`)\n\
          4 errors in the manifest"
     );

@@ -254,7 +254,7 @@ impl Filter {
     /// assert_eq!(e.to_string(), "unknown field `last_sen` at byte 0; did you mean `last_seen`?");
     /// ```
     pub fn parse(s: &str) -> Result<Filter, FqlError> {
-        Filter::parse_with(s, Some(&crate::fields::external_assets::TABLE))
+        Filter::parse_with(s, crate::fields::DEFAULT_TABLE)
     }
 
     /// Parses an FQL string, checking fields and operations against `table`

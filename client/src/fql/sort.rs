@@ -80,7 +80,7 @@ impl Sort {
     /// `field` (comma-separated for several keys) and checks every field
     /// against the external assets filter table.
     pub fn parse(s: &str) -> Result<Sort, FqlError> {
-        Sort::parse_with(s, Some(&crate::fields::external_assets::TABLE))
+        Sort::parse_with(s, crate::fields::DEFAULT_TABLE)
     }
 
     /// Parses like [`Sort::parse`], checking fields against `table` when

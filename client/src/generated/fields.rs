@@ -3,6 +3,10 @@
 //! type carries its value type and capabilities, so an operation the
 //! field does not support fails to compile; `TABLE` holds the same
 //! facts for checks at run time.
+/// The table `Filter::parse` and `Sort::parse` check against: `external_assets`.
+pub(crate) static DEFAULT_TABLE: Option<&crate::fql::FilterTable> = Some(
+    &external_assets::TABLE,
+);
 /// Fields of external assets that query filters may use.
 ///
 /// Every field and operation supports negation (`!`): true.

@@ -534,7 +534,7 @@ pub struct ExternalAssetService {
     /// The cloud provider name
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_provider: Option<String>,
-    /// A list of Common Platform Enumeration identifiers for this service. The schema format is: cpe:<cpe_version>:<part>:<vendor>:<product>:<version>:<update>:<edition>:<language>:<sw_edition>:<target_sw>:<target_hw>:<other>
+    /// A list of Common Platform Enumeration identifiers for this service. The schema format is: cpe:&lt;cpe_version&gt;:&lt;part&gt;:&lt;vendor&gt;:&lt;product&gt;:&lt;version&gt;:&lt;update&gt;:&lt;edition&gt;:&lt;language&gt;:&lt;sw_edition&gt;:&lt;target_sw&gt;:&lt;target_hw&gt;:&lt;other&gt;
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpes: Option<Vec<String>>,
     /// The first time this service was observed

@@ -51,11 +51,28 @@ pub fn describe(c: &Caps) -> String {
 
 pub fn emit(m: &Manifest) -> TokenStream {
     let tables = m.filter_tables.iter().map(|(name, t)| table(name, t));
+    let default = match &m.default_filter_table {
+        Some(name) => {
+            let module = format_ident!("{name}");
+            let text = doc(&format!(
+                "The table `Filter::parse` and `Sort::parse` check against: `{name}`."
+            ));
+            quote! {
+                #text
+                pub(crate) static DEFAULT_TABLE: Option<&crate::fql::FilterTable> = Some(&#module::TABLE);
+            }
+        }
+        None => quote! {
+            /// No default table: `Filter::parse` and `Sort::parse` check syntax only.
+            pub(crate) static DEFAULT_TABLE: Option<&crate::fql::FilterTable> = None;
+        },
+    };
     quote! {
         //! FQL filter fields by the operations that take them. Each constant's
         //! type carries its value type and capabilities, so an operation the
         //! field does not support fails to compile; `TABLE` holds the same
         //! facts for checks at run time.
+        #default
         #(#tables)*
     }
 }

@@ -61,14 +61,39 @@ fn format_file(spec: &str, tokens: TokenStream) -> String {
 
 /// `#[doc = "..."]` attributes, one per line of `text`.
 pub fn doc(text: &str) -> TokenStream {
+    let mut in_fence = false;
     let lines = text.lines().map(|l| {
+        if l.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+        }
         if l.is_empty() {
             String::new()
-        } else {
+        } else if in_fence || l.trim_start().starts_with("```") {
             format!(" {l}")
+        } else {
+            format!(" {}", escape_angles(l))
         }
     });
     quote! { #( #[doc = #lines] )* }
+}
+
+/// Escapes `<` and `>` outside code spans and fenced blocks, so API prose such as
+/// `cpe:<part>:<vendor>` is not read by rustdoc as HTML tags.
+fn escape_angles(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    for c in line.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// An identifier, raw (`r#type`) when it is a keyword.

@@ -1,0 +1,59 @@
+//! Users of the client never compile the generator: neither the codegen
+//! crate nor its YAML and pretty-printing dependencies are in the client's
+//! normal or build dependency tree, and the client does not depend on
+//! syn/quote/proc-macro2 itself (they arrive only behind derive macros such
+//! as serde's, which every serde user compiles anyway).
+
+use std::process::Command;
+
+fn tree(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "-p",
+            "falcon-exposure",
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn names(tree: &str) -> Vec<&str> {
+    tree.lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect()
+}
+
+#[test]
+fn the_generator_and_its_crates_are_not_in_the_client_tree() {
+    let all = tree(&[]);
+    for banned in ["falcon-exposure-codegen", "serde_yaml", "prettyplease"] {
+        assert!(
+            !names(&all).contains(&banned),
+            "{banned} is in the client's dependency tree:\n{all}"
+        );
+    }
+}
+
+#[test]
+fn the_client_does_not_depend_on_syn_or_quote_directly() {
+    let direct = tree(&["--depth", "1"]);
+    for banned in ["syn", "quote", "proc-macro2"] {
+        assert!(
+            !names(&direct).contains(&banned),
+            "{banned} is a direct dependency of the client:\n{direct}"
+        );
+    }
+}
