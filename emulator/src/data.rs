@@ -838,3 +838,69 @@ impl Generator {
         }
     }
 }
+
+/// An asset a user added through the inventory endpoint: what the API knows
+/// right after the addition, the value and its subsidiary, with no services
+/// discovered yet.
+pub fn user_asset(
+    id: &str,
+    value: &str,
+    is_ip: bool,
+    subsidiary: Subsidiary,
+    cid: &str,
+    now: i64,
+) -> Asset {
+    let (ip, dns_domain) = if is_ip {
+        let ip = ExternalIp {
+            aid: None,
+            asn: 0,
+            cloud_provider: None,
+            cloud_vm: None,
+            fqdns: Vec::new(),
+            ip_address: o(value.to_string()),
+            isp: B(""),
+            location: Location::default(),
+            ptr: None,
+            services: Vec::new(),
+        };
+        (Some(ip), None)
+    } else {
+        let parent = value.rsplitn(3, '.').take(2).collect::<Vec<_>>();
+        let parent = parent.into_iter().rev().collect::<Vec<_>>().join(".");
+        let dns = DnsDomain {
+            fqdn: o(value.to_string()),
+            isps: Vec::new(),
+            parent_domain: o(parent),
+            resolved_ips: Vec::new(),
+            services: Vec::new(),
+            kind: B("subdomain"),
+        };
+        (None, Some(dns))
+    };
+    Asset {
+        id: o(id.to_string()),
+        cid: o(cid.to_string()),
+        asset_type: B(if is_ip { "ip" } else { "dns_domain" }),
+        entity_type: B("external_asset"),
+        status: B("active"),
+        applicable_actions: vec![B("triage"), B("set_criticality"), B("delete")],
+        confidence: 100,
+        connectivity_status: B("unknown"),
+        criticality: None,
+        criticality_description: None,
+        criticality_timestamp: None,
+        criticality_username: None,
+        data_providers: Vec::new(),
+        discovered_by: B("user"),
+        discovery: None,
+        dns_domain,
+        ip,
+        first_seen: Ts(now),
+        last_seen: Ts(now),
+        internet_exposure: B("not_exposed"),
+        manual: true,
+        perimeter: B("external"),
+        subsidiaries: vec![subsidiary],
+        triage: None,
+    }
+}

@@ -149,7 +149,7 @@ pub struct CloudVm {
 }
 
 /// `domain.ExternalAssetGeographicalLocation`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct Location {
     pub area_code: Str,
     pub city: Str,
@@ -163,7 +163,7 @@ pub struct Location {
 }
 
 /// `domain.GeoPoint`.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, Default)]
 pub struct GeoPoint {
     pub lat: f64,
     pub lon: f64,

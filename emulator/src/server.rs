@@ -7,7 +7,7 @@
 use crate::aggregate::{self, AggRequest};
 use crate::config::{EmulatorConfig, Fault, FaultConfig, SCOPE_READ, SCOPE_WRITE};
 use crate::data::SubsidiaryInfo;
-use crate::model::{Asset, Str, Triage, Ts};
+use crate::model::{Asset, Str, Subsidiary, Triage, Ts};
 use crate::rng::Rng;
 use crate::store::{QueryCache, Store};
 use crate::time::now_secs;
@@ -1341,9 +1341,32 @@ pub async fn inventory_post(
                 (_, None) => {
                     r["error"] = json!({"code": 400, "message": "value is neither an IP address nor a DNS domain"});
                 }
-                (Some(_), Some(kind)) => {
-                    r["asset_type"] = json!(kind);
-                    r["value"] = json!(value);
+                (Some(sub), Some(kind)) => {
+                    let subsidiary = Subsidiary {
+                        id: Cow::Owned(sub.id.to_string()),
+                        name: Cow::Owned(sub.name.to_string()),
+                    };
+                    let asset = crate::data::user_asset(
+                        &item.id,
+                        &value,
+                        kind == "ip",
+                        subsidiary,
+                        &st.cfg.cid,
+                        now_secs(),
+                    );
+                    let Ok(mut store) = st.store.write() else {
+                        return error_response(
+                            &ctx,
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "store poisoned",
+                        );
+                    };
+                    if store.insert(asset) {
+                        r["asset_type"] = json!(kind);
+                        r["value"] = json!(value);
+                    } else {
+                        r["error"] = json!({"code": 409, "message": "an asset with this id exists", "details": item.id});
+                    }
                 }
             }
             results.push(r);

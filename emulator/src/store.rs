@@ -56,6 +56,20 @@ impl Store {
         self.assets.get_mut(i as usize)?.as_mut()
     }
 
+    /// Adds `asset` after the others; false (and nothing added) when its id
+    /// exists.
+    pub fn insert(&mut self, asset: Asset) -> bool {
+        if self.by_id.contains_key(asset.id.as_ref()) {
+            return false;
+        }
+        self.generation += 1;
+        self.live += 1;
+        self.by_id
+            .insert(Box::from(asset.id.as_ref()), self.assets.len() as u32);
+        self.assets.push(Some(asset));
+        true
+    }
+
     /// Removes the asset with `id`; true when it existed.
     pub fn delete(&mut self, id: &str) -> bool {
         let Some(i) = self.by_id.remove(id) else {

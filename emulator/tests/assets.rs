@@ -402,4 +402,26 @@ async fn ecosystem_subsidiaries_and_inventory() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["resources"][0]["asset_type"], "ip");
     assert_eq!(v["resources"][1]["asset_type"], "dns_domain");
+    assert_eq!(v["meta"]["writes"]["resources_affected"], 2);
+    // Added assets are part of the inventory from now on.
+    assert_eq!(api.query_all("id:'a1'").await, ["a1"]);
+    assert_eq!(api.query_all("ip.ip_address:'203.0.113.9'").await, ["a1"]);
+    assert_eq!(
+        api.query_all("dns_domain.fqdn:'shop.example.org'").await,
+        ["a2"]
+    );
+    let added = api.assets(&["a2".to_string()]).await;
+    assert_eq!(added[0]["subsidiaries"][0]["id"], subs[0]);
+    assert_eq!(added[0]["manual"], true);
+    // The same id again is refused per asset, not added twice.
+    let (s, _, v) = api
+        .send(
+            api.http
+                .post(api.url("/fem/entities/external-asset-inventory/v1"))
+                .json(&body),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["resources"][0]["error"]["code"], 409);
+    assert_eq!(api.query_all("id:'a1'").await.len(), 1);
 }
