@@ -146,6 +146,18 @@ pub struct Meta {
     /// Write summary, on write endpoints.
     #[serde(default)]
     pub writes: Option<Writes>,
+    /// Members this struct does not name, kept as sent: endpoints add their
+    /// own (the ecosystem-subsidiary operations send `version_id`).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Meta {
+    /// The text member `key` of `meta`, among those this struct does not
+    /// name (`meta.get_str("version_id")`).
+    pub fn get_str(&self, key: &str) -> Option<&str> {
+        self.extra.get(key).and_then(serde_json::Value::as_str)
+    }
 }
 
 /// A decoded reply: HTTP status, `meta`, `resources`, `errors` and the

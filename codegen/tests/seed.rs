@@ -77,10 +77,8 @@ fn section<'a>(page: &'a str, id: &str) -> &'a str {
     &rest[..rest.find("Back to Table of Contents").unwrap_or(rest.len())]
 }
 
-#[test]
-fn every_operation_of_the_page_is_in_the_manifest() {
-    let page = seed();
-    let m = manifest();
+/// The operation IDs and PEP8 names of the page's table of contents.
+fn page_operations(page: &str) -> Vec<(String, String)> {
     let toc = page.split_once("Passing credentials").unwrap().0;
     let mut ids = Vec::new();
     for (i, line) in toc.lines().enumerate() {
@@ -89,6 +87,14 @@ fn every_operation_of_the_page_is_in_the_manifest() {
             ids.push((id.to_owned(), pep8.to_owned()));
         }
     }
+    ids
+}
+
+#[test]
+fn every_operation_of_the_page_is_in_the_manifest() {
+    let page = seed();
+    let m = manifest();
+    let ids = page_operations(&page);
     assert_eq!(ids.len(), 7, "the page lists seven operations");
     for (id, pep8) in &ids {
         let op = m
@@ -128,7 +134,10 @@ fn every_operation_of_the_page_is_in_the_manifest() {
 fn every_keyword_row_is_in_the_manifest_with_its_support() {
     let page = seed();
     let m = manifest();
-    for op in &m.operations {
+    // Operations newer than the page are checked against the API schema by
+    // the end-to-end tests instead.
+    for (id, _) in page_operations(&page) {
+        let op = m.operations.iter().find(|o| o.id == id).unwrap();
         let s = section(&page, &op.id);
         let rows: Vec<Row> = s.lines().filter_map(row).collect();
         assert!(!rows.is_empty(), "{}: no keyword rows parsed", op.id);

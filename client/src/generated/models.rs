@@ -203,6 +203,10 @@ pub struct DateRangeSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+/// `domain.DiscoverAPIMetaInfo`: the runtime's [`crate::Meta`].
+pub use crate::Meta as DiscoverAPIMetaInfo;
+/// `domain.DiscoverAPIPaging`: the runtime's [`crate::Pagination`].
+pub use crate::Pagination as DiscoverAPIPaging;
 /// Schema: `msa.ExtendedBoundsSpec`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -697,6 +701,49 @@ pub struct FemDNSDomain {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
+/// `domain.FemEcosystemSubsidiariesMeta`: the runtime's [`crate::Meta`].
+pub use crate::Meta as FemEcosystemSubsidiariesMeta;
+/// Schema: `domain.FemEcosystemSubsidiary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FemEcosystemSubsidiary {
+    /// The number of assets associated with the subsidiary
+    #[serde(
+        deserialize_with = "crate::lenient::int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub asset_count: Option<i64>,
+    /// The number of subsidiary children
+    #[serde(
+        deserialize_with = "crate::lenient::int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub children_count: Option<i64>,
+    /// The customer ID
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
+    /// How this subsidiary has been linked to the customer inventory
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<crate::models::ExternalAssetDiscoveryAttributes>,
+    /// The ID of the subsidiary
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The name of the subsidiary
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The ID of the parent subsidiary
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// The primary domain of the subsidiary (formerly the apex domain)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_domain: Option<String>,
+    /// The risk score of the subsidiary
+    #[serde(
+        deserialize_with = "crate::lenient::float",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub risk_score: Option<f64>,
+}
 /// Schema: `domain.FemExternalAsset`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -865,6 +912,17 @@ pub struct Hits {
     )]
     pub max_score: Option<f64>,
 }
+/// Schema: `inventoryapidomain.Subsidiary`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InventorySubsidiary {
+    /// Unique identifier for the subsidiary
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name of the subsidiary
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
 /// `msa.MetaInfo`: the runtime's [`crate::Meta`].
 pub use crate::Meta as MetaInfo;
 /// `msa.Paging`: the runtime's [`crate::Pagination`].
@@ -890,3 +948,82 @@ pub struct RangeSpec {
 }
 /// `msa.Resources`: the runtime's [`crate::Writes`].
 pub use crate::Writes as Resources;
+/// Schema: `inventoryapi.SurfaceError`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SurfaceError {
+    /// Error code
+    #[serde(
+        deserialize_with = "crate::lenient::int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<i64>,
+    /// Error details
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+    /// Error message
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+/// Schema: `inventoryapi.UserExternalAsset`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserExternalAsset {
+    /// Unique identifier for the asset
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Value of the asset (an IP address or a DNS domain)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+/// Schema: `inventoryapi.UserExternalAssetCreate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserExternalAssetCreate {
+    /// Assets to be added
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assets: Option<Vec<crate::models::UserExternalAsset>>,
+    /// Subsidiary ID to which assets are to be added
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subsidiary_id: Option<String>,
+}
+/// Schema: `inventoryapi.UserExternalAssetCreateRequestV1`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserExternalAssetCreateRequestV1 {
+    /// The assets to be added, by subsidiary
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<crate::models::UserExternalAssetCreate>>,
+}
+/// Schema: `inventoryapi.UserExternalAssetResult`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserExternalAssetResult {
+    /// The type of the asset added (ip or dns_domain)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub asset_type: Option<String>,
+    /// The subsidiary the asset belonged to before
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_subsidiary: Option<crate::models::InventorySubsidiary>,
+    /// Why the asset was not added, when it was not
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::models::SurfaceError>,
+    /// The ID of the asset
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The position of the asset in the request
+    #[serde(
+        deserialize_with = "crate::lenient::int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub index: Option<i64>,
+    /// The value as sent
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_value: Option<String>,
+    /// The subsidiary the asset is added to
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subsidiary: Option<crate::models::InventorySubsidiary>,
+    /// The value as stored
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}

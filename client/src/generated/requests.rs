@@ -271,6 +271,184 @@ impl Client {
             parts: RequestParts::new(),
         }
     }
+    /// Get a list of external asset IDs that match the provided filter conditions, with cursor pagination.
+    ///
+    /// Unlike `query_assets`, pages follow an `after` cursor, so results past the first 10,000 can be read.
+    ///
+    /// `GET /fem/queries/external-assets/v2` · scope `assets:read` · produces `application/json`
+    ///
+    /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
+    /// |---|---|---|---|---|---|---|---|
+    /// | `after` | [`after`](QueryExternalAssetsV2::after) | query | string | no | yes | yes | Pagination token from the previous reply's `meta.pagination.after`; omit it on the first request. |
+    /// | `filter` | [`filter`](QueryExternalAssetsV2::filter) | query | string | no | yes | yes | Filter assets using an FQL query. Common filter options include `asset_type:'ip'` and `last_seen:>'now-7d'`. All filter fields and operations support negation (!). |
+    /// | `limit` | [`limit`](QueryExternalAssetsV2::limit) | query | integer | no | yes | yes | Number of IDs to return. |
+    /// | `sort` | [`sort`](QueryExternalAssetsV2::sort) | query | string | no | yes | yes | Order by fields. |
+    /// | `parameters` | [`parameters`](QueryExternalAssetsV2::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
+    /// let reply = client
+    ///     .query_assets_v2()
+    ///     .filter("asset_type:'ip'")
+    ///     .limit(100)
+    ///     .sort("last_seen|desc")
+    ///     .send()
+    ///     .await?;
+    /// for item in &reply.resources {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "query_external_assets_v2")]
+    pub fn query_assets_v2(&self) -> QueryExternalAssetsV2 {
+        QueryExternalAssetsV2 {
+            client: self.clone(),
+            parts: RequestParts::new(),
+        }
+    }
+    /// Add external assets for external asset scanning.
+    ///
+    /// Each asset gets its own result: the reply's resources hold one entry per asset sent, with `error` set for an asset that was not added.
+    ///
+    /// `POST /fem/entities/external-asset-inventory/v1` · scope `assets:write` · consumes `application/json` · produces `application/json`
+    ///
+    /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
+    /// |---|---|---|---|---|---|---|---|
+    /// | `assets` | [`assets`](PostExternalAssetsInventoryV1::assets) | body | list of dictionaries | no | yes | no | The assets to add: each an `id` and a `value` (an IP address or a DNS domain). |
+    /// | `body` | [`body`](PostExternalAssetsInventoryV1::body) | body | dictionary | no | yes | yes | Full body payload in JSON format. |
+    /// | `subsidiary_id` | [`subsidiary_id`](PostExternalAssetsInventoryV1::subsidiary_id) | body | string | no | yes | no | The subsidiary the assets are added to. |
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
+    /// let reply = client
+    ///     .add_assets()
+    ///     .subsidiary_id("SUBSIDIARY_ID")
+    ///     .send()
+    ///     .await?;
+    /// for item in &reply.resources {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "post_external_assets_inventory_v1")]
+    pub fn add_assets(&self) -> PostExternalAssetsInventoryV1 {
+        PostExternalAssetsInventoryV1 {
+            client: self.clone(),
+            parts: RequestParts::new(),
+        }
+    }
+    /// Retrieve a list of IDs of ecosystem subsidiaries.
+    ///
+    /// `GET /fem/queries/ecosystem-subsidiaries/v1` · scope `assets:read` · produces `application/json`
+    ///
+    /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
+    /// |---|---|---|---|---|---|---|---|
+    /// | `filter` | [`filter`](QueryEcosystemSubsidiaries::filter) | query | string | no | yes | yes | Filter ecosystem subsidiaries with FQL. |
+    /// | `limit` | [`limit`](QueryEcosystemSubsidiaries::limit) | query | integer | no | yes | yes | The most subsidiaries to return (default 100). |
+    /// | `offset` | [`offset`](QueryEcosystemSubsidiaries::offset) | query | integer | no | yes | yes | Starting index of the result set (default 0). |
+    /// | `sort` | [`sort`](QueryEcosystemSubsidiaries::sort) | query | string | no | yes | yes | The field to sort by, `name` or `primary_domain`, with `\|asc` or `\|desc` (`name\|asc`, `primary_domain\|desc`). |
+    /// | `version_id` | [`version_id`](QueryEcosystemSubsidiaries::version_id) | query | string | no | yes | yes | The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version. |
+    /// | `parameters` | [`parameters`](QueryEcosystemSubsidiaries::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
+    /// let reply = client
+    ///     .query_ecosystem_subsidiaries()
+    ///     .filter("name:'Contoso Retail'")
+    ///     .limit(100)
+    ///     .sort("name|asc")
+    ///     .send()
+    ///     .await?;
+    /// for item in &reply.resources {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn query_ecosystem_subsidiaries(&self) -> QueryEcosystemSubsidiaries {
+        QueryEcosystemSubsidiaries {
+            client: self.clone(),
+            parts: RequestParts::new(),
+        }
+    }
+    /// Retrieve detailed information about ecosystem subsidiaries by ID.
+    ///
+    /// `GET /fem/entities/ecosystem-subsidiaries/v1` · scope `assets:read` · produces `application/json`
+    ///
+    /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
+    /// |---|---|---|---|---|---|---|---|
+    /// | `ids` | [`ids`](GetEcosystemSubsidiaries::ids) | query | string or list of strings | yes | yes | yes | One or more subsidiary IDs (max: 100). Find subsidiary IDs with query_ecosystem_subsidiaries. |
+    /// | `version_id` | [`version_id`](GetEcosystemSubsidiaries::version_id) | query | string | no | yes | yes | The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version. |
+    /// | `parameters` | [`parameters`](GetEcosystemSubsidiaries::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
+    /// let reply = client
+    ///     .get_ecosystem_subsidiaries()
+    ///     .ids(["ID1", "ID2"])
+    ///     .send()
+    ///     .await?;
+    /// for item in &reply.resources {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_ecosystem_subsidiaries(&self) -> GetEcosystemSubsidiaries {
+        GetEcosystemSubsidiaries {
+            client: self.clone(),
+            parts: RequestParts::new(),
+        }
+    }
+    /// Retrieve a list of ecosystem subsidiaries with their detailed information.
+    ///
+    /// `GET /fem/combined/ecosystem-subsidiaries/v1` · scope `assets:read` · produces `application/json`
+    ///
+    /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
+    /// |---|---|---|---|---|---|---|---|
+    /// | `filter` | [`filter`](CombinedEcosystemSubsidiaries::filter) | query | string | no | yes | yes | Filter ecosystem subsidiaries with FQL. |
+    /// | `limit` | [`limit`](CombinedEcosystemSubsidiaries::limit) | query | integer | no | yes | yes | The most subsidiaries to return (default 100). |
+    /// | `offset` | [`offset`](CombinedEcosystemSubsidiaries::offset) | query | integer | no | yes | yes | Starting index of the result set (default 0). |
+    /// | `sort` | [`sort`](CombinedEcosystemSubsidiaries::sort) | query | string | no | yes | yes | The field to sort by, `name` or `primary_domain`, with `\|asc` or `\|desc` (`name\|asc`, `primary_domain\|desc`). |
+    /// | `version_id` | [`version_id`](CombinedEcosystemSubsidiaries::version_id) | query | string | no | yes | yes | The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version. |
+    /// | `parameters` | [`parameters`](CombinedEcosystemSubsidiaries::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
+    /// let reply = client
+    ///     .query_combined_ecosystem_subsidiaries()
+    ///     .filter("name:'Contoso Retail'")
+    ///     .limit(100)
+    ///     .sort("name|asc")
+    ///     .send()
+    ///     .await?;
+    /// for item in &reply.resources {
+    ///     println!("{item:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "combined_ecosystem_subsidiaries")]
+    pub fn query_combined_ecosystem_subsidiaries(
+        &self,
+    ) -> CombinedEcosystemSubsidiaries {
+        CombinedEcosystemSubsidiaries {
+            client: self.clone(),
+            parts: RequestParts::new(),
+        }
+    }
 }
 /// Request builder of [`Client::aggregate_assets`] (`aggregate_external_assets`): set keywords, then [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -922,5 +1100,346 @@ impl QueryExternalAssets {
     /// Sends the request and decodes the reply.
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS, self.parts).await
+    }
+}
+/// Request builder of [`Client::query_assets_v2`] (`query_external_assets_v2`): set keywords, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `send()` is awaited"]
+pub struct QueryExternalAssetsV2 {
+    client: Client,
+    parts: RequestParts,
+}
+impl QueryExternalAssetsV2 {
+    /// Pagination token from the previous reply's `meta.pagination.after`; omit it on the first request.
+    ///
+    /// Sent as the query parameter `after`.
+    pub fn after(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.parts.set_query("after", value);
+        self
+    }
+    /// Filter assets using an FQL query. Common filter options include `asset_type:'ip'` and `last_seen:>'now-7d'`. All filter fields and operations support negation (!).
+    ///
+    /// Sent as the query parameter `filter`.
+    ///
+    /// Example: `asset_type:'ip'`
+    pub fn filter(mut self, filter: impl Into<crate::fql::FilterArg>) -> Self {
+        self.parts
+            .set_query_filter(
+                "filter",
+                filter.into(),
+                Some(&crate::fields::external_assets::TABLE),
+            );
+        self
+    }
+    /// Number of IDs to return.
+    ///
+    /// Sent as the query parameter `limit`.
+    ///
+    /// Example: `100`
+    pub fn limit(mut self, value: i64) -> Self {
+        self.parts.set_query("limit", value.to_string());
+        self
+    }
+    /// Order by fields.
+    ///
+    /// Sent as the query parameter `sort`.
+    ///
+    /// Example: `last_seen|desc`
+    pub fn sort(mut self, sort: impl Into<crate::fql::SortArg>) -> Self {
+        self.parts
+            .set_query_sort(
+                "sort",
+                sort.into(),
+                Some(&crate::fields::external_assets::TABLE),
+            );
+        self
+    }
+    /// Full query string parameters payload. Not required when using other keywords.
+    pub fn parameters(
+        mut self,
+        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        for (key, value) in parameters {
+            self.parts.push_query(&key.into(), value);
+        }
+        self
+    }
+    /// Overrides the client's request timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.parts.timeout = Some(timeout);
+        self
+    }
+    /// The query parameters and body gathered so far.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+    /// Sends the request and decodes the reply.
+    pub async fn send(self) -> Result<ApiResponse<String>> {
+        self.client.execute(&table::QUERY_EXTERNAL_ASSETS_V2, self.parts).await
+    }
+}
+/// Request builder of [`Client::add_assets`] (`post_external_assets_inventory_v1`): set keywords, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `send()` is awaited"]
+pub struct PostExternalAssetsInventoryV1 {
+    client: Client,
+    parts: RequestParts,
+}
+impl PostExternalAssetsInventoryV1 {
+    /// The assets to add: each an `id` and a `value` (an IP address or a DNS domain).
+    ///
+    /// Placed in the JSON body at `data[].assets`.
+    pub fn assets(mut self, value: Vec<crate::models::UserExternalAsset>) -> Self {
+        self.parts.set_body_typed_at("data[].assets", &value);
+        self
+    }
+    /// Full body payload in JSON format.
+    pub fn body(mut self, body: serde_json::Value) -> Self {
+        self.parts.set_body(body);
+        self
+    }
+    /// The subsidiary the assets are added to.
+    ///
+    /// Placed in the JSON body at `data[].subsidiary_id`.
+    ///
+    /// Example: `SUBSIDIARY_ID`
+    pub fn subsidiary_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.parts
+            .set_body_field("data[].subsidiary_id", serde_json::Value::String(value));
+        self
+    }
+    /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
+    pub fn typed_body(
+        mut self,
+        body: crate::models::UserExternalAssetCreateRequestV1,
+    ) -> Self {
+        self.parts.set_body_typed(&body);
+        self
+    }
+    /// Overrides the client's request timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.parts.timeout = Some(timeout);
+        self
+    }
+    /// Allows the request to be sent again after a failure that may have
+    /// reached the server. Off by default: the API may apply it twice.
+    pub fn retry_writes(mut self, allow: bool) -> Self {
+        self.parts.retry_writes = allow;
+        self
+    }
+    /// The query parameters and body gathered so far.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+    /// Sends the request and decodes the reply.
+    pub async fn send(
+        self,
+    ) -> Result<ApiResponse<crate::models::UserExternalAssetResult>> {
+        self.client.execute(&table::POST_EXTERNAL_ASSETS_INVENTORY_V1, self.parts).await
+    }
+}
+/// Request builder of [`Client::query_ecosystem_subsidiaries`] (`query_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `send()` is awaited"]
+pub struct QueryEcosystemSubsidiaries {
+    client: Client,
+    parts: RequestParts,
+}
+impl QueryEcosystemSubsidiaries {
+    /// Filter ecosystem subsidiaries with FQL.
+    ///
+    /// Sent as the query parameter `filter`.
+    ///
+    /// Example: `name:'Contoso Retail'`
+    pub fn filter(mut self, filter: impl Into<crate::fql::FilterArg>) -> Self {
+        self.parts.set_query_filter("filter", filter.into(), None);
+        self
+    }
+    /// The most subsidiaries to return (default 100).
+    ///
+    /// Sent as the query parameter `limit`.
+    ///
+    /// Example: `100`
+    pub fn limit(mut self, value: i64) -> Self {
+        self.parts.set_query("limit", value.to_string());
+        self
+    }
+    /// Starting index of the result set (default 0).
+    ///
+    /// Sent as the query parameter `offset`.
+    pub fn offset(mut self, value: i64) -> Self {
+        self.parts.set_query("offset", value.to_string());
+        self
+    }
+    /// The field to sort by, `name` or `primary_domain`, with `|asc` or `|desc` (`name|asc`, `primary_domain|desc`).
+    ///
+    /// Sent as the query parameter `sort`.
+    ///
+    /// Example: `name|asc`
+    pub fn sort(mut self, sort: impl Into<crate::fql::SortArg>) -> Self {
+        self.parts.set_query_sort("sort", sort.into(), None);
+        self
+    }
+    /// The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version.
+    ///
+    /// Sent as the query parameter `version_id`.
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.parts.set_query("version_id", value);
+        self
+    }
+    /// Full query string parameters payload. Not required when using other keywords.
+    pub fn parameters(
+        mut self,
+        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        for (key, value) in parameters {
+            self.parts.push_query(&key.into(), value);
+        }
+        self
+    }
+    /// Overrides the client's request timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.parts.timeout = Some(timeout);
+        self
+    }
+    /// The query parameters and body gathered so far.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+    /// Sends the request and decodes the reply.
+    pub async fn send(self) -> Result<ApiResponse<String>> {
+        self.client.execute(&table::QUERY_ECOSYSTEM_SUBSIDIARIES, self.parts).await
+    }
+}
+/// Request builder of [`Client::get_ecosystem_subsidiaries`] (`get_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `send()` is awaited"]
+pub struct GetEcosystemSubsidiaries {
+    client: Client,
+    parts: RequestParts,
+}
+impl GetEcosystemSubsidiaries {
+    /// One or more subsidiary IDs (max: 100). Find subsidiary IDs with query_ecosystem_subsidiaries.
+    ///
+    /// At most 100 values per request.
+    ///
+    /// Sent as the query parameter `ids`.
+    pub fn ids(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        for value in values {
+            self.parts.push_query("ids", value);
+        }
+        self
+    }
+    /// The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version.
+    ///
+    /// Sent as the query parameter `version_id`.
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.parts.set_query("version_id", value);
+        self
+    }
+    /// Full query string parameters payload. Not required when using other keywords.
+    pub fn parameters(
+        mut self,
+        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        for (key, value) in parameters {
+            self.parts.push_query(&key.into(), value);
+        }
+        self
+    }
+    /// Overrides the client's request timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.parts.timeout = Some(timeout);
+        self
+    }
+    /// The query parameters and body gathered so far.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+    /// Sends the request and decodes the reply.
+    pub async fn send(
+        self,
+    ) -> Result<ApiResponse<crate::models::FemEcosystemSubsidiary>> {
+        self.client.execute(&table::GET_ECOSYSTEM_SUBSIDIARIES, self.parts).await
+    }
+}
+/// Request builder of [`Client::query_combined_ecosystem_subsidiaries`] (`combined_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
+#[derive(Debug, Clone)]
+#[must_use = "nothing is sent until `send()` is awaited"]
+pub struct CombinedEcosystemSubsidiaries {
+    client: Client,
+    parts: RequestParts,
+}
+impl CombinedEcosystemSubsidiaries {
+    /// Filter ecosystem subsidiaries with FQL.
+    ///
+    /// Sent as the query parameter `filter`.
+    ///
+    /// Example: `name:'Contoso Retail'`
+    pub fn filter(mut self, filter: impl Into<crate::fql::FilterArg>) -> Self {
+        self.parts.set_query_filter("filter", filter.into(), None);
+        self
+    }
+    /// The most subsidiaries to return (default 100).
+    ///
+    /// Sent as the query parameter `limit`.
+    ///
+    /// Example: `100`
+    pub fn limit(mut self, value: i64) -> Self {
+        self.parts.set_query("limit", value.to_string());
+        self
+    }
+    /// Starting index of the result set (default 0).
+    ///
+    /// Sent as the query parameter `offset`.
+    pub fn offset(mut self, value: i64) -> Self {
+        self.parts.set_query("offset", value.to_string());
+        self
+    }
+    /// The field to sort by, `name` or `primary_domain`, with `|asc` or `|desc` (`name|asc`, `primary_domain|desc`).
+    ///
+    /// Sent as the query parameter `sort`.
+    ///
+    /// Example: `name|asc`
+    pub fn sort(mut self, sort: impl Into<crate::fql::SortArg>) -> Self {
+        self.parts.set_query_sort("sort", sort.into(), None);
+        self
+    }
+    /// The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version.
+    ///
+    /// Sent as the query parameter `version_id`.
+    pub fn version_id(mut self, value: impl Into<String>) -> Self {
+        let value = value.into();
+        self.parts.set_query("version_id", value);
+        self
+    }
+    /// Full query string parameters payload. Not required when using other keywords.
+    pub fn parameters(
+        mut self,
+        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+    ) -> Self {
+        for (key, value) in parameters {
+            self.parts.push_query(&key.into(), value);
+        }
+        self
+    }
+    /// Overrides the client's request timeout for this call.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.parts.timeout = Some(timeout);
+        self
+    }
+    /// The query parameters and body gathered so far.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+    /// Sends the request and decodes the reply.
+    pub async fn send(
+        self,
+    ) -> Result<ApiResponse<crate::models::FemEcosystemSubsidiary>> {
+        self.client.execute(&table::COMBINED_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
 }
