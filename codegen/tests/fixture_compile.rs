@@ -62,9 +62,18 @@ fn standalone_manifest() -> String {
     let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
     let shared = &workspace[workspace.find("[workspace.package]").unwrap()..];
     let shared = &shared[..shared.find("\n[profile").unwrap_or(shared.len())];
+    // Only the library is checked: the dev-dependencies (among them the
+    // emulator, by a path that does not exist beside the scratch crate)
+    // are dropped with their section.
+    let mut in_dev_dependencies = false;
     let client: String = client
         .lines()
-        .filter(|l| !l.starts_with("readme"))
+        .filter(|l| {
+            if l.starts_with('[') {
+                in_dev_dependencies = l.trim() == "[dev-dependencies]";
+            }
+            !in_dev_dependencies && !l.starts_with("readme")
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     format!("{client}\n[workspace]\n\n{shared}\n")
