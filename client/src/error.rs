@@ -1,5 +1,6 @@
 //! The crate's error type.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::response::ApiError;
@@ -107,6 +108,52 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Offset pagination cannot reach every result: the API serves offsets
+    /// below `max_offset` only.
+    #[error("{operation}: {} match but offset pagination reaches only the first {max_offset} results: \
+        narrow the filter so that fewer match{}",
+        format_total(*.total),
+        format_alternative(.alternative))]
+    OffsetLimit {
+        /// Operation ID.
+        operation: &'static str,
+        /// How many results match, when the API said.
+        total: Option<u64>,
+        /// The first offset the API refuses.
+        max_offset: u64,
+        /// Method of the cursor-paginated operation that reaches every result.
+        alternative: Option<&'static str>,
+    },
+    /// Pagination stopped making progress: the API sent a page again, an
+    /// offset that does not advance or a cursor it sent before.
+    #[error("{operation}: pagination does not advance: {problem}")]
+    Pagination {
+        /// Operation ID.
+        operation: &'static str,
+        /// What went wrong.
+        problem: PaginationProblem,
+    },
+    /// An id asked for in a batch is not in the reply.
+    #[error("{operation}: {id:?} not found{}", format_not_found(.error))]
+    NotFound {
+        /// Operation ID.
+        operation: &'static str,
+        /// The id.
+        id: String,
+        /// The API's error entry for this id, when it sent one.
+        error: Option<ApiError>,
+    },
+    /// The request of one batch of ids failed; every id in it is affected.
+    #[error("{operation}: request for a batch of {} ids failed: {source}", .ids.len())]
+    Batch {
+        /// Operation ID.
+        operation: &'static str,
+        /// The ids of the batch.
+        ids: Vec<String>,
+        /// Why the request failed.
+        #[source]
+        source: Arc<Error>,
+    },
     /// The reply could not be decoded.
     #[error(
         "{operation}: cannot decode HTTP {status} reply: {message}; body starts with {body_start:?}"
@@ -132,6 +179,8 @@ impl Error {
             | Error::Decode { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(429),
             Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            Error::Batch { source, .. } => source.status(),
+            Error::NotFound { .. } => Some(404),
             _ => None,
         }
     }
@@ -142,6 +191,7 @@ impl Error {
             Error::Api { trace_id, .. }
             | Error::Auth { trace_id, .. }
             | Error::RateLimited { trace_id, .. } => trace_id.as_deref(),
+            Error::Batch { source, .. } => source.trace_id(),
             _ => None,
         }
     }
@@ -157,6 +207,20 @@ impl Error {
         }
     }
 
+    /// Whether a write that failed with this error may still have been
+    /// applied by the API: the request may have reached it and no reply
+    /// said otherwise (a server error, a timeout, a connection lost after
+    /// sending, an undecodable reply).
+    pub fn may_have_applied(&self) -> bool {
+        match self {
+            Error::Api { status, .. } => *status >= 500,
+            Error::Timeout { .. } | Error::Decode { .. } => true,
+            Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
+            Error::Batch { source, .. } => source.may_have_applied(),
+            _ => false,
+        }
+    }
+
     /// Whether sending the same request again later may succeed
     /// (throttling, server errors, timeouts, connection problems).
     pub fn is_retryable(&self) -> bool {
@@ -165,6 +229,7 @@ impl Error {
                 matches!(status, 429 | 500 | 502 | 503 | 504)
             }
             Error::RateLimited { .. } | Error::Timeout { .. } => true,
+            Error::Batch { source, .. } => source.is_retryable(),
             Error::Transport { source, .. } => {
                 source.is_connect()
                     || source.is_timeout()
@@ -186,6 +251,79 @@ fn format_api_errors(errors: &[ApiError]) -> String {
             (None, None) => String::new(),
         })
         .collect()
+}
+
+/// Why pagination stopped making progress (see [`Error::Pagination`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaginationProblem {
+    /// Every id of a page was returned by an earlier page.
+    RepeatedPage {
+        /// The offset or cursor the page was asked for with (`None`: the first page).
+        at: Option<String>,
+        /// How many ids the page held.
+        ids: usize,
+    },
+    /// The next offset the API gave is not past the one sent.
+    OffsetNotAdvancing {
+        /// The offset sent.
+        sent: String,
+        /// The offset the reply gave.
+        returned: String,
+    },
+    /// The API gave a cursor it had given before.
+    RepeatedCursor {
+        /// The cursor.
+        cursor: String,
+    },
+    /// Several pages in a row were empty yet gave a new cursor.
+    EmptyPages {
+        /// How many empty pages in a row.
+        pages: usize,
+    },
+}
+
+impl std::fmt::Display for PaginationProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PaginationProblem::RepeatedPage { at, ids } => write!(
+                f,
+                "the page at {} repeats all its {ids} ids from earlier pages",
+                at.as_deref().unwrap_or("the start")
+            ),
+            PaginationProblem::OffsetNotAdvancing { sent, returned } => write!(
+                f,
+                "offset {sent:?} was sent and the reply's offset {returned:?} is not past it"
+            ),
+            PaginationProblem::RepeatedCursor { cursor } => {
+                write!(f, "the reply gave cursor {cursor:?} a second time")
+            }
+            PaginationProblem::EmptyPages { pages } => {
+                write!(f, "{pages} empty pages in a row, each with a new cursor")
+            }
+        }
+    }
+}
+
+fn format_total(total: Option<u64>) -> String {
+    match total {
+        Some(t) => format!("{t} results"),
+        None => "more results".into(),
+    }
+}
+
+fn format_alternative(alt: &Option<&'static str>) -> String {
+    match alt {
+        Some(m) => format!(", or use `{m}`, which pages with a cursor and has no such limit"),
+        None => String::new(),
+    }
+}
+
+fn format_not_found(e: &Option<ApiError>) -> String {
+    match e.as_ref().and_then(|e| e.message.as_deref()) {
+        Some(m) => format!(": {m}"),
+        None => String::new(),
+    }
 }
 
 fn format_excerpt(body: &Option<String>) -> String {

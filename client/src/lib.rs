@@ -51,30 +51,38 @@
 #![forbid(unsafe_code)]
 
 mod auth;
+pub mod batch;
 mod client;
 pub mod cloud;
 mod command;
 mod download;
 mod error;
+mod export;
 pub mod fql;
 #[rustfmt::skip]
 mod generated;
 mod lenient;
 pub mod operation;
+pub mod paginate;
+mod progress;
 pub mod request;
 mod response;
 mod retry;
 mod transport;
 mod validate;
 
+pub use batch::{Batch, BatchWrite, WriteOutcome, WriteResult};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
 };
 pub use cloud::{Cloud, Target};
 pub use command::Command;
 pub use download::Download;
-pub use error::{Error, Result};
+pub use error::{Error, PaginationProblem, Result};
+pub use export::Export;
 pub use generated::{OPERATIONS, fields, models, requests};
+pub use paginate::Pages;
+pub use progress::Progress;
 pub use response::{
     ApiError, ApiResponse, Meta, Offset, Pagination, RateLimit, RawResponse, Writes,
 };

@@ -19,6 +19,14 @@ pub struct RequestParts {
     pub timeout: Option<Duration>,
     /// Allow retrying a non-idempotent request after it may have reached the server.
     pub retry_writes: bool,
+    /// Never send the request again once it may have reached the server,
+    /// whatever the operation's retry safety (bulk writes set it). Throttled
+    /// (429) and refused-token (401) replies, and connections that never
+    /// opened, are still retried: the API did not act on those.
+    pub at_most_once: bool,
+    /// Values given to a bulk setter of a keyword that takes one value per
+    /// request (`ids` of a batched `id`); only a batch stream sends them.
+    pub bulk_values: Vec<String>,
     /// A problem found while building (e.g. a keyword that cannot be placed
     /// into a raw body the caller supplied); reported by `send()`.
     pub invalid: Option<String>,
@@ -140,6 +148,26 @@ impl RequestParts {
         self.body = Some(body);
     }
 
+    /// Removes and returns the value at `path` of the JSON body (`[]`
+    /// meaning the first element of an array), if there is one.
+    pub fn take_body_field(&mut self, path: &str) -> Option<Value> {
+        let mut node = self.body.as_mut()?;
+        let segs = segments(path);
+        let (last, walk) = segs.split_last()?;
+        for seg in walk {
+            node = match (seg, node) {
+                (&"[]", Value::Array(items)) => items.first_mut()?,
+                (name, Value::Object(map)) => map.get_mut(*name)?,
+                _ => return None,
+            };
+        }
+        match (last, node) {
+            (&"[]", Value::Array(items)) if !items.is_empty() => Some(items.remove(0)),
+            (name, Value::Object(map)) => map.remove(*name),
+            _ => None,
+        }
+    }
+
     /// Places `value` at `path` in the JSON body, creating objects and
     /// single-element arrays on the way.
     ///
@@ -172,6 +200,13 @@ fn segments(path: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// Writes `value` at the dotted `path` below `node` (see
+/// [`RequestParts::set_body_field`]); on a shape conflict returns the path
+/// walked so far.
+pub(crate) fn place_at(node: &mut Value, path: &str, value: Value) -> Result<(), String> {
+    place(node, &segments(path), value)
 }
 
 /// Writes `value` at `segs` below `node`; on a shape conflict returns the

@@ -247,7 +247,8 @@ impl Client {
 
     async fn send_loop(&self, op: &'static Operation, parts: &RequestParts) -> Result<Reply> {
         let policy = &self.inner.retry;
-        let writes_ok = op.retry_safe || parts.retry_writes || policy.retry_writes;
+        let writes_ok =
+            !parts.at_most_once && (op.retry_safe || parts.retry_writes || policy.retry_writes);
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
         let mut renewed = false;

@@ -19,6 +19,12 @@ pub(crate) fn validate(op: &'static Operation, parts: &RequestParts) -> Result<(
     if let Some(m) = &parts.invalid {
         return Err(invalid(m.clone()));
     }
+    if !parts.bulk_values.is_empty() {
+        return Err(invalid(format!(
+            "{} values were given to a bulk setter: send them with `stream()`, which batches them",
+            parts.bulk_values.len()
+        )));
+    }
     for p in op
         .params
         .iter()
@@ -50,7 +56,7 @@ pub(crate) fn validate(op: &'static Operation, parts: &RequestParts) -> Result<(
                 if count > max {
                     return Err(invalid(format!(
                         "`{}` holds {count} values but the API accepts at most {max} per request: \
-                         split them into batches of {max}",
+                         split them into batches of {max} (a batched keyword's `stream()` does it)",
                         p.name
                     )));
                 }

@@ -24,6 +24,62 @@ pub struct Manifest {
     /// Request and response models, by Rust name.
     #[serde(default)]
     pub models: BTreeMap<String, Model>,
+    /// Client methods streaming every item of a filter with its details.
+    #[serde(default)]
+    pub exports: Vec<Export>,
+}
+
+/// A full export: a paginated query of ids fed into a batched get.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Export {
+    /// The client method's name.
+    pub method_name: String,
+    /// One-line summary.
+    pub summary: String,
+    /// Further description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Operation ID of the paginated query returning ids.
+    pub query: String,
+    /// Operation ID of the get with a batched read keyword.
+    pub get: String,
+}
+
+/// How an operation's pages follow each other.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pagination {
+    /// `offset` or `cursor`.
+    pub style: String,
+    /// Offset style: the offset parameter.
+    #[serde(default)]
+    pub offset: Option<String>,
+    /// Cursor style: the cursor parameter.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// The page-size parameter.
+    pub limit: String,
+    /// Page size sent when the caller sets none.
+    pub page_size: u32,
+    /// Offset style: the first offset the API refuses.
+    #[serde(default)]
+    pub max_offset: Option<u64>,
+    /// Offset style: operation ID of a cursor-paginated operation to suggest
+    /// past `max_offset`.
+    #[serde(default)]
+    pub alternative: Option<String>,
+}
+
+/// A keyword whose values may be split into several requests.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Batch {
+    /// `read` (stream of the reply's items) or `write` (a result per id).
+    pub mode: String,
+    /// For a keyword that takes one value: name of the setter taking many.
+    #[serde(default)]
+    pub setter: Option<String>,
 }
 
 /// The four capability lists of a group of filter fields.
@@ -84,6 +140,9 @@ pub struct Operation {
     pub body_type: Option<String>,
     /// What the reply holds.
     pub response: Response,
+    /// Pagination, for a `stream()` over every page.
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
     /// Keyword arguments, in documentation order.
     pub parameters: Vec<Parameter>,
 }
@@ -143,6 +202,9 @@ pub struct Parameter {
     /// Example value, for the docs.
     #[serde(default)]
     pub example: Option<String>,
+    /// Whether (and how) the values may be split into several requests.
+    #[serde(default)]
+    pub batch: Option<Batch>,
 }
 
 /// One accepted value.

@@ -12,13 +12,14 @@ pub type Problem = (Vec<Step>, String, String);
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "PUT", "DELETE"];
 const VALUE_TYPES: [&str; 5] = ["text", "integer", "timestamp", "ip_address", "boolean"];
 /// Setter names every builder has already.
-pub const RESERVED_SETTERS: [&str; 6] = [
+pub const RESERVED_SETTERS: [&str; 7] = [
     "body",
     "parameters",
     "timeout",
     "typed_body",
     "retry_writes",
     "send",
+    "stream",
 ];
 
 fn key(k: &str) -> Step {
@@ -66,6 +67,7 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
         }
         check_operation(m, &models, op, i, &mut out);
     }
+    check_exports(m, &names, &mut out);
     for (name, model) in &m.models {
         let at = |rest: &[Step]| {
             let mut p = vec![key("models"), key(name)];
@@ -202,6 +204,8 @@ fn check_operation(
         (false, Some(t)) => check_type(out, at(&[key("response"), key("resources")]), t, models),
         (true, None) => {}
     }
+    check_pagination(m, op, &at, out);
+    let mut batched = None;
     let mut seen = BTreeMap::new();
     for (j, p) in op.parameters.iter().enumerate() {
         let pat = |k: &str| at(&[key("parameters"), Step::Index(j), key(k)]);
@@ -217,6 +221,295 @@ fn check_operation(
             ));
         }
         check_parameter(m, models, p, &pat, out);
+        if let Some(b) = &p.batch {
+            check_batch(op, p, b, &pat, out);
+            if let Some(first) = batched.replace(j) {
+                out.push((
+                    pat("batch"),
+                    format!("a second batched keyword (also parameters[{first}])"),
+                    "mark one keyword per operation with `batch:`".into(),
+                ));
+            }
+            if op.pagination.is_some() {
+                out.push((
+                    pat("batch"),
+                    "an operation cannot be both paginated and batched (both give `stream()`)"
+                        .into(),
+                    "remove `batch:` or the operation's `pagination:`".into(),
+                ));
+            }
+            if let Some(bulk) = &b.setter {
+                if let Some(other) = seen.get(bulk.as_str()) {
+                    out.push((
+                        pat("batch"),
+                        format!("bulk setter `{bulk}` is also the setter of parameters[{other}]"),
+                        "give `batch.setter` another name".into(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+const PAGE_STYLES: [&str; 2] = ["offset", "cursor"];
+const BATCH_MODES: [&str; 2] = ["read", "write"];
+
+fn check_pagination(
+    m: &Manifest,
+    op: &Operation,
+    at: &dyn Fn(&[Step]) -> Vec<Step>,
+    out: &mut Vec<Problem>,
+) {
+    let Some(pg) = &op.pagination else {
+        return;
+    };
+    let here = |k: &str| at(&[key("pagination"), key(k)]);
+    let param = |name: &str| op.parameters.iter().find(|p| p.name == name);
+    let mut query_param = |k: &str, name: &str, want: &str| match param(name) {
+        None => out.push((
+            here(k),
+            format!("`{name}` is not a parameter of this operation"),
+            format!("name the query parameter that takes the {want}"),
+        )),
+        Some(p) if p.location != "query" => out.push((
+            here(k),
+            format!("`{name}` is not a query parameter"),
+            "pagination parameters are sent in the query".into(),
+        )),
+        Some(p) if k == "limit" && p.ty != "integer" => out.push((
+            here(k),
+            format!("the page size `{name}` is of type `{}`", p.ty),
+            "name an `integer` parameter".into(),
+        )),
+        Some(_) => {}
+    };
+    query_param("limit", &pg.limit, "page size");
+    let offset_only = |k: &str, set: bool, out: &mut Vec<Problem>| {
+        if set {
+            out.push((
+                here(k),
+                format!("`{k}` applies to offset pagination only"),
+                format!("remove `{k}` or set `style: offset`"),
+            ));
+        }
+    };
+    match pg.style.as_str() {
+        "offset" => {
+            match &pg.offset {
+                Some(o) => query_param("offset", o, "starting offset"),
+                None => out.push((
+                    here("style"),
+                    "offset pagination needs the `offset` parameter".into(),
+                    "add `offset:` naming the query parameter of the offset".into(),
+                )),
+            }
+            if pg.cursor.is_some() {
+                out.push((
+                    here("cursor"),
+                    "`cursor` applies to cursor pagination only".into(),
+                    "remove `cursor` or set `style: cursor`".into(),
+                ));
+            }
+        }
+        "cursor" => {
+            match &pg.cursor {
+                Some(c) => query_param("cursor", c, "cursor"),
+                None => out.push((
+                    here("style"),
+                    "cursor pagination needs the `cursor` parameter".into(),
+                    "add `cursor:` naming the query parameter of the cursor (e.g. `after`)".into(),
+                )),
+            }
+            offset_only("offset", pg.offset.is_some(), out);
+            offset_only("max_offset", pg.max_offset.is_some(), out);
+            offset_only("alternative", pg.alternative.is_some(), out);
+        }
+        other => out.push((
+            here("style"),
+            format!("unknown pagination style `{other}`"),
+            format!("use one of {}", PAGE_STYLES.join(", ")),
+        )),
+    }
+    if pg.page_size == 0 {
+        out.push((
+            here("page_size"),
+            "the page size is 0".into(),
+            "give the number of items to ask for per page".into(),
+        ));
+    }
+    if let Some(alt) = &pg.alternative {
+        match m.operations.iter().find(|o| o.id == *alt) {
+            None => out.push((
+                here("alternative"),
+                format!("operation `{alt}` is not defined"),
+                "name the operation ID of a cursor-paginated operation".into(),
+            )),
+            Some(o) if o.pagination.as_ref().is_none_or(|p| p.style != "cursor") => out.push((
+                here("alternative"),
+                format!("operation `{alt}` has no cursor pagination"),
+                "name an operation with `pagination: {style: cursor, ...}`".into(),
+            )),
+            Some(_) => {}
+        }
+    }
+    if op.response.binary {
+        out.push((
+            at(&[key("pagination")]),
+            "a binary reply has no pages".into(),
+            "remove `pagination`".into(),
+        ));
+    }
+}
+
+fn check_batch(
+    op: &Operation,
+    p: &Parameter,
+    b: &crate::manifest::Batch,
+    pat: &dyn Fn(&str) -> Vec<Step>,
+    out: &mut Vec<Problem>,
+) {
+    let at = |k: &str| {
+        let mut path = pat("batch");
+        path.push(key(k));
+        path
+    };
+    if !BATCH_MODES.contains(&b.mode.as_str()) {
+        out.push((
+            at("mode"),
+            format!("unknown batch mode `{}`", b.mode),
+            "use `read` (the stream yields the reply's items) or `write` (a result per id)".into(),
+        ));
+    }
+    if p.max_items.is_none() {
+        out.push((
+            pat("batch"),
+            format!("batched keyword `{}` has no `max_items`", p.name),
+            "set `max_items:` to the most values the API takes per request".into(),
+        ));
+    }
+    if op.response.binary {
+        out.push((
+            pat("batch"),
+            "a binary reply cannot be batched".into(),
+            "remove `batch`".into(),
+        ));
+    }
+    let element = p.body_path.as_deref().is_some_and(|b| b.contains("[]"));
+    match types::parse_param(&p.ty) {
+        Ok(ParamType::StringList) => {
+            if b.setter.is_some() {
+                out.push((
+                    at("setter"),
+                    "a list keyword takes many values through its own setter".into(),
+                    "remove `setter`".into(),
+                ));
+            }
+        }
+        Ok(ParamType::Value(TypeExpr::String)) if p.location == "body" && element => {
+            match &b.setter {
+                None => out.push((
+                    pat("batch"),
+                    format!("keyword `{}` takes one value: its many values need a setter", p.name),
+                    "add `setter:` naming the setter that takes many (e.g. `ids`)".into(),
+                )),
+                Some(s) => {
+                    check_ident(out, at("setter"), s, "setter name");
+                    if RESERVED_SETTERS.contains(&s.as_str()) || syn_keyword(s) {
+                        out.push((
+                            at("setter"),
+                            format!("setter name `{s}` is taken or a keyword"),
+                            "choose another name".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        _ => out.push((
+            pat("batch"),
+            format!("keyword `{}` cannot be batched", p.name),
+            "batch a `string_list`, or a `string` body keyword inside an array element (`assets[].id`)".into(),
+        )),
+    }
+}
+
+fn check_exports(m: &Manifest, methods: &BTreeMap<&str, usize>, out: &mut Vec<Problem>) {
+    let mut names = BTreeMap::new();
+    for (i, e) in m.exports.iter().enumerate() {
+        let at = |k: &str| vec![key("exports"), Step::Index(i), key(k)];
+        check_ident(out, at("method_name"), &e.method_name, "method name");
+        if methods.contains_key(e.method_name.as_str()) {
+            out.push((
+                at("method_name"),
+                format!("method name `{}` is also an operation's", e.method_name),
+                "give the export its own method name".into(),
+            ));
+        }
+        if let Some(first) = names.insert(e.method_name.as_str(), i) {
+            out.push((
+                at("method_name"),
+                format!(
+                    "duplicate export method `{}` (also exports[{first}])",
+                    e.method_name
+                ),
+                "give each export its own method name".into(),
+            ));
+        }
+        match m.operations.iter().find(|o| o.id == e.query) {
+            None => out.push((
+                at("query"),
+                format!("operation `{}` is not defined", e.query),
+                "name the operation ID of a paginated query".into(),
+            )),
+            Some(q) => {
+                if q.pagination.is_none() {
+                    out.push((
+                        at("query"),
+                        format!("operation `{}` has no `pagination`", e.query),
+                        "name a paginated query or add `pagination:` to it".into(),
+                    ));
+                }
+                if q.response.resources.as_deref() != Some("string") {
+                    out.push((
+                        at("query"),
+                        format!(
+                            "operation `{}` does not return ids (`resources: string`)",
+                            e.query
+                        ),
+                        "name a query that returns ids".into(),
+                    ));
+                }
+                if !q.parameters.iter().any(|p| p.ty == "fql") {
+                    out.push((
+                        at("query"),
+                        format!("operation `{}` takes no `fql` filter", e.query),
+                        "name a query with a filter parameter".into(),
+                    ));
+                }
+            }
+        }
+        match m.operations.iter().find(|o| o.id == e.get) {
+            None => out.push((
+                at("get"),
+                format!("operation `{}` is not defined", e.get),
+                "name the operation ID of a get with a batched read keyword".into(),
+            )),
+            Some(g) => {
+                let read = g
+                    .parameters
+                    .iter()
+                    .any(|p| p.batch.as_ref().is_some_and(|b| b.mode == "read"));
+                if !read {
+                    out.push((
+                        at("get"),
+                        format!(
+                            "operation `{}` has no keyword with `batch: {{mode: read}}`",
+                            e.get
+                        ),
+                        "mark its ids keyword with `batch: {mode: read}`".into(),
+                    ));
+                }
+            }
+        }
     }
 }
 
@@ -357,7 +650,11 @@ fn check_parameter(
         ty,
         ParamType::StringList | ParamType::Value(TypeExpr::List(_))
     );
-    if p.max_items.is_some() && !is_list {
+    // A batched keyword inside an array element (`assets[].id`) counts the
+    // elements of that array.
+    let batched_element =
+        p.batch.is_some() && p.body_path.as_deref().is_some_and(|b| b.contains("[]"));
+    if p.max_items.is_some() && !is_list && !batched_element {
         out.push((
             pat("max_items"),
             "`max_items` applies to list parameters only".into(),

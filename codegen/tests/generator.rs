@@ -101,7 +101,7 @@ fn unknown_key() {
             "    rout: /widgets/queries/v1"
         )),
         "error: small.yaml:55:5: operations[0]: unknown field `rout`, expected one of `id`, `method_name`, `summary`, \
-         `description`, `http_method`, `route`, `scope`, `consumes`, `produces`, `retry_safe`, `body_type`, `response`, `parameters`\n  \
+         `description`, `http_method`, `route`, `scope`, `consumes`, `produces`, `retry_safe`, `body_type`, `response`, `pagination`, `parameters`\n  \
          fix: remove the key or fix its spelling; spec/README.md lists every key\n\
          1 error in the manifest"
     );

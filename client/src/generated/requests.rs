@@ -449,6 +449,40 @@ impl Client {
             parts: RequestParts::new(),
         }
     }
+    /// Streams every external asset matching a filter, with its details.
+    ///
+    /// An empty filter (`""`) exports every item.
+    ///
+    /// Reads ids through the cursor of `query_external_assets_v2`, so it has no 10,000-result limit.
+    ///
+    /// Pipelines the ids of [`query_assets_v2`](Client::query_assets_v2) (every page) into batches of [`get_assets`](Client::get_assets): details are fetched while later id pages arrive. Configure the [`Export`](crate::Export) (concurrency, order, page size, progress), then poll it.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
+    /// use futures::StreamExt;
+    ///
+    /// let mut items = client
+    ///     .assets("")
+    ///     .on_progress(|p| eprintln!("{}/{:?}", p.fetched, p.total));
+    /// while let Some(item) = items.next().await {
+    ///     println!("{:?}", item?);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn assets(
+        &self,
+        filter: impl Into<crate::fql::FilterArg>,
+    ) -> crate::Export<crate::models::FemExternalAsset> {
+        let filter = filter.into();
+        let mut query = self.query_assets_v2();
+        if !crate::export::matches_all(&filter) {
+            query = query.filter(filter);
+        }
+        crate::Export::new(query.stream(), self.get_assets().stream())
+    }
 }
 /// Request builder of [`Client::aggregate_assets`] (`aggregate_external_assets`): set keywords, then [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -834,6 +868,24 @@ impl GetExternalAssets {
     pub async fn send(self) -> Result<ApiResponse<crate::models::FemExternalAsset>> {
         self.client.execute(&table::GET_EXTERNAL_ASSETS, self.parts).await
     }
+    /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
+    pub fn stream(self) -> crate::batch::Batch<crate::models::FemExternalAsset> {
+        crate::batch::Batch::new(
+            self.client,
+            &table::GET_EXTERNAL_ASSETS,
+            crate::batch::BatchSpec {
+                place: crate::batch::BatchPlace::Query("ids"),
+                size: 100,
+            },
+            self.parts,
+            {
+                fn key(item: &crate::models::FemExternalAsset) -> Option<&str> {
+                    item.id.as_deref()
+                }
+                Some(key as crate::paginate::KeyFn<crate::models::FemExternalAsset>)
+            },
+        )
+    }
 }
 /// Request builder of [`Client::delete_assets`] (`delete_external_assets`): set keywords, then [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -899,6 +951,19 @@ impl DeleteExternalAssets {
     /// Sends the request and decodes the reply.
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::DELETE_EXTERNAL_ASSETS, self.parts).await
+    }
+    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, each sent at most once once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
+    pub fn stream(self) -> crate::batch::BatchWrite<String> {
+        crate::batch::BatchWrite::new(
+            self.client,
+            &table::DELETE_EXTERNAL_ASSETS,
+            crate::batch::BatchSpec {
+                place: crate::batch::BatchPlace::Query("ids"),
+                size: 100,
+            },
+            self.parts,
+            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+        )
     }
 }
 /// Request builder of [`Client::update_assets`] (`patch_external_assets`): set keywords, then [`send`](Self::send).
@@ -980,6 +1045,8 @@ impl PatchExternalAssets {
     }
     /// The unique ID of the asset.
     ///
+    /// At most 100 values per request.
+    ///
     /// Placed in the JSON body at `assets[].id`.
     ///
     /// Example: `ASSET_ID`
@@ -1023,6 +1090,32 @@ impl PatchExternalAssets {
     /// Sends the request and decodes the reply.
     pub async fn send(self) -> Result<ApiResponse<crate::models::FemExternalAsset>> {
         self.client.execute(&table::PATCH_EXTERNAL_ASSETS, self.parts).await
+    }
+    /// Many values of [`id`](Self::id), for [`stream`](Self::stream), which sends one array element per value, at most 100 per request. `send()` refuses them.
+    pub fn ids(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.parts.bulk_values.extend(values.into_iter().map(Into::into));
+        self
+    }
+    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, each sent at most once once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
+    pub fn stream(self) -> crate::batch::BatchWrite<crate::models::FemExternalAsset> {
+        crate::batch::BatchWrite::new(
+            self.client,
+            &table::PATCH_EXTERNAL_ASSETS,
+            crate::batch::BatchSpec {
+                place: crate::batch::BatchPlace::BodyElement {
+                    array: "assets",
+                    field: "id",
+                },
+                size: 100,
+            },
+            self.parts,
+            {
+                fn key(item: &crate::models::FemExternalAsset) -> Option<&str> {
+                    item.id.as_deref()
+                }
+                Some(key as crate::paginate::KeyFn<crate::models::FemExternalAsset>)
+            },
+        )
     }
 }
 /// Request builder of [`Client::query_assets`] (`query_external_assets`): set keywords, then [`send`](Self::send).
@@ -1101,6 +1194,26 @@ impl QueryExternalAssets {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS, self.parts).await
     }
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    ///
+    /// The API serves offsets below 10000 only: when more results match, the stream fails with [`Error::OffsetLimit`](crate::Error::OffsetLimit) before the first item; use [`Client::query_assets_v2`] for those.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn stream(self) -> crate::paginate::Pages<String> {
+        crate::paginate::Pages::new(
+            self.client,
+            &table::QUERY_EXTERNAL_ASSETS,
+            crate::paginate::PageSpec::Offset {
+                offset: "offset",
+                limit: "limit",
+                page_size: 100,
+                max_offset: Some(10000),
+                alternative: Some("query_assets_v2"),
+            },
+            self.parts,
+            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+        )
+    }
 }
 /// Request builder of [`Client::query_assets_v2`] (`query_external_assets_v2`): set keywords, then [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -1177,6 +1290,22 @@ impl QueryExternalAssetsV2 {
     /// Sends the request and decodes the reply.
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS_V2, self.parts).await
+    }
+    /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn stream(self) -> crate::paginate::Pages<String> {
+        crate::paginate::Pages::new(
+            self.client,
+            &table::QUERY_EXTERNAL_ASSETS_V2,
+            crate::paginate::PageSpec::Cursor {
+                cursor: "after",
+                limit: "limit",
+                page_size: 100,
+            },
+            self.parts,
+            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+        )
     }
 }
 /// Request builder of [`Client::add_assets`] (`post_external_assets_inventory_v1`): set keywords, then [`send`](Self::send).
@@ -1313,6 +1442,24 @@ impl QueryEcosystemSubsidiaries {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn stream(self) -> crate::paginate::Pages<String> {
+        crate::paginate::Pages::new(
+            self.client,
+            &table::QUERY_ECOSYSTEM_SUBSIDIARIES,
+            crate::paginate::PageSpec::Offset {
+                offset: "offset",
+                limit: "limit",
+                page_size: 100,
+                max_offset: None,
+                alternative: None,
+            },
+            self.parts,
+            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+        )
+    }
 }
 /// Request builder of [`Client::get_ecosystem_subsidiaries`] (`get_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
 #[derive(Debug, Clone)]
@@ -1365,6 +1512,26 @@ impl GetEcosystemSubsidiaries {
         self,
     ) -> Result<ApiResponse<crate::models::FemEcosystemSubsidiary>> {
         self.client.execute(&table::GET_ECOSYSTEM_SUBSIDIARIES, self.parts).await
+    }
+    /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
+    pub fn stream(self) -> crate::batch::Batch<crate::models::FemEcosystemSubsidiary> {
+        crate::batch::Batch::new(
+            self.client,
+            &table::GET_ECOSYSTEM_SUBSIDIARIES,
+            crate::batch::BatchSpec {
+                place: crate::batch::BatchPlace::Query("ids"),
+                size: 100,
+            },
+            self.parts,
+            {
+                fn key(item: &crate::models::FemEcosystemSubsidiary) -> Option<&str> {
+                    item.id.as_deref()
+                }
+                Some(
+                    key as crate::paginate::KeyFn<crate::models::FemEcosystemSubsidiary>,
+                )
+            },
+        )
     }
 }
 /// Request builder of [`Client::query_combined_ecosystem_subsidiaries`] (`combined_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
@@ -1441,5 +1608,32 @@ impl CombinedEcosystemSubsidiaries {
         self,
     ) -> Result<ApiResponse<crate::models::FemEcosystemSubsidiary>> {
         self.client.execute(&table::COMBINED_ECOSYSTEM_SUBSIDIARIES, self.parts).await
+    }
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn stream(
+        self,
+    ) -> crate::paginate::Pages<crate::models::FemEcosystemSubsidiary> {
+        crate::paginate::Pages::new(
+            self.client,
+            &table::COMBINED_ECOSYSTEM_SUBSIDIARIES,
+            crate::paginate::PageSpec::Offset {
+                offset: "offset",
+                limit: "limit",
+                page_size: 100,
+                max_offset: None,
+                alternative: None,
+            },
+            self.parts,
+            {
+                fn key(item: &crate::models::FemEcosystemSubsidiary) -> Option<&str> {
+                    item.id.as_deref()
+                }
+                Some(
+                    key as crate::paginate::KeyFn<crate::models::FemEcosystemSubsidiary>,
+                )
+            },
+        )
     }
 }

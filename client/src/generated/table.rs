@@ -573,7 +573,7 @@ pub const PATCH_EXTERNAL_ASSETS: Operation = Operation {
             required: true,
             service: true,
             uber: true,
-            max_items: None,
+            max_items: Some(100usize),
             body_path: Some("assets[].id"),
             allowed_values: &[],
             description: "The unique ID of the asset.",

@@ -11,7 +11,8 @@ use crate::validate::setter_name;
 
 pub fn emit(m: &Manifest) -> TokenStream {
     let methods = m.operations.iter().map(client_method);
-    let builders = m.operations.iter().map(builder);
+    let exports = m.exports.iter().map(|e| export_method(m, e));
+    let builders = m.operations.iter().map(|op| builder(m, op));
     quote! {
         //! A method on [`Client`] per operation, named by its PEP8 name, and the
         //! request builder it returns.
@@ -24,6 +25,7 @@ pub fn emit(m: &Manifest) -> TokenStream {
 
         impl Client {
             #(#methods)*
+            #(#exports)*
         }
         #(#builders)*
     }
@@ -121,7 +123,252 @@ fn example(op: &Operation) -> String {
     )
 }
 
-fn builder(op: &Operation) -> TokenStream {
+/// The key of a reply item, by which repeats and missing ids are found:
+/// the string itself for `resources: string`, the `id` field of a model
+/// that has a `string` one, else none.
+fn key_fn(m: &Manifest, resources: &str) -> TokenStream {
+    if resources == "string" {
+        return quote!(Some(
+            crate::paginate::string_key as crate::paginate::KeyFn<String>
+        ));
+    }
+    let keyed = m.models.get(resources).is_some_and(|model| {
+        model.runtime_type.is_none() && model.fields.get("id").is_some_and(|f| f.ty() == "string")
+    });
+    if !keyed {
+        return quote!(None);
+    }
+    let ty = rust_type(&parsed(resources));
+    quote! {{
+        fn key(item: &#ty) -> Option<&str> {
+            item.id.as_deref()
+        }
+        Some(key as crate::paginate::KeyFn<#ty>)
+    }}
+}
+
+fn resources_type(op: &Operation) -> TokenStream {
+    rust_type(&parsed(op.response.resources.as_deref().unwrap_or("json")))
+}
+
+fn lit_u64(n: u64) -> proc_macro2::Literal {
+    proc_macro2::Literal::u64_unsuffixed(n)
+}
+
+/// `stream()` of a paginated operation.
+fn page_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
+    let pg = op.pagination.as_ref()?;
+    let ty = resources_type(op);
+    let key = key_fn(m, op.response.resources.as_deref().unwrap_or("json"));
+    let table_entry = const_ident(op);
+    let limit = &pg.limit;
+    let page_size = proc_macro2::Literal::u32_unsuffixed(pg.page_size);
+    let (spec, about) = if pg.style == "cursor" {
+        let cursor = pg.cursor.as_deref().unwrap_or_default();
+        (
+            quote! {
+                crate::paginate::PageSpec::Cursor { cursor: #cursor, limit: #limit, page_size: #page_size }
+            },
+            format!(
+                "Streams every item across pages, following the `{cursor}` cursor of \
+                 `meta.pagination.after` until the reply gives none; {} per page unless \
+                 [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.",
+                pg.page_size
+            ),
+        )
+    } else {
+        let offset = pg.offset.as_deref().unwrap_or_default();
+        let max = match pg.max_offset {
+            Some(n) => {
+                let n = lit_u64(n);
+                quote!(Some(#n))
+            }
+            None => quote!(None),
+        };
+        let alternative = pg
+            .alternative
+            .as_ref()
+            .and_then(|a| m.operations.iter().find(|o| o.id == *a));
+        let alt = match alternative {
+            Some(o) => {
+                let name = &o.method_name;
+                quote!(Some(#name))
+            }
+            None => quote!(None),
+        };
+        let mut about = format!(
+            "Streams every item across pages, advancing `{offset}` by each page until \
+             `meta.pagination.total` is reached; {} per page unless [`limit`](Self::limit) \
+             or [`Pages::page_size`](crate::Pages::page_size) says otherwise.",
+            pg.page_size
+        );
+        if let Some(n) = pg.max_offset {
+            about += &format!(
+                "\n\nThe API serves offsets below {n} only: when more results match, the \
+                 stream fails with [`Error::OffsetLimit`](crate::Error::OffsetLimit) before \
+                 the first item"
+            );
+            match alternative {
+                Some(o) => about += &format!("; use [`Client::{}`] for those.", o.method_name),
+                None => about += ".",
+            }
+        }
+        (
+            quote! {
+                crate::paginate::PageSpec::Offset {
+                    offset: #offset, limit: #limit, page_size: #page_size,
+                    max_offset: #max, alternative: #alt,
+                }
+            },
+            about,
+        )
+    };
+    let about = doc(&format!(
+        "{about}\n\nA page that repeats earlier items, an offset that does not advance or a \
+         repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination)."
+    ));
+    Some(quote! {
+        #about
+        pub fn stream(self) -> crate::paginate::Pages<#ty> {
+            crate::paginate::Pages::new(self.client, &table::#table_entry, #spec, self.parts, #key)
+        }
+    })
+}
+
+/// The batched keyword of an operation, if any.
+fn batched(op: &Operation) -> Option<(&Parameter, &crate::manifest::Batch)> {
+    op.parameters
+        .iter()
+        .find_map(|p| p.batch.as_ref().map(|b| (p, b)))
+}
+
+/// `stream()` of an operation with a batched keyword, and the bulk setter
+/// of a keyword that takes one value.
+fn batch_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
+    let (p, b) = batched(op)?;
+    let ty = resources_type(op);
+    let key = key_fn(m, op.response.resources.as_deref().unwrap_or("json"));
+    let table_entry = const_ident(op);
+    let size = proc_macro2::Literal::usize_unsuffixed(p.max_items.unwrap_or(1));
+    let setter = setter_name(p);
+    let place = match (&p.body_path, param_type(p)) {
+        (None, _) => {
+            let name = &p.name;
+            quote!(crate::batch::BatchPlace::Query(#name))
+        }
+        (Some(path), ParamType::StringList) => quote!(crate::batch::BatchPlace::BodyList(#path)),
+        (Some(path), _) => {
+            let (array, field) = path.rsplit_once("[].").unwrap_or((path.as_str(), ""));
+            let array = if array.is_empty() { "[]" } else { array };
+            let array = array.to_owned();
+            quote!(crate::batch::BatchPlace::BodyElement { array: #array, field: #field })
+        }
+    };
+    let spec = quote!(crate::batch::BatchSpec { place: #place, size: #size });
+    let many = b.setter.clone().unwrap_or_else(|| setter.clone());
+    let max = p.max_items.unwrap_or(1);
+    let (ret, about) = if b.mode == "write" {
+        (
+            quote!(crate::batch::BatchWrite<#ty>),
+            format!(
+                "Sends the request for any number of ids given to [`{many}`](Self::{many}): \
+                 batches of at most {max}, a few at a time, each sent at most once once it \
+                 may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id."
+            ),
+        )
+    } else {
+        (
+            quote!(crate::batch::Batch<#ty>),
+            format!(
+                "Fetches any number of ids given to [`{many}`](Self::{many}): batches of at \
+                 most {max}, a few at a time. Yields the items; an id not returned yields \
+                 [`Error::NotFound`](crate::Error::NotFound)."
+            ),
+        )
+    };
+    let new = if b.mode == "write" {
+        quote!(crate::batch::BatchWrite::new)
+    } else {
+        quote!(crate::batch::Batch::new)
+    };
+    let about = doc(&about);
+    let bulk = b.setter.as_ref().map(|s| {
+        let name = ident(s);
+        let text = doc(&format!(
+            "Many values of [`{setter}`](Self::{setter}), for [`stream`](Self::stream), which \
+             sends one array element per value, at most {max} per request. `send()` refuses them."
+        ));
+        quote! {
+            #text
+            pub fn #name(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
+                self.parts.bulk_values.extend(values.into_iter().map(Into::into));
+                self
+            }
+        }
+    });
+    Some(quote! {
+        #bulk
+        #about
+        pub fn stream(self) -> #ret {
+            #new(self.client, &table::#table_entry, #spec, self.parts, #key)
+        }
+    })
+}
+
+fn export_method(m: &Manifest, e: &crate::manifest::Export) -> TokenStream {
+    let method = ident(&e.method_name);
+    let (Some(q), Some(g)) = (
+        m.operations.iter().find(|o| o.id == e.query),
+        m.operations.iter().find(|o| o.id == e.get),
+    ) else {
+        return TokenStream::new();
+    };
+    let filter = q
+        .parameters
+        .iter()
+        .find(|p| p.ty == "fql")
+        .map(|p| ident(&setter_name(p)));
+    let (query, get) = (ident(&q.method_name), ident(&g.method_name));
+    let ty = resources_type(g);
+    let mut text = format!("{}\n", e.summary);
+    text += "\nAn empty filter (`\"\"`) exports every item.\n";
+    if let Some(more) = &e.description {
+        text += &format!("\n{more}\n");
+    }
+    text += &format!(
+        "\nPipelines the ids of [`{q}`](Client::{q}) (every page) into batches of \
+         [`{g}`](Client::{g}): details are fetched while later id pages arrive. Configure \
+         the [`Export`](crate::Export) (concurrency, order, page size, progress), then poll it.\n",
+        q = q.method_name,
+        g = g.method_name
+    );
+    text += &format!(
+        "\n# Example\n\n```no_run\n# async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {{\n\
+         use futures::StreamExt;\n\n\
+         let mut items = client\n    .{}(\"\")\n    .on_progress(|p| eprintln!(\"{{}}/{{:?}}\", p.fetched, p.total));\n\
+         while let Some(item) = items.next().await {{\n    println!(\"{{:?}}\", item?);\n}}\n# Ok(())\n# }}\n```\n",
+        e.method_name
+    );
+    let text = doc(&text);
+    let set_filter = filter.map(|f| {
+        quote! {
+            if !crate::export::matches_all(&filter) {
+                query = query.#f(filter);
+            }
+        }
+    });
+    quote! {
+        #text
+        pub fn #method(&self, filter: impl Into<crate::fql::FilterArg>) -> crate::Export<#ty> {
+            let filter = filter.into();
+            let mut query = self.#query();
+            #set_filter
+            crate::Export::new(query.stream(), self.#get().stream())
+        }
+    }
+}
+
+fn builder(m: &Manifest, op: &Operation) -> TokenStream {
     let name = builder_ident(op);
     let method = &op.method_name;
     let about = doc(&format!(
@@ -170,6 +417,7 @@ fn builder(op: &Operation) -> TokenStream {
             }
         }
     };
+    let stream = page_stream(m, op).or_else(|| batch_stream(m, op));
     quote! {
         #about
         #[derive(Debug, Clone)]
@@ -193,6 +441,7 @@ fn builder(op: &Operation) -> TokenStream {
                 &self.parts
             }
             #send
+            #stream
         }
     }
 }

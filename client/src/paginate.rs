@@ -1,0 +1,414 @@
+//! Streams over paginated operations: every result across pages.
+//!
+//! The builder of an operation the manifest marks with `pagination:` has a
+//! `stream()` method returning [`Pages`], a [`futures::Stream`] of the
+//! reply's `resources` items across every page:
+//!
+//! ```no_run
+//! # async fn f(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
+//! use futures::TryStreamExt;
+//!
+//! let ids: Vec<String> = client
+//!     .query_assets()
+//!     .filter("asset_type:'ip'")
+//!     .stream()
+//!     .try_collect()
+//!     .await?;
+//! println!("{} ids", ids.len());
+//! # Ok(()) }
+//! ```
+//!
+//! The stream holds one page at a time (plus the keys of the items seen, to
+//! drop repeats). It ends after the last page, and fails with a typed
+//! error instead of looping when the API repeats a page, gives an offset
+//! that does not advance or a cursor it gave before
+//! ([`Error::Pagination`]), or when the results lie past the offset limit of
+//! offset pagination ([`Error::OffsetLimit`], raised before the first item
+//! when the reply's total says so).
+
+use std::collections::HashSet;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures::stream::{self, BoxStream, Stream, StreamExt};
+use serde::de::DeserializeOwned;
+
+use crate::client::Client;
+use crate::error::{Error, PaginationProblem, Result};
+use crate::operation::Operation;
+use crate::progress::{Progress, Tracker};
+use crate::request::RequestParts;
+use crate::response::Offset;
+
+/// How many empty pages in a row, each with a new cursor, are accepted.
+const MAX_EMPTY_PAGES: usize = 3;
+
+/// The key of an item, by which repeats are recognised (an id).
+pub type KeyFn<R> = fn(&R) -> Option<&str>;
+
+/// The key of a `String` item: the string itself.
+#[allow(clippy::ptr_arg)] // it must match `KeyFn<String>`
+pub fn string_key(s: &String) -> Option<&str> {
+    Some(s.as_str())
+}
+
+/// How an operation's pages follow each other, as the manifest's
+/// `pagination:` key describes it. Generated code passes it to [`Pages`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageSpec {
+    /// The request names a starting `offset`; the reply's
+    /// `meta.pagination` gives `offset` and `total`.
+    Offset {
+        /// Query parameter of the offset.
+        offset: &'static str,
+        /// Query parameter of the page size.
+        limit: &'static str,
+        /// Page size used when the request sets none.
+        page_size: u32,
+        /// The first offset the API refuses, if it has such a limit.
+        max_offset: Option<u64>,
+        /// Method name of an operation that pages with a cursor instead.
+        alternative: Option<&'static str>,
+    },
+    /// The request names a cursor (`after`) from the previous reply's
+    /// `meta.pagination.after`; an empty or absent cursor ends the results.
+    Cursor {
+        /// Query parameter of the cursor.
+        cursor: &'static str,
+        /// Query parameter of the page size.
+        limit: &'static str,
+        /// Page size used when the request sets none.
+        page_size: u32,
+    },
+}
+
+impl PageSpec {
+    fn limit(&self) -> (&'static str, u32) {
+        match *self {
+            PageSpec::Offset {
+                limit, page_size, ..
+            }
+            | PageSpec::Cursor {
+                limit, page_size, ..
+            } => (limit, page_size),
+        }
+    }
+}
+
+/// Every item of a paginated operation, page after page, as a
+/// [`futures::Stream`] of `Result<R>`. Returned by the `stream()` method of
+/// a paginated operation's builder; configure it before polling it.
+///
+/// After an error the stream ends.
+#[must_use = "streams do nothing unless polled"]
+pub struct Pages<R> {
+    config: Option<PagesConfig<R>>,
+    running: Option<BoxStream<'static, Result<R>>>,
+}
+
+struct PagesConfig<R> {
+    client: Client,
+    op: &'static Operation,
+    spec: PageSpec,
+    parts: RequestParts,
+    key: Option<KeyFn<R>>,
+    page_size: Option<u32>,
+    tracker: Option<Arc<Tracker>>,
+    callback: Option<crate::progress::Callback>,
+}
+
+impl<R> fmt::Debug for Pages<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Pages");
+        if let Some(c) = &self.config {
+            d.field("operation", &c.op.id)
+                .field("spec", &c.spec)
+                .field("page_size", &c.page_size);
+        }
+        d.field("started", &self.running.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: DeserializeOwned + Send + 'static> Pages<R> {
+    /// A stream over the pages of `op`, starting from the request `parts`.
+    /// Items whose `key` was seen on an earlier page are dropped. Generated
+    /// builders call this.
+    pub fn new(
+        client: Client,
+        op: &'static Operation,
+        spec: PageSpec,
+        parts: RequestParts,
+        key: Option<KeyFn<R>>,
+    ) -> Self {
+        Pages {
+            config: Some(PagesConfig {
+                client,
+                op,
+                spec,
+                parts,
+                key,
+                page_size: None,
+                tracker: None,
+                callback: None,
+            }),
+            running: None,
+        }
+    }
+
+    /// Items per request, when the request itself sets no page size.
+    /// Default: the manifest's `page_size`.
+    pub fn page_size(mut self, n: u32) -> Self {
+        if let Some(c) = &mut self.config {
+            c.page_size = Some(n.max(1));
+        }
+        self
+    }
+
+    /// Calls `f` after every page with the counts so far
+    /// ([`Progress::ids_found`] and [`Progress::total`]).
+    pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        if let Some(c) = &mut self.config {
+            c.callback = Some(Arc::new(f));
+        }
+        self
+    }
+
+    /// Shares the counters of an export.
+    pub(crate) fn with_tracker(mut self, tracker: Arc<Tracker>) -> Self {
+        if let Some(c) = &mut self.config {
+            c.tracker = Some(tracker);
+        }
+        self
+    }
+
+    fn start(c: PagesConfig<R>) -> BoxStream<'static, Result<R>> {
+        let tracker = c.tracker.unwrap_or_else(|| Tracker::new(c.callback));
+        let mut parts = c.parts;
+        let (limit, default_size) = c.spec.limit();
+        if parts.query_values(limit).next().is_none() {
+            let size = c.page_size.unwrap_or(default_size);
+            parts.set_query(limit, size.to_string());
+        }
+        let walk = Walk {
+            client: c.client,
+            op: c.op,
+            spec: c.spec,
+            parts,
+            key: c.key,
+            tracker,
+            seen: HashSet::new(),
+            cursors: HashSet::new(),
+            empty_pages: 0,
+            first: true,
+            done: false,
+        };
+        stream::unfold(walk, |mut walk| async move {
+            if walk.done {
+                return None;
+            }
+            let page = walk.next_page().await;
+            if page.is_err() {
+                walk.done = true;
+            }
+            Some((page, walk))
+        })
+        .flat_map(|page| match page {
+            Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
+            Err(e) => stream::once(async { Err(e) }).right_stream(),
+        })
+        .boxed()
+    }
+}
+
+impl<R: DeserializeOwned + Send + 'static> Stream for Pages<R> {
+    type Item = Result<R>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(c) = this.config.take() {
+            this.running = Some(Self::start(c));
+        }
+        match &mut this.running {
+            Some(s) => s.poll_next_unpin(cx),
+            None => Poll::Ready(None),
+        }
+    }
+}
+
+/// The state of a walk through the pages.
+struct Walk<R> {
+    client: Client,
+    op: &'static Operation,
+    spec: PageSpec,
+    /// The request of the next page.
+    parts: RequestParts,
+    key: Option<KeyFn<R>>,
+    tracker: Arc<Tracker>,
+    seen: HashSet<String>,
+    cursors: HashSet<String>,
+    empty_pages: usize,
+    first: bool,
+    done: bool,
+}
+
+/// An offset parsed as a number, when it is one.
+fn numeric(s: &str) -> Option<u64> {
+    s.trim().parse().ok()
+}
+
+impl<R: DeserializeOwned + Send + 'static> Walk<R> {
+    async fn next_page(&mut self) -> Result<Vec<R>> {
+        let op = self.op;
+        let (position_param, max_offset, alternative) = match self.spec {
+            PageSpec::Offset {
+                offset,
+                max_offset,
+                alternative,
+                ..
+            } => (offset, max_offset, alternative),
+            PageSpec::Cursor { cursor, .. } => (cursor, None, None),
+        };
+        let sent: Option<String> = self
+            .parts
+            .query_values(position_param)
+            .next()
+            .map(str::to_owned);
+        let ceiling = |total: Option<u64>, max: u64| Error::OffsetLimit {
+            operation: op.id,
+            total,
+            max_offset: max,
+            alternative,
+        };
+        if let (Some(max), Some(n)) = (max_offset, sent.as_deref().and_then(numeric)) {
+            if n >= max {
+                return Err(ceiling(None, max));
+            }
+        }
+        let reply = self
+            .client
+            .execute::<R>(self.op, self.parts.clone())
+            .await?;
+        let first = std::mem::replace(&mut self.first, false);
+        let pagination = reply.meta.pagination.unwrap_or_default();
+        let total = pagination.total.and_then(|t| u64::try_from(t).ok());
+        if let (Some(max), Some(t)) = (max_offset, total) {
+            let start = sent.as_deref().and_then(numeric).unwrap_or(0);
+            if first && t > max && start < max {
+                return Err(ceiling(Some(t), max));
+            }
+        }
+        let count = reply.resources.len();
+        let mut items = reply.resources;
+        if let Some(key) = self.key {
+            let mut repeated = 0usize;
+            items.retain(|item| match key(item) {
+                Some(k) if !self.seen.insert(k.to_owned()) => {
+                    repeated += 1;
+                    false
+                }
+                _ => true,
+            });
+            if count > 0 && repeated == count {
+                return Err(Error::Pagination {
+                    operation: op.id,
+                    problem: PaginationProblem::RepeatedPage {
+                        at: sent,
+                        ids: count,
+                    },
+                });
+            }
+            if repeated > 0 {
+                tracing::warn!(
+                    operation = op.id,
+                    repeated,
+                    "a page repeats ids of earlier pages: dropping the repeats"
+                );
+            }
+        }
+        self.tracker.add(items.len() as u64, 0, 0, total);
+        match self.spec {
+            PageSpec::Offset { offset, .. } => {
+                if count == 0 {
+                    self.done = true;
+                    return Ok(items);
+                }
+                let start = sent.as_deref().and_then(numeric).unwrap_or(0);
+                let next = match &pagination.offset {
+                    Some(Offset::Token(t)) if numeric(t).is_none() => {
+                        // An opaque token: it must differ from the one sent.
+                        if sent.as_deref() == Some(t.as_str()) {
+                            return Err(not_advancing(op, &sent, t));
+                        }
+                        self.parts.set_query(offset, t.clone());
+                        return Ok(items);
+                    }
+                    Some(o) => {
+                        let returned = match o {
+                            Offset::Number(n) => u64::try_from(*n).unwrap_or(0),
+                            Offset::Token(t) => numeric(t).unwrap_or(0),
+                        };
+                        if returned > start {
+                            // The reply names the next page's offset.
+                            returned
+                        } else if returned == start {
+                            // The reply names this page's offset.
+                            start + count as u64
+                        } else {
+                            return Err(not_advancing(op, &sent, &o.to_string()));
+                        }
+                    }
+                    None => start + count as u64,
+                };
+                if total.is_some_and(|t| next >= t) {
+                    self.done = true;
+                } else if let Some(max) = max_offset {
+                    if next >= max {
+                        return Err(ceiling(total, max));
+                    }
+                }
+                self.parts.set_query(offset, next.to_string());
+            }
+            PageSpec::Cursor { cursor, .. } => {
+                match pagination.after.filter(|a| !a.trim().is_empty()) {
+                    None => self.done = true,
+                    Some(after) => {
+                        if !self.cursors.insert(after.clone()) {
+                            return Err(Error::Pagination {
+                                operation: op.id,
+                                problem: PaginationProblem::RepeatedCursor { cursor: after },
+                            });
+                        }
+                        if count == 0 {
+                            self.empty_pages += 1;
+                            if self.empty_pages >= MAX_EMPTY_PAGES {
+                                return Err(Error::Pagination {
+                                    operation: op.id,
+                                    problem: PaginationProblem::EmptyPages {
+                                        pages: self.empty_pages,
+                                    },
+                                });
+                            }
+                        } else {
+                            self.empty_pages = 0;
+                        }
+                        self.parts.set_query(cursor, after);
+                    }
+                }
+            }
+        }
+        Ok(items)
+    }
+}
+
+fn not_advancing(op: &'static Operation, sent: &Option<String>, returned: &str) -> Error {
+    Error::Pagination {
+        operation: op.id,
+        problem: PaginationProblem::OffsetNotAdvancing {
+            sent: sent.clone().unwrap_or_else(|| "0".into()),
+            returned: returned.to_owned(),
+        },
+    }
+}

@@ -1,0 +1,93 @@
+//! Counts of a bulk operation, for progress bars.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Where a stream of pages, batches or an export stands. Every field counts
+/// from the start of the stream.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Ids (or items) the query pages have returned so far.
+    pub ids_found: u64,
+    /// Items a batch has returned (reads) or ids a batch has applied (writes).
+    pub fetched: u64,
+    /// Ids reported not found, refused, or lost in a failed request.
+    pub failed: u64,
+    /// How many there are in all: the query's `meta.pagination.total`, or
+    /// the number of ids given to a batch. `None` until known.
+    pub total: Option<u64>,
+    /// Requests that got a reply.
+    pub requests: u64,
+}
+
+impl Progress {
+    /// Items done (fetched or failed), out of [`Progress::total`].
+    pub fn done(&self) -> u64 {
+        self.fetched + self.failed
+    }
+}
+
+/// The callback a stream reports its [`Progress`] to.
+pub(crate) type Callback = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Shared counters of one stream and the callback they are reported to.
+#[derive(Default)]
+pub(crate) struct Tracker {
+    ids_found: AtomicU64,
+    fetched: AtomicU64,
+    failed: AtomicU64,
+    /// `u64::MAX`: not known yet.
+    total: AtomicU64,
+    requests: AtomicU64,
+    callback: Option<Callback>,
+}
+
+impl fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tracker")
+            .field("progress", &self.snapshot())
+            .field("callback", &self.callback.is_some())
+            .finish()
+    }
+}
+
+impl Tracker {
+    pub(crate) fn new(callback: Option<Callback>) -> Arc<Self> {
+        Arc::new(Tracker {
+            total: AtomicU64::new(u64::MAX),
+            callback,
+            ..Tracker::default()
+        })
+    }
+
+    pub(crate) fn snapshot(&self) -> Progress {
+        let total = self.total.load(Ordering::Relaxed);
+        Progress {
+            ids_found: self.ids_found.load(Ordering::Relaxed),
+            fetched: self.fetched.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            total: (total != u64::MAX).then_some(total),
+            requests: self.requests.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Adds to the counters and reports the new figures.
+    pub(crate) fn add(&self, ids_found: u64, fetched: u64, failed: u64, total: Option<u64>) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.ids_found.fetch_add(ids_found, Ordering::Relaxed);
+        self.fetched.fetch_add(fetched, Ordering::Relaxed);
+        self.failed.fetch_add(failed, Ordering::Relaxed);
+        if let Some(t) = total {
+            self.total.store(t, Ordering::Relaxed);
+        }
+        if let Some(cb) = &self.callback {
+            cb(self.snapshot());
+        }
+    }
+
+    /// Sets the total without counting a request.
+    pub(crate) fn set_total(&self, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+    }
+}
