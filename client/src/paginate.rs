@@ -202,11 +202,13 @@ impl<R: DeserializeOwned + Send + 'static> Pages<R> {
             seen: HashSet::new(),
             cursors: HashSet::new(),
             empty_pages: 0,
+            found: 0,
+            pending: None,
             first: true,
             done: false,
         };
         stream::unfold(walk, |mut walk| async move {
-            if walk.done {
+            if walk.done && walk.pending.is_none() {
                 return None;
             }
             let page = walk.next_page().await;
@@ -250,6 +252,10 @@ struct Walk<R> {
     seen: HashSet<String>,
     cursors: HashSet<String>,
     empty_pages: usize,
+    /// Items yielded so far.
+    found: u64,
+    /// An error found after a page was read, reported after its items.
+    pending: Option<Error>,
     first: bool,
     done: bool,
 }
@@ -260,7 +266,16 @@ fn numeric(s: &str) -> Option<u64> {
 }
 
 impl<R: DeserializeOwned + Send + 'static> Walk<R> {
+    /// Yields `items`, then `error` on the next call.
+    fn defer(&mut self, items: Vec<R>, error: Error) -> Vec<R> {
+        self.pending = Some(error);
+        items
+    }
+
     async fn next_page(&mut self) -> Result<Vec<R>> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         let op = self.op;
         let (position_param, max_offset, alternative) = match self.spec {
             PageSpec::Offset {
@@ -328,6 +343,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 );
             }
         }
+        self.found += items.len() as u64;
         self.tracker.add(items.len() as u64, 0, 0, total);
         match self.spec {
             PageSpec::Offset { offset, .. } => {
@@ -340,7 +356,10 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                     Some(Offset::Token(t)) if numeric(t).is_none() => {
                         // An opaque token: it must differ from the one sent.
                         if sent.as_deref() == Some(t.as_str()) {
-                            return Err(not_advancing(op, &sent, t));
+                            return Ok(self.defer(items, not_advancing(op, &sent, t)));
+                        }
+                        if total.is_some_and(|t| self.found >= t) {
+                            self.done = true;
                         }
                         self.parts.set_query(offset, t.clone());
                         return Ok(items);
@@ -357,7 +376,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                             // The reply names this page's offset.
                             start + count as u64
                         } else {
-                            return Err(not_advancing(op, &sent, &o.to_string()));
+                            return Ok(self.defer(items, not_advancing(op, &sent, &o.to_string())));
                         }
                     }
                     None => start + count as u64,
@@ -366,7 +385,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                     self.done = true;
                 } else if let Some(max) = max_offset {
                     if next >= max {
-                        return Err(ceiling(total, max));
+                        return Ok(self.defer(items, ceiling(total, max)));
                     }
                 }
                 self.parts.set_query(offset, next.to_string());
@@ -376,20 +395,25 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                     None => self.done = true,
                     Some(after) => {
                         if !self.cursors.insert(after.clone()) {
-                            return Err(Error::Pagination {
-                                operation: op.id,
-                                problem: PaginationProblem::RepeatedCursor { cursor: after },
-                            });
+                            return Ok(self.defer(
+                                items,
+                                Error::Pagination {
+                                    operation: op.id,
+                                    problem: PaginationProblem::RepeatedCursor { cursor: after },
+                                },
+                            ));
                         }
                         if count == 0 {
                             self.empty_pages += 1;
                             if self.empty_pages >= MAX_EMPTY_PAGES {
-                                return Err(Error::Pagination {
-                                    operation: op.id,
-                                    problem: PaginationProblem::EmptyPages {
-                                        pages: self.empty_pages,
+                                let pages = self.empty_pages;
+                                return Ok(self.defer(
+                                    items,
+                                    Error::Pagination {
+                                        operation: op.id,
+                                        problem: PaginationProblem::EmptyPages { pages },
                                     },
-                                });
+                                ));
                             }
                         } else {
                             self.empty_pages = 0;
