@@ -31,7 +31,14 @@
 //! - **Tokens.** OAuth2 client credentials, cached and renewed ahead of
 //!   expiry ([`ClientBuilder::renew_window`]), one renewal at a time
 //!   however many tasks need it. A `401` renews the token and retries the
-//!   call once. [`Client::revoke`] revokes it.
+//!   call (again if the token dies again during later retries, but not
+//!   when a freshly renewed token is refused). [`Client::revoke`] revokes it.
+//! - **Bulk work.** Paginated operations have `stream()` ([`Pages`]: every
+//!   item across pages); batched ones take any number of ids and have
+//!   `stream()` ([`Batch`], [`BatchWrite`]: requests of at most 100, a few
+//!   at a time, a result per id for writes, writes never sent twice);
+//!   [`Client::assets`] exports every asset of a filter with its details
+//!   ([`Export`]). Each reports [`Progress`].
 //! - **Rate limits and retries.** See [`RetryPolicy`]: `429` waits for
 //!   `X-RateLimit-RetryAfter`; server errors, timeouts and connection
 //!   errors are retried with backoff for operations safe to send twice;

@@ -251,7 +251,11 @@ impl Client {
             !parts.at_most_once && (op.retry_safe || parts.retry_writes || policy.retry_writes);
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
-        let mut renewed = false;
+        // Token renewals after a 401, and whether the last reply was a 401
+        // to a token renewed for this request (then the credentials, not
+        // the token's age, are the problem).
+        let mut renewals: u32 = 0;
+        let mut refused_after_renewal = false;
         let span = tracing::Span::current();
         loop {
             attempt += 1;
@@ -281,8 +285,8 @@ impl Client {
                 req = req.timeout(t);
             }
             let budget_left = policy.max_total_wait.saturating_sub(waited);
-            // The send after a 401 renewal does not use up the budget.
-            let can_retry = attempt < policy.max_attempts + u32::from(renewed);
+            // The sends after a 401 renewal do not use up the budget.
+            let can_retry = attempt < policy.max_attempts + renewals;
             match req.send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -294,14 +298,18 @@ impl Client {
                     }
                     self.note_rate_limit(&rate_limit);
                     tracing::debug!(status, attempt, "reply");
-                    if status == 401 && !renewed {
+                    if status == 401 && !refused_after_renewal && renewals < policy.max_attempts {
                         // The token was refused (revoked, expired early):
-                        // renew it and send once more.
-                        renewed = true;
+                        // renew it and send again. A token that expires
+                        // again later in the retries is renewed again; a
+                        // fresh token refused at once is not.
+                        renewals += 1;
+                        refused_after_renewal = true;
                         self.inner.auth.invalidate(session.generation);
-                        tracing::debug!("401: renewing the token and retrying once");
+                        tracing::debug!("401: renewing the token and retrying");
                         continue;
                     }
+                    refused_after_renewal = false;
                     if status == 429 {
                         let wait = wait_for_429(
                             rate_limit.retry_after,
@@ -353,6 +361,7 @@ impl Client {
                     });
                 }
                 Err(e) => {
+                    refused_after_renewal = false;
                     // A connection that never opened carried nothing: any
                     // operation may be sent again.
                     let retryable = !e.is_builder() && (writes_ok || e.is_connect());

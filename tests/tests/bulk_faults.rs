@@ -1,0 +1,82 @@
+//! A full export under faults: a fifth of the API's replies are 429s,
+//! server errors or dropped connections, and tokens die during the run.
+//! Every asset must come back exactly once.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use falcon_emulator::{EmulatorConfig, Fault, FaultConfig};
+use futures::{StreamExt, TryStreamExt};
+
+const ASSETS: usize = 20_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_under_faults_returns_every_asset_exactly_once() {
+    let (emu, client) = common::start(EmulatorConfig::default().assets(ASSETS)).await;
+    let emu = Arc::new(emu);
+    // The ids to expect, read before the faults start.
+    let expected: HashSet<String> = client
+        .query_assets_v2()
+        .stream()
+        .page_size(5_000)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(expected.len(), ASSETS);
+
+    // 20% of API replies fail; tokens die two seconds after they are issued.
+    emu.set_faults(FaultConfig {
+        token_lifetime: Some(Duration::from_secs(2)),
+        ..FaultConfig::random(
+            0.2,
+            &[
+                Fault::TooManyRequests,
+                Fault::InternalServerError,
+                Fault::BadGateway,
+                Fault::ServiceUnavailable,
+                Fault::DropConnection,
+            ],
+        )
+    });
+    let tokens_before = emu.stats().token_requests;
+    let client = falcon_exposure::Client::builder()
+        .client_id(falcon_emulator::DEFAULT_CLIENT_ID)
+        .client_secret(falcon_emulator::DEFAULT_CLIENT_SECRET)
+        .base_url(emu.base_url())
+        .retry_policy(common::fast_retry().max_attempts(20))
+        .build()
+        .unwrap();
+    // And every token is revoked now and then, mid-run.
+    let expirer = {
+        let emu_expire = emu.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                emu_expire.expire_tokens();
+            }
+        })
+    };
+
+    let mut seen = HashSet::with_capacity(ASSETS);
+    let mut assets = client.assets("");
+    while let Some(asset) = assets.next().await {
+        let asset = asset.unwrap_or_else(|e| panic!("export failed: {e}"));
+        let id = asset.id.expect("every asset has an id");
+        assert!(seen.insert(id.clone()), "{id} exported twice");
+    }
+    expirer.abort();
+
+    assert_eq!(seen.len(), ASSETS, "assets lost");
+    assert_eq!(seen, expected);
+    let stats = emu.stats();
+    // 200 id pages and 200 detail batches at least, plus the failed sends.
+    let sent = stats.operation("query_external_assets_v2") + stats.operation("get_external_assets");
+    assert!(sent > 2 * 200 + 4, "faults were injected: {stats:?}");
+    assert!(
+        stats.token_requests > tokens_before + 1,
+        "tokens were renewed: {stats:?}"
+    );
+}
