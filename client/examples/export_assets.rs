@@ -8,16 +8,19 @@
 //!
 //! Runs against the built-in emulator unless `FALCON_CLIENT_ID` is set.
 //! The filter is checked against the API's filter fields before anything is
-//! sent. Ids are paged with the v2 query (`after` cursor, no 10,000-result
-//! ceiling) and their details fetched in batches of 100.
+//! sent. `Client::assets` pages the ids with the v2 query (`after` cursor,
+//! no 10,000-result ceiling) and fetches their details in batches of 100,
+//! a few requests at a time; only the batches in flight are in memory.
 
 #[path = "support/mod.rs"]
 mod support;
 
 use std::io::Write;
 
+use falcon_exposure::Error;
 use falcon_exposure::fql::Filter;
-use support::{Progress, Session, fmt_count};
+use futures::StreamExt;
+use support::{ProgressBar, Session, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -48,45 +51,34 @@ async fn run() -> Result<(), BoxError> {
     println!("Exporting assets matching {filter} to {out}");
     let started = std::time::Instant::now();
     let mut file = std::io::BufWriter::new(std::fs::File::create(&out)?);
-    let mut progress = Progress::new("assets", None);
-    let mut written = 0u64;
-    let mut after: Option<String> = None;
-    loop {
-        let mut query = client.query_assets_v2().filter(&filter).limit(1_000);
-        if let Some(a) = &after {
-            query = query.after(a);
+    let bar = ProgressBar::shared("assets");
+    let shown = bar.clone();
+    // Ids from the v2 query (no 10,000-result ceiling), details in batches
+    // of 100, several requests in flight, as one stream.
+    let mut assets = client.assets(&filter).on_progress(move |p| {
+        if let Ok(mut b) = shown.lock() {
+            b.update(p);
         }
-        let page = query.send().await?;
-        let pagination = page.meta.pagination.clone().unwrap_or_default();
-        if let Some(total) = pagination.total {
-            progress.set_total(total.max(0) as u64);
-        }
-        for batch in page.resources.chunks(100) {
-            let details = client
-                .get_assets()
-                .ids(batch.iter().map(String::as_str))
-                .send()
-                .await?;
-            for e in &details.errors {
-                eprintln!(
-                    "\nwarning: {}",
-                    e.message.as_deref().unwrap_or("unknown error")
-                );
-            }
-            for asset in &details.resources {
-                serde_json::to_writer(&mut file, asset)?;
+    });
+    let (mut written, mut missing) = (0u64, 0u64);
+    while let Some(item) = assets.next().await {
+        match item {
+            Ok(asset) => {
+                serde_json::to_writer(&mut file, &asset)?;
                 file.write_all(b"\n")?;
+                written += 1;
             }
-            written += details.resources.len() as u64;
-            progress.set(written);
-        }
-        after = pagination.after.filter(|a| !a.is_empty());
-        if after.is_none() || page.resources.is_empty() {
-            break;
+            Err(Error::NotFound { .. }) => missing += 1,
+            Err(e) => return Err(e.into()),
         }
     }
     file.flush()?;
-    progress.finish();
+    if let Ok(mut b) = bar.lock() {
+        b.finish();
+    }
+    if missing > 0 {
+        println!("{missing} ids were listed but their details were not found (deleted meanwhile)");
+    }
     println!(
         "Wrote {} assets to {out} in {:.1} s",
         fmt_count(written),

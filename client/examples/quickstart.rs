@@ -17,10 +17,11 @@ mod support;
 use std::collections::BTreeMap;
 
 use falcon_exposure::fields::external_assets as f;
-use falcon_exposure::fql::{RelativeTime, Sort};
+use falcon_exposure::fql::RelativeTime;
 use falcon_exposure::models::{AggregationResult, FemExternalAsset, UserExternalAsset};
 use falcon_exposure::{Client, Error};
-use support::{Progress, Session, Table, bar, fmt_count, heading, or_dash};
+use futures::StreamExt;
+use support::{ProgressBar, Session, Table, bar, fmt_count, heading, or_dash};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -172,47 +173,40 @@ fn buckets(result: Option<&AggregationResult>) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// Every internet-exposed asset seen in the last 7 days, with details,
-/// most recently seen first: id pages from the query, details in batches of
-/// 100, with a progress bar.
+/// Every internet-exposed asset seen in the last 7 days, with details, most
+/// recently seen first. `Client::assets` pages the ids and fetches their
+/// details in batches of 100, a few requests at a time, while it reports
+/// its progress to the bar.
 async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxError> {
     let filter = f::INTERNET_EXPOSURE
         .equals("exposed")
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     println!("  filter: {filter}");
-    let mut progress = Progress::new("  exporting", None);
+    let bar = ProgressBar::shared("  exporting");
+    let shown = bar.clone();
+    let mut stream = client.assets(&filter).on_progress(move |p| {
+        if let Ok(mut b) = shown.lock() {
+            b.update(p);
+        }
+    });
     let mut assets = Vec::new();
-    let mut offset = 0i64;
-    loop {
-        let page = client
-            .query_assets()
-            .filter(&filter)
-            .sort(Sort::desc(f::LAST_SEEN))
-            .limit(500)
-            .offset(offset.to_string())
-            .send()
-            .await?;
-        let pagination = page.meta.pagination.clone().unwrap_or_default();
-        if let Some(total) = pagination.total {
-            progress.set_total(total.max(0) as u64);
-        }
-        let n = page.resources.len() as i64;
-        for chunk in page.resources.chunks(100) {
-            let details = client
-                .get_assets()
-                .ids(chunk.iter().map(String::as_str))
-                .send()
-                .await?;
-            progress.inc(details.resources.len() as u64);
-            assets.extend(details.resources);
-        }
-        offset += n;
-        let total = pagination.total.unwrap_or(0);
-        if n == 0 || offset >= total || offset >= 10_000 {
-            break;
+    let mut missing = 0;
+    while let Some(item) = stream.next().await {
+        match item {
+            Ok(asset) => assets.push(asset),
+            // An id the query listed whose details are gone (deleted
+            // meanwhile): reported, and the export goes on.
+            Err(Error::NotFound { .. }) => missing += 1,
+            Err(e) => return Err(e.into()),
         }
     }
-    progress.finish();
+    if let Ok(mut b) = bar.lock() {
+        b.finish();
+    }
+    if missing > 0 {
+        println!("  {missing} ids listed by the query were not found any more");
+    }
+    assets.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
     Ok(assets)
 }
 

@@ -1,6 +1,6 @@
 //! Bulk triage from a CSV file of asset ids: every id gets the same triage
-//! status, action and assignee, in requests of 100, with a report of what
-//! was updated and what was not.
+//! status, action and assignee, in requests of 100 sent a few at a time,
+//! with a result per id: what was updated and what was not.
 //!
 //! ```sh
 //! cargo run -p falcon-exposure --example triage -- --csv ids.csv \
@@ -17,10 +17,9 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use falcon_exposure::models::{
-    ExternalAssetAPIPatchRequestV1, ExternalAssetsAPIPatch, ExternalAssetsAPITriagePatch,
-};
-use support::{Progress, Session, Table, fmt_count};
+use falcon_exposure::WriteOutcome;
+use futures::StreamExt;
+use support::{ProgressBar, Session, Table, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -104,49 +103,46 @@ async fn run() -> Result<(), BoxError> {
         return Ok(());
     }
 
-    let triage = ExternalAssetsAPITriagePatch {
-        action: Some(action),
-        assigned_to: Some(assigned_to),
-        description: Some(description),
-        status: Some(status),
-    };
-    let mut progress = Progress::new("patching", Some(ids.len() as u64));
-    let (mut updated, mut failed) = (0u64, Vec::<(String, String)>::new());
-    for batch in ids.chunks(100) {
-        let body = ExternalAssetAPIPatchRequestV1 {
-            assets: Some(
-                batch
-                    .iter()
-                    .map(|id| ExternalAssetsAPIPatch {
-                        id: Some(id.clone()),
-                        triage: Some(triage.clone()),
-                        ..ExternalAssetsAPIPatch::default()
-                    })
-                    .collect(),
-            ),
-        };
-        match client.update_assets().typed_body(body).send().await {
-            Ok(reply) => {
-                // Ids the API reports are the ones not updated.
-                let mut bad = BTreeSet::new();
-                for e in &reply.errors {
-                    let id = e.id.clone().unwrap_or_else(|| "-".into());
-                    bad.insert(id.clone());
-                    failed.push((id, e.message.clone().unwrap_or_default()));
-                }
-                updated += batch.iter().filter(|id| !bad.contains(*id)).count() as u64;
+    let bar = ProgressBar::shared("patching");
+    let shown = bar.clone();
+    // Any number of ids: requests of 100, a few at a time, a result per id.
+    // A request that may have reached the API is never sent again.
+    let mut results = client
+        .update_assets()
+        .ids(ids)
+        .status(status)
+        .action(action)
+        .assigned_to(assigned_to)
+        .description(description)
+        .stream()
+        .on_progress(move |p| {
+            if let Ok(mut b) = shown.lock() {
+                b.update(p);
             }
-            // A failed request: the whole batch is reported, none is retried
-            // blindly (the write may have reached the API).
-            Err(e) => {
-                for id in batch {
-                    failed.push((id.clone(), e.to_string()));
-                }
+        });
+    let (mut updated, mut failed) = (0u64, Vec::<(String, String)>::new());
+    while let Some(r) = results.next().await {
+        match r.outcome {
+            WriteOutcome::Applied(_) => updated += 1,
+            WriteOutcome::Rejected(e) => {
+                failed.push((r.id, e.message.unwrap_or_else(|| "rejected".into())))
+            }
+            WriteOutcome::Failed {
+                error,
+                may_have_applied,
+            } => {
+                let note = if may_have_applied {
+                    " (may have been applied: check before retrying)"
+                } else {
+                    ""
+                };
+                failed.push((r.id, format!("{error}{note}")));
             }
         }
-        progress.inc(batch.len() as u64);
     }
-    progress.finish();
+    if let Ok(mut b) = bar.lock() {
+        b.finish();
+    }
     println!(
         "Updated {}, failed {}",
         fmt_count(updated),

@@ -72,7 +72,7 @@ impl Session {
 
 /// A one-line progress bar on standard error, redrawn at most ten times a
 /// second; plain lines when standard error is not a terminal.
-pub struct Progress {
+pub struct ProgressBar {
     label: String,
     total: Option<u64>,
     done: u64,
@@ -81,10 +81,10 @@ pub struct Progress {
     tty: bool,
 }
 
-impl Progress {
+impl ProgressBar {
     /// A bar labelled `label`, for `total` items when known.
-    pub fn new(label: &str, total: Option<u64>) -> Progress {
-        Progress {
+    pub fn new(label: &str, total: Option<u64>) -> ProgressBar {
+        ProgressBar {
             label: label.to_owned(),
             total,
             done: 0,
@@ -145,8 +145,22 @@ impl Progress {
         }
     }
 
+    /// Sets the count done and the total, from a bulk stream's
+    /// [`falcon_exposure::Progress`].
+    pub fn update(&mut self, p: falcon_exposure::Progress) {
+        if let Some(total) = p.total {
+            self.total = Some(total);
+        }
+        self.set(p.done());
+    }
+
+    /// A bar shared with a bulk stream's progress callback.
+    pub fn shared(label: &str) -> std::sync::Arc<std::sync::Mutex<ProgressBar>> {
+        std::sync::Arc::new(std::sync::Mutex::new(ProgressBar::new(label, None)))
+    }
+
     /// Draws the final state and ends the line.
-    pub fn finish(mut self) {
+    pub fn finish(&mut self) {
         self.draw();
         if self.tty {
             eprintln!();
