@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Comparison benchmarks of BENCHMARKS.md, all against one emulator in one run:
+#   (a) 2,000 sequential get_external_assets calls of 100 ids:
+#       falcon-exposure, a hand-written reqwest loop, FalconPy;
+#   (b) export of 20,000 assets (id pages + details): falcon-exposure, FalconPy;
+#   (c) download of a 1 GiB blob to a file: peak RSS (falcon-exposure, FalconPy).
+# Build cost (d) is build_cost.sh.
+#
+# Usage: benches/compare/run.sh            (RUNS=5 by default)
+# Needs: cargo, python3 with venv, network access to PyPI (for FalconPy).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE="$ROOT/benches/compare"
+WORK=${BENCH_WORK:-$ROOT/target/bench-compare}
+RUNS=${RUNS:-5}
+DOWNLOAD_RUNS=${DOWNLOAD_RUNS:-3}
+PORT=${PORT:-18080}
+FALCONPY_VERSION=${FALCONPY_VERSION:-1.6.6}
+mkdir -p "$WORK"
+cd "$ROOT"
+
+echo "== build (release)"
+cargo build --release -q -p falcon-emulator --bin falcon-emulator
+cargo build --release -q -p falcon-exposure-tests --example bench_calls --example bench_export --example bench_download
+BIN="$ROOT/target/release"
+
+echo "== FalconPy $FALCONPY_VERSION into $WORK/venv"
+[ -x "$WORK/venv/bin/python" ] || python3 -m venv "$WORK/venv"
+"$WORK/venv/bin/pip" install -q "crowdstrike-falconpy==$FALCONPY_VERSION"
+PY="$WORK/venv/bin/python"
+
+echo "== emulator: 20,000 assets, 1 GiB blobs, port $PORT"
+"$BIN/falcon-emulator" --port "$PORT" --assets 20000 --seed 42 \
+  --blob-size $((1024 * 1024 * 1024)) --token-ttl 86400 > "$WORK/emulator.log" 2>&1 &
+EMU=$!
+trap 'kill $EMU 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  grep -q listening "$WORK/emulator.log" 2>/dev/null && break
+  sleep 0.2
+done
+export BENCH_BASE_URL="http://127.0.0.1:$PORT"
+export BENCH_CLIENT_ID=emulator-client-id BENCH_CLIENT_SECRET=emulator-client-secret
+
+RESULTS="$WORK/results.tsv"
+: > "$RESULTS"
+run() { "$@" | tee -a "$RESULTS"; }
+
+# Warm-up: connections, caches, the emulator's first requests.
+"$BIN/examples/bench_calls" falcon-exposure 50 > /dev/null
+"$PY" "$HERE/bench_falconpy.py" calls 50 > /dev/null
+
+echo "== (a) 2,000 get_external_assets calls, (b) export of 20,000 assets; $RUNS runs, interleaved"
+for i in $(seq "$RUNS"); do
+  run "$BIN/examples/bench_calls" falcon-exposure 2000
+  run "$BIN/examples/bench_calls" raw 2000
+  run "$PY" "$HERE/bench_falconpy.py" calls 2000
+  run "$BIN/examples/bench_export" bulk
+  run "$BIN/examples/bench_export" loop
+  run "$PY" "$HERE/bench_falconpy.py" export
+done
+
+echo "== (c) download of a 1 GiB blob to a file; $DOWNLOAD_RUNS runs"
+for i in $(seq "$DOWNLOAD_RUNS"); do
+  run "$BIN/examples/bench_download" "$WORK/blob.bin"
+  rm -f "$WORK/blob.bin"
+  run "$PY" "$HERE/bench_falconpy.py" download "$WORK/blob.bin"
+  rm -f "$WORK/blob.bin"
+done
+
+echo "== medians"
+"$PY" "$HERE/summarize.py" "$RESULTS" | tee "$WORK/summary.md"
