@@ -292,7 +292,7 @@ async fn a_cursor_stream_ends_on_an_empty_cursor() {
     let reqs = server.received_requests().await.unwrap();
     let first = reqs.iter().find(|r| r.url.path() == V2).unwrap();
     assert!(
-        first.url.query().unwrap_or_default().contains("limit=100"),
+        first.url.query().unwrap_or_default().contains("limit=1000"),
         "{}",
         first.url
     );

@@ -169,9 +169,9 @@ async fn main() {
     let assets: usize = args.first().and_then(|v| v.parse().ok()).unwrap_or(20_000);
     let runs: usize = args.get(1).and_then(|v| v.parse().ok()).unwrap_or(3);
     println!(
-        "export of {assets} assets, best of {runs} runs (100 ids per page, 100 per detail batch)"
+        "export of {assets} assets, best of {runs} runs (1,000 ids per page, 100 per detail batch)"
     );
-    for latency in [0u64, 20] {
+    for latency in [0u64, 20, 50] {
         let server = spawn_server(assets, latency);
         println!("\nemulator latency {latency} ms per request");
         println!("| concurrency | wall time | requests | requests/s | assets/s |");

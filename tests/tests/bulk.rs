@@ -16,8 +16,8 @@ async fn offset_stream_yields_every_id_once_and_stops() {
     let ids: Vec<String> = client.query_assets().stream().try_collect().await.unwrap();
     assert_eq!(ids.len(), 2_345);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 2_345);
-    // 100 per page: 24 pages, and nothing asked past the total.
-    assert_eq!(emu.stats().operation("query_external_assets"), 24);
+    // 1,000 per page: 3 pages, and nothing asked past the total.
+    assert_eq!(emu.stats().operation("query_external_assets"), 3);
 
     // A filter and a page size of our own; the same ids as one request.
     let filtered: Vec<String> = client
@@ -111,7 +111,7 @@ async fn export_of_25000_assets_through_the_v2_cursor() {
     }
     assert_eq!(seen.len(), 25_000);
     assert_eq!(seen, ids.into_iter().collect::<HashSet<_>>());
-    // 250 query pages of 100, 250 detail batches of 100.
+    // 25 query pages of 1,000, 250 detail batches of 100.
     assert_eq!(emu.stats().operation("get_external_assets"), 250);
 }
 
@@ -327,7 +327,7 @@ async fn progress_counts_reach_the_totals() {
         .await
         .unwrap();
     let p = pages.lock().unwrap().unwrap();
-    assert_eq!((p.ids_found, p.total, p.requests), (1_234, Some(1_234), 13));
+    assert_eq!((p.ids_found, p.total, p.requests), (1_234, Some(1_234), 2));
     assert_eq!(ids.len(), 1_234);
 }
 

@@ -1194,7 +1194,7 @@ impl QueryExternalAssets {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS, self.parts).await
     }
-    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 1000 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
     ///
     /// The API serves offsets below 10000 only: when more results match, the stream fails with [`Error::OffsetLimit`](crate::Error::OffsetLimit) before the first item; use [`Client::query_assets_v2`] for those.
     ///
@@ -1206,7 +1206,7 @@ impl QueryExternalAssets {
             crate::paginate::PageSpec::Offset {
                 offset: "offset",
                 limit: "limit",
-                page_size: 100,
+                page_size: 1000,
                 max_offset: Some(10000),
                 alternative: Some("query_assets_v2"),
             },
@@ -1291,7 +1291,7 @@ impl QueryExternalAssetsV2 {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS_V2, self.parts).await
     }
-    /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 1000 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
     ///
     /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
     pub fn stream(self) -> crate::paginate::Pages<String> {
@@ -1301,7 +1301,7 @@ impl QueryExternalAssetsV2 {
             crate::paginate::PageSpec::Cursor {
                 cursor: "after",
                 limit: "limit",
-                page_size: 100,
+                page_size: 1000,
             },
             self.parts,
             Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
