@@ -190,6 +190,11 @@ impl Auth {
         Ok(session)
     }
 
+    /// The generation of the newest token issued so far (0: none).
+    pub(crate) fn latest_generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
     /// Forgets the token of `generation` (refused with 401), so that the
     /// next call renews it. A token renewed meanwhile is kept.
     pub(crate) fn invalidate(&self, generation: u64) {

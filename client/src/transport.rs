@@ -251,11 +251,11 @@ impl Client {
             !parts.at_most_once && (op.retry_safe || parts.retry_writes || policy.retry_writes);
         let mut waited = Duration::ZERO;
         let mut attempt: u32 = 0;
-        // Token renewals after a 401, and whether the last reply was a 401
-        // to a token renewed for this request (then the credentials, not
-        // the token's age, are the problem).
+        // Token renewals after a 401, and the newest token generation at
+        // the last one: a token issued after it and refused at once points
+        // at the credentials, not at the token's age.
         let mut renewals: u32 = 0;
-        let mut refused_after_renewal = false;
+        let mut renewed_after: Option<u64> = None;
         let span = tracing::Span::current();
         loop {
             attempt += 1;
@@ -298,18 +298,19 @@ impl Client {
                     }
                     self.note_rate_limit(&rate_limit);
                     tracing::debug!(status, attempt, "reply");
-                    if status == 401 && !refused_after_renewal && renewals < policy.max_attempts {
+                    let fresh_refused = renewed_after.is_some_and(|g| session.generation > g);
+                    if status == 401 && !fresh_refused && renewals < policy.max_attempts {
                         // The token was refused (revoked, expired early):
-                        // renew it and send again. A token that expires
-                        // again later in the retries is renewed again; a
-                        // fresh token refused at once is not.
+                        // renew it and send again. A token that was
+                        // already in use and dies later in the retries is
+                        // renewed again; a new token refused at once is not.
                         renewals += 1;
-                        refused_after_renewal = true;
                         self.inner.auth.invalidate(session.generation);
+                        renewed_after = Some(self.inner.auth.latest_generation());
                         tracing::debug!("401: renewing the token and retrying");
                         continue;
                     }
-                    refused_after_renewal = false;
+                    renewed_after = None;
                     if status == 429 {
                         let wait = wait_for_429(
                             rate_limit.retry_after,
@@ -361,7 +362,7 @@ impl Client {
                     });
                 }
                 Err(e) => {
-                    refused_after_renewal = false;
+                    renewed_after = None;
                     // A connection that never opened carried nothing: any
                     // operation may be sent again.
                     let retryable = !e.is_builder() && (writes_ok || e.is_connect());

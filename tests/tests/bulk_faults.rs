@@ -54,7 +54,7 @@ async fn export_under_faults_returns_every_asset_exactly_once() {
         let emu_expire = emu.clone();
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(Duration::from_millis(700)).await;
+                tokio::time::sleep(Duration::from_millis(1_500)).await;
                 emu_expire.expire_tokens();
             }
         })

@@ -952,7 +952,7 @@ impl DeleteExternalAssets {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::DELETE_EXTERNAL_ASSETS, self.parts).await
     }
-    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, each sent at most once once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
+    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
     pub fn stream(self) -> crate::batch::BatchWrite<String> {
         crate::batch::BatchWrite::new(
             self.client,
@@ -1096,7 +1096,7 @@ impl PatchExternalAssets {
         self.parts.bulk_values.extend(values.into_iter().map(Into::into));
         self
     }
-    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, each sent at most once once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
+    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
     pub fn stream(self) -> crate::batch::BatchWrite<crate::models::FemExternalAsset> {
         crate::batch::BatchWrite::new(
             self.client,

@@ -25,6 +25,18 @@ pub fn page(m: &Manifest, spec: &str) -> String {
             op.id, op.id, op.method_name, op.http_method, op.route, op.scope
         );
     }
+    if !m.exports.is_empty() {
+        d += "\n## Exports\n\n| Method | Ids from | Details from | Summary |\n|---|---|---|---|\n";
+        for e in &m.exports {
+            d += &format!(
+                "| `client.{}(filter)` | [`{q}`](#{q}) | [`{g}`](#{g}) | {} |\n",
+                e.method_name,
+                cell(&e.summary),
+                q = e.query,
+                g = e.get
+            );
+        }
+    }
     for op in &m.operations {
         d += &format!("\n## {}\n\n{}\n", op.id, op.summary);
         if let Some(more) = &op.description {
@@ -41,6 +53,39 @@ pub fn page(m: &Manifest, spec: &str) -> String {
             (true, _) => d += "- Reply: binary body, streamed\n",
             (false, Some(r)) => d += &format!("- Reply: `resources` of `{r}`\n"),
             _ => {}
+        }
+        if let Some(pg) = &op.pagination {
+            let how = match (pg.offset.as_deref(), pg.cursor.as_deref()) {
+                (Some(o), _) if pg.style == "offset" => format!("offset `{o}`"),
+                (_, Some(c)) => format!("cursor `{c}`"),
+                _ => pg.style.clone(),
+            };
+            d += &format!(
+                "- Pages: `stream()` yields every item, by {how}, {} per page (`{}`)",
+                pg.page_size, pg.limit
+            );
+            if let Some(n) = pg.max_offset {
+                d += &format!("; offsets stop at {n}");
+            }
+            if let Some(alt) = &pg.alternative {
+                d += &format!(", past which use [`{alt}`](#{alt})");
+            }
+            d += "\n";
+        }
+        for p in &op.parameters {
+            if let Some(b) = &p.batch {
+                let many = b.setter.clone().unwrap_or_else(|| setter_name(p));
+                let yields = if b.mode == "write" {
+                    "a result per id"
+                } else {
+                    "the items"
+                };
+                d += &format!(
+                    "- Batches: any number of `{}` through `{many}()`; `stream()` sends {} per request, a few at a time, and yields {yields}\n",
+                    p.name,
+                    p.max_items.unwrap_or(1)
+                );
+            }
         }
         d += "\n| Keyword | Setter | In | Type | Required | Service | Uber | Description |\n|---|---|---|---|---|---|---|---|\n";
         for p in &op.parameters {

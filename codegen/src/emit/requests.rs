@@ -272,8 +272,8 @@ fn batch_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
             quote!(crate::batch::BatchWrite<#ty>),
             format!(
                 "Sends the request for any number of ids given to [`{many}`](Self::{many}): \
-                 batches of at most {max}, a few at a time, each sent at most once once it \
-                 may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id."
+                 batches of at most {max}, a few at a time, none sent again once it may have \
+                 reached the API. Yields a [`WriteResult`](crate::WriteResult) per id."
             ),
         )
     } else {
