@@ -279,6 +279,20 @@ mod tests {
     }
 
     #[test]
+    fn body_fields_can_be_taken_out() {
+        let mut p = RequestParts::new();
+        p.set_body_field("assets[].id", json!("a1"));
+        p.set_body_field("assets[].triage.action", json!("ack"));
+        p.set_body_field("description", json!("d"));
+        let assets = p.take_body_field("assets");
+        assert_eq!(assets, Some(json!([{"id":"a1","triage":{"action":"ack"}}])));
+        assert_eq!(p.body, Some(json!({"description":"d"})));
+        assert_eq!(p.take_body_field("assets[].id"), None);
+        assert_eq!(p.take_body_field("description.x"), None);
+        assert_eq!(RequestParts::new().take_body_field("a"), None);
+    }
+
+    #[test]
     fn repeated_query_values_keep_order() {
         let mut p = RequestParts::new();
         p.push_query("ids", "a");

@@ -291,6 +291,36 @@ async fn a_failed_write_batch_is_not_sent_again() {
             other => panic!("{other:?}"),
         }
     }
+
+    // A DELETE, which single requests may retry, is not sent again in bulk.
+    emu.set_faults(FaultConfig::scheduled(&[1], Fault::BadGateway));
+    let results: Vec<_> = client
+        .delete_assets()
+        .ids(ids[..50].to_vec())
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(emu.stats().operation("delete_external_assets"), 1);
+    assert!(results.iter().all(|r| matches!(
+        r.outcome,
+        WriteOutcome::Failed {
+            may_have_applied: true,
+            ..
+        }
+    )));
+    assert_eq!(emu.asset_count(), 500, "nothing deleted");
+
+    // A 429 is retried: the API did not act on it.
+    emu.set_faults(FaultConfig::scheduled(&[1], Fault::TooManyRequests));
+    let results: Vec<_> = client
+        .delete_assets()
+        .ids(ids[..50].to_vec())
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(emu.stats().operation("delete_external_assets"), 3);
+    assert!(results.iter().all(|r| r.is_applied()));
+    assert_eq!(emu.asset_count(), 450);
 }
 
 #[tokio::test]
