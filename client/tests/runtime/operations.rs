@@ -304,6 +304,22 @@ async fn invalid_requests_are_refused_before_sending() {
         .unwrap_err();
     assert!(e.to_string().contains("`hash`"), "{e}");
 
+    // A value outside the documented list is refused, naming the list.
+    let e = client
+        .aggregate_assets()
+        .field("asset_type")
+        .name("n")
+        .aggregation_type("histogram_of_doom")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, falcon_exposure::Error::InvalidRequest { .. })
+            && e.to_string().contains("histogram_of_doom")
+            && e.to_string().contains("date_histogram"),
+        "{e}"
+    );
+
     // A required parameter given through the raw parameters is accepted.
     Mock::given(method("GET"))
         .and(path("/fem/entities/blobs-preview/v1"))
