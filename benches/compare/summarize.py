@@ -11,22 +11,24 @@ for line in open(sys.argv[1]):
     bench, imp, secs, rss = parts[0], parts[1], float(parts[2]), int(parts[3])
     rows[(bench, imp)].append((secs, rss))
 
-for bench in ["calls", "export", "download"]:
+BASES = {
+    "calls": ["raw-reqwest", "raw-reqwest-typed", "falconpy"],
+    "export": ["falconpy"],
+    "export-20ms": ["falconpy"],
+    "download": [],
+}
+for bench, bases in BASES.items():
     entries = {imp: v for (b, imp), v in rows.items() if b == bench}
     if not entries:
         continue
-    base = None
-    if bench == "calls":
-        base = "raw-reqwest"
-    elif bench == "export":
-        base = "falconpy"
+    medians = {imp: statistics.median(s for s, _ in v) for imp, v in entries.items()}
+    bases = [b for b in bases if b in medians]
     print(f"\n### {bench}\n")
-    print("| implementation | runs | median wall time (s) | min–max (s) | peak RSS (MiB, median) |" + (f" vs {base} |" if base else ""))
-    print("|---|---|---|---|---|" + ("---|" if base else ""))
-    base_median = statistics.median(s for s, _ in entries[base]) if base in entries else None
-    for imp, v in sorted(entries.items()):
+    print("| implementation | runs | median wall time (s) | min–max (s) | peak RSS, median (MiB) |"
+          + "".join(f" ÷ {b} |" for b in bases))
+    print("|---|---|---|---|---|" + "---|" * len(bases))
+    for imp, v in sorted(entries.items(), key=lambda kv: medians[kv[0]]):
         secs = [s for s, _ in v]
-        med = statistics.median(secs)
         rss = statistics.median(r for _, r in v) / 1024
-        ratio = f" {med / base_median:.2f}× |" if base_median else ""
-        print(f"| {imp} | {len(v)} | {med:.3f} | {min(secs):.3f}–{max(secs):.3f} | {rss:.1f} |{ratio}")
+        ratios = "".join(f" {medians[imp] / medians[b]:.2f} |" for b in bases)
+        print(f"| {imp} | {len(v)} | {medians[imp]:.3f} | {min(secs):.3f}–{max(secs):.3f} | {rss:.1f} |{ratios}")

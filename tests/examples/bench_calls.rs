@@ -1,7 +1,11 @@
 //! 2,000 sequential `get_external_assets` calls of 100 ids, made with
 //! falcon-exposure or with a hand-written reqwest loop.
 //!
-//! `bench_calls falcon-exposure|raw [calls]`, against the emulator named by
+//! `raw` decodes the reply into a `serde_json::Value`, as most hand-written
+//! code does; `raw-typed` into the client's asset model, the same decoding
+//! work as the client, so that the difference is the client's own overhead.
+//!
+//! `bench_calls falcon-exposure|raw|raw-typed [calls]`, against the emulator named by
 //! `BENCH_BASE_URL` (see `benches/compare/run.sh`).
 
 #[path = "bench_common/mod.rs"]
@@ -10,6 +14,12 @@ mod bench_common;
 use std::time::Instant;
 
 use bench_common::{Target, report};
+
+/// The envelope, decoded into the client's asset model.
+#[derive(serde::Deserialize)]
+struct Envelope {
+    resources: Vec<falcon_exposure::models::FemExternalAsset>,
+}
 
 #[tokio::main]
 async fn main() {
@@ -47,7 +57,7 @@ async fn main() {
                 &format!("{calls} calls"),
             );
         }
-        "raw" => {
+        "raw" | "raw-typed" => {
             let http = reqwest::Client::new();
             let token: serde_json::Value = http
                 .post(format!("{}/oauth2/token", target.base_url))
@@ -78,12 +88,24 @@ async fn main() {
                     .await
                     .expect("get");
                 assert!(reply.status().is_success());
-                let body: serde_json::Value = reply.json().await.expect("json");
-                n += body["resources"].as_array().map_or(0, Vec::len);
+                if imp == "raw" {
+                    // As most hand-written code does: a JSON value.
+                    let body: serde_json::Value = reply.json().await.expect("json");
+                    n += body["resources"].as_array().map_or(0, Vec::len);
+                } else {
+                    // The same decoding work as the client: its asset model.
+                    let body: Envelope = reply.json().await.expect("json");
+                    n += body.resources.len();
+                }
             }
             assert_eq!(n, calls * 100);
-            report("calls", "raw-reqwest", started, &format!("{calls} calls"));
+            let name = if imp == "raw" {
+                "raw-reqwest"
+            } else {
+                "raw-reqwest-typed"
+            };
+            report("calls", name, started, &format!("{calls} calls"));
         }
-        other => panic!("unknown implementation {other}: falcon-exposure or raw"),
+        other => panic!("unknown implementation {other}: falcon-exposure, raw or raw-typed"),
     }
 }
