@@ -32,19 +32,12 @@ async fn main() {
     }
 }
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
 async fn run() -> Result<(), BoxError> {
-    let filter = match arg("--filter") {
+    let filter = match support::arg("--filter") {
         Some(s) => Filter::parse(&s)?,
         None => Filter::parse("internet_exposure:'exposed'")?,
     };
-    let out = arg("--out").unwrap_or_else(|| "assets.jsonl".into());
+    let out = support::arg("--out").unwrap_or_else(|| "assets.jsonl".into());
     let session = Session::open(20_000).await?;
     let client = &session.client;
 

@@ -31,13 +31,6 @@ async fn main() {
     }
 }
 
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
 /// Asset ids from the first column of a CSV file, without duplicates.
 fn read_ids(path: &str) -> Result<Vec<String>, BoxError> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
@@ -61,16 +54,16 @@ fn read_ids(path: &str) -> Result<Vec<String>, BoxError> {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let status = arg("--status").unwrap_or_else(|| "in_progress".into());
-    let action = arg("--action").unwrap_or_else(|| "acknowledge".into());
-    let assigned_to = arg("--assigned-to").unwrap_or_else(|| "triage@example.com".into());
-    let description = arg("--description")
+    let status = support::arg("--status").unwrap_or_else(|| "in_progress".into());
+    let action = support::arg("--action").unwrap_or_else(|| "acknowledge".into());
+    let assigned_to = support::arg("--assigned-to").unwrap_or_else(|| "triage@example.com".into());
+    let description = support::arg("--description")
         .unwrap_or_else(|| "Bulk triage (falcon-exposure triage example)".into());
     let write = std::env::args().any(|a| a == "--write");
     let session = Session::open(2_000).await?;
     let client = &session.client;
 
-    let csv = match arg("--csv") {
+    let csv = match support::arg("--csv") {
         Some(path) => path,
         None if !session.is_real() => {
             // A demo CSV: 250 exposed assets of the emulator.

@@ -270,3 +270,11 @@ pub fn or_dash(v: Option<&str>) -> &str {
         _ => "-",
     }
 }
+
+/// The value after `name` on the command line (`--csv ids.csv`).
+pub fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
