@@ -360,26 +360,101 @@ impl Default for Options {
     }
 }
 
-/// The items of a batched read for any number of ids, as a
-/// [`futures::Stream`] of `Result<R>`. Returned by the `stream()` method of
-/// the builder of an operation with a `batch: {mode: read}` keyword;
-/// configure it before polling it.
+/// A batched request for any number of ids, as a [`futures::Stream`]:
+/// [`Batch`] for reads, [`BatchWrite`] for writes. Returned by the
+/// `stream()` method of the builder of an operation with a `batch:`
+/// keyword; configure it before polling it.
 ///
 /// The ids are split into requests of at most the keyword's `max_items`,
-/// [`concurrency`](Self::concurrency) of them in flight at once. Each id
-/// that does not come back yields an [`Error::NotFound`]; a request that
-/// fails yields one [`Error::Batch`] naming its ids, and the stream goes on
-/// with the other batches. Repeated ids are asked for once.
+/// [`concurrency`](Self::concurrency) of them in flight at once. Repeated
+/// ids are asked for once.
 #[must_use = "streams do nothing unless polled"]
-pub struct Batch<R> {
+pub struct Batched<R, M: Mode> {
     core: Option<(Core<R>, Vec<String>)>,
     options: Options,
-    running: Option<BoxStream<'static, Result<R>>>,
+    running: Option<BoxStream<'static, M::Item<R>>>,
 }
 
-impl<R> fmt::Debug for Batch<R> {
+/// The items of a batched read, `Result<R>`. Each id that does not come
+/// back yields an [`Error::NotFound`]; a request that fails yields one
+/// [`Error::Batch`] naming its ids, and the stream goes on with the other
+/// batches.
+pub type Batch<R> = Batched<R, Read>;
+
+/// One [`WriteResult`] per id of a batched write. Each request is sent at
+/// most once past the point where it may have reached the API: a 429, a
+/// refused token or a connection that never opened is retried, a server
+/// error or a lost connection is not, so no id is written twice.
+pub type BatchWrite<R> = Batched<R, Write>;
+
+/// What a [`Batched`] stream does with its batches: [`Read`] or [`Write`].
+pub trait Mode: Send + 'static {
+    /// What the stream yields for items of type `R`.
+    type Item<R>;
+    /// The stream's name in `Debug` output.
+    const NAME: &'static str;
+}
+
+/// A batched read: yields the reply items.
+#[derive(Debug)]
+pub enum Read {}
+
+/// A batched write: yields one [`WriteResult`] per id.
+#[derive(Debug)]
+pub enum Write {}
+
+impl Mode for Read {
+    type Item<R> = Result<R>;
+    const NAME: &'static str = "Batch";
+}
+
+impl Mode for Write {
+    type Item<R> = WriteResult<R>;
+    const NAME: &'static str = "BatchWrite";
+}
+
+impl<R: DeserializeOwned + Send + 'static> Batch<R> {
+    fn start(
+        core: Core<R>,
+        values: Vec<String>,
+        options: Options,
+    ) -> BoxStream<'static, Result<R>> {
+        let tracker = Tracker::new(options.callback);
+        tracker.set_total(values.len() as u64);
+        let size = core.spec.size;
+        let batches = stream::iter(chunks(values, size)).map(Ok);
+        run_reads(core, batches, options.concurrency, options.ordered, tracker)
+    }
+}
+
+impl<R: DeserializeOwned + Send + 'static> BatchWrite<R> {
+    fn start(
+        core: Core<R>,
+        values: Vec<String>,
+        options: Options,
+    ) -> BoxStream<'static, WriteResult<R>> {
+        let tracker = Tracker::new(options.callback);
+        tracker.set_total(values.len() as u64);
+        let size = core.spec.size;
+        let writes = stream::iter(chunks(values, size))
+            .map(move |ids| core.clone().write(ids, tracker.clone()));
+        if options.ordered {
+            writes
+                .buffered(options.concurrency)
+                .flat_map(stream::iter)
+                .boxed()
+        } else {
+            writes
+                .buffer_unordered(options.concurrency)
+                .flat_map(stream::iter)
+                .boxed()
+        }
+    }
+}
+
+impl<R, M: Mode> fmt::Debug for Batched<R, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Batch");
+        let mut d = f.debug_struct(M::NAME);
         if let Some((c, values)) = &self.core {
             d.field("operation", &c.op.id)
                 .field("spec", &c.spec)
@@ -392,9 +467,9 @@ impl<R> fmt::Debug for Batch<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> Batch<R> {
-    /// A batched read of `op`: the values of the batched keyword are taken
-    /// out of `parts`, the rest is sent with every batch. Generated
+impl<R: DeserializeOwned + Send + 'static, M: Mode> Batched<R, M> {
+    /// A batched request of `op`: the values of the batched keyword are
+    /// taken out of `parts`, the rest is sent with every batch. Generated
     /// builders call this.
     pub fn new(
         client: Client,
@@ -403,7 +478,7 @@ impl<R: DeserializeOwned + Send + 'static> Batch<R> {
         parts: RequestParts,
         key: Option<KeyFn<R>>,
     ) -> Self {
-        Batch {
+        Batched {
             core: Some(Core::new(client, op, spec, parts, key)),
             options: Options::default(),
             running: None,
@@ -418,43 +493,35 @@ impl<R: DeserializeOwned + Send + 'static> Batch<R> {
     }
 
     /// Yields the items in the order of the ids given (default: as the
-    /// replies arrive). An id's [`Error::NotFound`] comes in its place.
+    /// replies arrive). A read's [`Error::NotFound`] for an id comes in its
+    /// place.
     pub fn keep_order(mut self, yes: bool) -> Self {
         self.options.ordered = yes;
         self
     }
 
-    /// Calls `f` after every request with the counts so far.
+    /// Calls `f` after every request with the counts so far (for a write,
+    /// [`Progress::fetched`] counts applied ids).
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
         self.options.callback = Some(Arc::new(f));
         self
     }
 
-    /// How many distinct ids will be asked for.
+    /// How many distinct ids will be sent.
     pub fn len(&self) -> usize {
         self.core.as_ref().map_or(0, |(_, v)| v.len())
     }
 
-    /// Whether there are no ids to ask for.
+    /// Whether there are no ids to send.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
+impl<R> Batch<R> {
     /// The template and options, for an export.
     pub(crate) fn into_template(self) -> Option<(Core<R>, Options)> {
         self.core.map(|(core, _)| (core, self.options))
-    }
-
-    fn start(
-        core: Core<R>,
-        values: Vec<String>,
-        options: Options,
-    ) -> BoxStream<'static, Result<R>> {
-        let tracker = Tracker::new(options.callback);
-        tracker.set_total(values.len() as u64);
-        let size = core.spec.size;
-        let batches = stream::iter(chunks(values, size)).map(Ok);
-        run_reads(core, batches, options.concurrency, options.ordered, tracker)
     }
 }
 
@@ -487,19 +554,41 @@ pub(crate) fn run_reads<R: DeserializeOwned + Send + 'static>(
     }
 }
 
+/// Sends the batches of a [`Batched`] stream.
+type StartFn<R, M> = fn(Core<R>, Vec<String>, Options) -> BoxStream<'static, <M as Mode>::Item<R>>;
+
+impl<R, M: Mode> Batched<R, M> {
+    /// Starts the batches with `start` on the first poll, then yields what
+    /// they yield.
+    fn poll_batches(
+        &mut self,
+        cx: &mut Context<'_>,
+        start: StartFn<R, M>,
+    ) -> Poll<Option<M::Item<R>>> {
+        if let Some((core, values)) = self.core.take() {
+            let options = std::mem::take(&mut self.options);
+            self.running = Some(start(core, values, options));
+        }
+        match &mut self.running {
+            Some(s) => s.poll_next_unpin(cx),
+            None => Poll::Ready(None),
+        }
+    }
+}
+
 impl<R: DeserializeOwned + Send + 'static> Stream for Batch<R> {
     type Item = Result<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some((core, values)) = this.core.take() {
-            let options = std::mem::take(&mut this.options);
-            this.running = Some(Self::start(core, values, options));
-        }
-        match &mut this.running {
-            Some(s) => s.poll_next_unpin(cx),
-            None => Poll::Ready(None),
-        }
+        self.get_mut().poll_batches(cx, Self::start)
+    }
+}
+
+impl<R: DeserializeOwned + Send + 'static> Stream for BatchWrite<R> {
+    type Item = WriteResult<R>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_batches(cx, Self::start)
     }
 }
 
@@ -536,127 +625,6 @@ pub enum WriteOutcome<R> {
         /// Whether the request may have reached the API.
         may_have_applied: bool,
     },
-}
-
-/// One [`WriteResult`] per id of a batched write, as a [`futures::Stream`].
-/// Returned by the `stream()` method of the builder of an operation with a
-/// `batch: {mode: write}` keyword; configure it before polling it.
-///
-/// The ids are split into requests of at most the keyword's `max_items`,
-/// [`concurrency`](Self::concurrency) at once. Each request is sent at
-/// most once past the point where it may have reached the API: a 429, a
-/// refused token or a connection that never opened is retried, a server
-/// error or a lost connection is not, so no id is written twice. Repeated
-/// ids are sent once.
-#[must_use = "streams do nothing unless polled"]
-pub struct BatchWrite<R> {
-    core: Option<(Core<R>, Vec<String>)>,
-    options: Options,
-    running: Option<BoxStream<'static, WriteResult<R>>>,
-}
-
-impl<R> fmt::Debug for BatchWrite<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("BatchWrite");
-        if let Some((c, values)) = &self.core {
-            d.field("operation", &c.op.id)
-                .field("spec", &c.spec)
-                .field("ids", &values.len());
-        }
-        d.field("concurrency", &self.options.concurrency)
-            .field("ordered", &self.options.ordered)
-            .field("started", &self.running.is_some())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<R: DeserializeOwned + Send + 'static> BatchWrite<R> {
-    /// A batched write of `op`: the values of the batched keyword are taken
-    /// out of `parts`, the rest is sent with every batch. Generated
-    /// builders call this.
-    pub fn new(
-        client: Client,
-        op: &'static Operation,
-        spec: BatchSpec,
-        parts: RequestParts,
-        key: Option<KeyFn<R>>,
-    ) -> Self {
-        BatchWrite {
-            core: Some(Core::new(client, op, spec, parts, key)),
-            options: Options::default(),
-            running: None,
-        }
-    }
-
-    /// Requests in flight at once (at least 1). Default:
-    /// [`DEFAULT_CONCURRENCY`].
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.options.concurrency = n.max(1);
-        self
-    }
-
-    /// Yields the results in the order of the ids given (default: as the
-    /// replies arrive).
-    pub fn keep_order(mut self, yes: bool) -> Self {
-        self.options.ordered = yes;
-        self
-    }
-
-    /// Calls `f` after every request with the counts so far
-    /// ([`Progress::fetched`] counts applied ids).
-    pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        self.options.callback = Some(Arc::new(f));
-        self
-    }
-
-    /// How many distinct ids will be written.
-    pub fn len(&self) -> usize {
-        self.core.as_ref().map_or(0, |(_, v)| v.len())
-    }
-
-    /// Whether there are no ids to write.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn start(
-        core: Core<R>,
-        values: Vec<String>,
-        options: Options,
-    ) -> BoxStream<'static, WriteResult<R>> {
-        let tracker = Tracker::new(options.callback);
-        tracker.set_total(values.len() as u64);
-        let size = core.spec.size;
-        let writes = stream::iter(chunks(values, size))
-            .map(move |ids| core.clone().write(ids, tracker.clone()));
-        if options.ordered {
-            writes
-                .buffered(options.concurrency)
-                .flat_map(stream::iter)
-                .boxed()
-        } else {
-            writes
-                .buffer_unordered(options.concurrency)
-                .flat_map(stream::iter)
-                .boxed()
-        }
-    }
-}
-
-impl<R: DeserializeOwned + Send + 'static> Stream for BatchWrite<R> {
-    type Item = WriteResult<R>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some((core, values)) = this.core.take() {
-            let options = std::mem::take(&mut this.options);
-            this.running = Some(Self::start(core, values, options));
-        }
-        match &mut this.running {
-            Some(s) => s.poll_next_unpin(cx),
-            None => Poll::Ready(None),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ mod retry;
 mod transport;
 mod validate;
 
-pub use batch::{Batch, BatchWrite, WriteOutcome, WriteResult};
+pub use batch::{Batch, BatchWrite, Batched, WriteOutcome, WriteResult};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
 };
