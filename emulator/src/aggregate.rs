@@ -115,7 +115,7 @@ pub fn validate(req: &AggRequest, now: i64) -> Result<(), String> {
         nonempty(&req.kind).ok_or_else(|| format!("aggregation '{name}': 'type' is required"))?;
     let field =
         nonempty(&req.field).ok_or_else(|| format!("aggregation '{name}': 'field' is required"))?;
-    let f = fields::lookup(field)
+    let f = fields::lookup_aggregate(field)
         .ok_or_else(|| format!("aggregation '{name}': unknown field '{field}'"))?;
     match kind {
         "terms" | "cardinality" | "max" | "min" | "avg" | "sum" | "percentiles" => {}
@@ -229,7 +229,8 @@ fn bucket_sort(s: &str) -> Option<(bool, bool)> {
 
 /// Runs a validated request over `docs`.
 pub fn run(store: &Store, req: &AggRequest, docs: &[u32], now: i64) -> AggResult {
-    let field = fields::lookup(nonempty(&req.field).unwrap_or_default()).expect("validated");
+    let field =
+        fields::lookup_aggregate(nonempty(&req.field).unwrap_or_default()).expect("validated");
     let kind = nonempty(&req.kind).unwrap_or_default();
     let name = nonempty(&req.name).unwrap_or(kind).to_string();
     let mut docs: Vec<u32> = docs.to_vec();

@@ -150,6 +150,10 @@ pub struct EmulatorConfig {
     pub blob_size: u64,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Send `ip.fqdns` as one string and `dns_domain.fqdn` as a list for
+    /// about a quarter of the assets, the forms real tenants are known to
+    /// send besides the schema's; the inventory is otherwise the same.
+    pub mixed_fqdn_forms: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -170,6 +174,7 @@ impl Default for EmulatorConfig {
             faults: FaultConfig::default(),
             blob_size: 4096,
             port: 0,
+            mixed_fqdn_forms: false,
         }
     }
 }
@@ -232,6 +237,13 @@ impl EmulatorConfig {
     /// Sets the port.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Sends both forms of `ip.fqdns` and `dns_domain.fqdn` (see the field
+    /// of the same name).
+    pub fn mixed_fqdn_forms(mut self, on: bool) -> Self {
+        self.mixed_fqdn_forms = on;
         self
     }
 }

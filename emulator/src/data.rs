@@ -328,30 +328,93 @@ const DATA_PROVIDERS: &[&str] = &[
     "passive_dns",
     "certificate_transparency",
 ];
-const DISCOVERED_BY: &[&str] = &[
-    "crowdstrike",
-    "user",
-    "subsidiary_discovery",
-    "certificate_transparency",
-];
-const CRITICALITY: &[&str] = &["Critical", "High", "Medium", "Low", "Unassigned"];
-const TRIAGE_STATUS: &[&str] = &["new", "in_progress", "reviewed", "resolved"];
-const TRIAGE_ACTION: &[&str] = &["acknowledge", "remediate", "accept_risk", "false_positive"];
+// Values with public evidence; the emulator sends nothing else in these
+// fields (the emulator README lists the sources).
+/// `criticality` other than `Unassigned`: the schema's description of
+/// `domain.FemExternalAsset.criticality` and PSFalcon's `Edit-FalconAsset`.
+const CRITICALITY_SET: &[&str] = &["Critical", "High", "Noncritical"];
+/// The criticality of an asset nobody has assessed.
+const UNASSIGNED: &str = "Unassigned";
+/// `discovered_by` of automatically discovered assets (FalconPy's
+/// `em_manager.py`: any other value means manual).
+const AUTO: &str = "auto";
+/// `entity_type`: "it will be always 'external'" (schema description).
+const ENTITY_TYPE: &str = "external";
+
+// Fields whose values no public source lists: neutral placeholders, so
+// that nothing here reads as a real vocabulary.
+const CONNECTIVITY_STATUS: &[&str] = &["connectivity-1", "connectivity-2", "connectivity-3"];
+const TRIAGE_STATUS: &[&str] = &["triage-status-1", "triage-status-2", "triage-status-3"];
+const TRIAGE_ACTION: &[&str] = &["triage-action-1", "triage-action-2"];
+/// The organisation that owns the tenant, first step of every subsidiary's
+/// discovery path.
+const ORGANIZATION: &str = "Example Holdings";
+/// Child subsidiaries: (child index, parent index) in `SUBSIDIARY_NAMES`.
+const SUBSIDIARY_PARENTS: &[(usize, usize)] = &[(6, 0), (7, 0)];
 const USERS: &[&str] = &[
     "alice.martin@example.com",
     "bob.nguyen@example.com",
     "carol.diaz@example.com",
     "dmitri.ivanov@example.com",
 ];
-const ISSUERS: &[(&str, &str)] = &[
-    ("R3", "Let's Encrypt"),
-    ("DigiCert TLS RSA SHA256 2020 CA1", "DigiCert Inc"),
-    (
-        "Sectigo RSA Domain Validation Secure Server CA",
-        "Sectigo Limited",
-    ),
-    ("GTS CA 1C3", "Google Trust Services LLC"),
-    ("Amazon RSA 2048 M01", "Amazon"),
+/// A certificate authority: how it names itself, and whether it vouches
+/// for the subject's organisation (OV) or only for the host name (DV).
+struct Issuer {
+    common_name: &'static str,
+    organization: &'static str,
+    unit: Option<&'static str>,
+    country: &'static str,
+    state: Option<&'static str>,
+    locality: Option<&'static str>,
+    validates_organization: bool,
+}
+
+const ISSUERS: &[Issuer] = &[
+    Issuer {
+        common_name: "R3",
+        organization: "Let's Encrypt",
+        unit: None,
+        country: "US",
+        state: None,
+        locality: None,
+        validates_organization: false,
+    },
+    Issuer {
+        common_name: "DigiCert TLS RSA SHA256 2020 CA1",
+        organization: "DigiCert Inc",
+        unit: Some("www.digicert.com"),
+        country: "US",
+        state: None,
+        locality: None,
+        validates_organization: true,
+    },
+    Issuer {
+        common_name: "Sectigo RSA Organization Validation Secure Server CA",
+        organization: "Sectigo Limited",
+        unit: None,
+        country: "GB",
+        state: Some("Greater Manchester"),
+        locality: Some("Salford"),
+        validates_organization: true,
+    },
+    Issuer {
+        common_name: "GTS CA 1C3",
+        organization: "Google Trust Services LLC",
+        unit: None,
+        country: "US",
+        state: None,
+        locality: None,
+        validates_organization: false,
+    },
+    Issuer {
+        common_name: "Amazon RSA 2048 M01",
+        organization: "Amazon",
+        unit: None,
+        country: "US",
+        state: None,
+        locality: None,
+        validates_organization: false,
+    },
 ];
 const CIPHERS: &[(&str, i32, &str)] = &[
     ("TLS_AES_128_GCM_SHA256", 128, "TLSv1.3"),
@@ -383,12 +446,14 @@ const TITLES: &[&str] = &[
 /// The anchor time and subsidiaries an inventory is generated around.
 pub struct Generator {
     rng: Rng,
+    seed: u64,
     cid: String,
     now: i64,
     subsidiaries: Vec<Subsidiary>,
+    mixed_fqdn_forms: bool,
 }
 
-/// One generated subsidiary with its primary domain.
+/// One generated subsidiary (`domain.FemEcosystemSubsidiary`).
 #[derive(Debug, Clone)]
 pub struct SubsidiaryInfo {
     /// Subsidiary id.
@@ -397,6 +462,12 @@ pub struct SubsidiaryInfo {
     pub name: String,
     /// Primary DNS domain.
     pub domain: String,
+    /// Id of the parent subsidiary, empty for a top-level one.
+    pub parent_id: String,
+    /// Number of child subsidiaries.
+    pub children_count: i32,
+    /// How the subsidiary was linked to the organisation.
+    pub discovery: Discovery,
 }
 
 impl Generator {
@@ -412,21 +483,76 @@ impl Generator {
             .collect();
         Generator {
             rng,
+            seed,
             cid: cid.to_string(),
             now,
             subsidiaries,
+            mixed_fqdn_forms: false,
         }
     }
 
-    /// The subsidiaries assets are attributed to.
+    /// With `on`, some assets carry `ip.fqdns` as one string and
+    /// `dns_domain.fqdn` as a list, as real tenants are known to send them;
+    /// the inventory is otherwise the same.
+    pub fn mixed_fqdn_forms(mut self, on: bool) -> Self {
+        self.mixed_fqdn_forms = on;
+        self
+    }
+
+    /// The subsidiaries assets are attributed to, with their discovery
+    /// paths: organisation, then the parent subsidiary if any, then the
+    /// subsidiary itself.
     pub fn subsidiaries(&self) -> Vec<SubsidiaryInfo> {
+        // Its own stream, so that the assets do not depend on it.
+        let mut rng = Rng::new(self.seed ^ 0x5B5D_1A21);
+        let parent_of = |i: usize| {
+            SUBSIDIARY_PARENTS
+                .iter()
+                .find(|(child, _)| *child == i)
+                .map(|(_, p)| *p)
+        };
+        let mut step = |clue: String, entity: &str| DiscoveryStep {
+            id: o(rng.hex(8)),
+            clue: o(clue),
+            entity: o(entity.to_string()),
+            entity_type: B("subsidiary"),
+            redirect_path: Vec::new(),
+        };
         self.subsidiaries
             .iter()
             .zip(SUBSIDIARY_NAMES)
-            .map(|(s, (_, d))| SubsidiaryInfo {
-                id: s.id.to_string(),
-                name: s.name.to_string(),
-                domain: d.to_string(),
+            .enumerate()
+            .map(|(i, (s, (name, domain)))| {
+                let mut steps = vec![step("Customer organization".into(), ORGANIZATION)];
+                let owner = match parent_of(i) {
+                    Some(p) => {
+                        let parent = SUBSIDIARY_NAMES[p].0;
+                        steps.push(step(
+                            format!("Subsidiary of {ORGANIZATION} (ownership records)"),
+                            parent,
+                        ));
+                        parent
+                    }
+                    None => ORGANIZATION,
+                };
+                steps.push(step(
+                    format!("Subsidiary of {owner} (ownership records)"),
+                    name,
+                ));
+                SubsidiaryInfo {
+                    id: s.id.to_string(),
+                    name: s.name.to_string(),
+                    domain: domain.to_string(),
+                    parent_id: parent_of(i)
+                        .map(|p| self.subsidiaries[p].id.to_string())
+                        .unwrap_or_default(),
+                    children_count: SUBSIDIARY_PARENTS.iter().filter(|(_, p)| *p == i).count()
+                        as i32,
+                    discovery: Discovery {
+                        path: DiscoveryPath { steps },
+                        alternative_paths: Vec::new(),
+                    },
+                }
             })
             .collect()
     }
@@ -468,16 +594,24 @@ impl Generator {
         let last_seen = self.ts_between(first_seen.0 + 3600, self.now);
         let id = o(self.rng.hex(16));
         let net = *self.rng.pick(NETWORKS);
-        let fqdn = format!(
-            "{}{}.{}",
-            self.rng.pick(SUBDOMAINS),
-            if self.rng.chance(0.7) {
-                String::new()
-            } else {
-                format!("-{}", self.rng.below(100))
-            },
-            parent_domain
-        );
+        // One domain asset in ten is the subsidiary's primary (root) domain.
+        let is_root = !is_ip && self.rng.chance(0.1);
+        let fqdn = if is_root {
+            parent_domain.to_string()
+        } else {
+            format!(
+                "{}{}.{}",
+                self.rng.pick(SUBDOMAINS),
+                if self.rng.chance(0.7) {
+                    String::new()
+                } else {
+                    format!("-{}", self.rng.below(100))
+                },
+                parent_domain
+            )
+        };
+        // Drawn for every asset so that the flag changes nothing else.
+        let other_form = self.rng.chance(0.25) && self.mixed_fqdn_forms;
         let ip_address = self.public_ip(index);
         let n_services = *self.rng.pick(&[0usize, 1, 1, 1, 2, 2, 2, 3, 3, 4]);
         let mut services = Vec::with_capacity(n_services);
@@ -500,10 +634,10 @@ impl Generator {
                 None
             };
             let place = self.rng.pick(PLACES);
-            let fqdns = if self.rng.chance(0.6) {
-                vec![o(fqdn.clone())]
-            } else {
-                Vec::new()
+            let fqdns = match (self.rng.chance(0.6), other_form) {
+                (true, true) => TextOrList::Text(o(fqdn.clone())),
+                (true, false) => TextOrList::List(vec![o(fqdn.clone())]),
+                (false, _) => TextOrList::List(Vec::new()),
             };
             let ip = ExternalIp {
                 aid: if self.rng.chance(0.15) {
@@ -523,7 +657,7 @@ impl Generator {
                 } else {
                     None
                 },
-                ip_address: o(ip_address),
+                ip_address: o(ip_address.clone()),
                 isp: B(net.0),
                 location: Location {
                     area_code: B(place.area),
@@ -544,34 +678,34 @@ impl Generator {
             (None, Some(ip))
         } else {
             let n_ips = self.rng.range(1, 3) as usize;
-            let mut resolved = vec![o(ip_address)];
+            let mut resolved = vec![o(ip_address.clone())];
             for k in 1..n_ips {
                 resolved.push(o(self.public_ip(index * 7 + k)));
             }
             let dns = DnsDomain {
-                fqdn: o(fqdn),
+                fqdn: if other_form {
+                    TextOrList::List(vec![o(fqdn.clone())])
+                } else {
+                    TextOrList::Text(o(fqdn.clone()))
+                },
                 isps: vec![B(net.0)],
-                parent_domain: B(parent_domain),
+                // Schema: "only populated if domain type is subdomain".
+                parent_domain: (!is_root).then(|| B(parent_domain)),
                 resolved_ips: resolved,
                 services,
-                kind: B(if self.rng.chance(0.8) { "A" } else { "CNAME" }),
+                kind: B(if is_root { "root" } else { "subdomain" }),
             };
             (Some(dns), None)
         };
-        let criticality = if self.rng.chance(0.35) {
-            Some(B(self.rng.pick_s(CRITICALITY)))
-        } else {
-            None
+        // Most assets were never assessed; the rest carry who assessed them.
+        let criticality = match self.rng.below(100) {
+            0..=54 => None,
+            roll => Some(CRITICALITY_SET[(roll as usize - 55) * CRITICALITY_SET.len() / 45]),
         };
-        let crit_ts = criticality
-            .as_ref()
-            .map(|_| self.ts_between(first_seen.0, self.now));
-        let crit_user = criticality.as_ref().map(|_| B(self.rng.pick_s(USERS)));
-        let crit_desc = criticality.as_ref().map(|c| {
-            o(format!(
-                "{c} business impact, reviewed during quarterly audit"
-            ))
-        });
+        let crit_ts = criticality.map(|_| self.ts_between(first_seen.0, self.now));
+        let crit_user = criticality.map(|_| B(self.rng.pick_s(USERS)));
+        let crit_desc =
+            criticality.map(|c| o(format!("{c}: reviewed during the quarterly asset audit")));
         let triage = if self.rng.chance(0.3) {
             Some(Triage {
                 action: Some(B(self.rng.pick_s(TRIAGE_ACTION))),
@@ -591,65 +725,139 @@ impl Generator {
             }
         }
         let manual = self.rng.chance(0.05);
-        let discovery = self.discovery(parent_domain, &subsidiary);
+        // Manually added assets name who added them: any value other than
+        // `auto` means manual.
+        let discovered_by = if manual {
+            B(self.rng.pick_s(USERS))
+        } else {
+            B(AUTO)
+        };
+        let online = last_seen.0 > self.now - 30 * 86_400;
+        // The status is compared case-insensitively by its one public
+        // reader: some assets carry it capitalised.
+        let status = match (online, self.rng.chance(0.1)) {
+            (true, false) => "online",
+            (true, true) => "Online",
+            (false, false) => "offline",
+            (false, true) => "Offline",
+        };
+        let discovery = self.discovery(parent_domain, &subsidiary, is_ip, &fqdn, &ip_address);
         Asset {
             id,
             cid: o(self.cid.clone()),
             asset_type: B(if is_ip { "ip" } else { "dns_domain" }),
-            entity_type: B("external_asset"),
-            status: B(if last_seen.0 > self.now - 30 * 86_400 {
-                "active"
-            } else {
-                "inactive"
-            }),
+            entity_type: B(ENTITY_TYPE),
+            status: B(status),
             applicable_actions: vec![B("triage"), B("set_criticality"), B("delete")],
             confidence,
-            connectivity_status: B(if exposed { "online" } else { "offline" }),
-            criticality,
+            connectivity_status: B(self.rng.pick_s(CONNECTIVITY_STATUS)),
+            criticality: Some(B(criticality.unwrap_or(UNASSIGNED))),
             criticality_description: crit_desc,
             criticality_timestamp: crit_ts,
             criticality_username: crit_user,
             data_providers,
-            discovered_by: B(if manual {
-                "user"
-            } else {
-                self.rng.pick_s(DISCOVERED_BY)
-            }),
+            discovered_by,
             discovery: Some(discovery),
             dns_domain,
             ip,
             first_seen,
             last_seen,
-            internet_exposure: B(if exposed { "exposed" } else { "not_exposed" }),
+            internet_exposure: B(if exposed { "Yes" } else { "No" }),
             manual,
             perimeter: B(if self.rng.chance(0.85) {
-                "external"
+                "Official"
             } else {
-                "internal"
+                "Unofficial"
             }),
             subsidiaries,
             triage,
         }
     }
 
-    fn discovery(&mut self, domain: &str, sub: &Subsidiary) -> Discovery {
-        let steps = vec![
-            DiscoveryStep {
-                id: o(self.rng.hex(8)),
-                clue: B("subsidiary"),
-                entity: sub.name.clone(),
-                entity_type: B("subsidiary"),
-            },
-            DiscoveryStep {
-                id: o(self.rng.hex(8)),
-                clue: B(self.rng.pick_s(&["whois", "certificate", "dns_record"])),
-                entity: o(domain.to_string()),
-                entity_type: B("dns_domain"),
-            },
+    /// How an asset was linked to the inventory: from its subsidiary through
+    /// the primary domain, the subdomain, and for an IP the domain that
+    /// resolves to it (2 to 4 steps). Some steps went through HTTP
+    /// redirects; some assets were also found another way.
+    fn discovery(
+        &mut self,
+        primary: &str,
+        sub: &Subsidiary,
+        is_ip: bool,
+        fqdn: &str,
+        ip: &str,
+    ) -> Discovery {
+        let subsidiary_step = |g: &mut Self| {
+            g.step(
+                format!("Subsidiary of {ORGANIZATION}"),
+                sub.name.to_string(),
+                "subsidiary",
+            )
+        };
+        let mut steps = vec![
+            subsidiary_step(self),
+            self.step(
+                format!("Primary domain of {}", sub.name),
+                primary.to_string(),
+                "dns_domain",
+            ),
         ];
+        if fqdn != primary {
+            let mut s = self.step(
+                format!("Subdomain of {primary}"),
+                fqdn.to_string(),
+                "dns_domain",
+            );
+            if self.rng.chance(0.2) {
+                s.redirect_path = vec![
+                    self.redirect(primary.to_string(), 301),
+                    self.redirect(fqdn.to_string(), 302),
+                ];
+            }
+            steps.push(s);
+        }
+        if is_ip {
+            steps.push(self.step(format!("Resolved from {fqdn}"), ip.to_string(), "ip"));
+        }
+        let mut alternative_paths = Vec::new();
+        if self.rng.chance(0.25) {
+            let target = if is_ip {
+                (ip, "ip")
+            } else {
+                (fqdn, "dns_domain")
+            };
+            alternative_paths.push(DiscoveryPath {
+                steps: vec![
+                    subsidiary_step(self),
+                    self.step(
+                        format!("Named in the TLS certificate of {primary}"),
+                        target.0.to_string(),
+                        target.1,
+                    ),
+                ],
+            });
+        }
         Discovery {
             path: DiscoveryPath { steps },
-            alternative_paths: Vec::new(),
+            alternative_paths,
+        }
+    }
+
+    fn step(&mut self, clue: String, entity: String, entity_type: &'static str) -> DiscoveryStep {
+        DiscoveryStep {
+            id: o(self.rng.hex(8)),
+            clue: o(clue),
+            entity: o(entity),
+            entity_type: B(entity_type),
+            redirect_path: Vec::new(),
+        }
+    }
+
+    fn redirect(&mut self, entity: String, code: u16) -> RedirectStep {
+        RedirectStep {
+            id: o(self.rng.hex(8)),
+            clue: o(format!("HTTP {code} redirect")),
+            entity: o(entity),
+            entity_type: B("dns_domain"),
         }
     }
 
@@ -725,7 +933,7 @@ impl Generator {
         };
         let http = protocol.starts_with("HTTP");
         let tls = if protocol == "HTTPS" {
-            Some(Box::new(self.tls(fqdn, last_seen)))
+            Some(Box::new(self.tls(fqdn, sub, last_seen)))
         } else {
             None
         };
@@ -782,8 +990,59 @@ impl Generator {
         }
     }
 
-    fn tls(&mut self, fqdn: &str, last_seen: Ts) -> TlsRecord {
-        let (issuer_cn, issuer_org) = *self.rng.pick(ISSUERS);
+    /// The certificate names: the issuer's, and a subject naming the host,
+    /// plus the organisation and its place when the issuer vouches for
+    /// them (with a registration number for extended validation). Some
+    /// services present a self-signed certificate naming a contact.
+    fn cert_names(&mut self, fqdn: &str, sub: &Subsidiary) -> (EntityIds, EntityIds) {
+        let primary = SUBSIDIARY_NAMES
+            .iter()
+            .find(|(n, _)| *n == sub.name)
+            .map_or(fqdn, |(_, d)| *d);
+        let place = self.rng.pick(PLACES);
+        let located = |mut e: EntityIds| {
+            e.organization_name = Some(sub.name.clone());
+            e.country_name = Some(B(place.country_code));
+            e.state_or_province_name = Some(B(place.region_name));
+            e.locality_name = Some(B(place.city));
+            e
+        };
+        let host = EntityIds {
+            common_name: Some(o(fqdn.to_string())),
+            ..EntityIds::default()
+        };
+        if self.rng.chance(0.08) {
+            let own = EntityIds {
+                organizational_unit: Some(B("IT")),
+                email_address: Some(o(format!("hostmaster@{primary}"))),
+                ..located(host)
+            };
+            return (own.clone(), own);
+        }
+        let ca = self.rng.pick(ISSUERS);
+        let issuer = EntityIds {
+            common_name: Some(B(ca.common_name)),
+            organization_name: Some(B(ca.organization)),
+            organizational_unit: ca.unit.map(B),
+            country_name: Some(B(ca.country)),
+            state_or_province_name: ca.state.map(B),
+            locality_name: ca.locality.map(B),
+            ..EntityIds::default()
+        };
+        let subject = match (ca.validates_organization, self.rng.chance(0.2)) {
+            (false, _) => host,
+            (true, false) => located(host),
+            (true, true) => EntityIds {
+                serial_number: Some(o(format!("{}", self.rng.range(1_000_000, 9_999_999)))),
+                street_address: Some(o(format!("{} Market Street", self.rng.range(1, 400)))),
+                ..located(host)
+            },
+        };
+        (issuer, subject)
+    }
+
+    fn tls(&mut self, fqdn: &str, sub: &Subsidiary, last_seen: Ts) -> TlsRecord {
+        let (issuer, subject) = self.cert_names(fqdn, sub);
         let valid_from = Ts(last_seen.0 - self.rng.range(30, 300) * 86_400);
         let n = self.rng.range(1, 3) as usize;
         let start = self.rng.below(CIPHERS.len() as u64) as usize;
@@ -807,26 +1066,12 @@ impl Generator {
             certificate: Certificate {
                 ciphers: suites.iter().map(|c| c.name.clone()).collect(),
                 fingerprint_sha256: o(self.rng.hex(32)),
-                issuer: EntityIds {
-                    common_name: B(issuer_cn),
-                    country_name: Some(B("US")),
-                    organization_name: Some(B(issuer_org)),
-                    organizational_unit: None,
-                    locality_name: None,
-                    state_or_province_name: None,
-                },
+                issuer,
                 pubkey_bits: *self.rng.pick(&[2048, 2048, 4096, 256]),
                 pubkey_type: B(if self.rng.chance(0.8) { "RSA" } else { "ECDSA" }),
                 serial: o(self.rng.hex(16)),
                 signature_algorithm: B("SHA256-RSA"),
-                subject: EntityIds {
-                    common_name: o(fqdn.to_string()),
-                    country_name: None,
-                    organization_name: None,
-                    organizational_unit: None,
-                    locality_name: None,
-                    state_or_province_name: None,
-                },
+                subject,
                 valid_from,
                 valid_to: Ts(valid_from.0 + 397 * 86_400),
             },
@@ -856,7 +1101,7 @@ pub fn user_asset(
             asn: 0,
             cloud_provider: None,
             cloud_vm: None,
-            fqdns: Vec::new(),
+            fqdns: TextOrList::List(Vec::new()),
             ip_address: o(value.to_string()),
             isp: B(""),
             location: Location::default(),
@@ -867,13 +1112,14 @@ pub fn user_asset(
     } else {
         let parent = value.rsplitn(3, '.').take(2).collect::<Vec<_>>();
         let parent = parent.into_iter().rev().collect::<Vec<_>>().join(".");
+        let is_root = parent == value;
         let dns = DnsDomain {
-            fqdn: o(value.to_string()),
+            fqdn: TextOrList::Text(o(value.to_string())),
             isps: Vec::new(),
-            parent_domain: o(parent),
+            parent_domain: (!is_root).then_some(o(parent)),
             resolved_ips: Vec::new(),
             services: Vec::new(),
-            kind: B("subdomain"),
+            kind: B(if is_root { "root" } else { "subdomain" }),
         };
         (None, Some(dns))
     };
@@ -881,12 +1127,12 @@ pub fn user_asset(
         id: o(id.to_string()),
         cid: o(cid.to_string()),
         asset_type: B(if is_ip { "ip" } else { "dns_domain" }),
-        entity_type: B("external_asset"),
-        status: B("active"),
+        entity_type: B(ENTITY_TYPE),
+        status: B("online"),
         applicable_actions: vec![B("triage"), B("set_criticality"), B("delete")],
         confidence: 100,
-        connectivity_status: B("unknown"),
-        criticality: None,
+        connectivity_status: B(CONNECTIVITY_STATUS[0]),
+        criticality: Some(B(UNASSIGNED)),
         criticality_description: None,
         criticality_timestamp: None,
         criticality_username: None,
@@ -897,9 +1143,9 @@ pub fn user_asset(
         ip,
         first_seen: Ts(now),
         last_seen: Ts(now),
-        internet_exposure: B("not_exposed"),
+        internet_exposure: B("No"),
         manual: true,
-        perimeter: B("external"),
+        perimeter: B("Official"),
         subsidiaries: vec![subsidiary],
         triage: None,
     }

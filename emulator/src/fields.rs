@@ -276,6 +276,12 @@ pub const RANGE: &[&str] = &[
     "triage.updated_timestamp",
 ];
 
+/// Service fields an aggregation may name without the `ip.` or
+/// `dns_domain.` prefix, covering the services of both asset types: a
+/// CrowdStrike sample (FalconPy's `em_manager.py`) lists applications with a
+/// `terms` aggregation on `applications.name`. Filters do not accept them.
+pub const ANY_SERVICE: &[&str] = &["applications.name"];
+
 /// The type of a field's values, which decides how FQL values are parsed
 /// and compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -350,6 +356,8 @@ pub enum Path {
     Ip(&'static str),
     /// A service field; `true` for `dns_domain.services`, `false` for `ip.services`.
     Svc(bool, &'static str),
+    /// A service field of both `ip.services` and `dns_domain.services`.
+    AnySvc(&'static str),
 }
 
 /// A resolved filter field and the operations the filter tables allow on it.
@@ -411,6 +419,23 @@ pub fn lookup(name: &str) -> Option<Field> {
         wildcard: WILDCARD.contains(&name),
         list: LIST.contains(&name),
         range: RANGE.contains(&name),
+    })
+}
+
+/// Looks up a field an aggregation names: a filter field, or one of
+/// [`ANY_SERVICE`].
+pub fn lookup_aggregate(name: &str) -> Option<Field> {
+    lookup(name).or_else(|| {
+        let canonical = ANY_SERVICE.iter().copied().find(|f| *f == name)?;
+        Some(Field {
+            name: canonical,
+            kind: Kind::Str,
+            path: Path::AnySvc(canonical),
+            exact: true,
+            wildcard: false,
+            list: false,
+            range: false,
+        })
     })
 }
 
@@ -510,9 +535,9 @@ pub fn visit<'a>(asset: &'a Asset, path: Path, f: Sink<'_, 'a>) -> bool {
                 return false;
             };
             match name {
-                "fqdn" => f(s(&d.fqdn)),
+                "fqdn" => d.fqdn.iter().any(|x| f(s(x))),
                 "isps" => d.isps.iter().any(|x| f(s(x))),
-                "parent_domain" => f(s(&d.parent_domain)),
+                "parent_domain" => opt(&d.parent_domain, f),
                 "resolved_ips" => d.resolved_ips.iter().any(|x| f(ip(x))),
                 "type" => f(s(&d.kind)),
                 _ => false,
@@ -571,6 +596,11 @@ pub fn visit<'a>(asset: &'a Asset, path: Path, f: Sink<'_, 'a>) -> bool {
             };
             services.is_some_and(|list| list.iter().any(|svc| svc_field(svc, leaf, f)))
         }
+        Path::AnySvc(leaf) => {
+            let ip = asset.ip.iter().flat_map(|i| &i.services);
+            let dns = asset.dns_domain.iter().flat_map(|d| &d.services);
+            ip.chain(dns).any(|svc| svc_field(svc, leaf, f))
+        }
     }
 }
 
@@ -602,5 +632,17 @@ mod tests {
         assert_eq!(WILDCARD.len(), 78);
         assert_eq!(LIST.len(), 73);
         assert_eq!(RANGE.len(), 16);
+    }
+
+    #[test]
+    fn application_names_are_an_aggregate_field_only() {
+        assert!(lookup("applications.name").is_none());
+        let f = lookup_aggregate("applications.name").unwrap();
+        assert_eq!(f.path, Path::AnySvc("applications.name"));
+        assert_eq!(
+            lookup_aggregate("ip.services.port").unwrap().path,
+            Path::Svc(false, "port")
+        );
+        assert!(lookup_aggregate("applications.vendor").is_none());
     }
 }

@@ -108,8 +108,9 @@ impl Emulator {
         let now = time::now_secs();
         let anchor = config.anchor.unwrap_or(now - now.rem_euclid(86_400));
         let (n, seed, cid) = (config.assets, config.seed, config.cid.clone());
+        let mixed = config.mixed_fqdn_forms;
         let (assets, subsidiaries) = tokio::task::spawn_blocking(move || {
-            let mut g = data::Generator::new(seed, &cid, anchor);
+            let mut g = data::Generator::new(seed, &cid, anchor).mixed_fqdn_forms(mixed);
             let assets: Vec<_> = (0..n).map(|i| g.asset(i)).collect();
             (assets, g.subsidiaries())
         })

@@ -17,6 +17,34 @@ impl Serialize for Ts {
     }
 }
 
+/// A value real tenants send either as one string or as a list of strings
+/// (`dns_domain.fqdn`, `ip.fqdns`); serialised in the form it holds.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum TextOrList {
+    /// One string.
+    Text(Str),
+    /// A list of strings.
+    List(Vec<Str>),
+}
+
+impl TextOrList {
+    /// The values, whichever the form.
+    pub fn iter(&self) -> impl Iterator<Item = &Str> {
+        match self {
+            TextOrList::Text(s) => std::slice::from_ref(s).iter(),
+            TextOrList::List(v) => v.iter(),
+        }
+    }
+}
+
+impl std::fmt::Display for TextOrList {
+    /// The first value (empty for an empty list).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.iter().next().map(|s| s.as_ref()).unwrap_or(""))
+    }
+}
+
 /// `domain.FemExternalAsset`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Asset {
@@ -82,6 +110,7 @@ pub struct Triage {
 #[derive(Debug, Clone, Serialize)]
 pub struct Discovery {
     pub path: DiscoveryPath,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub alternative_paths: Vec<DiscoveryPath>,
 }
 
@@ -98,14 +127,26 @@ pub struct DiscoveryStep {
     pub clue: Str,
     pub entity: Str,
     pub entity_type: Str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redirect_path: Vec<RedirectStep>,
+}
+
+/// `domain.ExternalAssetRedirectStepAttributes`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RedirectStep {
+    pub id: Str,
+    pub clue: Str,
+    pub entity: Str,
+    pub entity_type: Str,
 }
 
 /// `domain.FemDNSDomain`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DnsDomain {
-    pub fqdn: Str,
+    pub fqdn: TextOrList,
     pub isps: Vec<Str>,
-    pub parent_domain: Str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_domain: Option<Str>,
     pub resolved_ips: Vec<Str>,
     pub services: Vec<Service>,
     #[serde(rename = "type")]
@@ -122,7 +163,7 @@ pub struct ExternalIp {
     pub cloud_provider: Option<Str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_vm: Option<CloudVm>,
-    pub fqdns: Vec<Str>,
+    pub fqdns: TextOrList,
     pub ip_address: Str,
     pub isp: Str,
     pub location: Location,
@@ -273,18 +314,40 @@ pub struct Certificate {
     pub valid_to: Ts,
 }
 
-/// `domain.ExternalAssetCertificateEntityIdentifiers` (the populated subset).
-#[derive(Debug, Clone, Serialize)]
+/// `domain.ExternalAssetCertificateEntityIdentifiers`: every name field of
+/// the schema; the ones a certificate does not carry are left out.
+#[derive(Debug, Clone, Serialize, Default)]
 pub struct EntityIds {
-    pub common_name: Str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<Str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_name: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dn_qualifier: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_component: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_address: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation_qualifier: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locality_name: Option<Str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<Str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organizational_unit: Option<Str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub locality_name: Option<Str>,
+    pub pseudonym: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial_number: Option<Str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_or_province_name: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub surname: Option<Str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<Str>,
 }

@@ -1392,8 +1392,9 @@ fn subsidiary_json(st: &Shared, s: &SubsidiaryInfo) -> Value {
         "cid": st.cfg.cid,
         "name": s.name,
         "primary_domain": s.domain,
-        "parent_id": "",
-        "children_count": 0,
+        "parent_id": s.parent_id,
+        "children_count": s.children_count,
+        "discovery": s.discovery,
         "asset_count": count,
         "risk_score": ((s.id.len() * 7919 + count) % 100) as f64 / 10.0,
     })

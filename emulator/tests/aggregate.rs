@@ -22,6 +22,7 @@ async fn terms_with_size_sort_and_sub_aggregates() {
         json!([{"name": "types", "type": "terms", "field": "asset_type", "size": 10,
                 "sub_aggregates": [{"name": "latest", "type": "max", "field": "last_seen"}]},
                {"name": "crit", "type": "terms", "field": "criticality", "missing": "none", "sort": "_term|asc"},
+               {"name": "triage", "type": "terms", "field": "triage.status", "missing": "none"},
                {"name": "ports", "type": "terms", "field": "ip.services.port", "size": 3, "sort": "_count|desc"}]),
     )
     .await;
@@ -38,14 +39,17 @@ async fn terms_with_size_sort_and_sub_aggregates() {
         .iter()
         .map(|b| b["label"].as_str().unwrap())
         .collect();
-    let mut sorted = crit.clone();
-    sorted.sort();
-    assert_eq!(crit, sorted);
-    assert!(crit.contains(&"none"), "missing value bucket");
-    let ports = buckets(&v, 2);
+    // Every asset has one of the documented levels, in term order.
+    assert_eq!(crit, ["Critical", "High", "Noncritical", "Unassigned"]);
+    let triage: Vec<&str> = buckets(&v, 2)
+        .iter()
+        .map(|b| b["label"].as_str().unwrap())
+        .collect();
+    assert!(triage.contains(&"none"), "missing value bucket: {triage:?}");
+    let ports = buckets(&v, 3);
     assert_eq!(ports.len(), 3);
     assert!(ports[0]["label"].is_number());
-    assert!(v["resources"][2]["sum_other_doc_count"].as_i64().unwrap() > 0);
+    assert!(v["resources"][3]["sum_other_doc_count"].as_i64().unwrap() > 0);
     // Filters and min/max doc counts.
     let (_, v) = agg(
         &api,
@@ -178,4 +182,68 @@ async fn bad_requests_are_400_with_a_message() {
     }
     let (s, _, _) = api.send(api.http.post(api.url(AGG)).body("{oops")).await;
     assert_eq!(s, 400);
+}
+
+/// The application names on the services of one asset, IP and DNS domain
+/// alike, each once.
+fn application_names(a: &Value) -> std::collections::BTreeSet<String> {
+    ["ip", "dns_domain"]
+        .iter()
+        .flat_map(|k| a[k]["services"].as_array().into_iter().flatten())
+        .flat_map(|s| s["applications"].as_array().into_iter().flatten())
+        .map(|app| app["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn terms_on_application_names_span_both_kinds_of_service() {
+    let api = start(small()).await;
+    let assets = api.all_assets().await;
+    let mut want: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for a in &assets {
+        let ip = a["asset_type"] == "ip";
+        for name in application_names(a) {
+            let e = want.entry(name).or_default();
+            if ip { e.0 += 1 } else { e.1 += 1 }
+        }
+    }
+    let (s, v) = agg(
+        &api,
+        json!([{"name": "apps", "type": "terms", "field": "applications.name", "size": 100},
+               {"name": "dns_apps", "type": "terms", "field": "applications.name", "size": 100,
+                "filter": "asset_type:'dns_domain'"}]),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let got = |i: usize| -> std::collections::BTreeMap<String, i64> {
+        buckets(&v, i)
+            .iter()
+            .map(|b| {
+                (
+                    b["label"].as_str().unwrap().to_string(),
+                    b["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let all: std::collections::BTreeMap<String, i64> = want
+        .iter()
+        .map(|(k, (ip, dns))| (k.clone(), ip + dns))
+        .collect();
+    assert_eq!(got(0), all);
+    let dns: std::collections::BTreeMap<String, i64> = want
+        .iter()
+        .filter(|(_, (_, dns))| *dns > 0)
+        .map(|(k, (_, dns))| (k.clone(), *dns))
+        .collect();
+    assert!(!dns.is_empty() && want.values().any(|(ip, _)| *ip > 0));
+    assert_eq!(got(1), dns);
+    // An aggregation field only: filters keep to the documented tables.
+    let (s, _, v) = api
+        .get(
+            "/fem/queries/external-assets/v1",
+            &[("filter", "applications.name:'nginx'")],
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
 }

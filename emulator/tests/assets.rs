@@ -158,7 +158,13 @@ async fn asset_shape_matches_the_schema() {
             }
             "dns_domain" => {
                 assert!(a["dns_domain"]["fqdn"].is_string());
-                assert!(a["dns_domain"]["type"].is_string());
+                let kind = a["dns_domain"]["type"].as_str().unwrap();
+                assert!(["root", "subdomain"].contains(&kind), "{kind}");
+                // "only populated if domain type is subdomain"
+                assert_eq!(
+                    a["dns_domain"]["parent_domain"].is_string(),
+                    kind == "subdomain"
+                );
                 a["dns_domain"]["services"].as_array().unwrap()
             }
             other => panic!("asset_type {other}"),
@@ -201,8 +207,8 @@ async fn patch_persists_and_is_filterable() {
     let two = ids(&v);
     let body = json!({"assets": [
         {"id": two[0], "criticality": "Critical", "criticality_description": "crown jewels",
-         "triage": {"status": "in_progress", "action": "remediate", "assigned_to": "sec@example.com", "description": "fixing"}},
-        {"id": "missing-asset", "criticality": "Low"}
+         "triage": {"status": "status-x", "action": "action-y", "assigned_to": "sec@example.com", "description": "fixing"}},
+        {"id": "missing-asset", "criticality": "Noncritical"}
     ]});
     let (s, _, v) = api
         .send(api.http.patch(api.url(ENTITIES)).json(&body))
@@ -219,14 +225,26 @@ async fn patch_persists_and_is_filterable() {
         falcon_emulator::DEFAULT_CLIENT_ID
     );
     assert!(a["criticality_timestamp"].is_string());
-    assert_eq!(a["triage"]["status"], "in_progress");
-    assert_eq!(a["triage"]["action"], "remediate");
+    assert_eq!(a["triage"]["status"], "status-x");
+    assert_eq!(a["triage"]["action"], "action-y");
     assert_eq!(a["triage"]["assigned_to"], "sec@example.com");
     assert_eq!(
         a["triage"]["updated_by"],
         falcon_emulator::DEFAULT_CLIENT_ID
     );
     assert!(a["triage"]["updated_timestamp"].is_string());
+    // Stored as sent: a level keeps its case, and an undocumented one is
+    // kept too (the API's answer to it is unknown).
+    for level in ["Noncritical", "noncritical"] {
+        let body = json!({"assets": [{"id": two[1], "criticality": level}]});
+        let (s, _, v) = api
+            .send(api.http.patch(api.url(ENTITIES)).json(&body))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(api.assets(&two[1..2]).await[0]["criticality"], level);
+        let hits = api.query_all(&format!("criticality:'{level}'")).await;
+        assert!(hits.contains(&two[1]), "{level}");
+    }
     // Visible to filters.
     let hits = api.query_all("triage.assigned_to:'sec@example.com'").await;
     assert_eq!(hits, vec![two[0].clone()]);
@@ -391,6 +409,37 @@ async fn ecosystem_subsidiaries_and_inventory() {
         .await;
     assert_eq!(s, 200);
     assert_eq!(v["resources"].as_array().unwrap().len(), 1);
+    // Each subsidiary tells how it was linked to the organisation: from the
+    // organisation, through its parent if it has one, to itself.
+    let (_, _, v) = api
+        .get(
+            "/fem/combined/ecosystem-subsidiaries/v1",
+            &[("limit", "100")],
+        )
+        .await;
+    let all = v["resources"].as_array().unwrap();
+    assert_eq!(all.len(), 8);
+    for sub in all {
+        let steps = sub["discovery"]["path"]["steps"].as_array().unwrap();
+        let parent = sub["parent_id"].as_str().unwrap();
+        assert_eq!(steps.len(), if parent.is_empty() { 2 } else { 3 }, "{sub}");
+        assert_eq!(steps[0]["entity"], "Example Holdings");
+        assert_eq!(steps.last().unwrap()["entity"], sub["name"]);
+        for step in steps {
+            for key in ["id", "clue", "entity", "entity_type"] {
+                assert!(step[key].is_string(), "{key} in {step}");
+            }
+        }
+        if !parent.is_empty() {
+            let p = all
+                .iter()
+                .find(|p| p["id"] == parent)
+                .expect("parent listed");
+            assert_eq!(steps[1]["entity"], p["name"]);
+            assert_eq!(p["children_count"], 2);
+        }
+    }
+    assert_eq!(all.iter().filter(|s| s["parent_id"] != "").count(), 2);
     let body = json!({"data": [{"subsidiary_id": subs[0], "assets": [{"id": "a1", "value": "203.0.113.9"}, {"id": "a2", "value": "shop.example.org"}]}]});
     let (s, _, v) = api
         .send(
@@ -413,6 +462,11 @@ async fn ecosystem_subsidiaries_and_inventory() {
     let added = api.assets(&["a2".to_string()]).await;
     assert_eq!(added[0]["subsidiaries"][0]["id"], subs[0]);
     assert_eq!(added[0]["manual"], true);
+    assert_ne!(added[0]["discovered_by"], "auto");
+    assert_eq!(added[0]["entity_type"], "external");
+    assert_eq!(added[0]["criticality"], "Unassigned");
+    assert_eq!(added[0]["dns_domain"]["type"], "subdomain");
+    assert_eq!(added[0]["dns_domain"]["parent_domain"], "example.org");
     // The same id again is refused per asset, not added twice.
     let (s, _, v) = api
         .send(
