@@ -320,6 +320,43 @@ const APPS: &[(&str, &str, &str, &[&str], &str)] = &[
     ),
 ];
 
+/// The applications that answer on a protocol (an HTTPS service on port
+/// 6443 is a Kubernetes API server); none are listed for the others.
+const PROTOCOL_APPS: &[(&str, &[&str])] = &[
+    (
+        "HTTP",
+        &[
+            "nginx",
+            "Apache HTTP Server",
+            "Microsoft IIS",
+            "WordPress",
+            "Jenkins",
+            "Grafana",
+        ],
+    ),
+    (
+        "HTTPS",
+        &[
+            "nginx",
+            "Apache HTTP Server",
+            "Microsoft IIS",
+            "WordPress",
+            "Jenkins",
+            "Grafana",
+            "Fortinet FortiGate",
+            "Citrix Gateway",
+            "Microsoft Exchange Server",
+        ],
+    ),
+    ("SSH", &["OpenSSH"]),
+    ("SMTP", &["Postfix", "Microsoft Exchange Server"]),
+    ("FTP", &["vsftpd"]),
+    ("MYSQL", &["MySQL"]),
+    ("POSTGRESQL", &["PostgreSQL"]),
+];
+/// Web applications, listed after the web server in front of them.
+const WEB_APPS: &[&str] = &["WordPress", "Jenkins", "Grafana"];
+const WEB_SERVERS: &[&str] = &["nginx", "Apache HTTP Server"];
 const PLATFORMS: &[&str] = &["Linux", "Windows", "FreeBSD", "Ubuntu", "Debian", "CentOS"];
 const DATA_PROVIDERS: &[&str] = &[
     "crowdstrike",
@@ -921,9 +958,10 @@ impl Generator {
         last_seen: Ts,
         sub: &Subsidiary,
     ) -> Service {
-        let app = *self.rng.pick(APPS);
-        let version = *self.rng.pick(app.3);
-        let cpe = format!("cpe:2.3:a:{}:{}:*:*:*:*:*:*:*", app.4, version);
+        let applications = self.applications(protocol, port);
+        let server = applications.first().map_or("unknown", |a| a.name.as_ref());
+        let response_headers =
+            format!("HTTP/1.1 {status_code} OK\r\nServer: {server}\r\nContent-Type: text/html");
         let banner_hash = self.rng.hex(32);
         let attr_hash = self.rng.hex(32);
         let link = |kind: &str, hash: &str| {
@@ -941,13 +979,7 @@ impl Generator {
         let svc_last = self.ts_between(svc_first.0, last_seen.0);
         Service {
             id: o(self.rng.hex(12)),
-            applications: vec![Application {
-                category: B(app.2),
-                cpe: o(cpe.clone()),
-                name: B(app.0),
-                vendor: B(app.1),
-                version: B(version),
-            }],
+            cpes: applications.iter().map(|a| a.cpe.clone()).collect(),
             blob_links: BlobLinks {
                 download_attributes: link("download", &attr_hash),
                 download_banner: link("download", &banner_hash),
@@ -955,7 +987,6 @@ impl Generator {
                 preview_banner: link("preview", &banner_hash),
             },
             cloud_provider: net.2.map(B),
-            cpes: vec![o(cpe)],
             first_seen: svc_first,
             last_seen: svc_last,
             hosting_provider: Some(B(net.3)),
@@ -963,11 +994,8 @@ impl Generator {
                 Some(HttpAttributes {
                     cookies: Vec::new(),
                     meta: Vec::new(),
-                    response_headers: o(format!(
-                        "HTTP/1.1 {} OK\r\nServer: {}\r\nContent-Type: text/html",
-                        status_code, app.0
-                    )),
-                    technologies: vec![B(app.0)],
+                    response_headers: o(response_headers),
+                    technologies: applications.iter().map(|a| a.name.clone()).collect(),
                     title: B(self.rng.pick_s(TITLES)),
                 })
             } else {
@@ -987,7 +1015,44 @@ impl Generator {
             tls,
             transport: B(transport),
             blob_hashes: [o(banner_hash), o(attr_hash)],
+            applications,
         }
+    }
+
+    /// What runs behind a service: nothing known for most protocols, one
+    /// application, or a web application with its web server first.
+    fn applications(&mut self, protocol: &str, port: i32) -> Vec<Application> {
+        let names: &[&str] = if port == 6443 {
+            &["Kubernetes API Server"]
+        } else {
+            PROTOCOL_APPS
+                .iter()
+                .find(|(p, _)| *p == protocol)
+                .map_or(&[], |(_, names)| *names)
+        };
+        if names.is_empty() {
+            return Vec::new();
+        }
+        let name = self.rng.pick_s(names);
+        let mut apps = Vec::with_capacity(2);
+        if WEB_APPS.contains(&name) {
+            let server = self.rng.pick_s(WEB_SERVERS);
+            apps.extend(self.application(server));
+        }
+        apps.extend(self.application(name));
+        apps
+    }
+
+    fn application(&mut self, name: &str) -> Option<Application> {
+        let app = APPS.iter().find(|a| a.0 == name)?;
+        let version = *self.rng.pick(app.3);
+        Some(Application {
+            category: B(app.2),
+            cpe: o(format!("cpe:2.3:a:{}:{}:*:*:*:*:*:*:*", app.4, version)),
+            name: B(app.0),
+            vendor: B(app.1),
+            version: B(version),
+        })
     }
 
     /// The certificate names: the issuer's, and a subject naming the host,
@@ -1148,5 +1213,44 @@ pub fn user_asset(
         perimeter: B("Official"),
         subsidiaries: vec![subsidiary],
         triage: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_protocol_application_is_described() {
+        let names = PROTOCOL_APPS
+            .iter()
+            .flat_map(|(_, n)| n.iter())
+            .chain(WEB_SERVERS)
+            .chain(&["Kubernetes API Server"]);
+        for name in names {
+            assert!(APPS.iter().any(|a| a.0 == *name), "{name}");
+        }
+    }
+
+    #[test]
+    fn web_applications_come_behind_a_web_server() {
+        let mut g = Generator::new(1, "cid", 1_800_000_000);
+        let mut seen = 0;
+        for _ in 0..200 {
+            let apps = g.applications("HTTPS", 443);
+            let names: Vec<&str> = apps.iter().map(|a| a.name.as_ref()).collect();
+            assert!(!names.is_empty());
+            if let Some(app) = names.iter().position(|n| WEB_APPS.contains(n)) {
+                seen += 1;
+                assert_eq!(app, 1, "{names:?}");
+                assert!(WEB_SERVERS.contains(&names[0]), "{names:?}");
+            }
+        }
+        assert!(seen > 0);
+        assert!(g.applications("RDP", 3389).is_empty());
+        assert_eq!(
+            g.applications("HTTPS", 6443)[0].name,
+            "Kubernetes API Server"
+        );
     }
 }
