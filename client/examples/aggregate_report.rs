@@ -1,6 +1,7 @@
 //! A one-page exposure report from aggregates alone: no asset is
-//! downloaded. Terms with a nested aggregate, a filtered terms, ranges, a
-//! date range and a cardinality, each one request.
+//! downloaded. Terms with a nested aggregate, a filtered terms, the
+//! applications of every service, ranges, a date range and a cardinality,
+//! each one request.
 //!
 //! ```sh
 //! cargo run -p falcon-exposure --example aggregate_report
@@ -49,6 +50,7 @@ async fn run() -> Result<(), BoxError> {
 
     subsidiaries(client).await?;
     exposed_ports(client).await?;
+    applications(client).await?;
     confidence(client).await?;
     last_seen(client).await?;
 
@@ -93,7 +95,8 @@ async fn subsidiaries(client: &Client) -> Result<(), BoxError> {
             .as_ref()
             .and_then(|s| s.first())
             .and_then(|r| r.buckets.as_ref())
-            .and_then(|bs| bs.iter().find(|x| label(x) == "exposed").map(count))
+            // `Yes` marks an internet-exposed asset.
+            .and_then(|bs| bs.iter().find(|x| label(x) == "Yes").map(count))
             .unwrap_or(0);
         let total = count(&b);
         table.row([
@@ -117,7 +120,7 @@ async fn exposed_ports(client: &Client) -> Result<(), BoxError> {
         .field("ip.services.port")
         .filter(
             f::INTERNET_EXPOSURE
-                .equals("exposed")
+                .equals("Yes")
                 .and(f::ASSET_TYPE.equals("ip")),
         )
         .size(10)
@@ -130,6 +133,29 @@ async fn exposed_ports(client: &Client) -> Result<(), BoxError> {
         table.row([label(b), fmt_count(count(b)), bar(count(b), max, 25)]);
     }
     println!("\nTop ports on exposed IP assets");
+    table.print();
+    Ok(())
+}
+
+/// The most common applications on the services of IP and DNS-domain
+/// assets alike: a terms on `applications.name`, as CrowdStrike's own
+/// exposure management sample lists them.
+async fn applications(client: &Client) -> Result<(), BoxError> {
+    let reply = client
+        .aggregate_assets()
+        .name("applications")
+        .aggregation_type("terms")
+        .field("applications.name")
+        .size(10)
+        .send()
+        .await?;
+    let buckets = first(reply.resources).buckets.unwrap_or_default();
+    let max = buckets.iter().map(count).max().unwrap_or(0);
+    let mut table = Table::new(&["Application", ">Assets", ""]);
+    for b in &buckets {
+        table.row([label(b), fmt_count(count(b)), bar(count(b), max, 25)]);
+    }
+    println!("\nTop applications");
     table.print();
     Ok(())
 }

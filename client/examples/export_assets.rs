@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! cargo run -p falcon-exposure --example export_assets -- \
-//!     --filter "internet_exposure:'exposed'+asset_type:'ip'" --out exposed.jsonl
+//!     --filter "internet_exposure:'Yes'+asset_type:'ip'" --out exposed.jsonl
 //! ```
 //!
 //! Runs against the built-in emulator unless `FALCON_CLIENT_ID` is set.
@@ -35,7 +35,7 @@ async fn main() {
 async fn run() -> Result<(), BoxError> {
     let filter = match support::arg("--filter") {
         Some(s) => Filter::parse(&s)?,
-        None => Filter::parse("internet_exposure:'exposed'")?,
+        None => Filter::parse("internet_exposure:'Yes'")?,
     };
     let out = support::arg("--out").unwrap_or_else(|| "assets.jsonl".into());
     let session = Session::open(20_000).await?;

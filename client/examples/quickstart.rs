@@ -55,6 +55,7 @@ async fn run() -> Result<(), BoxError> {
     heading(2, "Inventory at a glance (aggregates)");
     count_by(&client, "asset_type", "Asset type").await?;
     count_by(&client, "criticality", "Criticality").await?;
+    count_by(&client, "perimeter", "Perimeter").await?;
     new_per_week(&client).await?;
 
     heading(3, "Internet-exposed services seen in the last 7 days");
@@ -71,9 +72,12 @@ async fn run() -> Result<(), BoxError> {
     heading(4, "One asset in detail");
     show_asset(asset);
 
-    heading(5, "Triage it and read the change back");
+    heading(
+        5,
+        "Rate its criticality, assign it and read the change back",
+    );
     if may_write {
-        triage(&client, &id).await?;
+        assess(&client, &id).await?;
     } else {
         println!("  skipped (read-only; pass --write)");
     }
@@ -178,8 +182,9 @@ fn buckets(result: Option<&AggregationResult>) -> Vec<(String, u64)> {
 /// details in batches of 100, a few requests at a time, while it reports
 /// its progress to the bar.
 async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxError> {
+    // `Yes` is the value a CrowdStrike sample tests for exposed assets.
     let filter = f::INTERNET_EXPOSURE
-        .equals("exposed")
+        .equals("Yes")
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     println!("  filter: {filter}");
     let bar = ProgressBar::shared("  exporting");
@@ -311,7 +316,9 @@ fn show_asset(a: &FemExternalAsset) {
             "internet exposure",
             or_dash(a.internet_exposure.as_deref()).into(),
         ),
-        ("criticality", or_dash(a.criticality.as_deref()).into()),
+        ("perimeter", or_dash(a.perimeter.as_deref()).into()),
+        ("discovered by", or_dash(a.discovered_by.as_deref()).into()),
+        ("criticality", criticality_text(a)),
         ("first seen", short_time(a.first_seen.as_deref())),
         ("last seen", short_time(a.last_seen.as_deref())),
     ];
@@ -351,6 +358,7 @@ fn show_asset(a: &FemExternalAsset) {
             rows.push(("resolves to", ips.join(", ")));
         }
     }
+    rows.push(("discovery path", discovery_text(a)));
     rows.push(("triage", triage_text(a)));
     for (k, v) in rows {
         println!("  {k:<18} {v}");
@@ -390,6 +398,33 @@ fn show_asset(a: &FemExternalAsset) {
     table.print();
 }
 
+/// The entities of the asset's discovery path, from its subsidiary to the
+/// asset itself.
+fn discovery_text(a: &FemExternalAsset) -> String {
+    let steps = a
+        .discovery
+        .as_ref()
+        .and_then(|d| d.path.as_ref())
+        .and_then(|p| p.steps.as_ref());
+    match steps {
+        Some(steps) if !steps.is_empty() => steps
+            .iter()
+            .map(|s| or_dash(s.entity.as_deref()))
+            .collect::<Vec<_>>()
+            .join(" > "),
+        _ => "-".into(),
+    }
+}
+
+/// The criticality, and who set it when someone did.
+fn criticality_text(a: &FemExternalAsset) -> String {
+    let level = or_dash(a.criticality.as_deref());
+    match a.criticality_username.as_deref() {
+        Some(who) => format!("{level} (set by {who})"),
+        None => level.into(),
+    }
+}
+
 fn triage_text(a: &FemExternalAsset) -> String {
     match &a.triage {
         None => "none".into(),
@@ -402,13 +437,16 @@ fn triage_text(a: &FemExternalAsset) -> String {
     }
 }
 
-async fn triage(client: &Client, id: &str) -> Result<(), BoxError> {
+/// Sets a documented criticality level (`Critical`, `High`, `Noncritical`
+/// or `Unassigned`) and assigns the asset for triage. The triage status and
+/// action are left alone: no public source lists their values.
+async fn assess(client: &Client, id: &str) -> Result<(), BoxError> {
     let before = get_one(client, id).await?;
     let reply = client
         .update_assets()
         .id(id)
-        .status("in_progress")
-        .action("acknowledge")
+        .criticality("High")
+        .criticality_description("Internet-exposed service (falcon-exposure quickstart)")
         .assigned_to("quickstart@example.com")
         .description("Exposed service under review (falcon-exposure quickstart)")
         .send()
@@ -422,8 +460,16 @@ async fn triage(client: &Client, id: &str) -> Result<(), BoxError> {
         .unwrap_or(0);
     let after = get_one(client, id).await?;
     println!("  PATCH {id}: {affected} asset updated");
-    println!("  before: {}", triage_text(&before));
-    println!("  after:  {}", triage_text(&after));
+    println!(
+        "  before: criticality {}; triage {}",
+        criticality_text(&before),
+        triage_text(&before)
+    );
+    println!(
+        "  after:  criticality {}; triage {}",
+        criticality_text(&after),
+        triage_text(&after)
+    );
     if let Some(t) = &after.triage {
         println!(
             "          updated by {} at {}",

@@ -19,7 +19,7 @@ async fn main() -> falcon_exposure::Result<()> {
     // FALCON_CLIENT_ID, FALCON_CLIENT_SECRET, optional FALCON_CLOUD and FALCON_MEMBER_CID
     let client = Client::from_env()?;
     let exposed = f::INTERNET_EXPOSURE
-        .equals("exposed")
+        .equals("Yes")
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     // Every matching asset with its details: id pages and batches of 100, streamed.
     let mut assets = client.assets(exposed);
@@ -87,11 +87,11 @@ async fn pagination(client: &Client) -> falcon_exposure::Result<()> {
     while let Some(asset) = details.next().await {
         let _asset = asset?;
     }
-    // The same triage for all of them, with a result per id.
+    // The same criticality for all of them, with a result per id.
     let mut results = client
         .update_assets()
         .ids(&ids)
-        .status("in_progress")
+        .criticality("High")
         .stream();
     while let Some(r) = results.next().await {
         if !matches!(r.outcome, WriteOutcome::Applied(_)) {

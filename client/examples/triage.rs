@@ -1,13 +1,18 @@
-//! Bulk triage from a CSV file of asset ids: every id gets the same triage
-//! status, action and assignee, in requests of 100 sent a few at a time,
-//! with a result per id: what was updated and what was not.
+//! Bulk triage from a CSV file of asset ids: every id gets the same
+//! assignee and triage note, and optionally the same criticality, triage
+//! status and action, in requests of 100 sent a few at a time, with a result
+//! per id: what was updated and what was not.
 //!
 //! ```sh
 //! cargo run -p falcon-exposure --example triage -- --csv ids.csv \
-//!     --status in_progress --action acknowledge --assigned-to alice@example.com
+//!     --assigned-to alice@example.com --criticality High
 //! ```
 //!
-//! The CSV's first column is the asset id; a header row `id` is skipped.
+//! `--criticality` takes one of the documented levels: `Critical`, `High`,
+//! `Noncritical` or `Unassigned`. `--status` and `--action` are sent as
+//! given: no public source lists the triage values, so use the ones your
+//! tenant shows. The CSV's first column is the asset id; a header row `id`
+//! is skipped.
 //! Without `--csv`, against the built-in emulator, the example writes a CSV
 //! of 250 exposed assets first and triages those. Against a real tenant
 //! (`FALCON_CLIENT_ID` set) nothing is changed unless `--write` is given.
@@ -54,8 +59,9 @@ fn read_ids(path: &str) -> Result<Vec<String>, BoxError> {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let status = support::arg("--status").unwrap_or_else(|| "in_progress".into());
-    let action = support::arg("--action").unwrap_or_else(|| "acknowledge".into());
+    let criticality = support::arg("--criticality");
+    let status = support::arg("--status");
+    let action = support::arg("--action");
     let assigned_to = support::arg("--assigned-to").unwrap_or_else(|| "triage@example.com".into());
     let description = support::arg("--description")
         .unwrap_or_else(|| "Bulk triage (falcon-exposure triage example)".into());
@@ -69,7 +75,7 @@ async fn run() -> Result<(), BoxError> {
             // A demo CSV: 250 exposed assets of the emulator.
             let ids = client
                 .query_assets()
-                .filter("internet_exposure:'exposed'")
+                .filter("internet_exposure:'Yes'")
                 .limit(250)
                 .send()
                 .await?
@@ -86,9 +92,20 @@ async fn run() -> Result<(), BoxError> {
         None => return Err("give the ids with --csv FILE".into()),
     };
     let ids = read_ids(&csv)?;
+    let mut changes = vec![format!("assigned to {assigned_to}")];
+    for (what, value) in [
+        ("criticality", &criticality),
+        ("status", &status),
+        ("action", &action),
+    ] {
+        if let Some(v) = value {
+            changes.push(format!("{what} {v}"));
+        }
+    }
     println!(
-        "Triage {} assets: status {status}, action {action}, assigned to {assigned_to}",
-        fmt_count(ids.len() as u64)
+        "Triage {} assets: {}",
+        fmt_count(ids.len() as u64),
+        changes.join(", ")
     );
     if session.is_real() && !write {
         println!("Read-only run against your tenant: pass --write to apply it.");
@@ -100,19 +117,25 @@ async fn run() -> Result<(), BoxError> {
     let shown = bar.clone();
     // Any number of ids: requests of 100, a few at a time, a result per id.
     // A request that may have reached the API is never sent again.
-    let mut results = client
+    let mut update = client
         .update_assets()
         .ids(ids)
-        .status(status)
-        .action(action)
         .assigned_to(assigned_to)
-        .description(description)
-        .stream()
-        .on_progress(move |p| {
-            if let Ok(mut b) = shown.lock() {
-                b.update(p);
-            }
-        });
+        .description(description);
+    if let Some(c) = criticality {
+        update = update.criticality(c);
+    }
+    if let Some(s) = status {
+        update = update.status(s);
+    }
+    if let Some(a) = action {
+        update = update.action(a);
+    }
+    let mut results = update.stream().on_progress(move |p| {
+        if let Ok(mut b) = shown.lock() {
+            b.update(p);
+        }
+    });
     let (mut updated, mut failed) = (0u64, Vec::<(String, String)>::new());
     while let Some(r) = results.next().await {
         match r.outcome {

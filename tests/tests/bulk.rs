@@ -226,7 +226,7 @@ async fn bulk_patch_and_delete_give_a_result_per_id() {
     // `send()` refuses bulk values.
     let err = client
         .update_assets()
-        .criticality("Low")
+        .criticality("Noncritical")
         .ids(["a", "b"])
         .send()
         .await
@@ -272,7 +272,7 @@ async fn a_failed_write_batch_is_not_sent_again() {
     });
     let results: Vec<_> = client
         .update_assets()
-        .criticality("Low")
+        .criticality("Noncritical")
         .ids(ids.clone())
         .stream()
         .concurrency(1)

@@ -126,7 +126,7 @@ async fn documented_examples_return_the_right_assets() {
     // Internet-exposed IPs seen in the last 7 days.
     let exposed_recent = f::ASSET_TYPE
         .equals("ip")
-        .and(f::INTERNET_EXPOSURE.equals("exposed"))
+        .and(f::INTERNET_EXPOSURE.equals("Yes"))
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     let cutoff = now() - 7 * 86_400;
     let (lo, hi) = (rfc3339(cutoff - 120), rfc3339(cutoff + 120));
@@ -136,7 +136,7 @@ async fn documented_examples_return_the_right_assets() {
         &exposed_recent,
         |a| {
             a.asset_type.as_deref() == Some("ip")
-                && a.internet_exposure.as_deref() == Some("exposed")
+                && a.internet_exposure.as_deref() == Some("Yes")
                 && a.last_seen
                     .as_deref()
                     .is_some_and(|t| t >= rfc3339(cutoff).as_str())
@@ -196,6 +196,33 @@ async fn documented_examples_return_the_right_assets() {
                     .flatten()
                     .any(|s| s.name.as_deref() == Some(subsidiary.as_str()))
         },
+        |_| false,
+    )
+    .await;
+
+    // Shadow IT found by hand: an unofficial perimeter, and a
+    // `discovered_by` other than `auto`, which means manual discovery.
+    let shadow = f::PERIMETER
+        .equals("Unofficial")
+        .or(f::DISCOVERED_BY.not_equals("auto"));
+    check(
+        &client,
+        &all,
+        &shadow,
+        |a| {
+            a.perimeter.as_deref() == Some("Unofficial")
+                || a.discovered_by.as_deref().is_some_and(|d| d != "auto")
+        },
+        |_| false,
+    )
+    .await;
+
+    // Assets nobody has rated yet.
+    check(
+        &client,
+        &all,
+        &f::CRITICALITY.equals("Unassigned"),
+        |a| a.criticality.as_deref() == Some("Unassigned"),
         |_| false,
     )
     .await;
