@@ -444,7 +444,7 @@ fn cpu_seconds(pid: u32) -> f64 {
 }
 
 /// Runs the emulator in a child process limited to 64 file descriptors,
-/// holds 200 connections open (so that accepting fails with `EMFILE`) and
+/// holds 150 connections open (so that accepting fails with `EMFILE`) and
 /// measures the child's CPU use: a loop that retries at once keeps a core
 /// busy, one that backs off stays idle.
 #[cfg(target_os = "linux")]
@@ -468,7 +468,8 @@ fn accept_errors_back_off_instead_of_spinning() {
         .map_while(Result::ok)
         .find_map(|l| l.strip_prefix("EMULATOR_ADDR=").map(str::to_string))
         .expect("the child reports its address");
-    let held: Vec<std::net::TcpStream> = (0..200)
+    // 150: past the 64 descriptors, within what the listen backlog holds.
+    let held: Vec<std::net::TcpStream> = (0..150)
         .filter_map(|_| std::net::TcpStream::connect(&addr).ok())
         .collect();
     assert!(held.len() > 100, "only {} connections opened", held.len());
@@ -482,7 +483,7 @@ fn accept_errors_back_off_instead_of_spinning() {
     drop(held);
     let share = used / interval.as_secs_f64();
     println!("emulator CPU while out of file descriptors: {:.1} %", share * 100.0);
-    assert!(share < 0.2, "the accept loop used {:.0} % of a core", share * 100.0);
+    assert!(share < 0.1, "the accept loop used {:.0} % of a core", share * 100.0);
 }
 
 /// The child of [`accept_errors_back_off_instead_of_spinning`]; does nothing
