@@ -160,8 +160,7 @@ impl Activity {
             if self.in_flight.load(Relaxed) == 0 && quiet >= timeout {
                 return;
             }
-            tokio::time::sleep(timeout.saturating_sub(quiet).max(Duration::from_millis(10)))
-                .await;
+            tokio::time::sleep(timeout.saturating_sub(quiet).max(Duration::from_millis(10))).await;
         }
     }
 }

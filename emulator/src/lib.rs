@@ -39,11 +39,11 @@ mod server;
 mod store;
 mod time;
 
+pub use aggregate::MAX_AGG_DEPTH;
 pub use config::{
     ApiClient, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, Fault,
     FaultConfig, SCOPE_READ, SCOPE_WRITE, ScheduledFault,
 };
-pub use aggregate::MAX_AGG_DEPTH;
 pub use config::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
 pub use conn::{MAX_ACCEPT_BACKOFF, accept_backoff};
 pub use server::{BAD_TOKEN_LIMIT, DEFAULT_LIMIT, MAX_IDS, MAX_RESULT_WINDOW};

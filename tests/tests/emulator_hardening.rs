@@ -110,11 +110,7 @@ fn depth_message_ok(msg: &str) {
 #[tokio::test]
 async fn a_filter_with_4000_nested_parentheses_is_a_400_naming_the_depth_limit() {
     let api = start(EmulatorConfig::default()).await;
-    let deep = format!(
-        "{}asset_type:'ip'{}",
-        "(".repeat(4_000),
-        ")".repeat(4_000)
-    );
+    let deep = format!("{}asset_type:'ip'{}", "(".repeat(4_000), ")".repeat(4_000));
     let (s, _, v) = api.get(QUERY, &[("filter", &deep)]).await;
     depth_message_ok(&error_400(s, &v));
     api.still_serves().await;
@@ -133,6 +129,18 @@ async fn a_filter_with_20000_negations_is_a_400_naming_the_depth_limit() {
     let deep = format!("{}asset_type:'ip'", "!".repeat(20_000));
     let (s, _, v) = api.get(QUERY, &[("filter", &deep)]).await;
     depth_message_ok(&error_400(s, &v));
+    api.still_serves().await;
+}
+
+#[tokio::test]
+async fn a_list_opened_20000_times_is_a_400_without_recursion() {
+    let api = start(EmulatorConfig::default()).await;
+    let deep = format!("asset_type:{}", "[".repeat(20_000));
+    let (s, _, v) = api.get(QUERY, &[("filter", &deep)]).await;
+    assert_eq!(
+        error_400(s, &v),
+        "invalid filter: nested lists are not allowed (position 12)"
+    );
     api.still_serves().await;
 }
 
@@ -432,7 +440,8 @@ fn cpu_seconds(pid: u32) -> f64 {
     // Fields after the parenthesised command name; utime and stime are 14 and 15.
     let rest = &stat[stat.rfind(')').expect("comm") + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
+    let ticks: f64 =
+        fields[11].parse::<f64>().expect("utime") + fields[12].parse::<f64>().expect("stime");
     let hz = std::process::Command::new("getconf")
         .arg("CLK_TCK")
         .output()
@@ -482,8 +491,15 @@ fn accept_errors_back_off_instead_of_spinning() {
     let _ = child.wait();
     drop(held);
     let share = used / interval.as_secs_f64();
-    println!("emulator CPU while out of file descriptors: {:.1} %", share * 100.0);
-    assert!(share < 0.1, "the accept loop used {:.0} % of a core", share * 100.0);
+    println!(
+        "emulator CPU while out of file descriptors: {:.1} %",
+        share * 100.0
+    );
+    assert!(
+        share < 0.1,
+        "the accept loop used {:.0} % of a core",
+        share * 100.0
+    );
 }
 
 /// The child of [`accept_errors_back_off_instead_of_spinning`]; does nothing

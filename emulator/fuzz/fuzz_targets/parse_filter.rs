@@ -17,10 +17,16 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             assert!(e.starts_with("invalid filter: "), "{e}");
             if s.len() > MAX_FILTER_LEN {
-                assert!(e.contains(&format!("at most {MAX_FILTER_LEN} bytes")), "{e}");
+                assert!(
+                    e.contains(&format!("at most {MAX_FILTER_LEN} bytes")),
+                    "{e}"
+                );
             }
             if e.contains("nest deeper") {
-                assert!(e.contains(&format!("at most {MAX_DEPTH} are allowed")), "{e}");
+                assert!(
+                    e.contains(&format!("at most {MAX_DEPTH} are allowed")),
+                    "{e}"
+                );
             }
         }
     }
