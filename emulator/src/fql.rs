@@ -19,8 +19,8 @@ pub const MAX_PROPERTIES: usize = 20;
 pub const MAX_FILTER_LEN: usize = 32 * 1024;
 /// How deep groups `(` and negations `!` may nest. The API documents no
 /// limit; with at most [`MAX_PROPERTIES`] properties a useful filter never
-/// comes close, and the bound keeps the recursive parser, the evaluator and
-/// the drop of the expression tree within a small, fixed stack.
+/// comes close, and the bound keeps the evaluator and the drop of the
+/// expression tree, which recurse, within a small, fixed stack.
 pub const MAX_DEPTH: usize = 64;
 
 /// A compiled filter.
