@@ -13,6 +13,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The most sub-aggregations one aggregation may have.
 pub const MAX_SUB_AGGREGATES: usize = 3;
+/// How many levels an aggregation tree may have, the top aggregation
+/// included. The API documents no limit; every level multiplies the work by
+/// up to `MAX_SUB_AGGREGATES` times the bucket count, and validation and
+/// evaluation recurse once per level.
+pub const MAX_AGG_DEPTH: usize = 4;
 const MAX_BUCKETS: usize = 10_000;
 const DEFAULT_PERCENTS: &[f64] = &[1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0];
 
@@ -110,6 +115,10 @@ fn nonempty(s: &Option<String>) -> Option<&str> {
 
 /// Checks the shape of a request tree before running it.
 pub fn validate(req: &AggRequest, now: i64) -> Result<(), String> {
+    validate_at(req, now, 1)
+}
+
+fn validate_at(req: &AggRequest, now: i64, depth: usize) -> Result<(), String> {
     let name = nonempty(&req.name).unwrap_or("(unnamed)");
     let kind =
         nonempty(&req.kind).ok_or_else(|| format!("aggregation '{name}': 'type' is required"))?;
@@ -178,8 +187,13 @@ pub fn validate(req: &AggRequest, now: i64) -> Result<(), String> {
             "aggregation '{name}': at most {MAX_SUB_AGGREGATES} sub_aggregates are allowed"
         ));
     }
+    if !subs.is_empty() && depth >= MAX_AGG_DEPTH {
+        return Err(format!(
+            "aggregation '{name}': sub_aggregates nest deeper than {MAX_AGG_DEPTH} levels; at most {MAX_AGG_DEPTH} levels are allowed"
+        ));
+    }
     for s in subs {
-        validate(s, now)?;
+        validate_at(s, now, depth + 1)?;
     }
     Ok(())
 }

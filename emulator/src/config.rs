@@ -154,7 +154,27 @@ pub struct EmulatorConfig {
     /// about a quarter of the assets, the forms real tenants are known to
     /// send besides the schema's; the inventory is otherwise the same.
     pub mixed_fqdn_forms: bool,
+    /// Refuse with 429 the 16th and later requests per minute and source
+    /// IP that carry a missing, malformed or expired bearer token, as the
+    /// API does. The `X-Ratelimit-*` headers of those replies report that
+    /// class limit (15) either way; turn enforcement off only for tests
+    /// that deliberately send many bad tokens.
+    pub enforce_bad_token_limit: bool,
+    /// How long a client may take to send a complete request header,
+    /// counted from when the connection starts waiting for one (on a new
+    /// connection, and after each response on a kept-alive one). `None`
+    /// waits forever.
+    pub header_read_timeout: Option<Duration>,
+    /// A connection on which no request is being served and no byte has
+    /// moved in either direction for this long is closed. `None` keeps idle
+    /// connections open.
+    pub idle_timeout: Option<Duration>,
 }
+
+/// Default of [`EmulatorConfig::header_read_timeout`].
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default of [`EmulatorConfig::idle_timeout`].
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Default for EmulatorConfig {
     fn default() -> Self {
@@ -175,6 +195,9 @@ impl Default for EmulatorConfig {
             blob_size: 4096,
             port: 0,
             mixed_fqdn_forms: false,
+            enforce_bad_token_limit: true,
+            header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
         }
     }
 }
@@ -244,6 +267,24 @@ impl EmulatorConfig {
     /// of the same name).
     pub fn mixed_fqdn_forms(mut self, on: bool) -> Self {
         self.mixed_fqdn_forms = on;
+        self
+    }
+
+    /// Turns the per-IP limit on requests with bad tokens on or off.
+    pub fn enforce_bad_token_limit(mut self, on: bool) -> Self {
+        self.enforce_bad_token_limit = on;
+        self
+    }
+
+    /// Sets the header read timeout (`None`: none).
+    pub fn header_read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// Sets the idle connection timeout (`None`: none).
+    pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.idle_timeout = timeout;
         self
     }
 }

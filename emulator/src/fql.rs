@@ -13,6 +13,15 @@ use crate::time::{TimeSpan, parse_time};
 
 /// The most properties one filter may name.
 pub const MAX_PROPERTIES: usize = 20;
+/// The longest filter accepted, in bytes. The API documents no limit; this
+/// is well above any filter of [`MAX_PROPERTIES`] properties with long lists
+/// and bounds the work one request can ask for.
+pub const MAX_FILTER_LEN: usize = 32 * 1024;
+/// How deep groups `(` and negations `!` may nest. The API documents no
+/// limit; with at most [`MAX_PROPERTIES`] properties a useful filter never
+/// comes close, and the bound keeps the evaluator and the drop of the
+/// expression tree, which recurse, within a small, fixed stack.
+pub const MAX_DEPTH: usize = 64;
 
 /// A compiled filter.
 #[derive(Debug, Clone)]
@@ -74,22 +83,31 @@ struct Parser<'s> {
     pos: usize,
     now: i64,
     properties: usize,
+    depth: usize,
 }
 
 /// Parses and checks `src` against the field tables. `now` anchors relative
-/// times. Errors are messages for a 400 reply.
+/// times. Errors are messages for a 400 reply; a filter longer than
+/// [`MAX_FILTER_LEN`] or nested deeper than [`MAX_DEPTH`] is one of them.
 pub fn parse(src: &str, now: i64) -> Result<Expr, String> {
+    if src.len() > MAX_FILTER_LEN {
+        return Err(format!(
+            "invalid filter: the filter is {} bytes long, at most {MAX_FILTER_LEN} bytes are allowed",
+            src.len()
+        ));
+    }
     let mut p = Parser {
         src,
         pos: 0,
         now,
         properties: 0,
+        depth: 0,
     };
     p.skip_ws();
     if p.pos >= src.len() {
         return Err("invalid filter: empty expression".into());
     }
-    let e = p.or_expr()?;
+    let e = p.expr()?;
     p.skip_ws();
     if p.pos < src.len() {
         return Err(format!(
@@ -99,6 +117,36 @@ pub fn parse(src: &str, now: i64) -> Result<Expr, String> {
         ));
     }
     Ok(e)
+}
+
+/// A group being parsed: its finished OR branches, the AND terms of the
+/// branch in progress, and the `!` in front of it.
+#[derive(Default)]
+struct Group {
+    ors: Vec<Expr>,
+    ands: Vec<Expr>,
+    negations: usize,
+}
+
+impl Group {
+    fn finish(mut self) -> Expr {
+        self.ors.push(join(self.ands, Expr::And));
+        join(self.ors, Expr::Or)
+    }
+}
+
+/// One item as itself, several combined with `make`.
+fn join(mut items: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Expr {
+    if items.len() == 1 {
+        if let Some(one) = items.pop() {
+            return one;
+        }
+    }
+    make(items)
+}
+
+fn negate(e: Expr, times: usize) -> Expr {
+    (0..times).fold(e, |e, _| Expr::Not(Box::new(e)))
 }
 
 impl Parser<'_> {
@@ -121,57 +169,76 @@ impl Parser<'_> {
         }
     }
 
-    fn or_expr(&mut self) -> Result<Expr, String> {
-        let mut items = vec![self.and_expr()?];
+    /// `term (('+' | ',') term)*`, AND binding tighter than OR, where a
+    /// term is `!`* followed by `(expr)` or a comparison. Groups are kept
+    /// on an explicit stack rather than by recursion, so parsing uses the
+    /// same stack at any depth; the depth is still bounded by
+    /// [`MAX_DEPTH`] because evaluating and dropping the tree recurse.
+    fn expr(&mut self) -> Result<Expr, String> {
+        let mut open: Vec<Group> = Vec::new();
+        let mut cur = Group::default();
         loop {
+            // The start of a term: negations, then a group or a comparison.
             self.skip_ws();
-            if self.eat(",") {
-                items.push(self.and_expr()?);
-            } else {
-                break;
+            let mut negations = 0;
+            while self.eat("!") {
+                self.descend()?;
+                negations += 1;
+                self.skip_ws();
             }
-        }
-        Ok(if items.len() == 1 {
-            items.pop().unwrap_or(Expr::And(Vec::new()))
-        } else {
-            Expr::Or(items)
-        })
-    }
-
-    fn and_expr(&mut self) -> Result<Expr, String> {
-        let mut items = vec![self.term()?];
-        loop {
-            self.skip_ws();
-            if self.eat("+") {
-                items.push(self.term()?);
-            } else {
-                break;
-            }
-        }
-        Ok(if items.len() == 1 {
-            items.pop().unwrap_or(Expr::And(Vec::new()))
-        } else {
-            Expr::And(items)
-        })
-    }
-
-    fn term(&mut self) -> Result<Expr, String> {
-        self.skip_ws();
-        if self.eat("!") {
-            return Ok(Expr::Not(Box::new(self.term()?)));
-        }
-        if self.eat("(") {
-            let e = self.or_expr()?;
-            self.skip_ws();
-            if !self.eat(")") {
-                return Err(format!(
-                    "invalid filter: missing ')' at position {}",
-                    self.pos
+            if self.eat("(") {
+                self.descend()?;
+                open.push(std::mem::replace(
+                    &mut cur,
+                    Group {
+                        negations,
+                        ..Group::default()
+                    },
                 ));
+                continue;
             }
-            return Ok(e);
+            let mut term = negate(self.comparison()?, negations);
+            self.depth -= negations;
+            // After a term: a separator, or the end of groups.
+            loop {
+                self.skip_ws();
+                if self.eat("+") {
+                    cur.ands.push(term);
+                    break;
+                }
+                if self.eat(",") {
+                    cur.ands.push(term);
+                    let ands = std::mem::take(&mut cur.ands);
+                    cur.ors.push(join(ands, Expr::And));
+                    break;
+                }
+                cur.ands.push(term);
+                let Some(parent) = open.pop() else {
+                    return Ok(cur.finish());
+                };
+                if !self.eat(")") {
+                    return Err(format!(
+                        "invalid filter: missing ')' at position {}",
+                        self.pos
+                    ));
+                }
+                let negations = cur.negations;
+                self.depth -= 1 + negations;
+                term = negate(std::mem::replace(&mut cur, parent).finish(), negations);
+            }
         }
-        self.comparison()
+    }
+
+    /// Enters one more level of `(` or `!`, refusing to pass [`MAX_DEPTH`].
+    fn descend(&mut self) -> Result<(), String> {
+        if self.depth >= MAX_DEPTH {
+            return Err(format!(
+                "invalid filter: groups '(' and negations '!' nest deeper than {MAX_DEPTH} levels at position {}; at most {MAX_DEPTH} are allowed",
+                self.pos.saturating_sub(1)
+            ));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn comparison(&mut self) -> Result<Expr, String> {
@@ -242,11 +309,14 @@ impl Parser<'_> {
                     if self.eat("]") {
                         break;
                     }
-                    let v = self.value()?;
-                    if matches!(v, Raw::List(_)) {
-                        return Err("invalid filter: nested lists are not allowed".into());
+                    // Checked before reading the item, so `[[[…` never recurses.
+                    if self.peek() == Some(b'[') {
+                        return Err(format!(
+                            "invalid filter: nested lists are not allowed (position {})",
+                            self.pos
+                        ));
                     }
-                    items.push(v);
+                    items.push(self.value()?);
                     self.skip_ws();
                     if self.eat(",") {
                         continue;
@@ -308,7 +378,7 @@ impl Parser<'_> {
                     if let Ok(n) = text.parse::<i64>() {
                         return Ok(Lit::Time(TimeSpan {
                             start: n,
-                            end: n + 1,
+                            end: n.saturating_add(1),
                         }));
                     }
                 }
@@ -406,6 +476,21 @@ impl Parser<'_> {
             negate,
         })
     }
+}
+
+/// Parses `filter` exactly as the emulator parses a `filter` parameter or an
+/// aggregation's `filter`, then evaluates it against a few generated assets.
+/// Returns how many of them match, or the message of the 400 reply the
+/// emulator would send. Meant for property tests and fuzzing: no input
+/// panics, and nesting is bounded by [`MAX_DEPTH`] so the stack used is too.
+pub fn check(filter: &str, now: i64) -> Result<usize, String> {
+    static SAMPLE: std::sync::OnceLock<Vec<Asset>> = std::sync::OnceLock::new();
+    let sample = SAMPLE.get_or_init(|| {
+        let mut g = crate::data::Generator::new(7, crate::config::DEFAULT_CID, 1_795_000_000);
+        (0..16).map(|i| g.asset(i)).collect()
+    });
+    let expr = parse(filter, now)?;
+    Ok(sample.iter().filter(|a| expr.matches(a)).count())
 }
 
 fn tokens(s: &str) -> Vec<String> {

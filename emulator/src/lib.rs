@@ -29,6 +29,7 @@
 
 mod aggregate;
 mod config;
+mod conn;
 mod data;
 mod fields;
 mod fql;
@@ -38,29 +39,34 @@ mod server;
 mod store;
 mod time;
 
+pub use aggregate::MAX_AGG_DEPTH;
 pub use config::{
     ApiClient, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, Fault,
     FaultConfig, SCOPE_READ, SCOPE_WRITE, ScheduledFault,
 };
-pub use server::{DEFAULT_LIMIT, MAX_IDS, MAX_RESULT_WINDOW};
+pub use config::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
+pub use conn::{MAX_ACCEPT_BACKOFF, accept_backoff};
+pub use server::{BAD_TOKEN_LIMIT, DEFAULT_LIMIT, MAX_IDS, MAX_RESULT_WINDOW};
 
 /// The filter tables of `query_external_assets`, as the emulator enforces them.
 pub mod filter_fields {
     pub use crate::fields::{EXACT, LIST, RANGE, WILDCARD};
 }
 
+/// The FQL parser the emulator applies to `filter` parameters and to the
+/// filters of aggregations, exposed for property tests and fuzzing.
+pub mod filter_parser {
+    pub use crate::fql::{MAX_DEPTH, MAX_FILTER_LEN, MAX_PROPERTIES, check};
+}
+
 use axum::Router;
 use axum::routing::{get, post};
-use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
-use server::{ConnKill, Route, Shared};
+use server::{Route, Shared};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
-use tokio::task::JoinSet;
-use tower_service::Service;
+use tokio::sync::watch;
 
 /// Starting the emulator failed.
 #[derive(Debug)]
@@ -128,9 +134,13 @@ impl Emulator {
             store::Store::new(assets),
             subsidiaries,
         ));
+        let timeouts = conn::Timeouts {
+            header_read: shared.cfg.header_read_timeout,
+            idle: shared.cfg.idle_timeout,
+        };
         let router = router(shared.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, router, stop_rx));
+        let task = tokio::spawn(conn::serve(listener, router, timeouts, stop_rx));
         Ok(EmulatorHandle {
             addr,
             shared,
@@ -173,50 +183,6 @@ fn router(shared: Arc<Shared>) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(shared.clone(), gate))
         .with_state(shared)
-}
-
-async fn serve(listener: TcpListener, router: Router, mut stop: watch::Receiver<bool>) {
-    let mut conns = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let kill = Arc::new(Notify::new());
-                let router = router.clone();
-                let conn_kill = ConnKill(kill.clone());
-                let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                    req.extensions_mut().insert(conn_kill.clone());
-                    let mut r = router.clone();
-                    async move { r.call(req).await }
-                });
-                let mut stop = stop.clone();
-                conns.spawn(async move {
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .title_case_headers(true)
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), svc);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        _ = conn.as_mut() => {}
-                        _ = kill.notified() => {}
-                        _ = stopped(&mut stop) => {
-                            conn.as_mut().graceful_shutdown();
-                            let _ = tokio::time::timeout(server::SHUTDOWN_GRACE, conn).await;
-                        }
-                    }
-                });
-            }
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            _ = stopped(&mut stop) => break,
-        }
-    }
-    drop(listener);
-    while conns.join_next().await.is_some() {}
-}
-
-async fn stopped(stop: &mut watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// A running emulator. Dropping it stops the server in the background;

@@ -46,6 +46,16 @@ struct Args {
     /// Latency added to every API request, in milliseconds.
     #[arg(long)]
     latency_ms: Option<u64>,
+    /// Seconds a client may take to send a request header (0: no limit).
+    #[arg(long, default_value_t = falcon_emulator::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    header_read_timeout: u64,
+    /// Seconds after which a connection with no request and no traffic is closed (0: never).
+    #[arg(long, default_value_t = falcon_emulator::DEFAULT_IDLE_TIMEOUT.as_secs())]
+    idle_timeout: u64,
+}
+
+fn secs(n: u64) -> Option<Duration> {
+    (n > 0).then(|| Duration::from_secs(n))
 }
 
 fn split(s: &str) -> Result<(&str, &str), String> {
@@ -65,6 +75,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     cfg.anchor = args.anchor;
     cfg.region = args.region;
     cfg.rate_limit_per_minute = args.rate_limit;
+    cfg.header_read_timeout = secs(args.header_read_timeout);
+    cfg.idle_timeout = secs(args.idle_timeout);
     for c in &args.clients {
         let (id, secret) = split(c)?;
         cfg = cfg.client(ApiClient::new(id, secret, &[SCOPE_READ, SCOPE_WRITE]));

@@ -19,7 +19,8 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -34,6 +35,12 @@ pub const DEFAULT_LIMIT: usize = 100;
 const POWERED_BY: &str = "crowdstrike-api-gateway";
 const REAL_DEFAULT_LIMIT: u32 = 6_000;
 const OAUTH_LIMIT: u32 = 300;
+/// Requests with a missing, malformed or expired bearer token allowed per
+/// minute and source IP (the API's documented class limit).
+pub const BAD_TOKEN_LIMIT: u32 = 15;
+/// Source addresses whose bad-token windows are kept before idle ones are
+/// dropped.
+const BAD_TOKEN_SOURCES: usize = 4096;
 
 /// The routes the emulator counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -218,6 +225,7 @@ pub struct Shared {
     tokens: RwLock<HashMap<String, Token>>,
     window: Mutex<Window>,
     oauth_window: Mutex<Window>,
+    bad_token_windows: Mutex<HashMap<IpAddr, Window>>,
     rate_limit: Mutex<Option<u32>>,
     faults: Mutex<FaultState>,
     counts: [AtomicU64; ROUTES.len()],
@@ -248,6 +256,7 @@ impl Shared {
             tokens: RwLock::new(HashMap::new()),
             window: Mutex::new(Window::default()),
             oauth_window: Mutex::new(Window::default()),
+            bad_token_windows: Mutex::new(HashMap::new()),
             faults: Mutex::new(faults),
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
             seq: AtomicU64::new(now_nanos()),
@@ -286,6 +295,23 @@ impl Shared {
         if let Ok(mut t) = self.tokens.write() {
             t.clear();
         }
+    }
+
+    /// Counts a request with a bad token from `ip`: the budget left, and
+    /// when the request is refused, the epoch second a slot frees.
+    fn bad_token(&self, ip: IpAddr, now: i64) -> (u32, Option<i64>) {
+        let Ok(mut windows) = self.bad_token_windows.lock() else {
+            return (0, None);
+        };
+        if windows.len() >= BAD_TOKEN_SOURCES && !windows.contains_key(&ip) {
+            windows.retain(|_, w| w.used(now) > 0);
+        }
+        let w = windows.entry(ip).or_default();
+        if self.cfg.enforce_bad_token_limit && w.used(now) >= BAD_TOKEN_LIMIT {
+            return (0, Some(w.frees_at(now)));
+        }
+        w.record(now);
+        (BAD_TOKEN_LIMIT.saturating_sub(w.used(now)), None)
     }
 
     fn mix(&self) -> u64 {
@@ -335,6 +361,10 @@ pub struct Ctx {
 /// Closes the connection a request arrived on, without a response.
 #[derive(Clone)]
 pub struct ConnKill(pub Arc<Notify>);
+
+/// The address a request's connection comes from.
+#[derive(Clone, Copy)]
+pub struct Peer(pub SocketAddr);
 
 /// `msa.APIError`.
 #[derive(Debug, Clone, Serialize)]
@@ -433,12 +463,26 @@ fn error_response(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
 }
 
 fn error_parts(trace_id: &str, start: Instant, status: StatusCode, message: &str) -> Response {
-    let env = Envelope {
-        meta: meta(trace_id, start),
-        resources: [(); 0],
-        errors: vec![ApiError::new(status.as_u16(), message)],
+    let errors = vec![ApiError::new(status.as_u16(), message)];
+    let body = if status == StatusCode::TOO_MANY_REQUESTS {
+        // 429 replies are `msa.ReplyMetaOnly`: meta and errors, no resources.
+        #[derive(Serialize)]
+        struct MetaOnly<'a> {
+            meta: Meta<'a>,
+            errors: Vec<ApiError>,
+        }
+        serde_json::to_vec(&MetaOnly {
+            meta: meta(trace_id, start),
+            errors,
+        })
+    } else {
+        serde_json::to_vec(&Envelope {
+            meta: meta(trace_id, start),
+            resources: [(); 0],
+            errors,
+        })
     };
-    json_response(status, serde_json::to_vec(&env).unwrap_or_default())
+    json_response(status, body.unwrap_or_default())
 }
 
 fn bad_request(ctx: &Ctx, message: &str) -> Response {
@@ -479,12 +523,13 @@ pub async fn gate(State(st): State<Arc<Shared>>, mut req: Request, next: Next) -
         start,
         client_id: Arc::from(""),
     };
-    let finish = |mut r: Response, remaining: u32| {
+    let stamp = |mut r: Response, limit: u32, remaining: u32| {
         set_header(&mut r, "x-cs-traceid", &trace_id);
         set_header(&mut r, "x-ratelimit-limit", limit);
         set_header(&mut r, "x-ratelimit-remaining", remaining);
         r
     };
+    let finish = |r: Response, remaining: u32| stamp(r, limit, remaining);
     let used = window.lock().map(|w| w.used(now)).unwrap_or(0);
     let remaining_now = limit.saturating_sub(used);
 
@@ -518,12 +563,29 @@ pub async fn gate(State(st): State<Arc<Shared>>, mut req: Request, next: Next) -
         match verdict {
             Ok(client) => ctx.client_id = client.into(),
             Err(StatusCode::UNAUTHORIZED) => {
-                let r = error_response(
-                    &ctx,
-                    StatusCode::UNAUTHORIZED,
-                    "access denied, invalid bearer token",
-                );
-                return finish(r, remaining_now);
+                // Bad tokens fall in their own class: a budget per source IP.
+                let ip = req
+                    .extensions()
+                    .get::<Peer>()
+                    .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |p| p.0.ip());
+                let (remaining, retry) = st.bad_token(ip, now);
+                let r = match retry {
+                    Some(at) => {
+                        let mut r = error_response(
+                            &ctx,
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "API rate limit exceeded.",
+                        );
+                        set_header(&mut r, "x-ratelimit-retryafter", at);
+                        r
+                    }
+                    None => error_response(
+                        &ctx,
+                        StatusCode::UNAUTHORIZED,
+                        "access denied, invalid bearer token",
+                    ),
+                };
+                return stamp(r, BAD_TOKEN_LIMIT, remaining);
             }
             Err(StatusCode::FORBIDDEN) => {
                 let r = error_response(
@@ -791,19 +853,32 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
-    /// Repeated `ids` parameters; commas inside one value also separate ids.
-    fn ids(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (k, v) in &self.0 {
-            if k == "ids" || k == "ids[]" {
-                for id in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    if !out.iter().any(|x| x == id) {
-                        out.push(id.to_string());
-                    }
+    /// Every value of the repeated `ids` parameters; commas inside one
+    /// value also separate ids.
+    fn id_values(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == "ids" || k == "ids[]")
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The distinct ids, in order of first appearance, or when there are
+    /// more than `max` of them, the number of values given. Linear: one
+    /// hash lookup per value, and no id is copied past the limit.
+    fn ids(&self, max: usize) -> Result<Vec<String>, usize> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for id in self.id_values() {
+            if seen.insert(id) {
+                if out.len() == max {
+                    return Err(self.id_values().count());
                 }
+                out.push(id.to_string());
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -950,23 +1025,17 @@ fn decode_cursor(s: &str) -> Option<usize> {
 }
 
 fn ids_or_400(ctx: &Ctx, p: &Params) -> Result<Vec<String>, Response> {
-    let ids = p.ids();
-    if ids.is_empty() {
-        return Err(bad_request(
+    match p.ids(MAX_IDS) {
+        Ok(ids) if ids.is_empty() => Err(bad_request(
             ctx,
             "ids is required: pass one or more ids parameters",
-        ));
-    }
-    if ids.len() > MAX_IDS {
-        return Err(bad_request(
+        )),
+        Ok(ids) => Ok(ids),
+        Err(given) => Err(bad_request(
             ctx,
-            &format!(
-                "too many ids: {} given, at most {MAX_IDS} are allowed",
-                ids.len()
-            ),
-        ));
+            &format!("too many ids: {given} given, at most {MAX_IDS} are allowed"),
+        )),
     }
-    Ok(ids)
 }
 
 /// `GET /fem/entities/external-assets/v1`.
@@ -1443,17 +1512,17 @@ fn subsidiary_page(st: &Shared, ctx: &Ctx, p: &Params) -> Result<(Vec<usize>, Va
             })
         });
     }
-    if let Some(sort) = p.get("sort").filter(|s| !s.is_empty()) {
-        let (f, dir) = sort.split_once(['|', '.']).unwrap_or((sort, "asc"));
-        let key = |i: &usize| {
-            let s = &st.subsidiaries[*i];
-            match f {
-                "primary_domain" => s.domain.clone(),
-                _ => s.name.clone(),
+    if let Some(sort) = p.get("sort").map(str::trim).filter(|s| !s.is_empty()) {
+        let (by_domain, desc) = subsidiary_sort(sort).map_err(|e| bad_request(ctx, &e))?;
+        idx.sort_by(|a, b| {
+            let (a, b) = (&st.subsidiaries[*a], &st.subsidiaries[*b]);
+            if by_domain {
+                a.domain.cmp(&b.domain)
+            } else {
+                a.name.cmp(&b.name)
             }
-        };
-        idx.sort_by_key(key);
-        if dir == "desc" {
+        });
+        if desc {
             idx.reverse();
         }
     }
@@ -1463,6 +1532,31 @@ fn subsidiary_page(st: &Shared, ctx: &Ctx, p: &Params) -> Result<(Vec<usize>, Va
         page,
         json!({"offset": offset, "limit": limit, "total": total}),
     ))
+}
+
+/// The sorts the subsidiary queries document: `name` or `primary_domain`,
+/// bare or with `|asc`, `|desc`, `.asc`, `.desc`. Returns (by domain, descending).
+fn subsidiary_sort(sort: &str) -> Result<(bool, bool), String> {
+    let (field, dir) = sort.split_once(['|', '.']).unwrap_or((sort, "asc"));
+    let by_domain = match field.trim() {
+        "name" => false,
+        "primary_domain" => true,
+        other => {
+            return Err(format!(
+                "invalid sort: unknown sort field '{other}'; the allowed fields are name and primary_domain"
+            ));
+        }
+    };
+    let desc = match dir.trim().to_ascii_lowercase().as_str() {
+        "asc" => false,
+        "desc" => true,
+        _ => {
+            return Err(format!(
+                "invalid sort: direction '{dir}' must be asc or desc"
+            ));
+        }
+    };
+    Ok((by_domain, desc))
 }
 
 fn subsidiaries_envelope(

@@ -88,7 +88,7 @@ pub fn parse_relative(s: &str, now: i64) -> Option<i64> {
         'y' => 365 * 86_400,
         _ => return None,
     };
-    Some(now + sign * n.checked_mul(mult)?)
+    now.checked_add(sign * n.checked_mul(mult)?)
 }
 
 /// Parses ISO-8601 dates and timestamps (`2024`, `2024-05`, `2024-05-01`,
@@ -100,7 +100,7 @@ pub fn parse_time(s: &str, now: i64) -> Option<TimeSpan> {
         let t = parse_relative(s, now)?;
         return Some(TimeSpan {
             start: t,
-            end: t + 1,
+            end: t.checked_add(1)?,
         });
     }
     let (date, time) = match s.find(['T', 't', ' ']) {
@@ -109,6 +109,10 @@ pub fn parse_time(s: &str, now: i64) -> Option<TimeSpan> {
     };
     let mut parts = date.split('-');
     let y = num(parts.next()?)?;
+    // ISO-8601 years have four digits; larger ones would overflow the arithmetic.
+    if y > 9999 {
+        return None;
+    }
     let m = parts.next().map(num);
     let d = parts.next().map(num);
     if parts.next().is_some() {
@@ -158,9 +162,12 @@ pub fn parse_time(s: &str, now: i64) -> Option<TimeSpan> {
         let z = &z[1..];
         let (hh, mm) = match z.split_once(':') {
             Some((h, m)) => (num(h)?, num(m)?),
-            None if z.len() == 4 => (num(&z[..2])?, num(&z[2..])?),
+            None if z.len() == 4 => (num(z.get(..2)?)?, num(z.get(2..)?)?),
             None => (num(z)?, 0),
         };
+        if hh > 23 || mm > 59 {
+            return None;
+        }
         (c, sign * (hh * 3600 + mm * 60))
     } else {
         (time, 0)
