@@ -536,7 +536,11 @@ mod tests {
         assert!(check_token("eyJhbGciOi.J-_~+/=").is_ok());
         assert!(check_token(&"a".repeat(MAX_TOKEN_BYTES)).is_ok());
         assert!(check_token("").unwrap_err().contains("empty"));
-        assert!(check_token(&"a".repeat(MAX_TOKEN_BYTES + 1)).unwrap_err().contains("8 KiB"));
+        assert!(
+            check_token(&"a".repeat(MAX_TOKEN_BYTES + 1))
+                .unwrap_err()
+                .contains("8 KiB")
+        );
         for bad in ["a\r\nX-Evil: 1", "a b", "a\u{0}", "tök", "a\t"] {
             assert!(check_token(bad).is_err(), "{bad:?}");
         }

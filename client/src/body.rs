@@ -29,7 +29,11 @@ pub(crate) async fn read_limited(
     }
     // Reserve what was announced, never more than the limit nor 1 MiB up
     // front: the announcement may be a lie.
-    let hint = response.content_length().unwrap_or(0).min(limit).min(1 << 20);
+    let hint = response
+        .content_length()
+        .unwrap_or(0)
+        .min(limit)
+        .min(1 << 20);
     let mut buf = BytesMut::with_capacity(usize::try_from(hint).unwrap_or(0));
     while let Some(chunk) = response.chunk().await? {
         let room = limit.saturating_sub(buf.len() as u64);

@@ -114,8 +114,10 @@ pub enum Error {
         reason: &'static str,
     },
     /// A reply body was larger than the client accepts.
-    #[error("{operation}: reply body exceeds the limit of {limit} bytes (after decompression); \
-        raise it with {setting} if such replies are expected")]
+    #[error(
+        "{operation}: reply body exceeds the limit of {limit} bytes (after decompression); \
+        raise it with {setting} if such replies are expected"
+    )]
     TooLarge {
         /// Operation ID.
         operation: &'static str,

@@ -71,7 +71,12 @@ enum Mode {
 pub(crate) fn location(headers: &reqwest::header::HeaderMap) -> String {
     headers
         .get(reqwest::header::LOCATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(256).collect())
+        .map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(256)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -88,7 +93,6 @@ fn method(m: HttpMethod) -> reqwest::Method {
 pub(crate) fn excerpt(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT)]).into_owned()
 }
-
 
 impl Client {
     /// Sends `op` with `parts` and decodes the JSON envelope, with
@@ -455,7 +459,11 @@ enum BodyError {
 }
 
 /// The error for a redirect the client did not follow.
-fn redirect_error(op: &'static Operation, response: &reqwest::Response, origin: &url::Origin) -> Error {
+fn redirect_error(
+    op: &'static Operation,
+    response: &reqwest::Response,
+    origin: &url::Origin,
+) -> Error {
     let target = location(response.headers());
     let same_origin = response
         .url()

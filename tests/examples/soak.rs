@@ -63,14 +63,24 @@ async fn snapshot(client: &Client) -> Truth {
         }
         let page = q.send().await.expect("snapshot page");
         ids.extend(page.resources);
-        match page.meta.pagination.and_then(|p| p.after).filter(|a| !a.is_empty()) {
+        match page
+            .meta
+            .pagination
+            .and_then(|p| p.after)
+            .filter(|a| !a.is_empty())
+        {
             Some(a) => after = Some(a),
             None => break,
         }
     }
     let mut assets = HashMap::new();
     for chunk in ids.chunks(100) {
-        let page = client.get_assets().ids(chunk.to_vec()).send().await.expect("snapshot get");
+        let page = client
+            .get_assets()
+            .ids(chunk.to_vec())
+            .send()
+            .await
+            .expect("snapshot get");
         for a in page.resources {
             assets.insert(a.id.clone().expect("asset id"), a);
         }
@@ -100,16 +110,30 @@ struct Counters {
     checked: AtomicU64,
     wrong: AtomicU64,
     errors: AtomicU64,
+    /// Failed calls by kind of error.
+    kinds: std::sync::Mutex<BTreeMap<String, u64>>,
+}
+
+/// A short name for the kind of `e`.
+fn kind(e: &Error) -> String {
+    match e {
+        Error::Api { status, .. } => format!("HTTP {status}"),
+        Error::Decode { .. } => "undecodable reply".into(),
+        Error::Timeout { .. } => "timeout".into(),
+        Error::Transport { .. } => "transport".into(),
+        Error::RateLimited { .. } => "rate limited".into(),
+        Error::Auth { status, .. } => format!("auth HTTP {status}"),
+        other => other.to_string().chars().take(60).collect(),
+    }
 }
 
 /// Checks one reply; returns (values checked, values wrong).
 fn check_get(truth: &Truth, asked: &[String], got: &[FemExternalAsset]) -> (u64, u64) {
     let mut wrong = u64::from(got.len() != asked.len());
     for a in got {
-        let ok = a
-            .id
-            .as_ref()
-            .is_some_and(|id| asked.contains(id) && truth.assets.get(id) == Some(a));
+        let ok =
+            a.id.as_ref()
+                .is_some_and(|id| asked.contains(id) && truth.assets.get(id) == Some(a));
         wrong += u64::from(!ok);
     }
     (got.len() as u64 + 1, wrong)
@@ -160,8 +184,11 @@ async fn worker(client: Client, truth: Arc<Truth>, c: Arc<Counters>, until: Inst
             Ok(()) => {
                 c.ok.fetch_add(1, Relaxed);
             }
-            Err(_) => {
+            Err(e) => {
                 c.errors.fetch_add(1, Relaxed);
+                if let Ok(mut k) = c.kinds.lock() {
+                    *k.entry(kind(&e)).or_default() += 1;
+                }
             }
         }
     }
@@ -195,6 +222,19 @@ async fn main() {
         truth.by_type.len(),
         rss_mib()
     );
+    // The largest page of 100 full assets, as JSON (sizes the reply limit).
+    let mut largest = 0;
+    for chunk in truth.ids.chunks(100) {
+        let raw = client
+            .command("get_external_assets")
+            .expect("known operation")
+            .query_values("ids", chunk)
+            .send()
+            .await
+            .expect("page");
+        largest = largest.max(serde_json::to_vec(&raw.body).map_or(0, |v| v.len()));
+    }
+    println!("largest page of 100 assets: {largest} bytes of JSON");
     emu.set_faults(FaultConfig {
         rate: a.faults,
         kinds: vec![
@@ -214,12 +254,23 @@ async fn main() {
     let started = Instant::now();
     let until = started + Duration::from_secs(a.seconds);
     let tasks: Vec<_> = (0..a.tasks)
-        .map(|_| tokio::spawn(worker(client.clone(), truth.clone(), counters.clone(), until)))
+        .map(|_| {
+            tokio::spawn(worker(
+                client.clone(),
+                truth.clone(),
+                counters.clone(),
+                until,
+            ))
+        })
         .collect();
     let mut samples = Vec::new();
     while Instant::now() < until {
         tokio::time::sleep(Duration::from_secs(10).min(until - Instant::now())).await;
-        let s = (started.elapsed().as_secs(), rss_mib(), counters.calls.load(Relaxed));
+        let s = (
+            started.elapsed().as_secs(),
+            rss_mib(),
+            counters.calls.load(Relaxed),
+        );
         println!("t={:>4}s rss={:.1} MiB calls={}", s.0, s.1, s.2);
         samples.push(s);
     }
@@ -240,12 +291,21 @@ async fn main() {
     println!("| token lifetime | {} ms |", a.token_life.as_millis());
     println!("| calls | {} |", c.calls.load(Relaxed));
     println!("| successful replies | {} |", c.ok.load(Relaxed));
-    println!("| failed calls (after retries) | {} |", c.errors.load(Relaxed));
-    println!("| values checked against the snapshot | {} |", c.checked.load(Relaxed));
+    let kinds = c.kinds.lock().map(|k| k.clone()).unwrap_or_default();
+    let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+    println!(
+        "| failed calls (after retries) | {} ({}) |",
+        c.errors.load(Relaxed),
+        kinds.join(", ")
+    );
+    println!(
+        "| values checked against the snapshot | {} |",
+        c.checked.load(Relaxed)
+    );
     println!("| wrong results | {} |", c.wrong.load(Relaxed));
     println!("| panics | {panics} |");
     println!("| requests seen by the emulator | {} |", stats.total());
-    println!("| tokens issued | {} |", stats.operation("oauth2_token"));
+    println!("| token requests | {} |", stats.token_requests);
     println!(
         "| RSS first / last / max sample | {:.1} / {:.1} / {:.1} MiB |",
         rss.first().copied().unwrap_or_default(),

@@ -37,7 +37,10 @@ async fn replies_over_the_limit_fail_with_a_typed_error() {
         reply(200, &[("Content-Type", "application/json")], &body)
     }))
     .await;
-    let small = builder(&server.url()).max_response_bytes(4095).build().unwrap();
+    let small = builder(&server.url())
+        .max_response_bytes(4095)
+        .build()
+        .unwrap();
     let err = small.query_assets().send().await.unwrap_err();
     let Error::TooLarge {
         operation, limit, ..
@@ -47,12 +50,21 @@ async fn replies_over_the_limit_fail_with_a_typed_error() {
     };
     assert_eq!((*operation, *limit), ("query_external_assets", 4095));
     let msg = err.to_string();
-    assert!(msg.contains("4095 bytes") && msg.contains("max_response_bytes"), "{msg}");
+    assert!(
+        msg.contains("4095 bytes") && msg.contains("max_response_bytes"),
+        "{msg}"
+    );
     // Not retried: the same reply would come again.
     assert_eq!(server.on(QUERY).len(), 1);
     // Exactly at the limit is fine.
-    let exact = builder(&server.url()).max_response_bytes(4096).build().unwrap();
-    assert_eq!(exact.query_assets().send().await.unwrap().resources.len(), 1);
+    let exact = builder(&server.url())
+        .max_response_bytes(4096)
+        .build()
+        .unwrap();
+    assert_eq!(
+        exact.query_assets().send().await.unwrap().resources.len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -63,16 +75,28 @@ async fn the_limit_counts_decompressed_bytes() {
     let server = Hostile::start(with_token(move |_, _| {
         reply(
             200,
-            &[("Content-Type", "application/json"), ("Content-Encoding", "gzip")],
+            &[
+                ("Content-Type", "application/json"),
+                ("Content-Encoding", "gzip"),
+            ],
             &bomb,
         )
     }))
     .await;
-    let c = builder(&server.url()).max_response_bytes(1 << 20).build().unwrap();
+    let c = builder(&server.url())
+        .max_response_bytes(1 << 20)
+        .build()
+        .unwrap();
     let err = c.query_assets().send().await.unwrap_err();
-    assert!(matches!(err, Error::TooLarge { limit: 1048576, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::TooLarge { limit: 1048576, .. }),
+        "{err:?}"
+    );
     // Under a larger limit the same reply decodes.
-    let c = builder(&server.url()).max_response_bytes(16 << 20).build().unwrap();
+    let c = builder(&server.url())
+        .max_response_bytes(16 << 20)
+        .build()
+        .unwrap();
     assert_eq!(c.query_assets().send().await.unwrap().resources.len(), 1);
 }
 
@@ -139,7 +163,11 @@ async fn a_silent_server_times_out() {
             .unwrap();
         let started = Instant::now();
         let err = c.query_assets().send().await.unwrap_err();
-        let want = if token_too { "oauth2AccessToken" } else { "query_external_assets" };
+        let want = if token_too {
+            "oauth2AccessToken"
+        } else {
+            "query_external_assets"
+        };
         assert!(
             matches!(err, Error::Timeout { operation, .. } if operation == want),
             "{err:?}"
@@ -169,12 +197,18 @@ fn cut() -> Action {
 async fn reads_cut_short_are_retried_like_connection_errors() {
     for (name, fault) in [("stall", stall as fn() -> Action), ("cut", cut)] {
         // The first two replies fail half-way, the third is whole.
-        let server = Hostile::start(with_token(move |_, n| if n <= 2 { fault() } else { empty_page() })).await;
+        let server = Hostile::start(with_token(
+            move |_, n| if n <= 2 { fault() } else { empty_page() },
+        ))
+        .await;
         let c = builder(&server.url())
             .timeout(Duration::from_millis(300))
             .build()
             .unwrap();
-        c.query_assets().send().await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        c.query_assets()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(server.on(QUERY).len(), 3, "{name}");
     }
 }
@@ -182,7 +216,10 @@ async fn reads_cut_short_are_retried_like_connection_errors() {
 #[tokio::test]
 async fn writes_cut_short_are_not_sent_again_unless_allowed() {
     for (name, fault) in [("stall", stall as fn() -> Action), ("cut", cut)] {
-        let server = Hostile::start(with_token(move |_, n| if n <= 2 { fault() } else { empty_page() })).await;
+        let server = Hostile::start(with_token(
+            move |_, n| if n <= 2 { fault() } else { empty_page() },
+        ))
+        .await;
         let c = builder(&server.url())
             .timeout(Duration::from_millis(300))
             .build()
@@ -214,26 +251,54 @@ async fn downloads_stream_past_the_json_limit_and_honour_their_own_cap() {
     let blob: Vec<u8> = (0..(3 << 20)).map(|i| (i % 251) as u8).collect();
     let served = blob.clone();
     let server = Hostile::start(with_token(move |_, _| {
-        reply(200, &[("Content-Type", "application/octet-stream")], &served)
+        reply(
+            200,
+            &[("Content-Type", "application/octet-stream")],
+            &served,
+        )
     }))
     .await;
-    let c = builder(&server.url()).max_response_bytes(1 << 20).build().unwrap();
-    let dl = c.download_assets().asset_id("a").hash("h").send().await.unwrap();
+    let c = builder(&server.url())
+        .max_response_bytes(1 << 20)
+        .build()
+        .unwrap();
+    let dl = c
+        .download_assets()
+        .asset_id("a")
+        .hash("h")
+        .send()
+        .await
+        .unwrap();
     let mut out = Vec::new();
     assert_eq!(dl.write_to(&mut out).await.unwrap(), blob.len() as u64);
     assert_eq!(out, blob);
     for cap in [1000u64, 3 << 20] {
-        let dl = c.download_assets().asset_id("a").hash("h").send().await.unwrap();
+        let dl = c
+            .download_assets()
+            .asset_id("a")
+            .hash("h")
+            .send()
+            .await
+            .unwrap();
         let got = dl.max_bytes(cap).bytes().await;
         if cap < blob.len() as u64 {
             let err = got.unwrap_err();
-            assert!(matches!(err, Error::TooLarge { limit, .. } if limit == cap), "{err:?}");
+            assert!(
+                matches!(err, Error::TooLarge { limit, .. } if limit == cap),
+                "{err:?}"
+            );
             assert!(err.to_string().contains("Download::max_bytes"), "{err}");
         } else {
             assert_eq!(got.unwrap().len(), blob.len());
         }
     }
-    let dl = c.download_assets().asset_id("a").hash("h").send().await.unwrap();
+    let dl = c
+        .download_assets()
+        .asset_id("a")
+        .hash("h")
+        .send()
+        .await
+        .unwrap();
     let mut sink = tokio::io::sink();
     let err = dl.max_bytes(1 << 20).write_to(&mut sink).await.unwrap_err();
     assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");

@@ -38,10 +38,16 @@ fn assert_well_formed(r: &Recorded) {
     let line = r.request_line();
     let parts: Vec<&str> = line.split(' ').collect();
     assert_eq!(parts.len(), 3, "{line:.200}");
-    assert!(parts[1].bytes().all(|b| b.is_ascii_graphic() && b != b'#'), "{line:.200}");
+    assert!(
+        parts[1].bytes().all(|b| b.is_ascii_graphic() && b != b'#'),
+        "{line:.200}"
+    );
     for line in r.head.lines().skip(1) {
         let l = line.to_ascii_lowercase();
-        assert!(!l.starts_with("x-injected") && !l.starts_with("get "), "{line:.200}");
+        assert!(
+            !l.starts_with("x-injected") && !l.starts_with("get "),
+            "{line:.200}"
+        );
     }
     // Exactly the client's own headers.
     let names: Vec<String> = r
@@ -52,8 +58,16 @@ fn assert_well_formed(r: &Recorded) {
         .collect();
     for n in &names {
         assert!(
-            ["authorization", "accept", "content-type", "content-length", "user-agent", "accept-encoding", "host"]
-                .contains(&n.as_str()),
+            [
+                "authorization",
+                "accept",
+                "content-type",
+                "content-length",
+                "user-agent",
+                "accept-encoding",
+                "host"
+            ]
+            .contains(&n.as_str()),
             "unexpected header {n}"
         );
     }
@@ -76,7 +90,10 @@ async fn filter_and_sort_values_arrive_intact() {
         p.sort();
         assert_eq!(
             p,
-            [("filter".to_owned(), v.clone()), ("sort".to_owned(), v.clone())],
+            [
+                ("filter".to_owned(), v.clone()),
+                ("sort".to_owned(), v.clone())
+            ],
             "{v:.40}"
         );
     }

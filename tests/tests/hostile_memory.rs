@@ -21,10 +21,13 @@ fn peak_rss() -> u64 {
 
 const MIB: u64 = 1 << 20;
 
+/// Makes the hostile answer of one case.
+type Body = dyn Fn() -> Action + Send + Sync;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_bodies_keep_peak_memory_bounded() {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
-    let cases: Vec<(&str, Box<dyn Fn() -> Action + Send + Sync>)> = vec![
+    let cases: Vec<(&str, Box<Body>)> = vec![
         (
             "2 GiB chunked body",
             Box::new(move || Action::Chunked {
@@ -55,7 +58,11 @@ async fn hostile_bodies_keep_peak_memory_bounded() {
         assert!(matches!(err, Error::TooLarge { .. }), "{name}: {err:?}");
         let growth = peak_rss().saturating_sub(before);
         println!("{name}: peak RSS growth {} MiB", growth / MIB);
-        assert!(growth < 64 * MIB, "{name}: peak RSS grew by {} MiB", growth / MIB);
+        assert!(
+            growth < 64 * MIB,
+            "{name}: peak RSS grew by {} MiB",
+            growth / MIB
+        );
     }
 
     // A 512 MiB blob streams through in constant memory.
@@ -76,5 +83,9 @@ async fn hostile_bodies_keep_peak_memory_bounded() {
     assert_eq!(written, 512 * MIB);
     let growth = peak_rss().saturating_sub(before);
     println!("512 MiB download: peak RSS growth {} MiB", growth / MIB);
-    assert!(growth < 64 * MIB, "download: peak RSS grew by {} MiB", growth / MIB);
+    assert!(
+        growth < 64 * MIB,
+        "download: peak RSS grew by {} MiB",
+        growth / MIB
+    );
 }

@@ -20,9 +20,13 @@ async fn elsewhere() -> Hostile {
 async fn token_requests_never_follow_a_redirect() {
     for status in REDIRECTS {
         let other = elsewhere().await;
-        for target in [format!("{}/oauth2/token", other.url()), "/oauth2/token2".into()] {
+        for target in [
+            format!("{}/oauth2/token", other.url()),
+            "/oauth2/token2".into(),
+        ] {
             let loc = target.clone();
-            let server = Hostile::start(move |_, _| reply(status, &[("Location", &loc)], b"")).await;
+            let server =
+                Hostile::start(move |_, _| reply(status, &[("Location", &loc)], b"")).await;
             let err = client(&server).query_assets().send().await.unwrap_err();
             let Error::Auth { status: got, .. } = &err else {
                 panic!("{status} to {target}: expected an auth error, got {err:?}");
@@ -35,7 +39,10 @@ async fn token_requests_never_follow_a_redirect() {
             assert_eq!(server.requests().len(), 1, "{status} to {target}");
             assert_eq!(server.requests()[0].path(), "/oauth2/token");
         }
-        assert!(other.requests().is_empty(), "{status}: the other server was reached");
+        assert!(
+            other.requests().is_empty(),
+            "{status}: the other server was reached"
+        );
     }
 }
 
@@ -57,7 +64,10 @@ async fn revoke_requests_never_follow_a_redirect() {
             "{status}: {err:?}"
         );
         assert!(err.to_string().contains(&other.url()), "{err}");
-        assert!(other.requests().is_empty(), "{status}: the token went elsewhere");
+        assert!(
+            other.requests().is_empty(),
+            "{status}: the token went elsewhere"
+        );
         assert_eq!(server.on("/oauth2/revoke").len(), 1);
     }
 }
@@ -69,8 +79,10 @@ async fn api_redirects_to_another_origin_are_refused() {
     // Another port on the same host is another origin.
     for status in REDIRECTS {
         let loc = format!("{other_url}/fem/queries/external-assets/v1");
-        let server =
-            Hostile::start(with_token(move |_, _| reply(status, &[("Location", &loc)], b""))).await;
+        let server = Hostile::start(with_token(move |_, _| {
+            reply(status, &[("Location", &loc)], b"")
+        }))
+        .await;
         let err = client(&server).query_assets().send().await.unwrap_err();
         let Error::Redirect {
             status: got,
@@ -88,7 +100,10 @@ async fn api_redirects_to_another_origin_are_refused() {
         // Sent once: a refused redirect is not retried.
         assert_eq!(server.on("/fem/queries/external-assets/v1").len(), 1);
     }
-    assert!(other.requests().is_empty(), "the bearer token went elsewhere");
+    assert!(
+        other.requests().is_empty(),
+        "the bearer token went elsewhere"
+    );
 }
 
 #[tokio::test]
@@ -109,7 +124,11 @@ async fn api_redirects_within_the_origin_are_followed_a_few_times() {
         assert_eq!(page.resources, ["a", "b"], "{status}");
         let moved = server.on("/moved/here");
         assert_eq!(moved.len(), 1);
-        assert!(moved[0].head.contains("authorization: Bearer tok-hostile"), "{}", moved[0].head);
+        assert!(
+            moved[0].head.contains("authorization: Bearer tok-hostile"),
+            "{}",
+            moved[0].head
+        );
     }
     // A redirect loop ends after five hops with an error.
     let server = Hostile::start(with_token(|_, n| {
@@ -117,7 +136,10 @@ async fn api_redirects_within_the_origin_are_followed_a_few_times() {
     }))
     .await;
     let err = client(&server).query_assets().send().await.unwrap_err();
-    assert!(matches!(err, Error::Redirect { status: 302, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Redirect { status: 302, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("too many redirects"), "{err}");
     let api_requests = server.requests().len() - 1;
     assert_eq!(api_requests, 6, "the first request and five redirects");
@@ -144,7 +166,10 @@ async fn api_redirects_to_other_hosts_and_schemes_are_refused() {
         .await;
         let c = client(&server);
         let err = c.query_assets().send().await.unwrap_err();
-        assert!(matches!(err, Error::Redirect { status: 307, .. }), "{loc}: {err:?}");
+        assert!(
+            matches!(err, Error::Redirect { status: 307, .. }),
+            "{loc}: {err:?}"
+        );
         // Token and API call only, then the next call is answered.
         assert_eq!(server.requests().len(), 2, "{loc}");
         c.query_assets().send().await.unwrap();

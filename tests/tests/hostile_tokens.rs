@@ -37,7 +37,10 @@ async fn any_expires_in_is_clamped_without_panic() {
         let server = issuing(json!({"access_token": "tok", "expires_in": e})).await;
         let c = client(&server);
         for _ in 0..5 {
-            c.query_assets().send().await.unwrap_or_else(|err| panic!("{e}: {err}"));
+            c.query_assets()
+                .send()
+                .await
+                .unwrap_or_else(|err| panic!("{e}: {err}"));
         }
         // Every lifetime is at least a minute: one token for five calls.
         assert_eq!(server.on("/oauth2/token").len(), 1, "expires_in {e}");
@@ -68,10 +71,16 @@ async fn unusable_tokens_are_auth_errors_and_never_sent() {
     for (tok, why) in cases {
         let server = issuing(json!({"access_token": tok, "expires_in": 1799})).await;
         let err = client(&server).query_assets().send().await.unwrap_err();
-        assert!(matches!(err, Error::Auth { status: 201, .. }), "{tok}: {err:?}");
+        assert!(
+            matches!(err, Error::Auth { status: 201, .. }),
+            "{tok}: {err:?}"
+        );
         let msg = err.to_string();
         assert!(msg.contains(why), "{msg}");
-        assert!(!msg.contains("X-Injected") && !msg.contains("aaaa"), "{msg}");
+        assert!(
+            !msg.contains("X-Injected") && !msg.contains("aaaa"),
+            "{msg}"
+        );
         // No API request went out with it.
         assert_eq!(server.requests().len(), 1, "{tok}");
     }
@@ -119,9 +128,16 @@ async fn unknown_or_host_name_regions_never_move_the_client() {
             _ => empty_page(),
         })
         .await;
-        let c = hostile::builder(&server.url()).autodiscover(true).build().unwrap();
+        let c = hostile::builder(&server.url())
+            .autodiscover(true)
+            .build()
+            .unwrap();
         c.query_assets().send().await.unwrap();
-        assert_eq!(c.base_url().as_str(), format!("{}/", server.url()), "{region:.40}");
+        assert_eq!(
+            c.base_url().as_str(),
+            format!("{}/", server.url()),
+            "{region:.40}"
+        );
         assert_eq!(server.requests().len(), 2, "{region:.40}");
     }
     assert!(other.requests().is_empty());
@@ -134,7 +150,10 @@ async fn the_autodiscovery_token_is_revoked_where_it_was_issued() {
     let us1 = Hostile::start(|r, _| match r.path() {
         "/oauth2/token" => reply(
             201,
-            &[("Content-Type", "application/json"), ("X-Cs-Region", "us-2")],
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Cs-Region", "us-2"),
+            ],
             br#"{"access_token":"tok-from-us1","expires_in":1799}"#,
         ),
         _ => json(200, &json!({"meta": {}, "resources": [], "errors": []})),

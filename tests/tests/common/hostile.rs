@@ -105,8 +105,12 @@ impl Drop for Hostile {
 
 impl Hostile {
     /// Starts a server answering with `script`.
-    pub async fn start(script: impl Fn(&Recorded, usize) -> Action + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    pub async fn start(
+        script: impl Fn(&Recorded, usize) -> Action + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
         let addr = listener.local_addr().expect("local addr");
         let requests: Arc<Mutex<Vec<Recorded>>> = Arc::default();
         let script: Arc<Script> = Arc::new(script);
@@ -166,7 +170,8 @@ async fn act(sock: &mut TcpStream, action: Action) -> std::io::Result<()> {
             while total.is_none_or(|t| sent < t) {
                 let n = total.map_or(chunk.len() as u64, |t| (t - sent).min(chunk.len() as u64));
                 let part = &chunk[..n as usize];
-                sock.write_all(format!("{:x}\r\n", part.len()).as_bytes()).await?;
+                sock.write_all(format!("{:x}\r\n", part.len()).as_bytes())
+                    .await?;
                 sock.write_all(part).await?;
                 sock.write_all(b"\r\n").await?;
                 sent += n;
@@ -210,7 +215,8 @@ async fn act(sock: &mut TcpStream, action: Action) -> std::io::Result<()> {
 }
 
 async fn write_chunk(sock: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
-    sock.write_all(format!("{:x}\r\n", data.len()).as_bytes()).await?;
+    sock.write_all(format!("{:x}\r\n", data.len()).as_bytes())
+        .await?;
     sock.write_all(data).await?;
     sock.write_all(b"\r\n").await
 }
@@ -323,7 +329,10 @@ pub fn with_token(
 ) -> impl Fn(&Recorded, usize) -> Action + Send + Sync + 'static {
     move |r, n| match r.path() {
         "/oauth2/token" => token("tok-hostile"),
-        "/oauth2/revoke" => json(200, &serde_json::json!({"meta": {}, "resources": [], "errors": []})),
+        "/oauth2/revoke" => json(
+            200,
+            &serde_json::json!({"meta": {}, "resources": [], "errors": []}),
+        ),
         _ => api(r, n),
     }
 }
