@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
+use crate::body::{Limited, read_limited};
 use crate::cloud::{self, Cloud};
 use crate::error::{Error, Result};
 use crate::response::{ApiError, Meta, trace_header};
@@ -21,6 +22,20 @@ use crate::response::{ApiError, Meta, trace_header};
 pub(crate) const TOKEN_OP: &str = "oauth2AccessToken";
 /// Operation ID used in errors about the revoke endpoint.
 pub(crate) const REVOKE_OP: &str = "oauth2RevokeToken";
+
+/// Lifetime assumed when the token reply gives none (the API's usual one).
+const DEFAULT_TTL_SECS: u64 = 1799;
+/// Shortest lifetime believed: a token said to live less (0, negative) is
+/// still used for this long, so that the client does not ask for a token
+/// on every call. A token that really dies earlier is renewed on its 401.
+pub(crate) const MIN_TTL_SECS: u64 = 60;
+/// Longest lifetime believed (a day); a token said to live longer is
+/// renewed after a day, and no server number reaches clock arithmetic.
+pub(crate) const MAX_TTL_SECS: u64 = 24 * 60 * 60;
+/// Longest token accepted; real ones are about 1 KiB.
+pub(crate) const MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// Most bytes of a token or revoke reply read: real ones are under 2 KiB.
+const MAX_OAUTH_REPLY_BYTES: u64 = 64 * 1024;
 
 /// A secret string (client secret, token, member CID) whose `Debug` and
 /// `Display` print `***`.
@@ -65,6 +80,11 @@ pub(crate) struct Session {
 
 /// Settings of the token manager.
 pub(crate) struct AuthConfig {
+    /// Never follows redirects: the requests carry the secret or a token.
+    pub(crate) http: reqwest::Client,
+    /// Limit on the API's replies; the token reply's is the smaller of
+    /// it and [`MAX_OAUTH_REPLY_BYTES`].
+    pub(crate) max_reply_bytes: u64,
     pub(crate) client_id: String,
     pub(crate) client_secret: Secret,
     pub(crate) member_cid: Option<Secret>,
@@ -151,7 +171,7 @@ impl Auth {
     /// A token that is not within the renewal window of its expiry,
     /// fetching one if needed. Concurrent callers that find the token stale
     /// wait for one renewal instead of each sending their own.
-    pub(crate) async fn session(&self, http: &reqwest::Client) -> Result<Arc<Session>> {
+    pub(crate) async fn session(&self) -> Result<Arc<Session>> {
         if let Some(s) = self.cached().filter(|s| self.is_fresh(s)) {
             return Ok(s);
         }
@@ -160,18 +180,19 @@ impl Auth {
         if let Some(s) = self.cached().filter(|s| self.is_fresh(s)) {
             return Ok(s);
         }
-        let (mut token, mut ttl, region) = self.fetch(http, &disc.base).await?;
+        let (mut token, mut ttl, region) = self.fetch(&disc.base).await?;
         if disc.pending {
-            if let Some(target) = region
+            if let Some((cloud, target)) = region
                 .as_deref()
                 .and_then(|r| self.discovered_base(r, &disc.base))
             {
-                let (cloud_token, cloud_ttl, _) = self.fetch(http, &target).await?;
-                // The first token is not needed any more.
-                if let Err(e) = self.revoke_token(http, &target, &token).await {
+                let (cloud_token, cloud_ttl, _) = self.fetch(&target).await?;
+                // The first token is not needed any more; it is revoked
+                // where it was issued, the only host that knows it.
+                if let Err(e) = self.revoke_token(&disc.base, &token).await {
                     tracing::warn!(error = %e, "could not revoke the token used for autodiscovery");
                 }
-                tracing::info!(region = region.as_deref().unwrap_or_default(), base_url = %target, "autodiscovered cloud");
+                tracing::info!(region = cloud.name(), base_url = %target, "autodiscovered cloud");
                 token = cloud_token;
                 ttl = cloud_ttl;
                 disc.base = target;
@@ -181,7 +202,11 @@ impl Auth {
         let session = Arc::new(Session {
             base: disc.base.clone(),
             token,
-            renew_at: Instant::now() + renew_after(ttl, self.cfg.renew_window),
+            // `ttl` is at most a day, so this cannot overflow; if it
+            // could, renewing at once is the safe side.
+            renew_at: Instant::now()
+                .checked_add(renew_after(ttl, self.cfg.renew_window))
+                .unwrap_or_else(Instant::now),
             generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
         });
         if let Ok(mut g) = self.current.write() {
@@ -206,35 +231,34 @@ impl Auth {
     }
 
     /// Revokes the cached token, if any, and forgets it.
-    pub(crate) async fn revoke(&self, http: &reqwest::Client) -> Result<()> {
+    pub(crate) async fn revoke(&self) -> Result<()> {
         let _guard = self.renew.lock().await;
         let taken = self.current.write().ok().and_then(|mut g| g.take());
         match taken {
-            Some(s) => self.revoke_token(http, &s.base, &s.token).await,
+            Some(s) => self.revoke_token(&s.base, &s.token).await,
             None => Ok(()),
         }
     }
 
-    /// The base URL of the cloud `region` names, when it differs from `base`.
-    fn discovered_base(&self, region: &str, base: &Url) -> Option<Url> {
+    /// The cloud `region` names and its base URL, when it differs from
+    /// `base`. Only known clouds count: a host name or anything else in the
+    /// header is never turned into a URL.
+    fn discovered_base(&self, region: &str, base: &Url) -> Option<(Cloud, Url)> {
         let Some(cloud) = Cloud::from_name(region) else {
-            tracing::warn!(region, "token reply names an unknown cloud; staying");
+            let shown: String = region.chars().take(64).collect();
+            tracing::warn!(region = ?shown, "token reply names an unknown cloud; staying");
             return None;
         };
         let url = match self.cfg.cloud_urls.get(&cloud) {
             Some(u) => u.clone(),
             None => Url::parse(cloud.base_url()).ok()?,
         };
-        (url.origin() != base.origin() || url.path() != base.path()).then_some(url)
+        (url.origin() != base.origin() || url.path() != base.path()).then_some((cloud, url))
     }
 
     /// `POST /oauth2/token`; returns the token, its lifetime and the
     /// `X-Cs-Region` header.
-    async fn fetch(
-        &self,
-        http: &reqwest::Client,
-        base: &Url,
-    ) -> Result<(Secret, Duration, Option<String>)> {
+    async fn fetch(&self, base: &Url) -> Result<(Secret, Duration, Option<String>)> {
         let span = tracing::info_span!(
             "falcon.oauth2",
             operation = TOKEN_OP,
@@ -252,7 +276,9 @@ impl Auth {
             if let Some(m) = &self.cfg.member_cid {
                 form.push(("member_cid", m.expose()));
             }
-            let reply = http
+            let reply = self
+                .cfg
+                .http
                 .post(cloud::join(base, "/oauth2/token"))
                 .header(reqwest::header::ACCEPT, "application/json")
                 .form(&form)
@@ -260,6 +286,7 @@ impl Auth {
                 .await
                 .map_err(|e| transport(TOKEN_OP, e))?;
             let status = reply.status().as_u16();
+            refuse_redirect(&reply)?;
             let trace_id = trace_header(reply.headers());
             let region = reply
                 .headers()
@@ -271,10 +298,18 @@ impl Auth {
             if let Some(t) = &trace_id {
                 span.record("trace_id", t.as_str());
             }
-            let bytes = reply.bytes().await.map_err(|e| transport(TOKEN_OP, e))?;
+            let body = self.read(reply, TOKEN_OP).await?;
             if status != 201 && status != 200 {
-                return Err(auth_error(status, &bytes, trace_id));
+                return Err(auth_error(status, &body.bytes, trace_id));
             }
+            if body.exceeded {
+                return Err(auth_message(
+                    status,
+                    trace_id,
+                    "the token reply is larger than a token reply can be; check the base URL",
+                ));
+            }
+            let bytes = body.bytes;
             let t: TokenReply = serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
                 operation: TOKEN_OP,
                 status,
@@ -282,25 +317,19 @@ impl Auth {
                 // The body holds a token: never quote it.
                 body_start: String::new(),
             })?;
-            let secs = match t.expires_in {
-                Some(serde_json::Value::Number(n)) => n.as_u64(),
-                Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-                _ => None,
+            if let Err(problem) = check_token(&t.access_token) {
+                return Err(auth_message(status, trace_id, problem));
             }
-            .unwrap_or(1799);
-            tracing::debug!(expires_in = secs, "token issued");
-            Ok((
-                Secret::new(t.access_token),
-                Duration::from_secs(secs),
-                region,
-            ))
+            let ttl = token_lifetime(t.expires_in.as_ref());
+            tracing::debug!(expires_in_s = ttl.as_secs(), "token issued");
+            Ok((Secret::new(t.access_token), ttl, region))
         }
         .instrument(span)
         .await
     }
 
     /// `POST /oauth2/revoke` with Basic authentication.
-    async fn revoke_token(&self, http: &reqwest::Client, base: &Url, token: &Secret) -> Result<()> {
+    async fn revoke_token(&self, base: &Url, token: &Secret) -> Result<()> {
         let span = tracing::info_span!(
             "falcon.oauth2",
             operation = REVOKE_OP,
@@ -311,7 +340,9 @@ impl Auth {
             trace_id = tracing::field::Empty,
         );
         async {
-            let reply = http
+            let reply = self
+                .cfg
+                .http
                 .post(cloud::join(base, "/oauth2/revoke"))
                 .header(reqwest::header::ACCEPT, "application/json")
                 .basic_auth(&self.cfg.client_id, Some(self.cfg.client_secret.expose()))
@@ -323,22 +354,89 @@ impl Auth {
                 .await
                 .map_err(|e| transport(REVOKE_OP, e))?;
             let status = reply.status().as_u16();
+            refuse_redirect(&reply)?;
             let trace_id = trace_header(reply.headers());
             let span = tracing::Span::current();
             span.record("status", status);
             if let Some(t) = &trace_id {
                 span.record("trace_id", t.as_str());
             }
-            let bytes = reply.bytes().await.map_err(|e| transport(REVOKE_OP, e))?;
+            let body = self.read(reply, REVOKE_OP).await?;
             if (200..300).contains(&status) {
                 Ok(())
             } else {
-                Err(auth_error(status, &bytes, trace_id))
+                Err(auth_error(status, &body.bytes, trace_id))
             }
         }
         .instrument(span)
         .await
     }
+}
+
+impl Auth {
+    /// Reads a token or revoke reply, bounded.
+    async fn read(&self, reply: reqwest::Response, operation: &'static str) -> Result<Limited> {
+        let limit = self.cfg.max_reply_bytes.min(MAX_OAUTH_REPLY_BYTES);
+        read_limited(reply, limit)
+            .await
+            .map_err(|e| transport(operation, e))
+    }
+}
+
+/// A redirect on a request that carries the secret or a token is an
+/// error: following it could hand them to another host.
+fn refuse_redirect(reply: &reqwest::Response) -> Result<()> {
+    let status = reply.status().as_u16();
+    if !(300..400).contains(&status) {
+        return Ok(());
+    }
+    let target = crate::transport::location(reply.headers());
+    Err(Error::Auth {
+        status,
+        errors: vec![ApiError {
+            code: None,
+            message: Some(format!(
+                "redirect to {target:?} refused: credentials are sent only to the configured \
+                 base URL; point the client at the host that issues tokens"
+            )),
+            id: None,
+        }],
+        trace_id: trace_header(reply.headers()),
+    })
+}
+
+/// Why `token` cannot be used as a bearer token, if it cannot: it must be
+/// non-empty, at most [`MAX_TOKEN_BYTES`] long and made of visible ASCII
+/// only (anything else would break or smuggle into the header).
+pub(crate) fn check_token(token: &str) -> std::result::Result<(), &'static str> {
+    if token.is_empty() {
+        Err("the token reply's access_token is empty")
+    } else if token.len() > MAX_TOKEN_BYTES {
+        Err("the token reply's access_token is longer than 8 KiB")
+    } else if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        Err("the token reply's access_token holds a space, control or non-ASCII character")
+    } else {
+        Ok(())
+    }
+}
+
+/// The lifetime `expires_in` announces, clamped to
+/// [`MIN_TTL_SECS`]..=[`MAX_TTL_SECS`]. Numbers and numeric strings are
+/// read (fractions dropped); anything else gives the usual 1799 s.
+pub(crate) fn token_lifetime(expires_in: Option<&serde_json::Value>) -> Duration {
+    let secs = match expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_f64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let secs = match secs {
+        Some(s) if !s.is_nan() => {
+            // The float is clamped first, so the cast is exact and in range.
+            s.clamp(MIN_TTL_SECS as f64, MAX_TTL_SECS as f64) as u64
+        }
+        _ => DEFAULT_TTL_SECS,
+    };
+    Duration::from_secs(secs)
 }
 
 /// How long after issue a token of lifetime `ttl` is renewed: `window`
@@ -349,17 +447,19 @@ pub(crate) fn renew_after(ttl: Duration, window: Duration) -> Duration {
 }
 
 fn transport(operation: &'static str, e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        Error::Timeout {
-            operation,
-            attempts: 1,
-        }
-    } else {
-        Error::Transport {
-            operation,
-            attempts: 1,
-            source: e.without_url(),
-        }
+    Error::from_reqwest(operation, 1, e.without_url())
+}
+
+/// An authentication error with the client's own `message`.
+fn auth_message(status: u16, trace_id: Option<String>, message: &str) -> Error {
+    Error::Auth {
+        status,
+        errors: vec![ApiError {
+            code: None,
+            message: Some(message.to_owned()),
+            id: None,
+        }],
+        trace_id,
     }
 }
 
@@ -403,6 +503,47 @@ mod tests {
         assert_eq!(renew_after(s(100), s(120)), s(50));
         assert_eq!(renew_after(s(0), s(120)), s(0));
         assert_eq!(renew_after(s(1799), s(0)), s(1799));
+    }
+
+    #[test]
+    fn token_lifetimes_are_clamped_to_a_minute_and_a_day() {
+        let life = |v: serde_json::Value| token_lifetime(Some(&v)).as_secs();
+        assert_eq!(life(serde_json::json!(1799)), 1799);
+        assert_eq!(life(serde_json::json!(0)), MIN_TTL_SECS);
+        assert_eq!(life(serde_json::json!(-5)), MIN_TTL_SECS);
+        assert_eq!(life(serde_json::json!(i64::MIN)), MIN_TTL_SECS);
+        assert_eq!(life(serde_json::json!(u64::MAX)), MAX_TTL_SECS);
+        assert_eq!(life(serde_json::json!(i64::MAX)), MAX_TTL_SECS);
+        assert_eq!(life(serde_json::json!(1e300)), MAX_TTL_SECS);
+        assert_eq!(life(serde_json::json!(90.9)), 90);
+        assert_eq!(life(serde_json::json!(" 600 ")), 600);
+        assert_eq!(life(serde_json::json!("1e30")), MAX_TTL_SECS);
+        assert_eq!(life(serde_json::json!("inf")), MAX_TTL_SECS);
+        assert_eq!(life(serde_json::json!("NaN")), 1799);
+        assert_eq!(life(serde_json::json!("soon")), 1799);
+        assert_eq!(life(serde_json::json!(null)), 1799);
+        assert_eq!(life(serde_json::json!([1])), 1799);
+        assert_eq!(token_lifetime(None).as_secs(), 1799);
+        // The floor keeps a renewal from happening on every call.
+        let renew = renew_after(token_lifetime(Some(&serde_json::json!(0))), DEFAULT_WINDOW);
+        assert_eq!(renew, Duration::from_secs(MIN_TTL_SECS / 2));
+    }
+
+    const DEFAULT_WINDOW: Duration = Duration::from_secs(120);
+
+    #[test]
+    fn unusable_tokens_are_refused() {
+        assert!(check_token("eyJhbGciOi.J-_~+/=").is_ok());
+        assert!(check_token(&"a".repeat(MAX_TOKEN_BYTES)).is_ok());
+        assert!(check_token("").unwrap_err().contains("empty"));
+        assert!(
+            check_token(&"a".repeat(MAX_TOKEN_BYTES + 1))
+                .unwrap_err()
+                .contains("8 KiB")
+        );
+        for bad in ["a\r\nX-Evil: 1", "a b", "a\u{0}", "tök", "a\t"] {
+            assert!(check_token(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -20,6 +20,14 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// Default time before expiry at which a token is renewed.
 pub const DEFAULT_RENEW_WINDOW: Duration = Duration::from_secs(120);
+/// Default limit on the size of a JSON reply, after decompression: 32 MiB.
+///
+/// The largest real page, 100 assets with every field filled, is well under
+/// 1 MiB; the limit leaves room for far richer records while keeping a
+/// hostile or broken server from filling memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// Most redirects an API call follows (within its origin).
+const MAX_REDIRECTS: usize = 5;
 
 /// A Falcon Exposure Management API client.
 ///
@@ -31,7 +39,10 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
+    /// For API calls: follows redirects within the request's origin only.
     pub(crate) http: reqwest::Client,
+    /// Most bytes of a JSON reply read.
+    pub(crate) max_response_bytes: u64,
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
     /// Until when every request waits, after a 429.
@@ -68,6 +79,7 @@ pub struct ClientBuilder {
     root_certificates: Vec<Vec<u8>>,
     retry: Option<RetryPolicy>,
     renew_window: Option<Duration>,
+    max_response_bytes: Option<u64>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -222,9 +234,32 @@ impl ClientBuilder {
         self
     }
 
+    /// Most bytes of a JSON reply (API or token) the client reads, counted
+    /// after decompression; a longer reply fails with
+    /// [`Error::TooLarge`](crate::Error::TooLarge). Default:
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]. Blob downloads stream and are not
+    /// bound by it (see [`Download::max_bytes`](crate::Download::max_bytes)).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
     /// Builds the client. Fails on missing credentials, a bad URL or
     /// `http://` to a host that is not loopback.
     pub fn build(self) -> Result<Client> {
+        let agent = match self
+            .user_agent
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(prefix) => format!("{prefix} falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
+            None => format!("falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
+        };
+        // Two clients with the same settings: credential-bearing requests
+        // never follow a redirect, API calls only within their origin.
+        let http = self.http_client(&agent, same_origin_redirects())?;
+        let auth_http = self.http_client(&agent, reqwest::redirect::Policy::none())?;
         let client_id = self
             .client_id
             .filter(|s| !s.trim().is_empty())
@@ -259,40 +294,17 @@ impl ClientBuilder {
             .autodiscover
             .unwrap_or(matches!(target, Target::Cloud(Cloud::Us1)));
 
-        let agent = match self
-            .user_agent
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(prefix) => format!("{prefix} falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
-            None => format!("falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
-        };
-        let mut http = reqwest::Client::builder()
-            .user_agent(agent)
-            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-            .gzip(true)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .redirect(redirect_policy());
-        if let Some(p) = &self.proxy {
-            let proxy = reqwest::Proxy::all(p.expose())
-                .map_err(|_| Error::Config("the proxy URL is invalid".into()))?;
-            http = http.proxy(proxy);
-        }
-        for pem in &self.root_certificates {
-            let cert = reqwest::Certificate::from_pem(pem)
-                .map_err(|e| Error::Config(format!("invalid root certificate: {e}")))?;
-            http = http.add_root_certificate(cert);
-        }
-        let http = http
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
 
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                max_response_bytes,
                 auth: Auth::new(AuthConfig {
+                    http: auth_http,
+                    max_reply_bytes: max_response_bytes,
                     client_id: client_id.trim().to_owned(),
                     client_secret,
                     member_cid,
@@ -310,17 +322,48 @@ impl ClientBuilder {
     }
 }
 
-/// Follows at most five redirects, never to plain `http://` on a host that
-/// is not loopback. (reqwest drops the `Authorization` header when a
-/// redirect leaves the host.)
-fn redirect_policy() -> reqwest::redirect::Policy {
+impl ClientBuilder {
+    fn http_client(
+        &self,
+        agent: &str,
+        redirect: reqwest::redirect::Policy,
+    ) -> Result<reqwest::Client> {
+        let mut http = reqwest::Client::builder()
+            .user_agent(agent)
+            .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+            .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+            .gzip(true)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .redirect(redirect);
+        if let Some(p) = &self.proxy {
+            let proxy = reqwest::Proxy::all(p.expose())
+                .map_err(|_| Error::Config("the proxy URL is invalid".into()))?;
+            http = http.proxy(proxy);
+        }
+        for pem in &self.root_certificates {
+            let cert = reqwest::Certificate::from_pem(pem)
+                .map_err(|e| Error::Config(format!("invalid root certificate: {e}")))?;
+            http = http.add_root_certificate(cert);
+        }
+        http.build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+    }
+}
+
+/// Follows at most [`MAX_REDIRECTS`] redirects, and only to the origin
+/// (scheme, host, port) of the original request; otherwise the redirect
+/// reply itself is returned, and the caller turns it into an error. So the
+/// bearer token never leaves the host it was issued for.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
-        if attempt.previous().len() >= 5 {
-            attempt.error("too many redirects")
-        } else if checked_base_url(attempt.url().origin().ascii_serialization().as_str()).is_err() {
-            attempt.stop()
-        } else {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
             attempt.follow()
+        } else {
+            attempt.stop()
         }
     })
 }
@@ -361,12 +404,12 @@ impl Client {
     /// Gets a token now (and runs autodiscovery) instead of on the first
     /// request. Useful to check credentials early.
     pub async fn authenticate(&self) -> Result<()> {
-        self.inner.auth.session(&self.inner.http).await.map(|_| ())
+        self.inner.auth.session().await.map(|_| ())
     }
 
     /// Revokes the current token (`POST /oauth2/revoke`, Basic
     /// authentication). A later request gets a new token.
     pub async fn revoke(&self) -> Result<()> {
-        self.inner.auth.revoke(&self.inner.http).await
+        self.inner.auth.revoke().await
     }
 }

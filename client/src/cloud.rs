@@ -134,8 +134,23 @@ impl FromStr for Target {
 /// Parses and checks a base URL: `https`, or `http` to a loopback host only,
 /// so that credentials never travel unencrypted.
 pub(crate) fn checked_base_url(raw: &str) -> Result<Url> {
-    let url = Url::parse(raw.trim())
-        .map_err(|e| Error::Config(format!("invalid base URL {raw:?}: {e}")))?;
+    let raw = raw.trim();
+    // A URL with credentials in it is never quoted in an error.
+    let shown = if raw.contains('@') { "(redacted)" } else { raw };
+    // The URL parser silently drops tabs and line breaks: refuse them
+    // instead, so that the host used is the one written.
+    if raw.chars().any(char::is_control) {
+        return Err(Error::Config(format!(
+            "base URL {shown:?} contains a control character"
+        )));
+    }
+    let url =
+        Url::parse(raw).map_err(|e| Error::Config(format!("invalid base URL {shown:?}: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Config(
+            "base URL must not embed credentials (user@ or user:password@); use the client ID and secret settings".into(),
+        ));
+    }
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
@@ -147,22 +162,17 @@ pub(crate) fn checked_base_url(raw: &str) -> Result<Url> {
         }
         other => {
             return Err(Error::Config(format!(
-                "unsupported URL scheme {other:?} in base URL {raw:?}: use https://"
+                "unsupported URL scheme {other:?} in base URL {shown:?}: use https://"
             )));
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::Config(format!("base URL {raw:?} has no host")));
+        return Err(Error::Config(format!("base URL {shown:?} has no host")));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Config(format!(
-            "base URL {raw:?} must not carry a query or a fragment"
+            "base URL {shown:?} must not carry a query (?...) or a fragment (#...): give the scheme, host, port and path prefix only"
         )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config(
-            "base URL must not embed credentials; use the client ID and secret settings".into(),
-        ));
     }
     Ok(url)
 }
@@ -234,6 +244,10 @@ mod tests {
         assert!(checked_base_url("http://10.0.0.1").is_err());
         assert!(checked_base_url("ftp://x").is_err());
         assert!(checked_base_url("https://id:pw@x.example").is_err());
+        // Names that only start like a loopback host are remote.
+        assert!(checked_base_url("http://127.0.0.1.evil.com").is_err());
+        assert!(checked_base_url("http://localhost.evil.com").is_err());
+        assert!(checked_base_url("https://api.crowd\nstrike.com").is_err());
     }
 
     #[test]

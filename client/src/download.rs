@@ -4,12 +4,19 @@ use bytes::Bytes;
 use futures::StreamExt;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
+use crate::body::read_limited;
 use crate::error::{Error, Result};
 use crate::operation::Operation;
 use crate::response::RateLimit;
-use crate::transport::Reply;
+
+/// The setting named in the error when a download passes its cap.
+const CAP_SETTING: &str = "Download::max_bytes";
 
 /// A binary reply whose body has not been read yet.
+///
+/// The body is streamed and, unlike JSON replies, not bound by
+/// `ClientBuilder::max_response_bytes`; [`Download::max_bytes`] sets a cap
+/// of its own.
 #[derive(Debug)]
 pub struct Download {
     op: &'static Operation,
@@ -17,17 +24,32 @@ pub struct Download {
     rate_limit: RateLimit,
     trace_id: Option<String>,
     reply: reqwest::Response,
+    max_bytes: Option<u64>,
 }
 
 impl Download {
-    pub(crate) fn new(op: &'static Operation, reply: Reply) -> Self {
+    pub(crate) fn new(
+        op: &'static Operation,
+        reply: reqwest::Response,
+        status: u16,
+        rate_limit: RateLimit,
+        trace_id: Option<String>,
+    ) -> Self {
         Self {
             op,
-            status: reply.status,
-            rate_limit: reply.rate_limit,
-            trace_id: reply.trace_id,
-            reply: reply.response,
+            status,
+            rate_limit,
+            trace_id,
+            reply,
+            max_bytes: None,
         }
+    }
+
+    /// Fails the read with [`Error::TooLarge`] once the body (after
+    /// decompression) passes `limit` bytes. Default: no cap.
+    pub fn max_bytes(mut self, limit: u64) -> Self {
+        self.max_bytes = Some(limit);
+        self
     }
 
     /// HTTP status code.
@@ -58,51 +80,35 @@ impl Download {
         self.reply.content_length()
     }
 
-    fn body_error(&self, e: reqwest::Error) -> Error {
-        if e.is_timeout() {
-            Error::Timeout {
-                operation: self.op.id,
-                attempts: 1,
-            }
-        } else {
-            Error::Transport {
-                operation: self.op.id,
-                attempts: 1,
-                source: e,
-            }
+    fn too_large(op: &'static str, limit: u64) -> Error {
+        Error::TooLarge {
+            operation: op,
+            limit,
+            setting: CAP_SETTING,
         }
     }
 
-    /// Reads the whole body into memory.
+    /// Reads the whole body into memory (within [`Self::max_bytes`], if set).
     pub async fn bytes(self) -> Result<Bytes> {
-        let op = self.op;
-        self.reply.bytes().await.map_err(|e| {
-            if e.is_timeout() {
-                Error::Timeout {
-                    operation: op.id,
-                    attempts: 1,
-                }
-            } else {
-                Error::Transport {
-                    operation: op.id,
-                    attempts: 1,
-                    source: e,
-                }
-            }
-        })
+        let op = self.op.id;
+        let limit = self.max_bytes.unwrap_or(u64::MAX);
+        let body = read_limited(self.reply, limit)
+            .await
+            .map_err(|e| Error::from_reqwest(op, 1, e))?;
+        if body.exceeded {
+            return Err(Self::too_large(op, limit));
+        }
+        Ok(body.bytes)
     }
 
     /// Streams the body into `out` chunk by chunk, in constant memory;
     /// returns the number of bytes written.
-    pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(mut self, out: &mut W) -> Result<u64> {
+    pub async fn write_to<W: AsyncWrite + Unpin + ?Sized>(self, out: &mut W) -> Result<u64> {
         let op = self.op.id;
         let mut total = 0u64;
-        loop {
-            let chunk = match self.reply.chunk().await {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(e) => return Err(self.body_error(e)),
-            };
+        let mut stream = std::pin::pin!(self.into_stream());
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
             out.write_all(&chunk).await.map_err(|source| Error::Io {
                 operation: op,
                 source,
@@ -116,24 +122,29 @@ impl Download {
         Ok(total)
     }
 
-    /// The body as a stream of chunks.
+    /// The body as a stream of chunks; with [`Self::max_bytes`] set, the
+    /// stream ends with [`Error::TooLarge`] instead of passing the cap.
     pub fn into_stream(self) -> impl futures::Stream<Item = Result<Bytes>> + Send + 'static {
         let op = self.op.id;
-        self.reply.bytes_stream().map(move |r| {
-            r.map_err(|e| {
-                if e.is_timeout() {
-                    Error::Timeout {
-                        operation: op,
-                        attempts: 1,
-                    }
-                } else {
-                    Error::Transport {
-                        operation: op,
-                        attempts: 1,
-                        source: e,
-                    }
+        let limit = self.max_bytes.unwrap_or(u64::MAX);
+        let announced_too_large = self.reply.content_length().is_some_and(|n| n > limit);
+        let mut seen = 0u64;
+        let mut done = false;
+        self.reply
+            .bytes_stream()
+            .map(move |r| {
+                let chunk = r.map_err(|e| Error::from_reqwest(op, 1, e))?;
+                seen = seen.saturating_add(chunk.len() as u64);
+                if announced_too_large || seen > limit {
+                    return Err(Self::too_large(op, limit));
                 }
+                Ok(chunk)
             })
-        })
+            // Nothing follows an error.
+            .take_while(move |r| {
+                let go = !done;
+                done = done || r.is_err();
+                futures::future::ready(go)
+            })
     }
 }

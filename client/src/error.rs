@@ -99,6 +99,33 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The API answered with a redirect the client does not follow: to
+    /// another origin (scheme, host and port) than the request's, or one
+    /// too many. Credentials and tokens are never sent to another host.
+    #[error("{operation}: HTTP {status} redirect to {location:?} not followed: {reason}")]
+    Redirect {
+        /// Operation ID.
+        operation: &'static str,
+        /// HTTP status of the redirect.
+        status: u16,
+        /// The `Location` the reply pointed at (at most 256 characters).
+        location: String,
+        /// Why it was not followed.
+        reason: &'static str,
+    },
+    /// A reply body was larger than the client accepts.
+    #[error(
+        "{operation}: reply body exceeds the limit of {limit} bytes (after decompression); \
+        raise it with {setting} if such replies are expected"
+    )]
+    TooLarge {
+        /// Operation ID.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The setting that changes the limit.
+        setting: &'static str,
+    },
     /// Writing a downloaded body failed.
     #[error("{operation}: cannot write the downloaded body: {source}")]
     Io {
@@ -171,11 +198,30 @@ pub enum Error {
 }
 
 impl Error {
+    /// Maps a reqwest error of `operation` after `attempts` sends: a
+    /// timeout becomes [`Error::Timeout`], anything else
+    /// [`Error::Transport`].
+    pub(crate) fn from_reqwest(operation: &'static str, attempts: u32, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            Error::Timeout {
+                operation,
+                attempts,
+            }
+        } else {
+            Error::Transport {
+                operation,
+                attempts,
+                source: e,
+            }
+        }
+    }
+
     /// HTTP status of the reply the error comes from, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. }
             | Error::Auth { status, .. }
+            | Error::Redirect { status, .. }
             | Error::Decode { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(429),
             Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),

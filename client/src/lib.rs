@@ -59,6 +59,7 @@
 
 mod auth;
 pub mod batch;
+mod body;
 mod client;
 pub mod cloud;
 mod command;
@@ -80,7 +81,8 @@ mod validate;
 
 pub use batch::{Batch, BatchWrite, Batched, WriteOutcome, WriteResult};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
 };
 pub use cloud::{Cloud, Target};
 pub use command::Command;

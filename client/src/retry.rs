@@ -8,7 +8,8 @@ use std::time::{Duration, SystemTime};
 /// - A `429` waits until `X-RateLimit-RetryAfter` (or a backoff when the
 ///   header is absent) and is retried, for every operation: the API did not
 ///   act on the request.
-/// - `500`, `502`, `503`, `504`, timeouts and connection errors are retried
+/// - `500`, `502`, `503`, `504`, timeouts and connection errors (also
+///   while the reply body is read) are retried
 ///   with exponential backoff and jitter for operations that are safe to
 ///   send twice (GET, DELETE, the read-only aggregate POST). Other writes
 ///   (PATCH) are retried only when the connection could not be opened,

@@ -3,11 +3,13 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::body::{ERROR_BODY_LIMIT, read_limited};
 use crate::client::Client;
 use crate::cloud;
 use crate::download::Download;
@@ -34,11 +36,48 @@ struct Envelope<R> {
 /// A reply with a success status (or a non-retried failure status), with
 /// its headers read.
 pub(crate) struct Reply {
-    pub(crate) response: reqwest::Response,
+    pub(crate) body: Body,
     pub(crate) status: u16,
     pub(crate) rate_limit: RateLimit,
     pub(crate) trace_id: Option<String>,
     pub(crate) attempts: u32,
+}
+
+/// A reply's body: read (bounded), or left to stream.
+pub(crate) enum Body {
+    /// Read in full (a JSON reply, or any failure reply).
+    Read(Bytes),
+    /// A successful binary reply, not read yet.
+    Stream(reqwest::Response),
+}
+
+impl Body {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Body::Read(b) => b,
+            Body::Stream(_) => &[],
+        }
+    }
+}
+
+/// Whether the reply body is read within the retry loop or streamed later.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Json,
+    Stream,
+}
+
+/// The `Location` header, shortened for error messages.
+pub(crate) fn location(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(256)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn method(m: HttpMethod) -> reqwest::Method {
@@ -55,21 +94,6 @@ pub(crate) fn excerpt(bytes: &[u8]) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT)]).into_owned()
 }
 
-fn transport_error(op: &'static Operation, attempts: u32, e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        Error::Timeout {
-            operation: op.id,
-            attempts,
-        }
-    } else {
-        Error::Transport {
-            operation: op.id,
-            attempts,
-            source: e,
-        }
-    }
-}
-
 impl Client {
     /// Sends `op` with `parts` and decodes the JSON envelope, with
     /// `resources` as `R`. Generated request builders call this; it is
@@ -83,15 +107,11 @@ impl Client {
         op: &'static Operation,
         parts: RequestParts,
     ) -> Result<ApiResponse<R>> {
-        let reply = self.send(op, &parts).await?;
+        let reply = self.send(op, &parts, Mode::Json).await?;
         let (status, attempts) = (reply.status, reply.attempts);
-        let bytes = reply
-            .response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(op, attempts, e))?;
+        let bytes = reply.body.bytes();
         if !(200..300).contains(&status) {
-            return Err(api_error(op, status, &bytes, reply.trace_id, attempts));
+            return Err(api_error(op, status, bytes, reply.trace_id, attempts));
         }
         let env: Envelope<R> = if bytes.iter().all(u8::is_ascii_whitespace) {
             Envelope {
@@ -100,7 +120,7 @@ impl Client {
                 errors: None,
             }
         } else {
-            decode(op, status, &bytes)?
+            decode(op, status, bytes)?
         };
         let meta = env.meta.unwrap_or_default();
         let errors = env.errors.unwrap_or_default();
@@ -132,22 +152,23 @@ impl Client {
         op: &'static Operation,
         parts: RequestParts,
     ) -> Result<Download> {
-        let reply = self.send(op, &parts).await?;
-        if !(200..300).contains(&reply.status) {
-            let bytes = reply
-                .response
-                .bytes()
-                .await
-                .map_err(|e| transport_error(op, reply.attempts, e))?;
-            return Err(api_error(
+        let reply = self.send(op, &parts, Mode::Stream).await?;
+        match reply.body {
+            Body::Stream(response) => Ok(Download::new(
+                op,
+                response,
+                reply.status,
+                reply.rate_limit,
+                reply.trace_id,
+            )),
+            Body::Read(bytes) => Err(api_error(
                 op,
                 reply.status,
                 &bytes,
                 reply.trace_id,
                 reply.attempts,
-            ));
+            )),
         }
-        Ok(Download::new(op, reply))
     }
 
     /// Sends `op` and returns the reply's JSON as is.
@@ -156,20 +177,16 @@ impl Client {
         op: &'static Operation,
         parts: RequestParts,
     ) -> Result<RawResponse> {
-        let reply = self.send(op, &parts).await?;
+        let reply = self.send(op, &parts, Mode::Json).await?;
         let (status, attempts) = (reply.status, reply.attempts);
-        let bytes = reply
-            .response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(op, attempts, e))?;
+        let bytes = reply.body.bytes();
         if !(200..300).contains(&status) {
-            return Err(api_error(op, status, &bytes, reply.trace_id, attempts));
+            return Err(api_error(op, status, bytes, reply.trace_id, attempts));
         }
         let body: serde_json::Value = if bytes.iter().all(u8::is_ascii_whitespace) {
             serde_json::Value::Null
         } else {
-            decode(op, status, &bytes)?
+            decode(op, status, bytes)?
         };
         let trace_id = reply.trace_id.or_else(|| {
             body.pointer("/meta/trace_id")
@@ -231,7 +248,12 @@ impl Client {
 
     /// Sends the request, retrying as the policy allows. Returns the
     /// reply when its status is final (success, or an error not retried).
-    pub(crate) async fn send(&self, op: &'static Operation, parts: &RequestParts) -> Result<Reply> {
+    async fn send(
+        &self,
+        op: &'static Operation,
+        parts: &RequestParts,
+        mode: Mode,
+    ) -> Result<Reply> {
         validate(op, parts)?;
         let span = tracing::info_span!(
             "falcon.request",
@@ -242,10 +264,15 @@ impl Client {
             status = tracing::field::Empty,
             trace_id = tracing::field::Empty,
         );
-        self.send_loop(op, parts).instrument(span).await
+        self.send_loop(op, parts, mode).instrument(span).await
     }
 
-    async fn send_loop(&self, op: &'static Operation, parts: &RequestParts) -> Result<Reply> {
+    async fn send_loop(
+        &self,
+        op: &'static Operation,
+        parts: &RequestParts,
+        mode: Mode,
+    ) -> Result<Reply> {
         let policy = &self.inner.retry;
         let writes_ok =
             !parts.at_most_once && (op.retry_safe || parts.retry_writes || policy.retry_writes);
@@ -261,7 +288,7 @@ impl Client {
             attempt += 1;
             span.record("attempt", attempt);
             self.pace().await;
-            let session = self.inner.auth.session(&self.inner.http).await?;
+            let session = self.inner.auth.session().await?;
             let mut url = cloud::join(&session.base, op.route);
             if !parts.query.is_empty() {
                 let mut q = url.query_pairs_mut();
@@ -269,6 +296,7 @@ impl Client {
                     q.append_pair(k, v);
                 }
             }
+            let origin = url.origin();
             let accept = op.produces.first().copied().unwrap_or("application/json");
             let mut req = self
                 .inner
@@ -287,7 +315,7 @@ impl Client {
             let budget_left = policy.max_total_wait.saturating_sub(waited);
             // The sends after a 401 renewal do not use up the budget.
             let can_retry = attempt < policy.max_attempts + renewals;
-            match req.send().await {
+            let failure = match req.send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let rate_limit = RateLimit::from_headers(response.headers());
@@ -319,7 +347,10 @@ impl Client {
                         );
                         self.set_cooldown(wait);
                         if !can_retry || wait > budget_left {
-                            let body = response.bytes().await.unwrap_or_default();
+                            let body = read_limited(response, ERROR_BODY_LIMIT)
+                                .await
+                                .map(|l| l.bytes)
+                                .unwrap_or_default();
                             let trace_id = trace_id.or_else(|| body_trace(&body));
                             return Err(Error::RateLimited {
                                 operation: op.id,
@@ -353,32 +384,100 @@ impl Client {
                             continue;
                         }
                     }
-                    return Ok(Reply {
-                        response,
+                    if (300..400).contains(&status) {
+                        return Err(redirect_error(op, &response, &origin));
+                    }
+                    let reply = |body| Reply {
+                        body,
                         status,
                         rate_limit,
                         trace_id,
                         attempts: attempt,
-                    });
-                }
-                Err(e) => {
-                    renewed_after = None;
-                    // A connection that never opened carried nothing: any
-                    // operation may be sent again.
-                    let retryable = !e.is_builder() && (writes_ok || e.is_connect());
-                    if retryable && can_retry {
-                        let wait = policy.backoff(attempt);
-                        if wait <= budget_left {
-                            tracing::warn!(attempt, error = %e, wait_ms = wait.as_millis() as u64, "transport error: retrying");
-                            tokio::time::sleep(wait).await;
-                            waited += wait;
-                            continue;
-                        }
+                    };
+                    if mode == Mode::Stream && (200..300).contains(&status) {
+                        return Ok(reply(Body::Stream(response)));
                     }
-                    return Err(transport_error(op, attempt, e));
+                    // Read here, so that a body cut short (timeout, reset)
+                    // is retried like a failed send.
+                    match self.read_body(op, response, status).await {
+                        Ok(bytes) => return Ok(reply(Body::Read(bytes))),
+                        Err(BodyError::Final(e)) => return Err(e),
+                        Err(BodyError::Transport(e)) => e,
+                    }
+                }
+                Err(e) => e,
+            };
+            renewed_after = None;
+            // A connection that never opened carried nothing: any
+            // operation may be sent again.
+            let retryable = !failure.is_builder() && (writes_ok || failure.is_connect());
+            if retryable && can_retry {
+                let wait = policy.backoff(attempt);
+                if wait <= budget_left {
+                    tracing::warn!(attempt, error = %failure, wait_ms = wait.as_millis() as u64, "transport error: retrying");
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                    continue;
                 }
             }
+            return Err(Error::from_reqwest(op.id, attempt, failure));
         }
+    }
+
+    /// Reads a reply body within the limit: the client's for a success,
+    /// [`ERROR_BODY_LIMIT`] for a failure (whose first bytes are enough for
+    /// its message).
+    async fn read_body(
+        &self,
+        op: &'static Operation,
+        response: reqwest::Response,
+        status: u16,
+    ) -> std::result::Result<Bytes, BodyError> {
+        let ok = (200..300).contains(&status);
+        let max = self.inner.max_response_bytes;
+        let limit = if ok { max } else { ERROR_BODY_LIMIT.min(max) };
+        let body = read_limited(response, limit)
+            .await
+            .map_err(BodyError::Transport)?;
+        if body.exceeded && ok {
+            return Err(BodyError::Final(Error::TooLarge {
+                operation: op.id,
+                limit,
+                setting: "ClientBuilder::max_response_bytes",
+            }));
+        }
+        Ok(body.bytes)
+    }
+}
+
+/// Why a reply body could not be read.
+enum BodyError {
+    /// Not to be retried.
+    Final(Error),
+    /// The connection failed while reading: retried like a failed send.
+    Transport(reqwest::Error),
+}
+
+/// The error for a redirect the client did not follow.
+fn redirect_error(
+    op: &'static Operation,
+    response: &reqwest::Response,
+    origin: &url::Origin,
+) -> Error {
+    let target = location(response.headers());
+    let same_origin = response
+        .url()
+        .join(&target)
+        .is_ok_and(|u| u.origin() == *origin);
+    Error::Redirect {
+        operation: op.id,
+        status: response.status().as_u16(),
+        location: target,
+        reason: if same_origin {
+            "too many redirects"
+        } else {
+            "it leads to another origin (scheme, host, port) than the request's, where the token must not go"
+        },
     }
 }
 

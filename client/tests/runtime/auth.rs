@@ -61,11 +61,11 @@ async fn token_request_is_form_encoded_and_cached() {
 
 #[tokio::test]
 async fn token_is_renewed_ahead_of_expiry() {
-    // A two-second token with a one-second window: renewed after 1 s,
-    // while it is still valid.
+    // A 90-second token with a one-second window: renewed after 89 s,
+    // while it is still valid. The clock is moved on rather than waited for.
     let server = MockServer::start().await;
     let mut short = Tokens::new();
-    short.expires_in = 2;
+    short.expires_in = 90;
     let short = short.mount(&server).await;
     mount_query(&server).await;
     let client = builder(&server)
@@ -75,7 +75,14 @@ async fn token_is_renewed_ahead_of_expiry() {
     client.query_assets().send().await.unwrap();
     client.query_assets().send().await.unwrap();
     assert_eq!(short.issued(), 1, "fresh token reused");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_millis(88_500)).await;
+    tokio::time::resume();
+    client.query_assets().send().await.unwrap();
+    assert_eq!(short.issued(), 1, "still outside the window");
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_millis(600)).await;
+    tokio::time::resume();
     client.query_assets().send().await.unwrap();
     assert_eq!(
         short.issued(),
@@ -84,20 +91,22 @@ async fn token_is_renewed_ahead_of_expiry() {
     );
     let reqs = api_requests(&server).await;
     assert_eq!(
-        reqs[2].headers.get("authorization").unwrap(),
+        reqs[3].headers.get("authorization").unwrap(),
         "Bearer tok-2"
     );
 
-    // A token with no lifetime left is renewed on every use.
+    // A token said to have no lifetime left is still used for a while
+    // (the floor), not renewed on every use.
     let server = MockServer::start().await;
     let mut t = Tokens::new();
     t.expires_in = 0;
     let t = t.mount(&server).await;
     mount_query(&server).await;
     let stale = crate::common::client(&server);
-    stale.query_assets().send().await.unwrap();
-    stale.query_assets().send().await.unwrap();
-    assert_eq!(t.issued(), 2);
+    for _ in 0..10 {
+        stale.query_assets().send().await.unwrap();
+    }
+    assert_eq!(t.issued(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,11 +260,18 @@ async fn autodiscovery_moves_to_the_named_cloud_and_revokes_the_first_token() {
     second.prefix = "us2";
     second.region = Some("us-2");
     let second = second.mount(&us2).await;
+    // The first token is revoked where it was issued; us-2 never sees it.
     Mock::given(method("POST"))
         .and(path("/oauth2/revoke"))
         .and(body_string_contains("token=us1-1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"meta": {}, "errors": []})))
         .expect(1)
+        .mount(&us1)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/revoke"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
         .mount(&us2)
         .await;
     mount_query(&us2).await;
@@ -275,6 +291,9 @@ async fn autodiscovery_moves_to_the_named_cloud_and_revokes_the_first_token() {
     assert_eq!(client.base_url().as_str().trim_end_matches('/'), us2.uri());
     assert_eq!((first.issued(), second.issued()), (1, 1));
     assert!(api_requests(&us1).await.is_empty());
+    for r in us2.received_requests().await.unwrap() {
+        assert!(!String::from_utf8_lossy(&r.body).contains("us1-1"), "{r:?}");
+    }
     let reqs = api_requests(&us2).await;
     assert_eq!(reqs.len(), 2, "two queries: {reqs:?}");
     for r in reqs.iter().filter(|r| r.url.path().starts_with("/fem/")) {
