@@ -31,6 +31,16 @@ async fn fixture_uses(client: Client) -> Result<()> {
     let _ = blob.bytes().await?;
     let ids: Vec<String> = client.list_gadgets().limit(5).send().await?.resources;
     let _ = ids;
+    // Vocabularies, field enums, kept members and the shape report.
+    client.update_widgets().id("w2").kind(crate::vocabularies::Form::Square).send().await?;
+    let field: crate::fields::WidgetsField = "name".parse().map_err(|_| Error::Config("field".into()))?;
+    let sort = crate::fql::Sort::desc(field).then_asc(SIZE);
+    let _ = (sort, field.supports_wildcard(), crate::fields::WidgetsField::ALL.len());
+    let widget = crate::models::Widget { r#type: Some(crate::models::Form::Round), ..Default::default() };
+    let _ = (widget.extra.len(), crate::vocabularies::finish::known("MATTE"));
+    let _: Option<String> = crate::models::Part::default().data_as();
+    let mut report = crate::shape::ShapeReport::default();
+    report.check("widget", &serde_json::json!({}), &widget);
     Ok(())
 }
 "#;
