@@ -224,7 +224,7 @@ fn falconpys_aggregate_template_decodes_with_its_null_sub_aggregate() {
     assert_eq!(body[1].r#type, Some(AggregationType::Terms));
     let nested = &body[1].sub_aggregates.as_ref().unwrap()[0];
     assert_eq!(nested.r#type, Some(AggregationType::DateHistogram));
-    assert_eq!(back[0]["track_total"], true);
+    assert_eq!(back[0]["interval"], "string");
 }
 
 #[test]

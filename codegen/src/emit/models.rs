@@ -1,5 +1,7 @@
 //! `models.rs`: one serde struct per model.
 
+use std::collections::BTreeSet;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -12,8 +14,43 @@ use crate::vocab;
 /// The Rust field that keeps members a model does not name.
 pub const EXTRA: &str = "extra";
 
+/// Models a reply can hold: those of a `resources` type and every model
+/// their fields reach. Only these keep members they do not name; a model
+/// only sent in requests has exactly its documented fields, so it can be
+/// built with a struct literal.
+pub fn reply_models(m: &Manifest) -> BTreeSet<&str> {
+    let mut todo: Vec<&str> = m
+        .operations
+        .iter()
+        .filter_map(|op| op.response.resources.as_deref())
+        .flat_map(|r| parsed(r).models().into_iter().map(str::to_owned).collect::<Vec<_>>())
+        .filter_map(|name| m.models.get_key_value(name.as_str()).map(|(k, _)| k.as_str()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name) {
+            continue;
+        }
+        let Some(model) = m.models.get(name) else {
+            continue;
+        };
+        for def in model.fields.values() {
+            for inner in parsed(def.ty()).models() {
+                if let Some((k, _)) = m.models.get_key_value(inner) {
+                    todo.push(k.as_str());
+                }
+            }
+        }
+    }
+    seen
+}
+
 pub fn emit(m: &Manifest) -> TokenStream {
-    let items = m.models.iter().map(|(name, model)| model_item(m, name, model));
+    let replies = reply_models(m);
+    let items = m
+        .models
+        .iter()
+        .map(|(name, model)| model_item(m, name, model, replies.contains(name.as_str())));
     let enums: Vec<_> = m
         .vocabularies
         .iter()
@@ -28,10 +65,10 @@ pub fn emit(m: &Manifest) -> TokenStream {
     });
     quote! {
         //! Request and response models. Every field is optional, `null` reads
-        //! as absent, `null` entries of lists are skipped, numbers and booleans
-        //! sent as strings are accepted, and members a model does not name are
-        //! kept in its `extra` map and sent back when it is serialised, so
-        //! nothing the API sends is dropped.
+        //! as absent, `null` entries of lists are skipped, and numbers and
+        //! booleans sent as strings are accepted. A model a reply can hold
+        //! keeps the members it does not name in its `extra` map and writes
+        //! them back when serialised, so nothing the API sends is dropped.
         use serde::{Deserialize, Serialize};
         #reexport
         #(#items)*
@@ -51,7 +88,7 @@ fn field_type(t: &TypeExpr, vocabulary: Option<&str>) -> TokenStream {
     }
 }
 
-fn model_item(m: &Manifest, name: &str, model: &Model) -> TokenStream {
+fn model_item(m: &Manifest, name: &str, model: &Model, in_replies: bool) -> TokenStream {
     let name_ident = ident(name);
     if let Some(rt) = &model.runtime_type {
         let rt = ident(rt);
@@ -125,6 +162,18 @@ fn model_item(m: &Manifest, name: &str, model: &Model) -> TokenStream {
         })
         .collect();
     let extra = format_ident!("{EXTRA}");
+    let (extra_field, visit_extra) = if in_replies {
+        (
+            quote! {
+                /// Members this model does not name, kept as sent.
+                #[serde(flatten)]
+                pub #extra: serde_json::Map<String, serde_json::Value>,
+            },
+            quote! { v.extra(&self.#extra); },
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
     let accessors = (!accessors.is_empty()).then(|| quote! { impl #name_ident { #(#accessors)* } });
     quote! {
         #about
@@ -132,15 +181,13 @@ fn model_item(m: &Manifest, name: &str, model: &Model) -> TokenStream {
         #[serde(default)]
         pub struct #name_ident {
             #(#fields)*
-            /// Members this model does not name, kept as sent.
-            #[serde(flatten)]
-            pub #extra: serde_json::Map<String, serde_json::Value>,
+            #extra_field
         }
         #accessors
         impl crate::shape::Shape for #name_ident {
             fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
                 #(#visits)*
-                v.extra(&self.#extra);
+                #visit_extra
             }
         }
     }
