@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// One value or a list of values, kept in the form the API sent, so a
 /// value re-serialises as it arrived: `"a.example"` stays a string and
-/// `["a.example"]` a list. Read it as a slice with [`as_slice`](Self::as_slice)
-/// or iterate it, whatever the form.
+/// `["a.example"]` a list. Whatever the form, it reads as a slice (it
+/// dereferences to `[T]`: `first()`, `len()`, `iter()`...).
 ///
 /// ```
 /// use falcon_exposure::OneOrMany;
@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// let many: OneOrMany<String> = serde_json::from_str(r#"["a.example","b.example"]"#).unwrap();
 /// assert_eq!(one.as_slice(), ["a.example"]);
 /// assert_eq!(many.len(), 2);
+/// assert_eq!(many.first().map(String::as_str), Some("a.example"));
 /// assert_eq!(serde_json::to_string(&one).unwrap(), r#""a.example""#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,32 +35,19 @@ impl<T> OneOrMany<T> {
         }
     }
 
-    /// The first value, if any.
-    pub fn first(&self) -> Option<&T> {
-        self.as_slice().first()
-    }
-
-    /// How many values there are.
-    pub fn len(&self) -> usize {
-        self.as_slice().len()
-    }
-
-    /// Whether there is no value (an empty list).
-    pub fn is_empty(&self) -> bool {
-        self.as_slice().is_empty()
-    }
-
-    /// An iterator over the values.
-    pub fn iter(&self) -> std::slice::Iter<'_, T> {
-        self.as_slice().iter()
-    }
-
     /// The values as a list.
     pub fn into_vec(self) -> Vec<T> {
         match self {
             OneOrMany::One(v) => vec![v],
             OneOrMany::Many(vs) => vs,
         }
+    }
+}
+
+impl<T> std::ops::Deref for OneOrMany<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
     }
 }
 
