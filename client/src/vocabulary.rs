@@ -3,12 +3,19 @@
 //! [`crate::vocabularies`].
 
 /// Implements, for a generated vocabulary enum with `as_str` and `parse`:
-/// `Display`, an infallible `FromStr`, conversions from and to text,
+/// `Default` (the empty text), `Display`, an infallible `FromStr`, conversions from and to text,
 /// `Deref<Target = str>` (so `field.as_deref()` reads the text), comparisons
 /// with `str`, serde as a plain string (any scalar is read as text, so a
 /// value never fails decoding), FQL text values and the shape report.
 macro_rules! impls {
     ($name:ident) => {
+        impl Default for $name {
+            /// The empty text, outside the list, as an absent text field
+            /// reads with `unwrap_or_default()`.
+            fn default() -> Self {
+                Self::Unknown(String::new())
+            }
+        }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
