@@ -380,7 +380,7 @@ fn auth_error(status: u16, bytes: &[u8], header_trace: Option<String>) -> Error 
             errors.push(ApiError {
                 code: Some(i64::from(status)),
                 message: Some(text),
-                ..ApiError::default()
+                id: None,
             });
         }
     }

@@ -397,13 +397,12 @@ mod tests {
                 ApiError {
                     code: Some(400),
                     message: Some("bad id".into()),
-                    ..ApiError::default()
+                    id: None,
                 },
                 ApiError {
                     code: Some(404),
                     message: Some("not found".into()),
                     id: Some("x".into()),
-                    ..ApiError::default()
                 },
             ],
             trace_id: Some("t-1".into()),

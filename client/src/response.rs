@@ -72,9 +72,6 @@ pub struct ApiError {
     /// Identifier the error refers to, when the API gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// Members this struct does not name, kept as sent.
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// An offset in `meta.pagination`: a number on most endpoints, an opaque

@@ -14,8 +14,8 @@
 //! assert_eq!(
 //!     report.to_string(),
 //!     "other shape    resources[].confidence: sent string, the model holds number (1)\n\
-//!      unknown key    resources[].new_field: object (1)\n\
 //!      unknown key    resources[].new_field.x: number (1)\n\
+//!      unknown key    resources[].new_field: object (1)\n\
 //!      unknown value  resources[].criticality: text outside the documented values (1)\n"
 //! );
 //! ```

@@ -47,7 +47,10 @@ fn a_closed_vocabulary_keeps_values_outside_its_list() {
         criticality: Some(Criticality::High),
         ..Default::default()
     };
-    assert!(matches!(asset.criticality.as_deref(), Some("Critical" | "High")));
+    assert!(matches!(
+        asset.criticality.as_deref(),
+        Some("Critical" | "High")
+    ));
     assert_eq!(Perimeter::parse("Unofficial"), Perimeter::Unofficial);
     assert_eq!(AssetType::DnsDomain.as_str(), "dns_domain");
     assert_eq!(AggregationType::ALL.len(), 10);
@@ -85,15 +88,23 @@ fn filters_take_the_enum_or_text() {
 
 #[test]
 fn the_field_enum_names_every_field_with_its_capabilities() {
-    assert_eq!(ExternalAssetField::IpServicesPort.as_str(), "ip.services.port");
+    assert_eq!(
+        ExternalAssetField::IpServicesPort.as_str(),
+        "ip.services.port"
+    );
     assert_eq!(
         "ip.services.port".parse::<ExternalAssetField>(),
         Ok(ExternalAssetField::IpServicesPort)
     );
-    let e = "ip.services.prot".parse::<ExternalAssetField>().unwrap_err();
+    let e = "ip.services.prot"
+        .parse::<ExternalAssetField>()
+        .unwrap_err();
     assert_eq!(e.kind(), FqlErrorKind::UnknownField);
     assert_eq!(e.suggestions()[0], "ip.services.port");
-    assert!(e.to_string().contains("did you mean `ip.services.port`"), "{e}");
+    assert!(
+        e.to_string().contains("did you mean `ip.services.port`"),
+        "{e}"
+    );
     assert_eq!(
         ExternalAssetField::ALL.len(),
         falcon_exposure::fields::external_assets::TABLE.fields.len()
@@ -120,7 +131,10 @@ fn the_field_enum_names_every_field_with_its_capabilities() {
             .to_string(),
         "criticality|asc,last_seen|desc"
     );
-    assert_eq!(String::from(ExternalAssetField::IpServicesPort), "ip.services.port");
+    assert_eq!(
+        String::from(ExternalAssetField::IpServicesPort),
+        "ip.services.port"
+    );
     assert_eq!(String::from(f::IP_SERVICES_PORT), "ip.services.port");
 }
 
@@ -157,7 +171,15 @@ fn the_shape_report_names_paths_and_kinds_never_values() {
          unknown key    resources[].triage.ticket: string (2)\n\
          unknown value  resources[].criticality: text outside the documented values (2)\n"
     );
-    for value in ["secret-id-1", "Medium", "80", "SEC-7", "private", "nginx", "quota"] {
+    for value in [
+        "secret-id-1",
+        "Medium",
+        "80",
+        "SEC-7",
+        "private",
+        "nginx",
+        "quota",
+    ] {
         assert!(!text.contains(value), "{value} appears in\n{text}");
     }
     let clean: FemExternalAsset = serde_json::from_value(json!({"id": "a"})).unwrap();

@@ -899,7 +899,10 @@ fn check_vocabularies(m: &Manifest, out: &mut Vec<Problem>) {
             if let Some(first) = seen.insert(same, k) {
                 out.push((
                     here("value"),
-                    format!("value `{}` names the same variant as values[{first}]", x.value),
+                    format!(
+                        "value `{}` names the same variant as values[{first}]",
+                        x.value
+                    ),
                     "list each value once".into(),
                 ));
             }
@@ -991,7 +994,8 @@ fn vocabulary_target(
                     "a vocabulary applies to `string` keywords".into(),
                 ));
             }
-            let allowed: BTreeSet<&str> = p.allowed_values.iter().map(|a| a.value.as_str()).collect();
+            let allowed: BTreeSet<&str> =
+                p.allowed_values.iter().map(|a| a.value.as_str()).collect();
             let values: BTreeSet<&str> = v.values.iter().map(|x| x.value.as_str()).collect();
             (v.closed && !allowed.is_empty() && allowed != values).then(|| {
                 (

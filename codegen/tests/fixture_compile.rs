@@ -94,8 +94,11 @@ fn standalone_manifest() -> String {
 
 #[test]
 fn generated_fixture_compiles_against_the_runtime() {
-    let manifest = load_str("small.yaml", &format!("{SMALL}{NEW_OPERATION}{VOCABULARIES}"))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let manifest = load_str(
+        "small.yaml",
+        &format!("{SMALL}{NEW_OPERATION}{VOCABULARIES}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixture-client");
     let _ = std::fs::remove_dir_all(scratch.join("src"));
     let client = root().join("client");

@@ -63,7 +63,10 @@ fn check_items<T: DeserializeOwned + Serialize + Shape>(
             }
         }
     }
-    let items = raw.body["resources"].as_array().cloned().unwrap_or_default();
+    let items = raw.body["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for item in &items {
         let path = format!("{at}.resources[]");
         match serde_json::from_value::<T>(item.clone()) {
@@ -120,8 +123,10 @@ fn aggregate(t: &AggregationType) -> Value {
 async fn run(client: &Client) -> Result<Outcome, Error> {
     let mut out = Outcome::default();
     client.authenticate().await?;
-    out.steps
-        .push(format!("authenticated against {}", client.base_url().host_str().unwrap_or("?")));
+    out.steps.push(format!(
+        "authenticated against {}",
+        client.base_url().host_str().unwrap_or("?")
+    ));
 
     // Both queries, past their first page. The v1 pages are read one by
     // one: its stream refuses a tenant with more than 10,000 assets.
@@ -140,7 +145,8 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
         }
     }
     v1.truncate(IDS);
-    out.steps.push(format!("query_assets (v1, offset): {} ids", v1.len()));
+    out.steps
+        .push(format!("query_assets (v1, offset): {} ids", v1.len()));
     let v2: Vec<String> = client
         .query_assets_v2()
         .stream()
@@ -150,16 +156,24 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
-    out.steps.push(format!("query_assets_v2 (cursor): {} ids", v2.len()));
+    out.steps
+        .push(format!("query_assets_v2 (cursor): {} ids", v2.len()));
 
     // A get of 100 ids, read raw so that it can be compared with the models.
     let ids: Vec<&String> = v2.iter().chain(&v1).take(100).collect();
     let mut assets = Vec::new();
     if !ids.is_empty() {
-        let raw = read(client, "get_external_assets").query_values("ids", &ids).send().await?;
+        let raw = read(client, "get_external_assets")
+            .query_values("ids", &ids)
+            .send()
+            .await?;
         let n = check_items::<FemExternalAsset>(&mut out, "get_external_assets", &raw);
-        out.steps.push(format!("get_assets: {n} of {} ids", ids.len()));
-        assets = raw.body["resources"].as_array().cloned().unwrap_or_default();
+        out.steps
+            .push(format!("get_assets: {n} of {} ids", ids.len()));
+        assets = raw.body["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
     }
 
     // Each documented aggregate type.
@@ -176,8 +190,9 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
                     serde_json::from_value(raw.body["resources"].clone()).unwrap_or_default();
                 for b in results.iter().flat_map(|r| r.buckets.iter().flatten()) {
                     if b.label_as::<Criticality>().is_some_and(|c| c.is_unknown()) {
-                        out.report
-                            .unknown_value("aggregate(terms criticality).resources[].buckets[].label");
+                        out.report.unknown_value(
+                            "aggregate(terms criticality).resources[].buckets[].label",
+                        );
                     }
                 }
             }
@@ -188,7 +203,10 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
     // A preview of one blob, found through an asset's blob links.
     let link = assets.iter().find_map(|a| {
         let asset: FemExternalAsset = serde_json::from_value(a.clone()).ok()?;
-        let services = [asset.ip.and_then(|i| i.services), asset.dns_domain.and_then(|d| d.services)];
+        let services = [
+            asset.ip.and_then(|i| i.services),
+            asset.dns_domain.and_then(|d| d.services),
+        ];
         services.into_iter().flatten().flatten().find_map(|s| {
             let links = s.blob_links?;
             links.preview_banner.or(links.preview_attributes)
@@ -196,33 +214,60 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
     });
     match link.and_then(|l| url::Url::parse("https://link.invalid").ok()?.join(&l).ok()) {
         Some(url) => {
-            let params: Value = url.query_pairs().map(|(k, v)| (k.into_owned(), Value::from(v.into_owned()))).collect::<serde_json::Map<_, _>>().into();
-            let r = read(client, "blob_preview_external_assets").parameters(params).send().await;
+            let params: Value = url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), Value::from(v.into_owned())))
+                .collect::<serde_json::Map<_, _>>()
+                .into();
+            let r = read(client, "blob_preview_external_assets")
+                .parameters(params)
+                .send()
+                .await;
             if refused(&mut out, "preview_assets", r)?.is_some() {
                 out.steps.push("preview_assets: ok".into());
             }
         }
-        None => out.steps.push("preview_assets: no blob link in the assets read".into()),
+        None => out
+            .steps
+            .push("preview_assets: no blob link in the assets read".into()),
     }
 
     // The subsidiaries operations.
-    let raw = read(client, "query_ecosystem_subsidiaries").query("limit", 100).send().await;
+    let raw = read(client, "query_ecosystem_subsidiaries")
+        .query("limit", 100)
+        .send()
+        .await;
     let sub_ids: Vec<String> = match refused(&mut out, "query_ecosystem_subsidiaries", raw)? {
         Some(raw) => serde_json::from_value(raw.body["resources"].clone()).unwrap_or_default(),
         None => Vec::new(),
     };
-    out.steps.push(format!("query_ecosystem_subsidiaries: {} ids", sub_ids.len()));
+    out.steps.push(format!(
+        "query_ecosystem_subsidiaries: {} ids",
+        sub_ids.len()
+    ));
     if !sub_ids.is_empty() {
-        let raw = read(client, "get_ecosystem_subsidiaries").query_values("ids", &sub_ids).send().await;
+        let raw = read(client, "get_ecosystem_subsidiaries")
+            .query_values("ids", &sub_ids)
+            .send()
+            .await;
         if let Some(raw) = refused(&mut out, "get_ecosystem_subsidiaries", raw)? {
-            let n = check_items::<FemEcosystemSubsidiary>(&mut out, "get_ecosystem_subsidiaries", &raw);
+            let n =
+                check_items::<FemEcosystemSubsidiary>(&mut out, "get_ecosystem_subsidiaries", &raw);
             out.steps.push(format!("get_ecosystem_subsidiaries: {n}"));
         }
     }
-    let raw = read(client, "combined_ecosystem_subsidiaries").query("limit", 100).send().await;
+    let raw = read(client, "combined_ecosystem_subsidiaries")
+        .query("limit", 100)
+        .send()
+        .await;
     if let Some(raw) = refused(&mut out, "query_combined_ecosystem_subsidiaries", raw)? {
-        let n = check_items::<FemEcosystemSubsidiary>(&mut out, "combined_ecosystem_subsidiaries", &raw);
-        out.steps.push(format!("query_combined_ecosystem_subsidiaries: {n}"));
+        let n = check_items::<FemEcosystemSubsidiary>(
+            &mut out,
+            "combined_ecosystem_subsidiaries",
+            &raw,
+        );
+        out.steps
+            .push(format!("query_combined_ecosystem_subsidiaries: {n}"));
     }
     Ok(out)
 }
@@ -251,7 +296,9 @@ async fn live_tenant_read_only_check() {
         return;
     }
     let client = Client::from_env().expect("the client builds from the environment");
-    let out = run(&client).await.unwrap_or_else(|e| panic!("the live check failed: {e}"));
+    let out = run(&client)
+        .await
+        .unwrap_or_else(|e| panic!("the live check failed: {e}"));
     print(&out);
     assert!(
         !out.steps.iter().any(|s| s.starts_with("DOES NOT DECODE")),
@@ -269,13 +316,29 @@ async fn the_live_check_runs_against_the_emulator() {
     let out = run(&client).await.expect("the check runs");
     print(&out);
     let step = |prefix: &str| out.steps.iter().any(|s| s.starts_with(prefix));
-    assert!(step(&format!("query_assets (v1, offset): {IDS} ids")), "{:?}", out.steps);
-    assert!(step(&format!("query_assets_v2 (cursor): {IDS} ids")), "{:?}", out.steps);
+    assert!(
+        step(&format!("query_assets (v1, offset): {IDS} ids")),
+        "{:?}",
+        out.steps
+    );
+    assert!(
+        step(&format!("query_assets_v2 (cursor): {IDS} ids")),
+        "{:?}",
+        out.steps
+    );
     assert!(step("get_assets: 100 of 100 ids"), "{:?}", out.steps);
     for t in AggregationType::ALL {
-        assert!(step(&format!("aggregate_assets type {t}")), "{t}: {:?}", out.steps);
+        assert!(
+            step(&format!("aggregate_assets type {t}")),
+            "{t}: {:?}",
+            out.steps
+        );
     }
-    assert!(step("query_combined_ecosystem_subsidiaries"), "{:?}", out.steps);
+    assert!(
+        step("query_combined_ecosystem_subsidiaries"),
+        "{:?}",
+        out.steps
+    );
     assert!(!step("DOES NOT DECODE"), "{:?}", out.steps);
     let report = out.report.to_string();
     assert!(!report.contains("dropped"), "{report}");

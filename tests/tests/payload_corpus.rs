@@ -64,11 +64,12 @@ fn row(file: &'static str, raw: &Value, back: &Value) -> Row {
 
 fn decode_table() -> Vec<Row> {
     let mut rows = Vec::new();
-    let envelope = |file: &'static str, rows: &mut Vec<Row>, f: fn(&'static str, &Value) -> Value| {
-        let raw = corpus(file);
-        let back = f(file, &raw);
-        rows.push(row(file, &raw, &back));
-    };
+    let envelope =
+        |file: &'static str, rows: &mut Vec<Row>, f: fn(&'static str, &Value) -> Value| {
+            let raw = corpus(file);
+            let back = f(file, &raw);
+            rows.push(row(file, &raw, &back));
+        };
     envelope("assets_mixed_shapes.json", &mut rows, |n, raw| {
         round_trip::<Envelope<FemExternalAsset>>(n, raw).1
     });
@@ -127,23 +128,32 @@ fn fqdn_decodes_from_one_string_or_a_list_and_keeps_its_form() {
     let raw = corpus("assets_mixed_shapes.json");
     let (env, back) = round_trip::<Envelope<FemExternalAsset>>("assets", &raw);
     let assets = env.resources.unwrap();
-    let fqdn = assets[0].dns_domain.as_ref().unwrap().fqdn.as_ref().unwrap();
+    let fqdn = assets[0]
+        .dns_domain
+        .as_ref()
+        .unwrap()
+        .fqdn
+        .as_ref()
+        .unwrap();
     assert_eq!(fqdn, &OneOrMany::One("www.example.com".to_owned()));
     let fqdns = assets[1].ip.as_ref().unwrap().fqdns.as_ref().unwrap();
     assert_eq!(fqdns.as_slice(), ["www.example.com", "mail.example.com"]);
     let single = assets[2].ip.as_ref().unwrap().fqdns.as_ref().unwrap();
     assert_eq!(single.as_slice(), ["single.example.org"]);
-    let many = assets[3].dns_domain.as_ref().unwrap().fqdn.as_ref().unwrap();
+    let many = assets[3]
+        .dns_domain
+        .as_ref()
+        .unwrap()
+        .fqdn
+        .as_ref()
+        .unwrap();
     assert_eq!(many.len(), 2);
     // Serialised back in the form sent.
     assert_eq!(
         back["resources"][0]["dns_domain"]["fqdn"],
         "www.example.com"
     );
-    assert_eq!(
-        back["resources"][2]["ip"]["fqdns"],
-        "single.example.org"
-    );
+    assert_eq!(back["resources"][2]["ip"]["fqdns"], "single.example.org");
     assert_eq!(
         back["resources"][3]["dns_domain"]["fqdn"],
         serde_json::json!(["a.example.org", "b.example.org"])
@@ -172,8 +182,19 @@ fn vocabularies_decode_known_and_unknown_values() {
     assert_eq!(discovered_by::known("AUTO"), Some(discovered_by::AUTO));
     assert_eq!(assets[0].connectivity_status.as_deref(), Some("Reachable"));
     // Unknown members are kept at every level.
-    assert!(assets[0].subsidiaries.as_ref().unwrap()[0].extra.contains_key("region"));
-    let steps = &assets[0].discovery.as_ref().unwrap().path.as_ref().unwrap().steps;
+    assert!(
+        assets[0].subsidiaries.as_ref().unwrap()[0]
+            .extra
+            .contains_key("region")
+    );
+    let steps = &assets[0]
+        .discovery
+        .as_ref()
+        .unwrap()
+        .path
+        .as_ref()
+        .unwrap()
+        .steps;
     assert_eq!(steps.as_ref().unwrap().len(), 2);
     assert!(env.meta.unwrap().extra.contains_key("region_hint"));
 }
@@ -184,7 +205,10 @@ fn null_resources_read_as_empty_and_aggregate_labels_read_as_the_enum() {
     let (env, _) = round_trip::<Envelope<FemEcosystemSubsidiary>>("subs", &raw);
     assert!(env.resources.unwrap_or_default().is_empty());
     let meta = env.meta.unwrap();
-    assert_eq!(meta.get_str("version_id"), Some("5d41402abc4b2a76b9719d911017c592"));
+    assert_eq!(
+        meta.get_str("version_id"),
+        Some("5d41402abc4b2a76b9719d911017c592")
+    );
     assert_eq!(meta.pagination.unwrap().total, Some(0));
 
     let raw = corpus("aggregate_buckets.json");
@@ -222,7 +246,10 @@ fn falconpys_aggregate_template_decodes_with_its_null_sub_aggregate() {
     let raw = corpus("aggregate_request_template.json");
     let (body, back) = round_trip::<Vec<AggregateQueryRequest>>("template", &raw);
     assert_eq!(body[0].sub_aggregates.as_deref(), Some(&[][..]));
-    assert_eq!(body[0].r#type, Some(AggregationType::Unknown("string".into())));
+    assert_eq!(
+        body[0].r#type,
+        Some(AggregationType::Unknown("string".into()))
+    );
     assert_eq!(body[1].r#type, Some(AggregationType::Terms));
     let nested = &body[1].sub_aggregates.as_ref().unwrap()[0];
     assert_eq!(nested.r#type, Some(AggregationType::DateHistogram));
@@ -246,11 +273,21 @@ fn the_shape_report_of_the_corpus_names_what_the_models_do_not_expect() {
         "other shape    resources[].confidence: sent string, the model holds number (1)",
         "other shape    resources[].ip.services[].port: sent string, the model holds number (1)",
     ] {
-        assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
     }
     assert!(!text.contains("dropped"), "{text}");
     // Only key paths and kinds: no value of the payload appears.
-    for value in ["Medium", "www.example.com", "Reachable", "SEC-42", "75", "prod"] {
+    for value in [
+        "Medium",
+        "www.example.com",
+        "Reachable",
+        "SEC-42",
+        "75",
+        "prod",
+    ] {
         assert!(!text.contains(value), "{value} leaked into\n{text}");
     }
 }

@@ -126,8 +126,8 @@ pub use field::{
     Boolean, Caps, Field, FieldName, FieldSpec, FilterTable, Integer, IpAddress, Text, Timestamp,
     ValueType,
 };
-pub(crate) use parse::unknown_field;
 pub use filter::{Filter, MAX_PROPERTIES};
+pub(crate) use parse::unknown_field;
 pub use sort::{Direction, Sort};
 pub use value::{IntoValue, RelativeTime, Value};
 

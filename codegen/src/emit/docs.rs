@@ -139,7 +139,11 @@ fn vocabularies(m: &Manifest) -> String {
          whose `Unknown` variant keeps any other value; an open list is constants, and the field stays text.\n"
         .to_owned();
     for (name, v) in &m.vocabularies {
-        let kind = if v.closed { "closed, enum" } else { "open, constants" };
+        let kind = if v.closed {
+            "closed, enum"
+        } else {
+            "open, constants"
+        };
         d += &format!("\n### `{name}` ({kind})\n\n{}\n", v.description);
         let used: Vec<String> = v
             .model_fields

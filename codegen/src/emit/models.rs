@@ -23,8 +23,18 @@ pub fn reply_models(m: &Manifest) -> BTreeSet<&str> {
         .operations
         .iter()
         .filter_map(|op| op.response.resources.as_deref())
-        .flat_map(|r| parsed(r).models().into_iter().map(str::to_owned).collect::<Vec<_>>())
-        .filter_map(|name| m.models.get_key_value(name.as_str()).map(|(k, _)| k.as_str()))
+        .flat_map(|r| {
+            parsed(r)
+                .models()
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|name| {
+            m.models
+                .get_key_value(name.as_str())
+                .map(|(k, _)| k.as_str())
+        })
         .collect();
     let mut seen = BTreeSet::new();
     while let Some(name) = todo.pop() {
