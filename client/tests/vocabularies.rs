@@ -187,3 +187,51 @@ fn the_shape_report_names_paths_and_kinds_never_values() {
     empty.check("resources[]", &json!({"id": "a"}), &clean);
     assert!(empty.is_empty(), "{empty}");
 }
+
+#[test]
+fn builders_take_enums_where_they_took_text() {
+    let client = falcon_exposure::Client::builder()
+        .client_id("id")
+        .client_secret("secret")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let aggregate = client
+        .aggregate_assets()
+        .aggregation_type(AggregationType::Terms)
+        .field(ExternalAssetField::Criticality)
+        .interval(Interval::Week)
+        .sort("_count|desc");
+    assert_eq!(
+        aggregate.parts().body,
+        Some(
+            json!([{"type": "terms", "field": "criticality", "interval": "week", "sort": "_count|desc"}])
+        )
+    );
+    let by_constant = client.aggregate_assets().field(f::IP_SERVICES_PORT);
+    assert_eq!(
+        by_constant.parts().body,
+        Some(json!([{"field": "ip.services.port"}]))
+    );
+    let patch = client
+        .update_assets()
+        .id("a")
+        .criticality(Criticality::Noncritical);
+    assert_eq!(
+        patch.parts().body,
+        Some(json!({"assets": [{"id": "a", "criticality": "Noncritical"}]}))
+    );
+    let text = client.update_assets().id("a").criticality("High");
+    assert_eq!(text.parts().body, patch_with("High"));
+    let sorted = client
+        .query_assets()
+        .sort(Sort::desc(ExternalAssetField::LastSeen));
+    assert_eq!(
+        sorted.parts().query_values("sort").collect::<Vec<_>>(),
+        ["last_seen|desc"]
+    );
+}
+
+fn patch_with(criticality: &str) -> Option<serde_json::Value> {
+    Some(json!({"assets": [{"id": "a", "criticality": criticality}]}))
+}
