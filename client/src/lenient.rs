@@ -66,6 +66,27 @@ pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error
     }
 }
 
+/// Text, or a number or boolean read as its text: a vocabulary value never
+/// fails decoding for being sent as another scalar.
+pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::de::Error;
+    match scalar(d)? {
+        Some(Scalar::Text(s)) => Ok(s),
+        Some(Scalar::Int(i)) => Ok(i.to_string()),
+        Some(Scalar::Float(f)) => Ok(f.to_string()),
+        Some(Scalar::Bool(b)) => Ok(b.to_string()),
+        None => Err(D::Error::custom("expected text, found null")),
+    }
+}
+
+/// A list whose `null` entries are skipped (FalconPy's own aggregate
+/// template sends `"sub_aggregates": [null]`); `null` reads as absent.
+pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    Ok(Option::<Vec<Option<T>>>::deserialize(d)?.map(|v| v.into_iter().flatten().collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -90,5 +111,20 @@ mod tests {
         let t: T = serde_json::from_str("{}").unwrap();
         assert_eq!((t.i, t.f, t.b), (None, None, None));
         assert!(serde_json::from_str::<T>(r#"{"i":"x"}"#).is_err());
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(default)]
+    struct L {
+        #[serde(deserialize_with = "super::list")]
+        l: Option<Vec<String>>,
+    }
+
+    #[test]
+    fn null_list_entries_are_skipped() {
+        let l: L = serde_json::from_str(r#"{"l":[null,"a",null]}"#).unwrap();
+        assert_eq!(l.l, Some(vec!["a".to_owned()]));
+        let l: L = serde_json::from_str(r#"{"l":null}"#).unwrap();
+        assert_eq!(l.l, None);
     }
 }

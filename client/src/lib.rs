@@ -15,7 +15,7 @@
 //! // FALCON_CLIENT_ID, FALCON_CLIENT_SECRET, optional FALCON_MEMBER_CID
 //! // and FALCON_CLOUD (a cloud name or a base URL).
 //! let client = Client::from_env()?;
-//! let ids = client.query_assets().filter("asset_type:'ip'").limit(100).send().await?;
+//! let ids = client.query_assets().filter("asset_type:'ip'+internet_exposure:'Yes'").limit(100).send().await?;
 //! let assets = client.get_assets().ids(ids.resources).send().await?;
 //! println!("{} assets", assets.resources.len());
 //! # Ok(()) }
@@ -70,14 +70,17 @@ pub mod fql;
 #[rustfmt::skip]
 mod generated;
 mod lenient;
+mod one_or_many;
 pub mod operation;
 pub mod paginate;
 mod progress;
 pub mod request;
 mod response;
 mod retry;
+pub mod shape;
 mod transport;
 mod validate;
+mod vocabulary;
 
 pub use batch::{Batch, BatchWrite, Batched, WriteOutcome, WriteResult};
 pub use client::{
@@ -89,7 +92,8 @@ pub use command::Command;
 pub use download::Download;
 pub use error::{Error, PaginationProblem, Result};
 pub use export::Export;
-pub use generated::{OPERATIONS, fields, models, requests};
+pub use generated::{OPERATIONS, fields, models, requests, vocabularies};
+pub use one_or_many::OneOrMany;
 pub use paginate::Pages;
 pub use progress::Progress;
 pub use response::{

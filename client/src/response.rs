@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer};
+use serde::{Deserialize, Serialize};
 
 /// Rate-limit figures read from a response's headers (names compared
 /// case-insensitively).
@@ -57,16 +57,20 @@ pub(crate) fn trace_header(headers: &reqwest::header::HeaderMap) -> Option<Strin
 }
 
 /// One entry of the envelope's `errors` list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ApiError {
     /// Error code (often the HTTP status).
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub code: Option<i64>,
     /// Human-readable message.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Identifier the error refers to, when the API gives one.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
 
@@ -89,6 +93,15 @@ impl fmt::Display for Offset {
     }
 }
 
+impl Serialize for Offset {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Offset::Number(n) => s.serialize_i64(*n),
+            Offset::Token(t) => s.serialize_str(t),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Offset {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match serde_json::Value::deserialize(d)? {
@@ -104,47 +117,73 @@ impl<'de> Deserialize<'de> for Offset {
 }
 
 /// `meta.pagination`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Pagination {
     /// Offset, sent as a string or a number depending on the endpoint.
-    #[serde(default, deserialize_with = "lenient_offset")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_offset",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub offset: Option<Offset>,
     /// Page size.
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub limit: Option<i64>,
     /// Total number of matches.
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub total: Option<i64>,
     /// Cursor of the next page (cursor-paginated endpoints).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
+    /// Members this struct does not name, kept as sent.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `meta.writes`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Writes {
     /// How many resources the write changed.
-    #[serde(default, deserialize_with = "lenient_i64")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_i64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resources_affected: Option<i64>,
+    /// Members this struct does not name, kept as sent.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The envelope's `meta` object.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct Meta {
     /// Server-side time spent, in seconds.
-    #[serde(default, deserialize_with = "lenient_f64")]
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub query_time: Option<f64>,
     /// Trace ID to give support.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// Gateway name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub powered_by: Option<String>,
     /// Pagination, on query endpoints.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<Pagination>,
     /// Write summary, on write endpoints.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub writes: Option<Writes>,
     /// Members this struct does not name, kept as sent: endpoints add their
     /// own (the ecosystem-subsidiary operations send `version_id`).

@@ -188,9 +188,9 @@ fn builder_renders_exact_strings() {
             !(f::IP_PTR.matches("x").and(
                 f::DNS_DOMAIN_FQDN
                     .wildcard("*.a")
-                    .or(f::CRITICALITY.any_of(["Low"])),
+                    .or(f::CRITICALITY.any_of(["Noncritical"])),
             )),
-            "ip.ptr:!~'x',(dns_domain.fqdn:!*'*.a'+criticality:!['Low'])",
+            "ip.ptr:!~'x',(dns_domain.fqdn:!*'*.a'+criticality:!['Noncritical'])",
         ),
         (
             !!f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(1)),

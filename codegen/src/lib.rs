@@ -11,6 +11,7 @@ pub mod locate;
 pub mod manifest;
 pub mod types;
 pub mod validate;
+pub mod vocab;
 
 use std::path::{Path, PathBuf};
 

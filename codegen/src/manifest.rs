@@ -27,6 +27,44 @@ pub struct Manifest {
     /// Client methods streaming every item of a filter with its details.
     #[serde(default)]
     pub exports: Vec<Export>,
+    /// Known values of fields, each with its evidence, by PascalCase name.
+    #[serde(default)]
+    pub vocabularies: BTreeMap<String, Vocabulary>,
+}
+
+/// The known values of a field, and where each is documented.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vocabulary {
+    /// What the values describe.
+    pub description: String,
+    /// The values are the documented, complete set: a Rust enum is generated
+    /// and used by the fields it applies to. Otherwise only constants are.
+    pub closed: bool,
+    /// Values are recognised whatever their case.
+    #[serde(default)]
+    pub case_insensitive: bool,
+    /// The known values.
+    pub values: Vec<VocabularyValue>,
+    /// Model fields that take these values (`Model.field`).
+    #[serde(default)]
+    pub model_fields: Vec<String>,
+    /// Keywords that take these values (`operation_id.keyword`).
+    #[serde(default)]
+    pub parameters: Vec<String>,
+    /// FQL filter fields that take these values (`table.field`).
+    #[serde(default)]
+    pub filter_fields: Vec<String>,
+}
+
+/// One known value and its evidence.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VocabularyValue {
+    /// The value, as the API sends it.
+    pub value: String,
+    /// Where the value is documented: a short source note.
+    pub evidence: String,
 }
 
 /// A full export: a paginated query of ids fed into a batched get.
@@ -106,6 +144,10 @@ pub struct FilterTable {
     /// Fields supporting range comparisons.
     #[serde(default)]
     pub range: Vec<String>,
+    /// Name of the generated enum of the table's fields (default: the
+    /// table's name in PascalCase followed by `Field`).
+    #[serde(default)]
+    pub field_enum: Option<String>,
 }
 
 /// One operation.
@@ -145,6 +187,9 @@ pub struct Operation {
     pub pagination: Option<Pagination>,
     /// Keyword arguments, in documentation order.
     pub parameters: Vec<Parameter>,
+    /// Other names users search for, as `#[doc(alias)]`es of the method.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 /// What an operation's reply holds.

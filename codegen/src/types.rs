@@ -19,13 +19,14 @@ pub enum TypeExpr {
     List(Box<TypeExpr>),
     /// `map<T>`: an object with string keys.
     Map(Box<TypeExpr>),
+    /// `one_or_many<T>`: one value or a list of them, kept in the form sent.
+    OneOrMany(Box<TypeExpr>),
     /// A model of the manifest.
     Model(String),
 }
 
 /// The names a type expression may use, for error messages.
-pub const SCALARS: &str =
-    "string, integer, number, boolean, datetime, json, list<T>, map<T> or a model name";
+pub const SCALARS: &str = "string, integer, number, boolean, datetime, json, list<T>, map<T>, one_or_many<T> or a model name";
 
 /// What a keyword argument is, beyond its data type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +64,8 @@ pub fn parse(text: &str) -> Result<TypeExpr, String> {
                 TypeExpr::List(Box::new(parse(t)?))
             } else if let Some(t) = inner("map<") {
                 TypeExpr::Map(Box::new(parse(t)?))
+            } else if let Some(t) = inner("one_or_many<") {
+                TypeExpr::OneOrMany(Box::new(parse(t)?))
             } else if is_model_name(text) {
                 TypeExpr::Model(text.to_owned())
             } else {
@@ -96,7 +99,7 @@ impl TypeExpr {
     /// Models this type refers to.
     pub fn models(&self) -> Vec<&str> {
         match self {
-            TypeExpr::List(t) | TypeExpr::Map(t) => t.models(),
+            TypeExpr::List(t) | TypeExpr::Map(t) | TypeExpr::OneOrMany(t) => t.models(),
             TypeExpr::Model(m) => vec![m],
             _ => Vec::new(),
         }

@@ -68,6 +68,7 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
         check_operation(m, &models, op, i, &mut out);
     }
     check_exports(m, &names, &mut out);
+    check_vocabularies(m, &mut out);
     for (name, model) in &m.models {
         let at = |rest: &[Step]| {
             let mut p = vec![key("models"), key(name)];
@@ -82,6 +83,13 @@ pub fn validate(m: &Manifest) -> Vec<Problem> {
             ));
         }
         for (field, def) in &model.fields {
+            if model.runtime_type.is_none() && snake_case(field) == crate::emit::EXTRA_FIELD {
+                out.push((
+                    at(&[key("fields"), key(field)]),
+                    format!("field `{field}` takes the name of the map of unknown members"),
+                    "rename the Rust field: the generated `extra` keeps members the model does not name".into(),
+                ));
+            }
             check_type(
                 &mut out,
                 at(&[key("fields"), key(field)]),
@@ -145,6 +153,16 @@ fn check_operation(
         &op.method_name,
         "method name",
     );
+    for (k, alias) in op.aliases.iter().enumerate() {
+        check_ident(out, at(&[key("aliases"), Step::Index(k)]), alias, "alias");
+        if *alias == op.method_name {
+            out.push((
+                at(&[key("aliases"), Step::Index(k)]),
+                format!("alias `{alias}` is the method's own name"),
+                "remove it: the method is found by its name already".into(),
+            ));
+        }
+    }
     if !METHODS.contains(&op.http_method.as_str()) {
         out.push((
             at(&[key("http_method")]),
@@ -784,6 +802,26 @@ fn check_tables(m: &Manifest, out: &mut Vec<Problem>) {
                 all.insert(f.as_str());
             }
         }
+        if let Some(e) = &t.field_enum {
+            if !types::is_model_name(e) {
+                out.push((
+                    at(&[key("field_enum")]),
+                    format!("enum name `{e}` is not PascalCase"),
+                    "start with a capital letter and use only letters and digits".into(),
+                ));
+            }
+        }
+        let mut variants = BTreeMap::new();
+        for f in &all {
+            let variant = crate::vocab::variant_name(f);
+            if let Some(other) = variants.insert(variant.clone(), *f) {
+                out.push((
+                    at(&[]),
+                    format!("fields `{other}` and `{f}` give the same enum variant `{variant}`"),
+                    "rename one of the fields".into(),
+                ));
+            }
+        }
         for (f, vt) in &t.value_types {
             if !all.contains(f.as_str()) {
                 out.push((
@@ -806,5 +844,176 @@ fn check_tables(m: &Manifest, out: &mut Vec<Problem>) {
                 ));
             }
         }
+    }
+}
+
+/// Model field types a vocabulary may apply to: text, or lists of text.
+const VOCABULARY_TYPES: [&str; 3] = ["string", "list<string>", "one_or_many<string>"];
+
+fn check_vocabularies(m: &Manifest, out: &mut Vec<Problem>) {
+    let mut claimed: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, v) in &m.vocabularies {
+        let at = |rest: &[Step]| {
+            let mut p = vec![key("vocabularies"), key(name)];
+            p.extend_from_slice(rest);
+            p
+        };
+        if !types::is_model_name(name) {
+            out.push((
+                at(&[]),
+                format!("vocabulary name `{name}` is not PascalCase"),
+                "start with a capital letter and use only letters and digits".into(),
+            ));
+        }
+        if m.models.contains_key(name) {
+            out.push((
+                at(&[]),
+                format!("vocabulary `{name}` has the name of a model"),
+                "give the vocabulary another name".into(),
+            ));
+        }
+        if v.values.is_empty() {
+            out.push((
+                at(&[key("values")]),
+                "a vocabulary without values".into(),
+                "list the documented values, each with its evidence".into(),
+            ));
+        }
+        let mut seen = BTreeMap::new();
+        for (k, x) in v.values.iter().enumerate() {
+            let here = |k2: &str| at(&[key("values"), Step::Index(k), key(k2)]);
+            if !crate::vocab::valid_value(&x.value) {
+                out.push((
+                    here("value"),
+                    format!("value `{}` cannot name a variant or constant", x.value),
+                    "values start with a letter and hold letters, digits, `_`, `-` or spaces"
+                        .into(),
+                ));
+            }
+            let variant = crate::vocab::variant_name(&x.value);
+            let same = if v.case_insensitive {
+                variant.to_ascii_lowercase()
+            } else {
+                variant.clone()
+            };
+            if let Some(first) = seen.insert(same, k) {
+                out.push((
+                    here("value"),
+                    format!(
+                        "value `{}` names the same variant as values[{first}]",
+                        x.value
+                    ),
+                    "list each value once".into(),
+                ));
+            }
+            if variant == "Unknown" {
+                out.push((
+                    here("value"),
+                    "`Unknown` is the variant of values outside the list".into(),
+                    "this value cannot be listed as is; leave the field as text".into(),
+                ));
+            }
+            if x.evidence.trim().is_empty() {
+                out.push((
+                    here("evidence"),
+                    format!("value `{}` has no evidence", x.value),
+                    "name the source that documents it; never list a guessed value".into(),
+                ));
+            }
+        }
+        let refs = [
+            ("model_fields", &v.model_fields),
+            ("parameters", &v.parameters),
+            ("filter_fields", &v.filter_fields),
+        ];
+        for (list, items) in refs {
+            for (k, r) in items.iter().enumerate() {
+                let here = at(&[key(list), Step::Index(k)]);
+                if let Some(other) = claimed.insert(r.as_str(), name.as_str()) {
+                    if other != name {
+                        out.push((
+                            here.clone(),
+                            format!("`{r}` is also given vocabulary `{other}`"),
+                            "a field takes one vocabulary".into(),
+                        ));
+                    }
+                }
+                if let Some(problem) = vocabulary_target(m, list, r, v) {
+                    out.push((here, problem.0, problem.1));
+                }
+            }
+        }
+    }
+}
+
+/// What is wrong with a vocabulary's reference `r` in `list`, if anything.
+fn vocabulary_target(
+    m: &Manifest,
+    list: &str,
+    r: &str,
+    v: &crate::manifest::Vocabulary,
+) -> Option<(String, String)> {
+    let Some((owner, member)) = crate::vocab::split(r) else {
+        return Some((
+            format!("`{r}` is not of the form `owner.name`"),
+            "write `Model.field`, `operation_id.keyword` or `table.field`".into(),
+        ));
+    };
+    match list {
+        "model_fields" => match m.models.get(owner).map(|model| model.fields.get(member)) {
+            None => Some((
+                format!("model `{owner}` is not defined"),
+                "name a model under `models:`".into(),
+            )),
+            Some(None) => Some((
+                format!("model `{owner}` has no field `{member}`"),
+                "fix the field name".into(),
+            )),
+            Some(Some(f)) if !VOCABULARY_TYPES.contains(&f.ty()) => Some((
+                format!("field `{r}` is of type `{}`", f.ty()),
+                format!("a vocabulary applies to {}", VOCABULARY_TYPES.join(", ")),
+            )),
+            Some(Some(_)) => None,
+        },
+        "parameters" => {
+            let Some(op) = m.operations.iter().find(|o| o.id == owner) else {
+                return Some((
+                    format!("operation `{owner}` is not defined"),
+                    "name an operation ID".into(),
+                ));
+            };
+            let Some(p) = op.parameters.iter().find(|p| p.name == member) else {
+                return Some((
+                    format!("operation `{owner}` has no keyword `{member}`"),
+                    "fix the keyword name".into(),
+                ));
+            };
+            if p.ty != "string" {
+                return Some((
+                    format!("keyword `{r}` is of type `{}`", p.ty),
+                    "a vocabulary applies to `string` keywords".into(),
+                ));
+            }
+            let allowed: BTreeSet<&str> =
+                p.allowed_values.iter().map(|a| a.value.as_str()).collect();
+            let values: BTreeSet<&str> = v.values.iter().map(|x| x.value.as_str()).collect();
+            (v.closed && !allowed.is_empty() && allowed != values).then(|| {
+                (
+                    format!("the `allowed_values` of `{r}` differ from the vocabulary's values"),
+                    "list the same values in both places".into(),
+                )
+            })
+        }
+        _ => match m.filter_tables.get(owner) {
+            None => Some((
+                format!("filter table `{owner}` is not defined"),
+                "name a table under `filter_tables:`".into(),
+            )),
+            Some(t) if !crate::emit::fields_of(t).contains_key(member) => Some((
+                format!("filter table `{owner}` has no field `{member}`"),
+                "fix the field name".into(),
+            )),
+            Some(_) => None,
+        },
     }
 }

@@ -10,6 +10,7 @@ use falcon_exposure_codegen::{emit, load_str};
 
 const SMALL: &str = include_str!("fixtures/small.yaml");
 const NEW_OPERATION: &str = include_str!("fixtures/new_operation.yaml");
+const VOCABULARIES: &str = include_str!("fixtures/vocabularies.yaml");
 
 /// Calls every fixture method, including the appended one, so that a
 /// missing or mistyped method fails the check.
@@ -31,6 +32,18 @@ async fn fixture_uses(client: Client) -> Result<()> {
     let _ = blob.bytes().await?;
     let ids: Vec<String> = client.list_gadgets().limit(5).send().await?.resources;
     let _ = ids;
+    // Vocabularies, field enums, kept members and the shape report.
+    client.update_widgets().id("w2").kind(crate::vocabularies::Form::Square).send().await?;
+    let field: crate::fields::WidgetsField = "name".parse().map_err(|_| Error::Config("field".into()))?;
+    let sort = crate::fql::Sort::desc(field).then_asc(SIZE);
+    let _ = (sort, field.supports_wildcard(), crate::fields::WidgetsField::ALL.len());
+    let widget = crate::models::Widget { r#type: Some(crate::models::Form::Round), ..Default::default() };
+    let _ = (widget.extra.len(), crate::vocabularies::finish::known("MATTE"));
+    let part = crate::models::Part { id: Some(crate::OneOrMany::One("p".into())), ..Default::default() };
+    let _ = part.id.as_ref().map(|ids| ids.as_slice().len());
+    let _: Option<String> = crate::models::Part::default().data_as();
+    let mut report = crate::shape::ShapeReport::default();
+    report.check("widget", &serde_json::json!({}), &widget);
     Ok(())
 }
 "#;
@@ -81,8 +94,11 @@ fn standalone_manifest() -> String {
 
 #[test]
 fn generated_fixture_compiles_against_the_runtime() {
-    let manifest = load_str("small.yaml", &format!("{}{NEW_OPERATION}", SMALL))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let manifest = load_str(
+        "small.yaml",
+        &format!("{SMALL}{NEW_OPERATION}{VOCABULARIES}"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixture-client");
     let _ = std::fs::remove_dir_all(scratch.join("src"));
     let client = root().join("client");

@@ -8,6 +8,9 @@ const SMALL: &str = include_str!("fixtures/small.yaml");
 /// A new operation, appended to the manifest as a maintainer would.
 const NEW_OPERATION: &str = include_str!("fixtures/new_operation.yaml");
 
+/// Vocabularies of the small manifest's fields, appended as a top-level key.
+const VOCABULARIES: &str = include_str!("fixtures/vocabularies.yaml");
+
 fn files(text: &str) -> Vec<(String, String)> {
     let manifest = load_str("small.yaml", text).unwrap_or_else(|e| panic!("{e}"));
     generate(&manifest, "0000000000000000")
@@ -23,7 +26,7 @@ fn files(text: &str) -> Vec<(String, String)> {
 
 #[test]
 fn golden_output_of_the_small_manifest() {
-    for (name, text) in files(SMALL) {
+    for (name, text) in files(&format!("{SMALL}{VOCABULARIES}")) {
         insta::assert_snapshot!(name.clone(), text);
     }
 }
@@ -101,7 +104,7 @@ fn unknown_key() {
             "    rout: /widgets/queries/v1"
         )),
         "error: small.yaml:55:5: operations[0]: unknown field `rout`, expected one of `id`, `method_name`, `summary`, \
-         `description`, `http_method`, `route`, `scope`, `consumes`, `produces`, `retry_safe`, `body_type`, `response`, `pagination`, `parameters`\n  \
+         `description`, `http_method`, `route`, `scope`, `consumes`, `produces`, `retry_safe`, `body_type`, `response`, `pagination`, `parameters`, `aliases`\n  \
          fix: remove the key or fix its spelling; spec/README.md lists every key\n\
          1 error in the manifest"
     );
@@ -175,5 +178,29 @@ fn all_errors_of_a_file_are_reported_together() {
          error: small.yaml:131:9: operations[1].parameters[2].name: body keyword `kind` has no placement in the JSON body\n  \
          fix: add `body_path:` (e.g. `description`, `assets[].triage.action`, `[].field`)\n\
          4 errors in the manifest"
+    );
+}
+
+#[test]
+fn vocabulary_errors_are_located() {
+    let vocabularies = VOCABULARIES
+        .replacen("evidence: the widget catalogue\n", "evidence: ''\n", 1)
+        .replacen("value: square", "value: oval", 1)
+        .replacen("[Widget.Type]", "[Widget.Kind]", 1)
+        .replacen("[widgets.name]", "[widgets.colour]", 1)
+        .replacen("value: matte", "value: 2-tone", 1);
+    assert_eq!(
+        errors(&format!("{SMALL}{vocabularies}")),
+        "error: small.yaml:166:9: vocabularies.Form.values[0].evidence: value `round` has no evidence\n  \
+         fix: name the source that documents it; never list a guessed value\n\
+         error: small.yaml:169:5: vocabularies.Form.model_fields[0]: model `Widget` has no field `Kind`\n  \
+         fix: fix the field name\n\
+         error: small.yaml:170:5: vocabularies.Form.parameters[0]: the `allowed_values` of `patch_widgets.kind` differ from the vocabulary's values\n  \
+         fix: list the same values in both places\n\
+         error: small.yaml:171:5: vocabularies.Form.filter_fields[0]: filter table `widgets` has no field `colour`\n  \
+         fix: fix the field name\n\
+         error: small.yaml:177:9: vocabularies.Finish.values[0].value: value `2-tone` cannot name a variant or constant\n  \
+         fix: values start with a letter and hold letters, digits, `_`, `-` or spaces\n\
+         5 errors in the manifest"
     );
 }

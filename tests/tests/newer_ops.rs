@@ -186,7 +186,7 @@ async fn add_assets_places_keywords_in_the_body_and_reports_each_asset() {
         .unwrap()
         .resources;
     let fqdn = details[0].dns_domain.as_ref().unwrap().fqdn.as_deref();
-    assert_eq!(fqdn, Some("portal.example.net"));
+    assert_eq!(fqdn, Some(&["portal.example.net".to_owned()][..]));
 
     // A write is never retried where it may have reached the server.
     assert_eq!(

@@ -55,6 +55,94 @@ impl<V, C> Field<V, C> {
     }
 }
 
+impl<V, C> From<Field<V, C>> for String {
+    fn from(f: Field<V, C>) -> String {
+        f.name.to_owned()
+    }
+}
+
+/// Anything that names a filter field: a typed constant of
+/// [`crate::fields`] or a variant of a table's field enum. Sorts take it.
+pub trait FieldName {
+    /// The FQL name, e.g. `ip.services.port`.
+    fn field_name(&self) -> &'static str;
+}
+
+impl<V, C> FieldName for Field<V, C> {
+    fn field_name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Implements, for a generated field enum with `spec()`: `as_str`, the
+/// capabilities, `Display`, `FromStr` (an unknown name is an
+/// [`FqlError`](crate::fql::FqlError) suggesting the closest), conversion
+/// to text, [`FieldName`] and conversion from a typed constant.
+macro_rules! field_enum_impls {
+    ($name:ident, $table:ident) => {
+        impl $name {
+            /// The FQL name, e.g. `ip.services.port`.
+            pub fn as_str(self) -> &'static str {
+                self.spec().name
+            }
+            /// The type of the values the field takes.
+            pub fn value_type(self) -> crate::fql::ValueType {
+                self.spec().value_type
+            }
+            /// Whether the field supports exact match (`f:'v'`).
+            pub fn supports_exact(self) -> bool {
+                self.spec().exact
+            }
+            /// Whether the field supports wildcards (`f:*'v*'`).
+            pub fn supports_wildcard(self) -> bool {
+                self.spec().wildcard
+            }
+            /// Whether the field supports any-of lists (`f:['a','b']`).
+            pub fn supports_list(self) -> bool {
+                self.spec().list
+            }
+            /// Whether the field supports range comparisons (`f:>v`).
+            pub fn supports_range(self) -> bool {
+                self.spec().range
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = crate::fql::FqlError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                $table
+                    .fields
+                    .binary_search_by(|f| f.name.cmp(s))
+                    .map(|i| Self::ALL[i])
+                    .map_err(|_| crate::fql::unknown_field(&$table, s, 0))
+            }
+        }
+        impl From<$name> for String {
+            fn from(f: $name) -> String {
+                f.as_str().to_owned()
+            }
+        }
+        impl crate::fql::FieldName for $name {
+            fn field_name(&self) -> &'static str {
+                self.as_str()
+            }
+        }
+        impl<V, C> TryFrom<crate::fql::Field<V, C>> for $name {
+            type Error = crate::fql::FqlError;
+            /// The variant of a typed constant; an error when the constant
+            /// belongs to another table.
+            fn try_from(f: crate::fql::Field<V, C>) -> Result<Self, Self::Error> {
+                f.name().parse()
+            }
+        }
+    };
+}
+pub(crate) use field_enum_impls;
+
 /// Value type of a field, at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueType {

@@ -305,8 +305,9 @@ impl Filter {
     ///
     /// ```
     /// use falcon_exposure::fields::external_assets as f;
-    /// let triaged = f::TRIAGE_STATUS.equals("reviewed").or(f::TRIAGE_STATUS.equals("resolved"));
-    /// assert_eq!((!triaged).to_string(), "triage.status:!'reviewed'+triage.status:!'resolved'");
+    /// use falcon_exposure::models::Criticality;
+    /// let urgent = f::CRITICALITY.equals(Criticality::Critical).or(f::CRITICALITY.equals(Criticality::High));
+    /// assert_eq!((!urgent).to_string(), "criticality:!'Critical'+criticality:!'High'");
     /// ```
     pub fn negate(self) -> Filter {
         Filter {

@@ -37,15 +37,16 @@
 //! ```no_run
 //! use falcon_exposure::fields::external_assets as f;
 //! use falcon_exposure::fql::{RelativeTime, Sort};
+//! use falcon_exposure::vocabularies::{AssetType, internet_exposure};
 //!
 //! # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
 //! let filter = f::ASSET_TYPE
-//!     .equals("ip")
-//!     .and(f::INTERNET_EXPOSURE.equals("exposed"))
+//!     .equals(AssetType::Ip)
+//!     .and(f::INTERNET_EXPOSURE.equals(internet_exposure::YES))
 //!     .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
 //! assert_eq!(
 //!     filter.to_string(),
-//!     "asset_type:'ip'+internet_exposure:'exposed'+last_seen:>='now-7d'"
+//!     "asset_type:'ip'+internet_exposure:'Yes'+last_seen:>='now-7d'"
 //! );
 //! let ids = client.query_assets().filter(filter).sort(Sort::desc(f::LAST_SEEN)).send().await?;
 //! # Ok(())
@@ -68,8 +69,10 @@
 //! ```
 //! use falcon_exposure::fields::external_assets as f;
 //!
+//! use falcon_exposure::models::Criticality;
+//!
 //! let filter = f::CRITICALITY
-//!     .equals("Critical")
+//!     .equals(Criticality::Critical)
 //!     .or(f::CRITICALITY.equals("High"))
 //!     .and(f::SUBSIDIARIES_NAME.equals("Northwind Traders"));
 //! assert_eq!(
@@ -90,7 +93,7 @@
 //! let ids = client.query_assets().filter(&unassigned).send().await?;
 //! let counts = client
 //!     .aggregate_assets()
-//!     .filter(unassigned.and(f::INTERNET_EXPOSURE.equals("exposed")))
+//!     .filter(unassigned.and(f::INTERNET_EXPOSURE.equals("Yes")))
 //!     .send()
 //!     .await?;
 //! # Ok(())
@@ -118,10 +121,13 @@ mod sort;
 mod value;
 
 pub use error::{FqlError, FqlErrorKind};
+pub(crate) use field::field_enum_impls;
 pub use field::{
-    Boolean, Caps, Field, FieldSpec, FilterTable, Integer, IpAddress, Text, Timestamp, ValueType,
+    Boolean, Caps, Field, FieldName, FieldSpec, FilterTable, Integer, IpAddress, Text, Timestamp,
+    ValueType,
 };
 pub use filter::{Filter, MAX_PROPERTIES};
+pub(crate) use parse::unknown_field;
 pub use sort::{Direction, Sort};
 pub use value::{IntoValue, RelativeTime, Value};
 

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::error::{FqlError, FqlErrorKind as K};
-use super::field::{Field, FilterTable};
+use super::field::{FieldName, FilterTable};
 use super::parse::unknown_field;
 
 /// A sort direction.
@@ -24,7 +24,9 @@ impl Direction {
     }
 }
 
-/// A sort order: one or more fields, each ascending or descending.
+/// A sort order: one or more fields, each ascending or descending. Fields
+/// are typed constants or field-enum variants
+/// (`Sort::desc(ExternalAssetField::LastSeen)`).
 ///
 /// Rendered as `field|desc` (the form the FEM API documents); parsing also
 /// accepts `field.desc`, and a bare `field` (the API's default direction).
@@ -44,30 +46,30 @@ pub struct Sort {
 
 impl Sort {
     /// Ascending by `field` (`field|asc`).
-    pub fn asc<V, C>(field: Field<V, C>) -> Sort {
+    pub fn asc(field: impl FieldName) -> Sort {
         Sort {
-            keys: vec![(field.name().to_owned(), Some(Direction::Asc))],
+            keys: vec![(field.field_name().to_owned(), Some(Direction::Asc))],
         }
     }
 
     /// Descending by `field` (`field|desc`).
-    pub fn desc<V, C>(field: Field<V, C>) -> Sort {
+    pub fn desc(field: impl FieldName) -> Sort {
         Sort {
-            keys: vec![(field.name().to_owned(), Some(Direction::Desc))],
+            keys: vec![(field.field_name().to_owned(), Some(Direction::Desc))],
         }
     }
 
     /// Then ascending by `field`, for ties (`a|desc,b|asc`).
-    pub fn then_asc<V, C>(mut self, field: Field<V, C>) -> Sort {
+    pub fn then_asc(mut self, field: impl FieldName) -> Sort {
         self.keys
-            .push((field.name().to_owned(), Some(Direction::Asc)));
+            .push((field.field_name().to_owned(), Some(Direction::Asc)));
         self
     }
 
     /// Then descending by `field`, for ties.
-    pub fn then_desc<V, C>(mut self, field: Field<V, C>) -> Sort {
+    pub fn then_desc(mut self, field: impl FieldName) -> Sort {
         self.keys
-            .push((field.name().to_owned(), Some(Direction::Desc)));
+            .push((field.field_name().to_owned(), Some(Direction::Desc)));
         self
     }
 

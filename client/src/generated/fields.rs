@@ -7,6 +7,7 @@
 pub(crate) static DEFAULT_TABLE: Option<&crate::fql::FilterTable> = Some(
     &external_assets::TABLE,
 );
+pub use external_assets::ExternalAssetField;
 /// Fields of external assets that query filters may use.
 ///
 /// Every field and operation supports negation (`!`): true.
@@ -726,11 +727,289 @@ pub mod external_assets {
             },
         ],
     };
+    /// The fields of the `external_assets` table, by name: parsed from text (an unknown name is an error suggesting the closest), listed in [`ALL`](Self::ALL), accepted wherever a field name is (sorts, the aggregate `field`). The constants of this module carry the same fields with their capabilities as types.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    pub enum ExternalAssetField {
+        /// `asset_id`: exact match, wildcard, list.
+        AssetId,
+        /// `asset_type`: exact match, wildcard, list. Values: `ip`, `dns_domain` ([`AssetType`](crate::vocabularies::AssetType)).
+        AssetType,
+        /// `confidence`: exact match, wildcard, list.
+        Confidence,
+        /// `connectivity_status`: exact match, wildcard, list.
+        ConnectivityStatus,
+        /// `criticality`: exact match, wildcard, list. Values: `Critical`, `High`, `Noncritical`, `Unassigned` ([`Criticality`](crate::vocabularies::Criticality)).
+        Criticality,
+        /// `criticality_description`: exact match.
+        CriticalityDescription,
+        /// `criticality_timestamp`: exact match, range comparisons.
+        CriticalityTimestamp,
+        /// `criticality_username`: exact match, wildcard, list.
+        CriticalityUsername,
+        /// `data_providers`: exact match, wildcard, list.
+        DataProviders,
+        /// `discovered_by`: exact match, wildcard, list. Known values: `auto` ([`discovered_by`](crate::vocabularies::discovered_by)).
+        DiscoveredBy,
+        /// `dns_domain.fqdn`: exact match, wildcard, list.
+        DnsDomainFqdn,
+        /// `dns_domain.isps`: exact match, wildcard, list.
+        DnsDomainIsps,
+        /// `dns_domain.parent_domain`: exact match, wildcard, list.
+        DnsDomainParentDomain,
+        /// `dns_domain.resolved_ips`: exact match, wildcard, range comparisons.
+        DnsDomainResolvedIps,
+        /// `dns_domain.services.applications.category`: exact match, wildcard, list.
+        DnsDomainServicesApplicationsCategory,
+        /// `dns_domain.services.applications.cpe`: exact match, wildcard, list.
+        DnsDomainServicesApplicationsCpe,
+        /// `dns_domain.services.applications.name`: exact match, wildcard, list.
+        DnsDomainServicesApplicationsName,
+        /// `dns_domain.services.applications.vendor`: exact match, wildcard, list.
+        DnsDomainServicesApplicationsVendor,
+        /// `dns_domain.services.applications.version`: exact match, wildcard, list.
+        DnsDomainServicesApplicationsVersion,
+        /// `dns_domain.services.cloud_provider`: exact match, wildcard, list.
+        DnsDomainServicesCloudProvider,
+        /// `dns_domain.services.cpes`: exact match, wildcard, list.
+        DnsDomainServicesCpes,
+        /// `dns_domain.services.first_seen`: range comparisons.
+        DnsDomainServicesFirstSeen,
+        /// `dns_domain.services.hosting_provider`: exact match, wildcard.
+        DnsDomainServicesHostingProvider,
+        /// `dns_domain.services.id`: wildcard, list.
+        DnsDomainServicesId,
+        /// `dns_domain.services.last_seen`: exact match, range comparisons.
+        DnsDomainServicesLastSeen,
+        /// `dns_domain.services.platform_name`: exact match, wildcard, list.
+        DnsDomainServicesPlatformName,
+        /// `dns_domain.services.port`: exact match, wildcard, list, range comparisons.
+        DnsDomainServicesPort,
+        /// `dns_domain.services.protocol`: exact match, wildcard, list.
+        DnsDomainServicesProtocol,
+        /// `dns_domain.services.protocol_port`: exact match, wildcard, list.
+        DnsDomainServicesProtocolPort,
+        /// `dns_domain.services.status`: exact match, wildcard, list.
+        DnsDomainServicesStatus,
+        /// `dns_domain.services.status_code`: exact match, wildcard, list, range comparisons.
+        DnsDomainServicesStatusCode,
+        /// `dns_domain.services.transport`: exact match, wildcard, list.
+        DnsDomainServicesTransport,
+        /// `dns_domain.type`: exact match, wildcard, list.
+        DnsDomainType,
+        /// `first_seen`: exact match, range comparisons.
+        FirstSeen,
+        /// `id`: exact match, wildcard, list.
+        Id,
+        /// `internet_exposure`: exact match, wildcard, list. Known values: `Yes` ([`internet_exposure`](crate::vocabularies::internet_exposure)).
+        InternetExposure,
+        /// `ip.aid`: exact match, wildcard, list.
+        IpAid,
+        /// `ip.asn`: exact match, wildcard, list.
+        IpAsn,
+        /// `ip.cloud_vm.description`: exact match.
+        IpCloudVmDescription,
+        /// `ip.cloud_vm.instance_id`: exact match, wildcard, list.
+        IpCloudVmInstanceId,
+        /// `ip.cloud_vm.lifecycle`: exact match, wildcard, list.
+        IpCloudVmLifecycle,
+        /// `ip.cloud_vm.mac_address`: exact match, wildcard, list.
+        IpCloudVmMacAddress,
+        /// `ip.cloud_vm.owner_id`: exact match, wildcard, list.
+        IpCloudVmOwnerId,
+        /// `ip.cloud_vm.platform`: exact match, wildcard, list.
+        IpCloudVmPlatform,
+        /// `ip.cloud_vm.private_ip`: exact match, wildcard, range comparisons.
+        IpCloudVmPrivateIp,
+        /// `ip.cloud_vm.public_ip`: exact match, wildcard, range comparisons.
+        IpCloudVmPublicIp,
+        /// `ip.cloud_vm.region`: exact match, wildcard, list.
+        IpCloudVmRegion,
+        /// `ip.cloud_vm.security_groups`: exact match, wildcard, list.
+        IpCloudVmSecurityGroups,
+        /// `ip.cloud_vm.source`: exact match, wildcard, list.
+        IpCloudVmSource,
+        /// `ip.cloud_vm.status`: exact match, wildcard, list.
+        IpCloudVmStatus,
+        /// `ip.fqdns`: exact match, wildcard, list.
+        IpFqdns,
+        /// `ip.ip_address`: exact match, wildcard, range comparisons.
+        IpIpAddress,
+        /// `ip.isp`: exact match, wildcard, list.
+        IpIsp,
+        /// `ip.location.area_code`: exact match, wildcard, list.
+        IpLocationAreaCode,
+        /// `ip.location.city`: exact match, wildcard, list.
+        IpLocationCity,
+        /// `ip.location.country_code`: exact match, wildcard, list.
+        IpLocationCountryCode,
+        /// `ip.location.country_name`: exact match, wildcard, list.
+        IpLocationCountryName,
+        /// `ip.location.postal_code`: exact match, wildcard, list.
+        IpLocationPostalCode,
+        /// `ip.location.region_code`: exact match, wildcard, list.
+        IpLocationRegionCode,
+        /// `ip.location.region_name`: exact match, wildcard, list.
+        IpLocationRegionName,
+        /// `ip.location.timezone`: exact match, wildcard, list.
+        IpLocationTimezone,
+        /// `ip.ptr`: exact match, wildcard, list.
+        IpPtr,
+        /// `ip.services.applications.category`: exact match, wildcard, list.
+        IpServicesApplicationsCategory,
+        /// `ip.services.applications.cpe`: exact match, wildcard, list.
+        IpServicesApplicationsCpe,
+        /// `ip.services.applications.name`: exact match, wildcard, list.
+        IpServicesApplicationsName,
+        /// `ip.services.applications.vendor`: exact match, wildcard, list.
+        IpServicesApplicationsVendor,
+        /// `ip.services.applications.version`: exact match, wildcard, list.
+        IpServicesApplicationsVersion,
+        /// `ip.services.cloud_provider`: exact match, wildcard, list.
+        IpServicesCloudProvider,
+        /// `ip.services.cpes`: exact match, wildcard, list.
+        IpServicesCpes,
+        /// `ip.services.first_seen`: exact match, range comparisons.
+        IpServicesFirstSeen,
+        /// `ip.services.last_seen`: exact match, range comparisons.
+        IpServicesLastSeen,
+        /// `ip.services.platform_name`: exact match, wildcard, list.
+        IpServicesPlatformName,
+        /// `ip.services.port`: exact match, wildcard, list, range comparisons.
+        IpServicesPort,
+        /// `ip.services.protocol`: exact match, wildcard, list.
+        IpServicesProtocol,
+        /// `ip.services.protocol_port`: exact match, wildcard, list.
+        IpServicesProtocolPort,
+        /// `ip.services.status`: exact match, wildcard, list.
+        IpServicesStatus,
+        /// `ip.services.status_code`: exact match, wildcard, list, range comparisons.
+        IpServicesStatusCode,
+        /// `ip.services.transport`: exact match, wildcard, list.
+        IpServicesTransport,
+        /// `last_seen`: exact match, range comparisons.
+        LastSeen,
+        /// `manual`: exact match, wildcard, list.
+        Manual,
+        /// `perimeter`: exact match, wildcard, list. Values: `Official`, `Unofficial` ([`Perimeter`](crate::vocabularies::Perimeter)).
+        Perimeter,
+        /// `subsidiaries.id`: exact match, wildcard, list.
+        SubsidiariesId,
+        /// `subsidiaries.name`: exact match, wildcard, list.
+        SubsidiariesName,
+        /// `triage.action`: exact match, wildcard, list.
+        TriageAction,
+        /// `triage.assigned_to`: exact match, wildcard, list.
+        TriageAssignedTo,
+        /// `triage.status`: exact match, wildcard, list.
+        TriageStatus,
+        /// `triage.updated_by`: exact match, wildcard, list.
+        TriageUpdatedBy,
+        /// `triage.updated_timestamp`: exact match, range comparisons.
+        TriageUpdatedTimestamp,
+    }
+    impl ExternalAssetField {
+        /// Every field, sorted by name.
+        pub const ALL: &'static [Self] = &[
+            Self::AssetId,
+            Self::AssetType,
+            Self::Confidence,
+            Self::ConnectivityStatus,
+            Self::Criticality,
+            Self::CriticalityDescription,
+            Self::CriticalityTimestamp,
+            Self::CriticalityUsername,
+            Self::DataProviders,
+            Self::DiscoveredBy,
+            Self::DnsDomainFqdn,
+            Self::DnsDomainIsps,
+            Self::DnsDomainParentDomain,
+            Self::DnsDomainResolvedIps,
+            Self::DnsDomainServicesApplicationsCategory,
+            Self::DnsDomainServicesApplicationsCpe,
+            Self::DnsDomainServicesApplicationsName,
+            Self::DnsDomainServicesApplicationsVendor,
+            Self::DnsDomainServicesApplicationsVersion,
+            Self::DnsDomainServicesCloudProvider,
+            Self::DnsDomainServicesCpes,
+            Self::DnsDomainServicesFirstSeen,
+            Self::DnsDomainServicesHostingProvider,
+            Self::DnsDomainServicesId,
+            Self::DnsDomainServicesLastSeen,
+            Self::DnsDomainServicesPlatformName,
+            Self::DnsDomainServicesPort,
+            Self::DnsDomainServicesProtocol,
+            Self::DnsDomainServicesProtocolPort,
+            Self::DnsDomainServicesStatus,
+            Self::DnsDomainServicesStatusCode,
+            Self::DnsDomainServicesTransport,
+            Self::DnsDomainType,
+            Self::FirstSeen,
+            Self::Id,
+            Self::InternetExposure,
+            Self::IpAid,
+            Self::IpAsn,
+            Self::IpCloudVmDescription,
+            Self::IpCloudVmInstanceId,
+            Self::IpCloudVmLifecycle,
+            Self::IpCloudVmMacAddress,
+            Self::IpCloudVmOwnerId,
+            Self::IpCloudVmPlatform,
+            Self::IpCloudVmPrivateIp,
+            Self::IpCloudVmPublicIp,
+            Self::IpCloudVmRegion,
+            Self::IpCloudVmSecurityGroups,
+            Self::IpCloudVmSource,
+            Self::IpCloudVmStatus,
+            Self::IpFqdns,
+            Self::IpIpAddress,
+            Self::IpIsp,
+            Self::IpLocationAreaCode,
+            Self::IpLocationCity,
+            Self::IpLocationCountryCode,
+            Self::IpLocationCountryName,
+            Self::IpLocationPostalCode,
+            Self::IpLocationRegionCode,
+            Self::IpLocationRegionName,
+            Self::IpLocationTimezone,
+            Self::IpPtr,
+            Self::IpServicesApplicationsCategory,
+            Self::IpServicesApplicationsCpe,
+            Self::IpServicesApplicationsName,
+            Self::IpServicesApplicationsVendor,
+            Self::IpServicesApplicationsVersion,
+            Self::IpServicesCloudProvider,
+            Self::IpServicesCpes,
+            Self::IpServicesFirstSeen,
+            Self::IpServicesLastSeen,
+            Self::IpServicesPlatformName,
+            Self::IpServicesPort,
+            Self::IpServicesProtocol,
+            Self::IpServicesProtocolPort,
+            Self::IpServicesStatus,
+            Self::IpServicesStatusCode,
+            Self::IpServicesTransport,
+            Self::LastSeen,
+            Self::Manual,
+            Self::Perimeter,
+            Self::SubsidiariesId,
+            Self::SubsidiariesName,
+            Self::TriageAction,
+            Self::TriageAssignedTo,
+            Self::TriageStatus,
+            Self::TriageUpdatedBy,
+            Self::TriageUpdatedTimestamp,
+        ];
+        /// The field's entry in [`TABLE`]: value type and capabilities.
+        pub fn spec(self) -> &'static FieldSpec {
+            &TABLE.fields[self as usize]
+        }
+    }
+    crate::fql::field_enum_impls!(ExternalAssetField, TABLE);
     /// `asset_id`: exact match, wildcard, list.
     pub const ASSET_ID: Field<Text, Caps<true, true, true, false>> = Field::new(
         "asset_id",
     );
-    /// `asset_type`: exact match, wildcard, list.
+    /// `asset_type`: exact match, wildcard, list. Values: `ip`, `dns_domain` ([`AssetType`](crate::vocabularies::AssetType)).
     pub const ASSET_TYPE: Field<Text, Caps<true, true, true, false>> = Field::new(
         "asset_type",
     );
@@ -742,7 +1021,7 @@ pub mod external_assets {
     pub const CONNECTIVITY_STATUS: Field<Text, Caps<true, true, true, false>> = Field::new(
         "connectivity_status",
     );
-    /// `criticality`: exact match, wildcard, list.
+    /// `criticality`: exact match, wildcard, list. Values: `Critical`, `High`, `Noncritical`, `Unassigned` ([`Criticality`](crate::vocabularies::Criticality)).
     pub const CRITICALITY: Field<Text, Caps<true, true, true, false>> = Field::new(
         "criticality",
     );
@@ -762,7 +1041,7 @@ pub mod external_assets {
     pub const DATA_PROVIDERS: Field<Text, Caps<true, true, true, false>> = Field::new(
         "data_providers",
     );
-    /// `discovered_by`: exact match, wildcard, list.
+    /// `discovered_by`: exact match, wildcard, list. Known values: `auto` ([`discovered_by`](crate::vocabularies::discovered_by)).
     pub const DISCOVERED_BY: Field<Text, Caps<true, true, true, false>> = Field::new(
         "discovered_by",
     );
@@ -877,7 +1156,7 @@ pub mod external_assets {
     );
     /// `id`: exact match, wildcard, list.
     pub const ID: Field<Text, Caps<true, true, true, false>> = Field::new("id");
-    /// `internet_exposure`: exact match, wildcard, list.
+    /// `internet_exposure`: exact match, wildcard, list. Known values: `Yes` ([`internet_exposure`](crate::vocabularies::internet_exposure)).
     pub const INTERNET_EXPOSURE: Field<Text, Caps<true, true, true, false>> = Field::new(
         "internet_exposure",
     );
@@ -1055,7 +1334,7 @@ pub mod external_assets {
     pub const MANUAL: Field<Boolean, Caps<true, true, true, false>> = Field::new(
         "manual",
     );
-    /// `perimeter`: exact match, wildcard, list.
+    /// `perimeter`: exact match, wildcard, list. Values: `Official`, `Unofficial` ([`Perimeter`](crate::vocabularies::Perimeter)).
     pub const PERIMETER: Field<Text, Caps<true, true, true, false>> = Field::new(
         "perimeter",
     );

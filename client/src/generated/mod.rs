@@ -4,4 +4,5 @@ pub mod fields;
 pub mod models;
 pub mod requests;
 pub(crate) mod table;
+pub mod vocabularies;
 pub use table::OPERATIONS;

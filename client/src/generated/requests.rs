@@ -237,6 +237,8 @@ impl Client {
     ///
     /// Use these IDs with the GET and PATCH endpoints.
     ///
+    /// This is the v1 query (`/v1`, offset pagination, at most 10,000 results). The seed documentation names it `query_assets`; current FalconPy and the CrowdStrike API reference call it `query_assets_v1` and use `query_assets` for the v2 cursor query, which is `query_assets_v2` here.
+    ///
     /// `GET /fem/queries/external-assets/v1` · scope `assets:read` · produces `application/json`
     ///
     /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
@@ -253,7 +255,7 @@ impl Client {
     /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
     /// let reply = client
     ///     .query_assets()
-    ///     .filter("asset_type:'ip'")
+    ///     .filter("asset_type:'ip'+internet_exposure:'Yes'")
     ///     .limit(100)
     ///     .sort("last_seen|desc")
     ///     .send()
@@ -265,6 +267,7 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "query_external_assets")]
+    #[doc(alias = "query_assets_v1")]
     pub fn query_assets(&self) -> QueryExternalAssets {
         QueryExternalAssets {
             client: self.clone(),
@@ -273,7 +276,7 @@ impl Client {
     }
     /// Get a list of external asset IDs that match the provided filter conditions, with cursor pagination.
     ///
-    /// Unlike `query_assets`, pages follow an `after` cursor, so results past the first 10,000 can be read.
+    /// This is the v2 query (`/v2`, cursor pagination): unlike the v1 `query_assets`, pages follow an `after` cursor, so results past the first 10,000 can be read. Current FalconPy and the CrowdStrike API reference call this one `query_assets` (and the v1 query `query_assets_v1`).
     ///
     /// `GET /fem/queries/external-assets/v2` · scope `assets:read` · produces `application/json`
     ///
@@ -291,7 +294,7 @@ impl Client {
     /// # async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
     /// let reply = client
     ///     .query_assets_v2()
-    ///     .filter("asset_type:'ip'")
+    ///     .filter("asset_type:'ip'+internet_exposure:'Yes'")
     ///     .limit(100)
     ///     .sort("last_seen|desc")
     ///     .send()
@@ -303,6 +306,7 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "query_external_assets_v2")]
+    #[doc(alias = "query_assets")]
     pub fn query_assets_v2(&self) -> QueryExternalAssetsV2 {
         QueryExternalAssetsV2 {
             client: self.clone(),
@@ -565,8 +569,10 @@ impl AggregateExternalAssets {
     ///
     ///
     /// Placed in the JSON body at `[].interval`.
-    pub fn interval(mut self, value: impl Into<String>) -> Self {
-        let value = value.into();
+    ///
+    /// Takes a [`Interval`](crate::vocabularies::Interval) or its text (`year`, `month`, `week`, `day`, `hour`, `minute`).
+    pub fn interval(mut self, value: impl Into<crate::vocabularies::Interval>) -> Self {
+        let value = String::from(value.into());
         self.parts
             .check_allowed(
                 "interval",
@@ -684,8 +690,13 @@ impl AggregateExternalAssets {
     /// Placed in the JSON body at `[].type`.
     ///
     /// Example: `terms`
-    pub fn aggregation_type(mut self, value: impl Into<String>) -> Self {
-        let value = value.into();
+    ///
+    /// Takes a [`AggregationType`](crate::vocabularies::AggregationType) or its text (`date_histogram`, `date_range`, `terms`, `range`, `cardinality`, `max`, `min`, `avg`, `sum`, `percentiles`).
+    pub fn aggregation_type(
+        mut self,
+        value: impl Into<crate::vocabularies::AggregationType>,
+    ) -> Self {
+        let value = String::from(value.into());
         self.parts
             .check_allowed(
                 "type",
@@ -1013,8 +1024,13 @@ impl PatchExternalAssets {
     /// Placed in the JSON body at `assets[].criticality`.
     ///
     /// Example: `High`
-    pub fn criticality(mut self, value: impl Into<String>) -> Self {
-        let value = value.into();
+    ///
+    /// Takes a [`Criticality`](crate::vocabularies::Criticality) or its text (`Critical`, `High`, `Noncritical`, `Unassigned`).
+    pub fn criticality(
+        mut self,
+        value: impl Into<crate::vocabularies::Criticality>,
+    ) -> Self {
+        let value = String::from(value.into());
         self.parts
             .set_body_field("assets[].criticality", serde_json::Value::String(value));
         self
@@ -1130,7 +1146,7 @@ impl QueryExternalAssets {
     ///
     /// Sent as the query parameter `filter`.
     ///
-    /// Example: `asset_type:'ip'`
+    /// Example: `asset_type:'ip'+internet_exposure:'Yes'`
     pub fn filter(mut self, filter: impl Into<crate::fql::FilterArg>) -> Self {
         self.parts
             .set_query_filter(
@@ -1235,7 +1251,7 @@ impl QueryExternalAssetsV2 {
     ///
     /// Sent as the query parameter `filter`.
     ///
-    /// Example: `asset_type:'ip'`
+    /// Example: `asset_type:'ip'+internet_exposure:'Yes'`
     pub fn filter(mut self, filter: impl Into<crate::fql::FilterArg>) -> Self {
         self.parts
             .set_query_filter(

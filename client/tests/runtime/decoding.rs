@@ -221,3 +221,63 @@ async fn api_errors_carry_every_code_and_message() {
     );
     assert!(!e.is_retryable());
 }
+
+#[tokio::test]
+async fn combined_subsidiaries_with_null_resources_read_as_empty() {
+    let (server, _t, client) = setup().await;
+    reply_with(
+        &server,
+        "/fem/combined/ecosystem-subsidiaries/v1",
+        ok_json(json!({
+            "meta": {"query_time": 0.01, "trace_id": "t", "version_id": "v1hash",
+                     "pagination": {"offset": 0, "limit": 100, "total": 0}},
+            "errors": null,
+            "resources": null
+        })),
+    )
+    .await;
+    let r = client
+        .query_combined_ecosystem_subsidiaries()
+        .send()
+        .await
+        .unwrap();
+    assert!(r.resources.is_empty() && r.errors.is_empty());
+    assert_eq!(r.meta.get_str("version_id"), Some("v1hash"));
+    // The stream over every page ends at once, with no error.
+    use futures::StreamExt;
+    let all: Vec<_> = client
+        .query_combined_ecosystem_subsidiaries()
+        .stream()
+        .collect()
+        .await;
+    assert!(all.is_empty(), "{all:?}");
+}
+
+#[tokio::test]
+async fn assets_keep_unknown_members_and_vocabulary_values_outside_the_list() {
+    let (server, _t, client) = setup().await;
+    reply_with(
+        &server,
+        GET,
+        ok_json(json!({
+            "meta": {"query_time": 0.1, "trace_id": "t"},
+            "resources": [{"id": "a", "criticality": "Medium", "perimeter": "Official",
+                           "asset_type": "dns_domain", "entity_type": "external",
+                           "connectivity_status": "up", "brand_new": {"x": [1]},
+                           "dns_domain": {"fqdn": "a.example", "zone": "z"}}]
+        })),
+    )
+    .await;
+    let r = client.get_assets().ids(["a"]).send().await.unwrap();
+    let a = &r.resources[0];
+    use falcon_exposure::models::{AssetType, Criticality, EntityType, Perimeter};
+    assert_eq!(a.criticality, Some(Criticality::Unknown("Medium".into())));
+    assert_eq!(a.perimeter, Some(Perimeter::Official));
+    assert_eq!(a.asset_type, Some(AssetType::DnsDomain));
+    assert_eq!(a.entity_type, Some(EntityType::External));
+    assert_eq!(a.connectivity_status.as_deref(), Some("up"));
+    assert_eq!(a.extra["brand_new"], json!({"x": [1]}));
+    let d = a.dns_domain.as_ref().unwrap();
+    assert_eq!(d.fqdn.as_ref().unwrap().as_slice(), ["a.example"]);
+    assert_eq!(d.extra["zone"], "z");
+}

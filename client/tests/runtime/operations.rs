@@ -119,7 +119,7 @@ async fn update_assets_sends_the_nested_assets_body() {
         .action("acknowledge")
         .assigned_to("analyst@example.com")
         .cid("cid-1")
-        .criticality("high")
+        .criticality(falcon_exposure::models::Criticality::Noncritical)
         .criticality_description("internet facing")
         .description("looked at it")
         .id("x")
@@ -134,7 +134,7 @@ async fn update_assets_sends_the_nested_assets_body() {
         body_json(&reqs[0]),
         json!({"assets": [{
             "cid": "cid-1",
-            "criticality": "high",
+            "criticality": "Noncritical",
             "criticality_description": "internet facing",
             "id": "x",
             "triage": {

@@ -43,6 +43,9 @@ pub fn page(m: &Manifest, spec: &str) -> String {
             d += &format!("\n{more}\n");
         }
         d += &format!("\n- Method: `client.{}()`\n", op.method_name);
+        if !op.aliases.is_empty() {
+            d += &format!("- Also searched for as: `{}`\n", op.aliases.join("`, `"));
+        }
         d += &format!("- Endpoint: `{} {}`\n", op.http_method, op.route);
         d += &format!("- Scope: `{}`\n", op.scope);
         if !op.consumes.is_empty() {
@@ -121,6 +124,43 @@ pub fn page(m: &Manifest, spec: &str) -> String {
                     d += &format!("| `{field}` | {} |\n", describe(&caps));
                 }
             }
+        }
+    }
+    d += &vocabularies(m);
+    d
+}
+
+/// The known values of fields, with their sources.
+fn vocabularies(m: &Manifest) -> String {
+    if m.vocabularies.is_empty() {
+        return String::new();
+    }
+    let mut d = "\n## Field values\n\nThe values below are documented by the sources named. A closed list is a Rust enum \
+         whose `Unknown` variant keeps any other value; an open list is constants, and the field stays text.\n"
+        .to_owned();
+    for (name, v) in &m.vocabularies {
+        let kind = if v.closed {
+            "closed, enum"
+        } else {
+            "open, constants"
+        };
+        d += &format!("\n### `{name}` ({kind})\n\n{}\n", v.description);
+        let used: Vec<String> = v
+            .model_fields
+            .iter()
+            .chain(&v.parameters)
+            .chain(&v.filter_fields)
+            .map(|r| format!("`{r}`"))
+            .collect();
+        if !used.is_empty() {
+            d += &format!("\nUsed by {}.\n", used.join(", "));
+        }
+        if v.case_insensitive {
+            d += "\nRecognised whatever their case.\n";
+        }
+        d += "\n| Value | Source |\n|---|---|\n";
+        for x in &v.values {
+            d += &format!("| `{}` | {} |\n", x.value, cell(&x.evidence));
         }
     }
     d

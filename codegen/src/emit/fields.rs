@@ -49,8 +49,20 @@ pub fn describe(c: &Caps) -> String {
     parts.join(", ")
 }
 
+/// The name of a table's field enum.
+pub fn enum_name(name: &str, t: &FilterTable) -> String {
+    t.field_enum
+        .clone()
+        .unwrap_or_else(|| format!("{}Field", super::pascal(name)))
+}
+
 pub fn emit(m: &Manifest) -> TokenStream {
-    let tables = m.filter_tables.iter().map(|(name, t)| table(name, t));
+    let tables = m.filter_tables.iter().map(|(name, t)| table(m, name, t));
+    let enums = m.filter_tables.iter().map(|(name, t)| {
+        let module = format_ident!("{name}");
+        let e = format_ident!("{}", enum_name(name, t));
+        quote!(pub use #module::#e;)
+    });
     let default = match &m.default_filter_table {
         Some(name) => {
             let module = format_ident!("{name}");
@@ -73,6 +85,7 @@ pub fn emit(m: &Manifest) -> TokenStream {
         //! field does not support fails to compile; `TABLE` holds the same
         //! facts for checks at run time.
         #default
+        #(#enums)*
         #(#tables)*
     }
 }
@@ -87,14 +100,48 @@ fn value_type(t: &FilterTable, field: &str) -> (TokenStream, TokenStream) {
     }
 }
 
-fn table(name: &str, t: &FilterTable) -> TokenStream {
+/// A field's doc line, with the values it takes when a vocabulary says.
+fn field_doc(m: &Manifest, table: &str, field: &str, c: &Caps) -> String {
+    let mut text = format!("`{field}`: {}.", describe(c));
+    match crate::vocab::of_filter_field(m, table, field) {
+        Some((n, v)) if v.closed => {
+            text += &format!(
+                " Values: {} ([`{n}`](crate::vocabularies::{n})).",
+                crate::vocab::listed(v)
+            )
+        }
+        Some((n, v)) => {
+            let module = crate::validate::snake_case(n);
+            text += &format!(
+                " Known values: {} ([`{module}`](crate::vocabularies::{module})).",
+                crate::vocab::listed(v)
+            )
+        }
+        None => {}
+    }
+    text
+}
+
+fn table(m: &Manifest, name: &str, t: &FilterTable) -> TokenStream {
     let module = format_ident!("{name}");
     let fields = merged(t);
+    let enum_ident = format_ident!("{}", enum_name(name, t));
+    let variants: Vec<_> = fields
+        .keys()
+        .map(|f| format_ident!("{}", crate::vocab::variant_name(f)))
+        .collect();
+    let variant_docs = fields.iter().map(|(f, c)| doc(&field_doc(m, name, f, c)));
+    let enum_doc = doc(&format!(
+        "The fields of the `{name}` table, by name: parsed from text (an unknown name is an \
+         error suggesting the closest), listed in [`ALL`](Self::ALL), accepted wherever a \
+         field name is (sorts, the aggregate `field`). The constants of this module carry \
+         the same fields with their capabilities as types."
+    ));
     let consts = fields.iter().map(|(field, c)| {
         let id = format_ident!("{}", const_name(field));
         let (vt, _) = value_type(t, field);
         let (e, w, l, r) = (c.exact, c.wildcard, c.list, c.range);
-        let text = doc(&format!("`{field}`: {}.", describe(c)));
+        let text = doc(&field_doc(m, name, field, c));
         quote! {
             #text
             pub const #id: Field<#vt, Caps<#e, #w, #l, #r>> = Field::new(#field);
@@ -138,6 +185,21 @@ fn table(name: &str, t: &FilterTable) -> TokenStream {
                 negation: #negation,
                 fields: &[#(#specs)*],
             };
+            #enum_doc
+            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub enum #enum_ident {
+                #(#variant_docs #variants,)*
+            }
+            impl #enum_ident {
+                /// Every field, sorted by name.
+                pub const ALL: &'static [Self] = &[#(Self::#variants),*];
+                /// The field's entry in [`TABLE`]: value type and capabilities.
+                pub fn spec(self) -> &'static FieldSpec {
+                    // Variants and table entries are both sorted by name.
+                    &TABLE.fields[self as usize]
+                }
+            }
+            crate::fql::field_enum_impls!(#enum_ident, TABLE);
             #(#consts)*
         }
     }

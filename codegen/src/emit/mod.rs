@@ -6,6 +6,10 @@ mod fields;
 mod models;
 mod requests;
 mod table;
+mod vocabularies;
+
+pub use fields::{Caps, merged as fields_of};
+pub use models::EXTRA as EXTRA_FIELD;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -21,6 +25,7 @@ pub fn rust_files(m: &Manifest, spec: &str) -> Vec<(String, String)> {
         ("models.rs", models::emit(m)),
         ("requests.rs", requests::emit(m)),
         ("table.rs", table::emit(m)),
+        ("vocabularies.rs", vocabularies::emit(m)),
     ];
     files
         .into_iter()
@@ -35,6 +40,7 @@ fn module_root() -> TokenStream {
         pub mod models;
         pub mod requests;
         pub(crate) mod table;
+        pub mod vocabularies;
         pub use table::OPERATIONS;
     }
 }
@@ -138,6 +144,10 @@ pub fn rust_type(t: &TypeExpr) -> TokenStream {
         TypeExpr::Map(inner) => {
             let inner = rust_type(inner);
             quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeExpr::OneOrMany(inner) => {
+            let inner = rust_type(inner);
+            quote!(crate::OneOrMany<#inner>)
         }
         TypeExpr::Model(name) => {
             let name = ident(name);

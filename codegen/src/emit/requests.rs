@@ -48,9 +48,11 @@ fn client_method(op: &Operation) -> TokenStream {
         let id = &op.id;
         quote!(#[doc(alias = #id)])
     });
+    let aliases = op.aliases.iter().map(|a| quote!(#[doc(alias = #a)]));
     quote! {
         #text
         #alias
+        #(#aliases)*
         pub fn #method(&self) -> #builder {
             #builder { client: self.clone(), parts: RequestParts::new() }
         }
@@ -375,7 +377,7 @@ fn builder(m: &Manifest, op: &Operation) -> TokenStream {
         "Request builder of [`Client::{method}`] (`{}`): set keywords, then [`send`](Self::send).",
         op.id
     ));
-    let setters = op.parameters.iter().map(setter);
+    let setters = op.parameters.iter().map(|p| setter(m, op, p));
     let typed_body = op.body_type.as_deref().map(|t| {
         let ty = rust_type(&parsed(t));
         quote! {
@@ -473,9 +475,30 @@ fn setter_doc(p: &Parameter) -> String {
     d
 }
 
-fn setter(p: &Parameter) -> TokenStream {
+fn setter(m: &Manifest, op: &Operation, p: &Parameter) -> TokenStream {
     let setter = ident(&setter_name(p));
-    let text = doc(&setter_doc(p));
+    let vocabulary = crate::vocab::of_parameter(m, &op.id, &p.name);
+    let mut text = setter_doc(p);
+    match vocabulary {
+        Some((n, v)) if v.closed => {
+            text += &format!(
+                "\n\nTakes a [`{n}`](crate::vocabularies::{n}) or its text ({}).",
+                crate::vocab::listed(v)
+            )
+        }
+        Some((n, v)) => {
+            let module = crate::validate::snake_case(n);
+            text += &format!(
+                "\n\nKnown values: {} ([`{module}`](crate::vocabularies::{module})).",
+                crate::vocab::listed(v)
+            )
+        }
+        None => {}
+    }
+    let text = doc(&text);
+    let closed = vocabulary
+        .filter(|(_, v)| v.closed)
+        .map(|(n, _)| crate::vocab::enum_path(n));
     let name = &p.name;
     let in_body = p.location == "body";
     let place = p.body_path.clone().unwrap_or_default();
@@ -539,10 +562,16 @@ fn setter(p: &Parameter) -> TokenStream {
             } else {
                 quote! { self.parts.set_query(#name, value); }
             };
-            (
-                quote!(value: impl Into<String>),
-                quote! { let value = value.into(); #check #put },
-            )
+            match closed {
+                Some(e) => (
+                    quote!(value: impl Into<#e>),
+                    quote! { let value = String::from(value.into()); #check #put },
+                ),
+                None => (
+                    quote!(value: impl Into<String>),
+                    quote! { let value = value.into(); #check #put },
+                ),
+            }
         }
         ParamType::Value(t @ (TypeExpr::Integer | TypeExpr::Number | TypeExpr::Boolean)) => {
             let ty = rust_type(&t);
