@@ -289,7 +289,7 @@ fn asset_value(asset: &FemExternalAsset) -> String {
         .ip
         .as_ref()
         .and_then(|ip| ip.ip_address.clone())
-        .or_else(|| asset.dns_domain.as_ref().and_then(|d| d.fqdn.clone()))
+        .or_else(|| asset.dns_domain.as_ref()?.fqdn.as_ref()?.first().cloned())
         .unwrap_or_else(|| or_dash(asset.id.as_deref()).to_owned())
 }
 

@@ -12,6 +12,7 @@
 use falcon_exposure::Client;
 use falcon_exposure::fields::external_assets as f;
 use falcon_exposure::fql::RelativeTime;
+use falcon_exposure::vocabularies::internet_exposure;
 use futures::StreamExt;
 
 #[tokio::main]
@@ -19,7 +20,7 @@ async fn main() -> falcon_exposure::Result<()> {
     // FALCON_CLIENT_ID, FALCON_CLIENT_SECRET, optional FALCON_CLOUD and FALCON_MEMBER_CID
     let client = Client::from_env()?;
     let exposed = f::INTERNET_EXPOSURE
-        .equals("Yes")
+        .equals(internet_exposure::YES)
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     // Every matching asset with its details: id pages and batches of 100, streamed.
     let mut assets = client.assets(exposed);
@@ -51,12 +52,13 @@ fn configuration() -> falcon_exposure::Result<Client> {
 
 async fn fql(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     use falcon_exposure::fql::{Filter, Sort};
+    use falcon_exposure::vocabularies::Criticality;
 
     // Typed: a field only offers the operations the API supports on it.
     let rdp_or_ssh = f::IP_SERVICES_PORT.any_of([3389, 22]);
     assert_eq!(rdp_or_ssh.to_string(), "ip.services.port:[3389,22]");
     let critical = f::CRITICALITY
-        .equals("Critical")
+        .equals(Criticality::Critical)
         .and(f::TRIAGE_ASSIGNED_TO.is_null());
     // Text: parsed and checked against the field table before sending.
     let parsed = Filter::parse("asset_type:'ip'+ip.services.port:443")?;

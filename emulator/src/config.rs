@@ -153,6 +153,7 @@ pub struct EmulatorConfig {
     /// Send `ip.fqdns` as one string and `dns_domain.fqdn` as a list for
     /// about a quarter of the assets, the forms real tenants are known to
     /// send besides the schema's; the inventory is otherwise the same.
+    /// On by default, so that clients meet both forms.
     pub mixed_fqdn_forms: bool,
     /// Refuse with 429 the 16th and later requests per minute and source
     /// IP that carry a missing, malformed or expired bearer token, as the
@@ -194,7 +195,7 @@ impl Default for EmulatorConfig {
             faults: FaultConfig::default(),
             blob_size: 4096,
             port: 0,
-            mixed_fqdn_forms: false,
+            mixed_fqdn_forms: true,
             enforce_bad_token_limit: true,
             header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
