@@ -242,7 +242,7 @@ async fn fqdns_come_as_a_list_or_a_single_string_when_asked() {
     assert_eq!(ids, mixed.query_all("").await);
     let before = plain.assets(&ids).await;
     let after = mixed.assets(&ids).await;
-    // By default the schema's forms: a list of names, one domain name.
+    // Without the mixed forms, the schema's: a list of names, one domain name.
     assert!(
         before
             .iter()

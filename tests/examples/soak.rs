@@ -89,7 +89,12 @@ async fn snapshot(client: &Client) -> Truth {
     let mut by_type: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (id, a) in &assets {
         by_type
-            .entry(a.asset_type.clone().unwrap_or_default())
+            .entry(
+                a.asset_type
+                    .as_ref()
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+            )
             .or_default()
             .push(id.clone());
     }
@@ -206,14 +211,15 @@ fn rss_mib() -> f64 {
 #[tokio::main]
 async fn main() {
     let a = args();
-    let emu = Emulator::start(EmulatorConfig::default()
+    let emu = Emulator::start(
+        EmulatorConfig::default()
             .assets(a.assets)
             // Tokens dying every few seconds make the client send more
             // expired tokens than the bad-token limit allows a minute.
             .enforce_bad_token_limit(false),
     )
-        .await
-        .expect("emulator starts");
+    .await
+    .expect("emulator starts");
     let client = Client::builder()
         .client_id(DEFAULT_CLIENT_ID)
         .client_secret(DEFAULT_CLIENT_SECRET)
