@@ -1,0 +1,176 @@
+//! Compiles the generator's output for the small fixture manifest, with one
+//! operation appended, against the real client runtime: the golden output
+//! compiles, and a new operation needs no hand-written code. The runtime is
+//! copied beside the generated code into a scratch crate and `cargo check`ed
+//! in the target directory of the client's trybuild cases, which builds the
+//! same dependencies with the same flags: the suite checks them once. It is
+//! a test of the client, not of the generator, for the same reason: some
+//! build scripts (ring's) are rerun whenever the package environment of the
+//! test that starts cargo changes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use falcon_exposure_codegen::{emit, load_str};
+
+const SMALL: &str = include_str!("../../codegen/tests/fixtures/small.yaml");
+const NEW_OPERATION: &str = include_str!("../../codegen/tests/fixtures/new_operation.yaml");
+
+/// Calls every fixture method, including the appended one, so that a
+/// missing or mistyped method fails the check.
+const USES: &str = r#"
+#[allow(dead_code)]
+async fn fixture_uses(client: Client) -> Result<()> {
+    use crate::fields::widgets::{NAME, SIZE};
+    let _ = (NAME.name(), SIZE.name());
+    client.query_widgets().filter("name:'a'").sort("size|desc").limit(5).ids(["a", "b"]).parameters([("x", "y")]).send().await?;
+    client
+        .update_widgets()
+        .typed_body(crate::models::WidgetPatch { widgets: Some(vec![crate::models::Widget::default()]) })
+        .id("w1")
+        .kind("round")
+        .retry_writes(false)
+        .send()
+        .await?;
+    let blob = client.download_widgets().widget_id("w1").send().await?;
+    let _ = blob.bytes().await?;
+    let ids: Vec<String> = client.list_gadgets().limit(5).send().await?.resources;
+    let _ = ids;
+    Ok(())
+}
+"#;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn copy_dir(from: &Path, to: &Path, skip: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path == skip {
+            continue;
+        }
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &dest, skip);
+        } else {
+            std::fs::copy(&path, &dest).unwrap();
+        }
+    }
+}
+
+/// The client's manifest made standalone: the workspace's shared package
+/// fields and dependency versions are carried into a workspace of its own,
+/// and the dev-dependencies join the dependencies, as in trybuild's cases:
+/// with the same dependency graph and flags (see [`check_like_trybuild`])
+/// both checks share one build of it.
+fn standalone_manifest() -> String {
+    let client = std::fs::read_to_string(root().join("client/Cargo.toml")).unwrap();
+    let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    let shared = &workspace[workspace.find("[workspace.package]").unwrap()..];
+    let shared = &shared[..shared.find("\n[profile").unwrap_or(shared.len())];
+    let mut package = String::new();
+    // (name, line) in order; a dev-dependency replaces the dependency of
+    // the same name (tokio with test-util), as in trybuild's cases.
+    let mut dependencies: Vec<(String, String)> = Vec::new();
+    let mut section = String::new();
+    for line in client.lines() {
+        if line.starts_with('[') {
+            section = line.trim().to_owned();
+        }
+        if section != "[dependencies]" && section != "[dev-dependencies]" {
+            if !line.starts_with("readme") {
+                package.push_str(line);
+                package.push('\n');
+            }
+            continue;
+        }
+        if line.starts_with('[') || line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name = line
+            .split(['.', '=', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        // Path dependencies (the generator) from the scratch crate's place.
+        let line = line.replace("path = \"../", &format!("path = \"{}/", root().display()));
+        dependencies.retain(|(n, _)| *n != name);
+        // trybuild leaves itself out of the cases' dependencies.
+        if name != "trybuild" {
+            dependencies.push((name, line));
+        }
+    }
+    let dependencies: String = dependencies
+        .into_iter()
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    format!("{package}\n[dependencies]\n{dependencies}\n[workspace]\n\n{shared}\n")
+}
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc).arg("-vV").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .trim()
+        .to_owned()
+}
+
+/// `cargo check --lib` of the scratch crate in trybuild's target directory,
+/// with the flags trybuild builds the cases' dependencies with, so that the
+/// dependencies the compile-fail cases built (or this check builds first)
+/// serve both. Were trybuild to change its flags, the check would still
+/// run, only slower.
+fn check_like_trybuild(scratch: &Path) -> std::process::Output {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let target_dir = tmp.parent().unwrap().join("tests").join("trybuild");
+    let host = host_triple();
+    let rustflags = r#"["--cfg", "trybuild", "--verbose", "-A", "dead_code"]"#;
+    Command::new(env!("CARGO"))
+        .args(["check", "--offline", "--quiet", "--lib", "--target", &host])
+        .arg(format!("--config=build.rustflags={rustflags}"))
+        .arg(format!("--config=target.{host}.rustflags={rustflags}"))
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn generated_fixture_compiles_against_the_runtime() {
+    let manifest = load_str("small.yaml", &format!("{}{NEW_OPERATION}", SMALL))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fixture-client");
+    let _ = std::fs::remove_dir_all(scratch.join("src"));
+    let client = root().join("client");
+    copy_dir(
+        &client.join("src"),
+        &scratch.join("src"),
+        &client.join("src/generated"),
+    );
+    for file in ["build.rs", "spec_fingerprint.rs"] {
+        std::fs::copy(client.join(file), scratch.join(file)).unwrap();
+    }
+    std::fs::create_dir_all(scratch.join("src/generated")).unwrap();
+    for (name, text) in emit::rust_files(&manifest, "small.yaml") {
+        std::fs::write(scratch.join("src/generated").join(name), text).unwrap();
+    }
+    let lib = std::fs::read_to_string(scratch.join("src/lib.rs")).unwrap();
+    std::fs::write(scratch.join("src/lib.rs"), format!("{lib}{USES}")).unwrap();
+    std::fs::write(scratch.join("Cargo.toml"), standalone_manifest()).unwrap();
+    std::fs::copy(root().join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap();
+
+    let out = check_like_trybuild(&scratch);
+    assert!(
+        out.status.success(),
+        "the generated fixture does not compile:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
