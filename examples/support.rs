@@ -72,7 +72,7 @@ impl Session {
 /// A progress bar on standard error for a bulk stream, labelled `label`:
 /// a counter until the total is known, then a bar. `indicatif` draws it at
 /// most 20 times a second and draws nothing when standard error is not a
-/// terminal; [`finish`] then prints one plain summary line.
+/// terminal; [`finish`] prints one plain summary line.
 pub fn progress(label: &str) -> ProgressBar {
     let bar = ProgressBar::no_length().with_message(label.to_owned());
     bar.set_style(counter_style());
@@ -80,12 +80,12 @@ pub fn progress(label: &str) -> ProgressBar {
 }
 
 fn counter_style() -> ProgressStyle {
-    ProgressStyle::with_template("{msg} {human_pos} ({per_sec})")
+    ProgressStyle::with_template("{msg} {human_pos} ({elapsed})")
         .unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
 fn bar_style() -> ProgressStyle {
-    ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} ({per_sec}, {eta} left)")
+    ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} ({elapsed}, {eta} left)")
         .map(|s| s.progress_chars("#>-"))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
@@ -104,16 +104,15 @@ pub fn update(bar: &ProgressBar, p: falcon_exposure::Progress) {
     bar.set_position(p.done());
 }
 
-/// Ends the bar where it stands; a plain line instead when it was hidden.
+/// Clears the bar and prints where it ended as one plain line, the same
+/// whether standard error is a terminal or not.
 pub fn finish(bar: &ProgressBar) {
-    if bar.is_hidden() {
-        let done = HumanCount(bar.position());
-        match bar.length() {
-            Some(total) => eprintln!("{} {done}/{}", bar.message(), HumanCount(total)),
-            None => eprintln!("{} {done}", bar.message()),
-        }
+    bar.finish_and_clear();
+    let done = HumanCount(bar.position());
+    match bar.length() {
+        Some(total) => eprintln!("{} {done}/{}", bar.message(), HumanCount(total)),
+        None => eprintln!("{} {done}", bar.message()),
     }
-    bar.finish();
 }
 
 /// `12345` → `12,345`.
