@@ -1,5 +1,5 @@
 //! The README's Rust samples are compiled: each one is found, line for
-//! line (indentation and blank lines aside), in `client/examples/readme.rs`,
+//! line (indentation and blank lines aside), in `examples/readme.rs`,
 //! which `cargo test --workspace` builds with the other examples.
 
 fn normalized(text: &str) -> Vec<String> {
@@ -34,8 +34,8 @@ fn rust_blocks(markdown: &str) -> Vec<String> {
 fn every_readme_sample_is_compiled_in_the_readme_example() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
-    let example = std::fs::read_to_string(format!("{root}/client/examples/readme.rs"))
-        .expect("client/examples/readme.rs");
+    let example =
+        std::fs::read_to_string(format!("{root}/examples/readme.rs")).expect("examples/readme.rs");
     let example = normalized(&example);
     let blocks = rust_blocks(&readme);
     assert!(
@@ -50,7 +50,7 @@ fn every_readme_sample_is_compiled_in_the_readme_example() {
             .any(|w| w == lines.as_slice());
         assert!(
             found,
-            "this README sample is not in client/examples/readme.rs (copy it there, rustfmt'd, so that it is compiled):\n{block}"
+            "this README sample is not in examples/readme.rs (copy it there, rustfmt'd, so that it is compiled):\n{block}"
         );
     }
 }

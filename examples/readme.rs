@@ -5,7 +5,7 @@
 //! ```sh
 //! cargo run -p falcon-emulator -- --port 8080     # in another terminal
 //! FALCON_CLIENT_ID=emulator-client-id FALCON_CLIENT_SECRET=emulator-client-secret \
-//!   FALCON_CLOUD=http://127.0.0.1:8080 cargo run -p falcon-exposure --example readme
+//!   FALCON_CLOUD=http://127.0.0.1:8080 cargo run --example readme
 //! ```
 #![allow(dead_code)]
 

@@ -4,20 +4,29 @@
 //! crate.
 //!
 //! ```sh
-//! cargo run -p falcon-exposure --example call_by_operation_id
-//! cargo run -p falcon-exposure --example call_by_operation_id -- query_external_assets limit=3 "filter=asset_type:'ip'"
+//! cargo run --example call_by_operation_id
+//! cargo run --example call_by_operation_id -- query_external_assets limit=3 "filter=asset_type:'ip'"
 //! ```
 //!
 //! Runs against the built-in emulator unless `FALCON_CLIENT_ID` is set.
 
-#[path = "support/mod.rs"]
-mod support;
-
+use clap::Parser;
 use falcon_exposure::{Error, OPERATIONS};
 use serde_json::{Value, json};
-use support::{Session, Table};
+use support::Session;
 
 type BoxError = Box<dyn std::error::Error>;
+
+/// Calls operations by operation ID. Without arguments, a tour of the
+/// operation table and of a few calls.
+#[derive(Parser)]
+struct Args {
+    /// Operation ID (or method name) to call.
+    operation: Option<String>,
+    /// Query parameters of that call, as key=value.
+    #[arg(requires = "operation")]
+    params: Vec<String>,
+}
 
 #[tokio::main]
 async fn main() {
@@ -28,14 +37,14 @@ async fn main() {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = Args::parse();
     let session = Session::open(500).await?;
     let client = &session.client;
 
-    if let Some(op) = args.first() {
+    if let Some(op) = &args.operation {
         // An operation and key=value query parameters from the command line.
         let mut command = client.command(op)?;
-        for kv in &args[1..] {
+        for kv in &args.params {
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| format!("expected key=value, got {kv}"))?;
@@ -52,11 +61,11 @@ async fn run() -> Result<(), BoxError> {
     }
 
     println!("\nThe operation table:");
-    let mut table = Table::new(&["Operation ID", "Method", "HTTP", "Route"]);
+    let mut table = support::table(&["Operation ID", "Method", "HTTP", "Route"]);
     for op in OPERATIONS {
-        table.row([op.id, op.method_name, op.http_method.as_str(), op.route]);
+        table.add_row([op.id, op.method_name, op.http_method.as_str(), op.route]);
     }
-    table.print();
+    support::print_table(&table);
 
     // Query ids, then get them, by operation ID.
     println!("\nquery_external_assets, then get_external_assets with its ids:");
@@ -81,15 +90,15 @@ async fn run() -> Result<(), BoxError> {
         .query_values("ids", &ids)
         .send()
         .await?;
-    let mut table = Table::new(&["id", "fqdn", "last_seen"]);
+    let mut table = support::table(&["id", "fqdn", "last_seen"]);
     for a in assets.body["resources"].as_array().into_iter().flatten() {
-        table.row([
+        table.add_row([
             a["id"].as_str().unwrap_or("-"),
             a["dns_domain"]["fqdn"].as_str().unwrap_or("-"),
             a["last_seen"].as_str().unwrap_or("-"),
         ]);
     }
-    table.print();
+    support::print_table(&table);
     println!("  trace id: {}", assets.trace_id.as_deref().unwrap_or("-"));
 
     // A JSON body: an aggregate.

@@ -1,16 +1,21 @@
 //! Compiles the generator's output for the small fixture manifest, with one
 //! operation appended, against the real client runtime: the golden output
 //! compiles, and a new operation needs no hand-written code. The runtime is
-//! copied beside the generated code into a scratch crate and `cargo check`ed.
+//! copied beside the generated code into a scratch crate and `cargo check`ed
+//! in the target directory of the client's trybuild cases, which builds the
+//! same dependencies with the same flags: the suite checks them once. It is
+//! a test of the client, not of the generator, for the same reason: some
+//! build scripts (ring's) are rerun whenever the package environment of the
+//! test that starts cargo changes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use falcon_exposure_codegen::{emit, load_str};
 
-const SMALL: &str = include_str!("fixtures/small.yaml");
-const NEW_OPERATION: &str = include_str!("fixtures/new_operation.yaml");
-const VOCABULARIES: &str = include_str!("fixtures/vocabularies.yaml");
+const SMALL: &str = include_str!("../../codegen/tests/fixtures/small.yaml");
+const NEW_OPERATION: &str = include_str!("../../codegen/tests/fixtures/new_operation.yaml");
+const VOCABULARIES: &str = include_str!("../../codegen/tests/fixtures/vocabularies.yaml");
 
 /// Calls every fixture method, including the appended one, so that a
 /// missing or mistyped method fails the check.
@@ -69,27 +74,86 @@ fn copy_dir(from: &Path, to: &Path, skip: &Path) {
 }
 
 /// The client's manifest made standalone: the workspace's shared package
-/// fields and dependency versions are carried into a workspace of its own.
+/// fields and dependency versions are carried into a workspace of its own,
+/// and the dev-dependencies join the dependencies, as in trybuild's cases:
+/// with the same dependency graph and flags (see [`check_like_trybuild`])
+/// both checks share one build of it.
 fn standalone_manifest() -> String {
     let client = std::fs::read_to_string(root().join("client/Cargo.toml")).unwrap();
     let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
     let shared = &workspace[workspace.find("[workspace.package]").unwrap()..];
     let shared = &shared[..shared.find("\n[profile").unwrap_or(shared.len())];
-    // Only the library is checked: the dev-dependencies (among them the
-    // emulator, by a path that does not exist beside the scratch crate)
-    // are dropped with their section.
-    let mut in_dev_dependencies = false;
-    let client: String = client
-        .lines()
-        .filter(|l| {
-            if l.starts_with('[') {
-                in_dev_dependencies = l.trim() == "[dev-dependencies]";
+    let mut package = String::new();
+    // (name, line) in order; a dev-dependency replaces the dependency of
+    // the same name (tokio with test-util), as in trybuild's cases.
+    let mut dependencies: Vec<(String, String)> = Vec::new();
+    let mut section = String::new();
+    for line in client.lines() {
+        if line.starts_with('[') {
+            section = line.trim().to_owned();
+        }
+        if section != "[dependencies]" && section != "[dev-dependencies]" {
+            if !line.starts_with("readme") {
+                package.push_str(line);
+                package.push('\n');
             }
-            !in_dev_dependencies && !l.starts_with("readme")
-        })
-        .map(|l| format!("{l}\n"))
+            continue;
+        }
+        if line.starts_with('[') || line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let name = line
+            .split(['.', '=', ' '])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        // Path dependencies (the generator) from the scratch crate's place.
+        let line = line.replace("path = \"../", &format!("path = \"{}/", root().display()));
+        dependencies.retain(|(n, _)| *n != name);
+        // trybuild leaves itself out of the cases' dependencies.
+        if name != "trybuild" {
+            dependencies.push((name, line));
+        }
+    }
+    let dependencies: String = dependencies
+        .into_iter()
+        .map(|(_, l)| format!("{l}\n"))
         .collect();
-    format!("{client}\n[workspace]\n\n{shared}\n")
+    format!("{package}\n[dependencies]\n{dependencies}\n[workspace]\n\n{shared}\n")
+}
+
+/// The host's target triple, from `rustc -vV`.
+fn host_triple() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc).arg("-vV").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .trim()
+        .to_owned()
+}
+
+/// `cargo check --lib` of the scratch crate in trybuild's target directory,
+/// with the flags trybuild builds the cases' dependencies with, so that the
+/// dependencies the compile-fail cases built (or this check builds first)
+/// serve both. Were trybuild to change its flags, the check would still
+/// run, only slower.
+fn check_like_trybuild(scratch: &Path) -> std::process::Output {
+    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let target_dir = tmp.parent().unwrap().join("tests").join("trybuild");
+    let host = host_triple();
+    let rustflags = r#"["--cfg", "trybuild", "--verbose", "-A", "dead_code"]"#;
+    Command::new(env!("CARGO"))
+        .args(["check", "--offline", "--quiet", "--lib", "--target", &host])
+        .arg(format!("--config=build.rustflags={rustflags}"))
+        .arg(format!("--config=target.{host}.rustflags={rustflags}"))
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("RUSTFLAGS")
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -119,13 +183,7 @@ fn generated_fixture_compiles_against_the_runtime() {
     std::fs::write(scratch.join("Cargo.toml"), standalone_manifest()).unwrap();
     std::fs::copy(root().join("Cargo.lock"), scratch.join("Cargo.lock")).unwrap();
 
-    let out = Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--quiet", "--lib"])
-        .current_dir(&scratch)
-        .env("CARGO_TARGET_DIR", scratch.join("target"))
-        .env_remove("RUSTFLAGS")
-        .output()
-        .unwrap();
+    let out = check_like_trybuild(&scratch);
     assert!(
         out.status.success(),
         "the generated fixture does not compile:\n{}",

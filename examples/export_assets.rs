@@ -2,7 +2,7 @@
 //! per line, with a progress bar.
 //!
 //! ```sh
-//! cargo run -p falcon-exposure --example export_assets -- \
+//! cargo run --example export_assets -- \
 //!     --filter "internet_exposure:'Yes'+asset_type:'ip'" --out exposed.jsonl
 //! ```
 //!
@@ -12,17 +12,26 @@
 //! no 10,000-result ceiling) and fetches their details in batches of 100,
 //! a few requests at a time; only the batches in flight are in memory.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::io::Write;
 
+use clap::Parser;
 use falcon_exposure::Error;
 use falcon_exposure::fql::Filter;
 use futures::StreamExt;
-use support::{ProgressBar, Session, fmt_count};
+use support::{Session, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
+
+/// Exports every asset matching a filter to a JSON Lines file.
+#[derive(Parser)]
+struct Args {
+    /// FQL filter on external assets, checked before anything is sent.
+    #[arg(long, default_value = "internet_exposure:'Yes'")]
+    filter: String,
+    /// The JSON Lines file to write.
+    #[arg(long, default_value = "assets.jsonl")]
+    out: String,
+}
 
 #[tokio::main]
 async fn main() {
@@ -33,26 +42,21 @@ async fn main() {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let filter = match support::arg("--filter") {
-        Some(s) => Filter::parse(&s)?,
-        None => Filter::parse("internet_exposure:'Yes'")?,
-    };
-    let out = support::arg("--out").unwrap_or_else(|| "assets.jsonl".into());
+    let Args { filter, out } = Args::parse();
+    let filter = Filter::parse(&filter)?;
     let session = Session::open(20_000).await?;
     let client = &session.client;
 
     println!("Exporting assets matching {filter} to {out}");
     let started = std::time::Instant::now();
     let mut file = std::io::BufWriter::new(std::fs::File::create(&out)?);
-    let bar = ProgressBar::shared("assets");
+    let bar = support::progress("assets");
     let shown = bar.clone();
     // Ids from the v2 query (no 10,000-result ceiling), details in batches
     // of 100, several requests in flight, as one stream.
-    let mut assets = client.assets(&filter).on_progress(move |p| {
-        if let Ok(mut b) = shown.lock() {
-            b.update(p);
-        }
-    });
+    let mut assets = client
+        .assets(&filter)
+        .on_progress(move |p| support::update(&shown, p));
     let (mut written, mut missing) = (0u64, 0u64);
     while let Some(item) = assets.next().await {
         match item {
@@ -66,9 +70,7 @@ async fn run() -> Result<(), BoxError> {
         }
     }
     file.flush()?;
-    if let Ok(mut b) = bar.lock() {
-        b.finish();
-    }
+    support::finish(&bar);
     if missing > 0 {
         println!("{missing} ids were listed but their details were not found (deleted meanwhile)");
     }

@@ -4,18 +4,15 @@
 //! each one request.
 //!
 //! ```sh
-//! cargo run -p falcon-exposure --example aggregate_report
+//! cargo run --example aggregate_report
 //! ```
 //!
 //! Runs against the built-in emulator unless `FALCON_CLIENT_ID` is set.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use falcon_exposure::Client;
 use falcon_exposure::fields::external_assets as f;
 use falcon_exposure::models::{AggregateQueryRequest, AggregationResult, DateRangeSpec, RangeSpec};
-use support::{Session, Table, bar, fmt_count};
+use support::{Session, bar, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -88,7 +85,7 @@ async fn subsidiaries(client: &Client) -> Result<(), BoxError> {
         .sub_aggregates(vec![nested])
         .send()
         .await?;
-    let mut table = Table::new(&["Subsidiary", ">Assets", ">Exposed", ">Share exposed"]);
+    let mut table = support::table(&["Subsidiary", ">Assets", ">Exposed", ">Share exposed"]);
     for b in first(reply.resources).buckets.unwrap_or_default() {
         let exposed = b
             .sub_aggregates
@@ -99,7 +96,7 @@ async fn subsidiaries(client: &Client) -> Result<(), BoxError> {
             .and_then(|bs| bs.iter().find(|x| label(x) == "Yes").map(count))
             .unwrap_or(0);
         let total = count(&b);
-        table.row([
+        table.add_row([
             label(&b),
             fmt_count(total),
             fmt_count(exposed),
@@ -107,7 +104,7 @@ async fn subsidiaries(client: &Client) -> Result<(), BoxError> {
         ]);
     }
     println!("\nAssets by subsidiary");
-    table.print();
+    support::print_table(&table);
     Ok(())
 }
 
@@ -128,12 +125,12 @@ async fn exposed_ports(client: &Client) -> Result<(), BoxError> {
         .await?;
     let buckets = first(reply.resources).buckets.unwrap_or_default();
     let max = buckets.iter().map(count).max().unwrap_or(0);
-    let mut table = Table::new(&[">Port", ">Exposed IPs", ""]);
+    let mut table = support::table(&[">Port", ">Exposed IPs", ""]);
     for b in &buckets {
-        table.row([label(b), fmt_count(count(b)), bar(count(b), max, 25)]);
+        table.add_row([label(b), fmt_count(count(b)), bar(count(b), max, 25)]);
     }
     println!("\nTop ports on exposed IP assets");
-    table.print();
+    support::print_table(&table);
     Ok(())
 }
 
@@ -151,12 +148,12 @@ async fn applications(client: &Client) -> Result<(), BoxError> {
         .await?;
     let buckets = first(reply.resources).buckets.unwrap_or_default();
     let max = buckets.iter().map(count).max().unwrap_or(0);
-    let mut table = Table::new(&["Application", ">Assets", ""]);
+    let mut table = support::table(&["Application", ">Assets", ""]);
     for b in &buckets {
-        table.row([label(b), fmt_count(count(b)), bar(count(b), max, 25)]);
+        table.add_row([label(b), fmt_count(count(b)), bar(count(b), max, 25)]);
     }
     println!("\nTop applications");
-    table.print();
+    support::print_table(&table);
     Ok(())
 }
 
@@ -178,14 +175,14 @@ async fn confidence(client: &Client) -> Result<(), BoxError> {
         ])
         .send()
         .await?;
-    let mut table = Table::new(&["Confidence", ">Assets"]);
+    let mut table = support::table(&["Confidence", ">Assets"]);
     for b in first(reply.resources).buckets.unwrap_or_default() {
         let lo = b.from.unwrap_or(0.0);
         let hi = b.to.unwrap_or(100.0).min(100.0);
-        table.row([format!("{lo:.0}-{hi:.0}"), fmt_count(count(&b))]);
+        table.add_row([format!("{lo:.0}-{hi:.0}"), fmt_count(count(&b))]);
     }
     println!("\nAssets by discovery confidence");
-    table.print();
+    support::print_table(&table);
     Ok(())
 }
 
@@ -209,19 +206,19 @@ async fn last_seen(client: &Client) -> Result<(), BoxError> {
         .send()
         .await?;
     let names = ["last day", "last week", "last month", "older"];
-    let mut table = Table::new(&["Last seen", ">Assets"]);
+    let mut table = support::table(&["Last seen", ">Assets"]);
     for (i, b) in first(reply.resources)
         .buckets
         .unwrap_or_default()
         .iter()
         .enumerate()
     {
-        table.row([
+        table.add_row([
             names.get(i).copied().unwrap_or("-").to_owned(),
             fmt_count(count(b)),
         ]);
     }
     println!("\nAssets by last seen");
-    table.print();
+    support::print_table(&table);
     Ok(())
 }

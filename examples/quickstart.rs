@@ -11,19 +11,26 @@
 //! cloud (`FALCON_CLOUD`, default us-1 with autodiscovery) and only reads,
 //! unless `--write` is given.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 
+use clap::Parser;
 use falcon_exposure::fields::external_assets as f;
 use falcon_exposure::fql::RelativeTime;
 use falcon_exposure::models::{AggregationResult, FemExternalAsset, UserExternalAsset};
 use falcon_exposure::{Client, Error};
 use futures::StreamExt;
-use support::{ProgressBar, Session, Table, bar, fmt_count, heading, or_dash};
+use support::{Session, bar, fmt_count, heading, or_dash};
 
 type BoxError = Box<dyn std::error::Error>;
+
+/// The story of a user of the Exposure Management API, end to end.
+#[derive(Parser)]
+struct Args {
+    /// Against a real tenant, also triage, add and delete assets (the
+    /// emulator is always changed).
+    #[arg(long)]
+    write: bool,
+}
 
 #[tokio::main]
 async fn main() {
@@ -34,7 +41,7 @@ async fn main() {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let write_flag = std::env::args().skip(1).any(|a| a == "--write");
+    let write_flag = Args::parse().write;
     let session = Session::open(5_000).await?;
     // Against the emulator everything may be changed; a real tenant only
     // with --write.
@@ -118,9 +125,9 @@ async fn count_by(client: &Client, field: &str, title: &str) -> Result<(), BoxEr
     let buckets = buckets(reply.resources.first());
     let max = buckets.iter().map(|b| b.1).max().unwrap_or(0);
     let total: u64 = buckets.iter().map(|b| b.1).sum();
-    let mut table = Table::new(&[title, ">Assets", ">Share", ""]);
+    let mut table = support::table(&[title, ">Assets", ">Share", ""]);
     for (label, count) in &buckets {
-        table.row([
+        table.add_row([
             label.clone(),
             fmt_count(*count),
             format!("{:.1}%", 100.0 * *count as f64 / total.max(1) as f64),
@@ -128,7 +135,7 @@ async fn count_by(client: &Client, field: &str, title: &str) -> Result<(), BoxEr
         ]);
     }
     println!();
-    table.print();
+    support::print_table(&table);
     Ok(())
 }
 
@@ -146,16 +153,16 @@ async fn new_per_week(client: &Client) -> Result<(), BoxError> {
         .await?;
     let buckets = buckets(reply.resources.first());
     let max = buckets.iter().map(|b| b.1).max().unwrap_or(0);
-    let mut table = Table::new(&["Week of", ">New assets", ""]);
+    let mut table = support::table(&["Week of", ">New assets", ""]);
     for (label, count) in &buckets {
-        table.row([
+        table.add_row([
             label.get(..10).unwrap_or(label).to_owned(),
             fmt_count(*count),
             bar(*count, max, 30),
         ]);
     }
     println!();
-    table.print();
+    support::print_table(&table);
     Ok(())
 }
 
@@ -187,13 +194,11 @@ async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxErr
         .equals("Yes")
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     println!("  filter: {filter}");
-    let bar = ProgressBar::shared("  exporting");
+    let bar = support::progress("  exporting");
     let shown = bar.clone();
-    let mut stream = client.assets(&filter).on_progress(move |p| {
-        if let Ok(mut b) = shown.lock() {
-            b.update(p);
-        }
-    });
+    let mut stream = client
+        .assets(&filter)
+        .on_progress(move |p| support::update(&shown, p));
     let mut assets = Vec::new();
     let mut missing = 0;
     while let Some(item) = stream.next().await {
@@ -205,9 +210,7 @@ async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxErr
             Err(e) => return Err(e.into()),
         }
     }
-    if let Ok(mut b) = bar.lock() {
-        b.finish();
-    }
+    support::finish(&bar);
     if missing > 0 {
         println!("  {missing} ids listed by the query were not found any more");
     }
@@ -219,7 +222,7 @@ async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxErr
 /// then the first rows.
 fn list_services(assets: &[FemExternalAsset]) {
     let mut by_port: BTreeMap<(i64, String), u64> = BTreeMap::new();
-    let mut rows = Table::new(&["Asset", ">Port", "Protocol", "Application", "Last seen"]);
+    let mut rows = support::table(&["Asset", ">Port", "Protocol", "Application", "Last seen"]);
     let mut services = 0u64;
     for asset in assets {
         for s in asset_services(asset) {
@@ -229,7 +232,7 @@ fn list_services(assets: &[FemExternalAsset]) {
                 or_dash(s.protocol.as_deref()).to_owned(),
             );
             *by_port.entry(key).or_default() += 1;
-            if rows.len() < 10 {
+            if rows.row_count() < 10 {
                 let app = s
                     .applications
                     .as_ref()
@@ -242,7 +245,7 @@ fn list_services(assets: &[FemExternalAsset]) {
                         }
                     })
                     .unwrap_or_else(|| "-".into());
-                rows.row([
+                rows.add_row([
                     asset_value(asset),
                     s.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
                     or_dash(s.protocol.as_deref()).to_owned(),
@@ -259,14 +262,14 @@ fn list_services(assets: &[FemExternalAsset]) {
     );
     let mut top: Vec<_> = by_port.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut table = Table::new(&[">Port", "Protocol", ">Services"]);
+    let mut table = support::table(&[">Port", "Protocol", ">Services"]);
     for ((port, proto), n) in top.iter().take(8) {
-        table.row([port.to_string(), proto.clone(), fmt_count(*n)]);
+        table.add_row([port.to_string(), proto.clone(), fmt_count(*n)]);
     }
     println!();
-    table.print();
+    support::print_table(&table);
     println!();
-    rows.print();
+    support::print_table(&rows);
 }
 
 fn asset_services(asset: &FemExternalAsset) -> &[falcon_exposure::models::ExternalAssetService] {
@@ -363,7 +366,7 @@ fn show_asset(a: &FemExternalAsset) {
     for (k, v) in rows {
         println!("  {k:<18} {v}");
     }
-    let mut table = Table::new(&[
+    let mut table = support::table(&[
         ">Port",
         "Protocol",
         "Transport",
@@ -383,7 +386,7 @@ fn show_asset(a: &FemExternalAsset) {
             })
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "-".into());
-        table.row([
+        table.add_row([
             s.port.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
             or_dash(s.protocol.as_deref()).into(),
             or_dash(s.transport.as_deref()).into(),
@@ -395,7 +398,7 @@ fn show_asset(a: &FemExternalAsset) {
         ]);
     }
     println!();
-    table.print();
+    support::print_table(&table);
 }
 
 /// The entities of the asset's discovery path, from its subsidiary to the

@@ -4,7 +4,7 @@
 //! per id: what was updated and what was not.
 //!
 //! ```sh
-//! cargo run -p falcon-exposure --example triage -- --csv ids.csv \
+//! cargo run --example triage -- --csv ids.csv \
 //!     --assigned-to alice@example.com --criticality High
 //! ```
 //!
@@ -17,16 +17,42 @@
 //! of 250 exposed assets first and triages those. Against a real tenant
 //! (`FALCON_CLIENT_ID` set) nothing is changed unless `--write` is given.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::collections::BTreeSet;
 
+use clap::Parser;
 use falcon_exposure::WriteOutcome;
 use futures::StreamExt;
-use support::{ProgressBar, Session, Table, fmt_count};
+use support::{Session, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
+
+/// Bulk triage of the asset ids of a CSV file.
+#[derive(Parser)]
+struct Args {
+    /// CSV file whose first column is the asset id (a header row `id` is
+    /// skipped). Without it, against the emulator, a demo CSV is written.
+    #[arg(long)]
+    csv: Option<String>,
+    /// Who the assets are assigned to.
+    #[arg(long, default_value = "triage@example.com")]
+    assigned_to: String,
+    /// The triage note.
+    #[arg(long, default_value = "Bulk triage (falcon-exposure triage example)")]
+    description: String,
+    /// Criticality level: Critical, High, Noncritical or Unassigned.
+    #[arg(long)]
+    criticality: Option<String>,
+    /// Triage status, as your tenant shows it.
+    #[arg(long)]
+    status: Option<String>,
+    /// Triage action, as your tenant shows it.
+    #[arg(long)]
+    action: Option<String>,
+    /// Against a real tenant, apply the changes (the emulator is always
+    /// changed).
+    #[arg(long)]
+    write: bool,
+}
 
 #[tokio::main]
 async fn main() {
@@ -59,17 +85,19 @@ fn read_ids(path: &str) -> Result<Vec<String>, BoxError> {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let criticality = support::arg("--criticality");
-    let status = support::arg("--status");
-    let action = support::arg("--action");
-    let assigned_to = support::arg("--assigned-to").unwrap_or_else(|| "triage@example.com".into());
-    let description = support::arg("--description")
-        .unwrap_or_else(|| "Bulk triage (falcon-exposure triage example)".into());
-    let write = std::env::args().any(|a| a == "--write");
+    let Args {
+        csv,
+        assigned_to,
+        description,
+        criticality,
+        status,
+        action,
+        write,
+    } = Args::parse();
     let session = Session::open(2_000).await?;
     let client = &session.client;
 
-    let csv = match support::arg("--csv") {
+    let csv = match csv {
         Some(path) => path,
         None if !session.is_real() => {
             // A demo CSV: 250 exposed assets of the emulator.
@@ -113,7 +141,7 @@ async fn run() -> Result<(), BoxError> {
         return Ok(());
     }
 
-    let bar = ProgressBar::shared("patching");
+    let bar = support::progress("patching");
     let shown = bar.clone();
     // Any number of ids: requests of 100, a few at a time, a result per id.
     // A request that may have reached the API is never sent again.
@@ -131,11 +159,9 @@ async fn run() -> Result<(), BoxError> {
     if let Some(a) = action {
         update = update.action(a);
     }
-    let mut results = update.stream().on_progress(move |p| {
-        if let Ok(mut b) = shown.lock() {
-            b.update(p);
-        }
-    });
+    let mut results = update
+        .stream()
+        .on_progress(move |p| support::update(&shown, p));
     let (mut updated, mut failed) = (0u64, Vec::<(String, String)>::new());
     while let Some(r) = results.next().await {
         match r.outcome {
@@ -156,20 +182,18 @@ async fn run() -> Result<(), BoxError> {
             }
         }
     }
-    if let Ok(mut b) = bar.lock() {
-        b.finish();
-    }
+    support::finish(&bar);
     println!(
         "Updated {}, failed {}",
         fmt_count(updated),
         fmt_count(failed.len() as u64)
     );
     if !failed.is_empty() {
-        let mut table = Table::new(&["Asset id", "Error"]);
+        let mut table = support::table(&["Asset id", "Error"]);
         for (id, msg) in failed.iter().take(20) {
-            table.row([id.as_str(), msg.as_str()]);
+            table.add_row([id.as_str(), msg.as_str()]);
         }
-        table.print();
+        support::print_table(&table);
     }
     session.close().await;
     Ok(())
