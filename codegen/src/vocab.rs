@@ -5,26 +5,20 @@ use crate::manifest::{Manifest, Vocabulary};
 
 /// The enum variant of a value: `dns_domain` → `DnsDomain`, `High` → `High`.
 pub fn variant_name(value: &str) -> String {
-    value
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+    crate::emit::pascal(&words(value).join("_"))
 }
 
 /// The constant of a value: `Yes` → `YES`, `dns_domain` → `DNS_DOMAIN`.
 pub fn const_name(value: &str) -> String {
+    words(value).join("_").to_ascii_uppercase()
+}
+
+/// The runs of letters and digits of a value.
+fn words(value: &str) -> Vec<&str> {
     value
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect::<Vec<_>>()
-        .join("_")
+        .collect()
 }
 
 /// Whether a value can name a variant and a constant: a letter, then
