@@ -8,7 +8,7 @@
 //!
 //! Runs against the built-in emulator unless `FALCON_CLIENT_ID` is set.
 //! The filter is checked against the API's filter fields before anything is
-//! sent. `Client::assets` pages the ids with the v2 query (`after` cursor,
+//! sent. `Client::export_assets` pages the ids with the v2 query (`after` cursor,
 //! no 10,000-result ceiling) and fetches their details in batches of 100,
 //! a few requests at a time; only the batches in flight are in memory.
 
@@ -55,7 +55,7 @@ async fn run() -> Result<(), BoxError> {
     // Ids from the v2 query (no 10,000-result ceiling), details in batches
     // of 100, several requests in flight, as one stream.
     let mut assets = client
-        .assets(&filter)
+        .export_assets(&filter)
         .on_progress(move |p| support::update(&shown, p));
     let (mut written, mut missing) = (0u64, 0u64);
     while let Some(item) = assets.next().await {

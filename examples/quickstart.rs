@@ -185,7 +185,7 @@ fn buckets(result: Option<&AggregationResult>) -> Vec<(String, u64)> {
 }
 
 /// Every internet-exposed asset seen in the last 7 days, with details, most
-/// recently seen first. `Client::assets` pages the ids and fetches their
+/// recently seen first. `Client::export_assets` pages the ids and fetches their
 /// details in batches of 100, a few requests at a time, while it reports
 /// its progress to the bar.
 async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxError> {
@@ -197,7 +197,7 @@ async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxErr
     let bar = support::progress("  exporting");
     let shown = bar.clone();
     let mut stream = client
-        .assets(&filter)
+        .export_assets(&filter)
         .on_progress(move |p| support::update(&shown, p));
     let mut assets = Vec::new();
     let mut missing = 0;

@@ -23,7 +23,7 @@ async fn main() -> falcon_exposure::Result<()> {
         .equals(internet_exposure::YES)
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     // Every matching asset with its details: id pages and batches of 100, streamed.
-    let mut assets = client.assets(exposed);
+    let mut assets = client.export_assets(exposed);
     while let Some(asset) = assets.next().await {
         let asset = asset?;
         let id = asset.id.unwrap_or_default();
@@ -81,11 +81,11 @@ async fn pagination(client: &Client) -> falcon_exposure::Result<()> {
     let ids: Vec<String> = client
         .query_assets()
         .filter(f::ASSET_TYPE.equals("ip"))
-        .stream()
+        .items()
         .try_collect()
         .await?;
     // Details of any number of ids: requests of 100, a few in flight.
-    let mut details = client.get_assets().ids(&ids).stream();
+    let mut details = client.get_assets().ids(&ids).items();
     while let Some(asset) = details.next().await {
         let _asset = asset?;
     }
@@ -94,7 +94,7 @@ async fn pagination(client: &Client) -> falcon_exposure::Result<()> {
         .update_assets()
         .ids(&ids)
         .criticality("High")
-        .stream();
+        .send_all();
     while let Some(r) = results.next().await {
         if !matches!(r.outcome, WriteOutcome::Applied(_)) {
             eprintln!("{}: {:?}", r.id, r.outcome);

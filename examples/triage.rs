@@ -160,7 +160,7 @@ async fn run() -> Result<(), BoxError> {
         update = update.action(a);
     }
     let mut results = update
-        .stream()
+        .send_all()
         .on_progress(move |p| support::update(&shown, p));
     let (mut updated, mut failed) = (0u64, Vec::<(String, String)>::new());
     while let Some(r) = results.next().await {

@@ -2,16 +2,16 @@
 //! accepts, sent a few at a time.
 //!
 //! A keyword the manifest marks with `batch:` gives its operation's builder
-//! a `stream()` method. For a read (`batch: {mode: read}`) it returns a
-//! [`Batch`], a stream of the reply items; for a write (`batch: {mode:
-//! write}`) a [`BatchWrite`], a stream of one [`WriteResult`] per id.
+//! an `items()` (read) or `send_all()` (write) method. For a read (`batch: {mode: read}`) it returns a
+//! [`BatchReader`], a stream of the reply items; for a write (`batch: {mode:
+//! write}`) a [`BatchWriter`], a stream of one [`WriteResult`] per id.
 //!
 //! ```no_run
 //! # async fn f(client: falcon_exposure::Client, ids: Vec<String>) -> falcon_exposure::Result<()> {
 //! use futures::StreamExt;
 //!
 //! // Any number of ids: requests of 100, four at a time, in input order.
-//! let mut assets = client.get_assets().ids(ids.clone()).stream().concurrency(4).keep_order(true);
+//! let mut assets = client.get_assets().ids(ids.clone()).items().concurrency(4).keep_order(true);
 //! while let Some(asset) = assets.next().await {
 //!     match asset {
 //!         Ok(asset) => println!("{:?}", asset.id),
@@ -25,7 +25,7 @@
 //!     .update_assets()
 //!     .action("acknowledge")
 //!     .ids(ids)
-//!     .stream()
+//!     .send_all()
 //!     .collect()
 //!     .await;
 //! let failed = results.iter().filter(|r| !r.is_applied()).count();
@@ -77,7 +77,7 @@ pub enum BatchPlace {
 }
 
 /// A batched keyword, as the manifest's `batch:` key describes it.
-/// Generated code passes it to [`Batch`] and [`BatchWrite`].
+/// Generated code passes it to [`BatchReader`] and [`BatchWriter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchSpec {
     /// Where the values go.
@@ -361,8 +361,8 @@ impl Default for Options {
 }
 
 /// A batched request for any number of ids, as a [`futures::Stream`]:
-/// [`Batch`] for reads, [`BatchWrite`] for writes. Returned by the
-/// `stream()` method of the builder of an operation with a `batch:`
+/// [`BatchReader`] for reads, [`BatchWriter`] for writes. Returned by the
+/// `items()` or `send_all()` method of the builder of an operation with a `batch:`
 /// keyword; configure it before polling it.
 ///
 /// The ids are split into requests of at most the keyword's `max_items`,
@@ -379,13 +379,13 @@ pub struct Batched<R, M: Mode> {
 /// back yields an [`Error::NotFound`]; a request that fails yields one
 /// [`Error::Batch`] naming its ids, and the stream goes on with the other
 /// batches.
-pub type Batch<R> = Batched<R, Read>;
+pub type BatchReader<R> = Batched<R, Read>;
 
 /// One [`WriteResult`] per id of a batched write. Each request is sent at
 /// most once past the point where it may have reached the API: a 429, a
 /// refused token or a connection that never opened is retried, a server
 /// error or a lost connection is not, so no id is written twice.
-pub type BatchWrite<R> = Batched<R, Write>;
+pub type BatchWriter<R> = Batched<R, Write>;
 
 /// What a [`Batched`] stream does with its batches: [`Read`] or [`Write`].
 pub trait Mode: Send + 'static {
@@ -410,10 +410,10 @@ impl Mode for Read {
 
 impl Mode for Write {
     type Item<R> = WriteResult<R>;
-    const NAME: &'static str = "BatchWrite";
+    const NAME: &'static str = "BatchWriter";
 }
 
-impl<R: DeserializeOwned + Send + 'static> Batch<R> {
+impl<R: DeserializeOwned + Send + 'static> BatchReader<R> {
     fn start(
         core: Core<R>,
         values: Vec<String>,
@@ -427,7 +427,7 @@ impl<R: DeserializeOwned + Send + 'static> Batch<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> BatchWrite<R> {
+impl<R: DeserializeOwned + Send + 'static> BatchWriter<R> {
     fn start(
         core: Core<R>,
         values: Vec<String>,
@@ -518,7 +518,7 @@ impl<R: DeserializeOwned + Send + 'static, M: Mode> Batched<R, M> {
     }
 }
 
-impl<R> Batch<R> {
+impl<R> BatchReader<R> {
     /// The template and options, for an export.
     pub(crate) fn into_template(self) -> Option<(Core<R>, Options)> {
         self.core.map(|(core, _)| (core, self.options))
@@ -576,7 +576,7 @@ impl<R, M: Mode> Batched<R, M> {
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> Stream for Batch<R> {
+impl<R: DeserializeOwned + Send + 'static> Stream for BatchReader<R> {
     type Item = Result<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -584,7 +584,7 @@ impl<R: DeserializeOwned + Send + 'static> Stream for Batch<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> Stream for BatchWrite<R> {
+impl<R: DeserializeOwned + Send + 'static> Stream for BatchWriter<R> {
     type Item = WriteResult<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

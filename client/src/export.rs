@@ -9,10 +9,10 @@ use std::task::{Context, Poll};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::batch::{Batch, DEFAULT_CONCURRENCY, run_reads};
+use crate::batch::{BatchReader, DEFAULT_CONCURRENCY, run_reads};
 use crate::error::{Error, Result};
 use crate::fql::FilterArg;
-use crate::paginate::Pages;
+use crate::paginate::Paginator;
 use crate::progress::{Callback, Progress, Tracker};
 
 /// Whether an export's filter is empty (the text `""`): it then exports
@@ -24,7 +24,7 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 /// Every item matching a query, with its details: the ids of a paginated
 /// query operation fed into the batches of a batched get operation, as a
 /// [`futures::Stream`] of `Result<R>`. Returned by the export methods the
-/// manifest's `exports:` key generates (`Client::assets`); configure it
+/// manifest's `exports:` key generates (`Client::export_assets`); configure it
 /// before polling it.
 ///
 /// The two are pipelined: details of the first ids are fetched while the
@@ -36,7 +36,7 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 /// failed detail request an [`Error::Batch`], and the export goes on.
 #[must_use = "streams do nothing unless polled"]
 pub struct Export<R> {
-    config: Option<(Pages<String>, Batch<R>)>,
+    config: Option<(Paginator<String>, BatchReader<R>)>,
     concurrency: usize,
     ordered: bool,
     page_size: Option<u32>,
@@ -59,7 +59,7 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
     /// An export of the ids of `ids` through the batched get `details`
     /// (whose own ids, if any, are ignored). Generated export methods call
     /// this.
-    pub fn new(ids: Pages<String>, details: Batch<R>) -> Self {
+    pub fn new(ids: Paginator<String>, details: BatchReader<R>) -> Self {
         Export {
             config: Some((ids, details)),
             concurrency: DEFAULT_CONCURRENCY,
@@ -97,7 +97,11 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
         self
     }
 
-    fn start(&mut self, ids: Pages<String>, details: Batch<R>) -> BoxStream<'static, Result<R>> {
+    fn start(
+        &mut self,
+        ids: Paginator<String>,
+        details: BatchReader<R>,
+    ) -> BoxStream<'static, Result<R>> {
         let tracker = Tracker::new(self.callback.take());
         let Some((core, _)) = details.into_template() else {
             return futures::stream::empty().boxed();

@@ -33,11 +33,12 @@
 //!   however many tasks need it. A `401` renews the token and retries the
 //!   call (again if the token dies again during later retries, but not
 //!   when a freshly renewed token is refused). [`Client::revoke`] revokes it.
-//! - **Bulk work.** Paginated operations have `stream()` ([`Pages`]: every
-//!   item across pages); batched ones take any number of ids and have
-//!   `stream()` ([`Batch`], [`BatchWrite`]: requests of at most 100, a few
-//!   at a time, a result per id for writes, writes never sent twice);
-//!   [`Client::assets`] exports every asset of a filter with its details
+//! - **Bulk work.** Paginated operations have `items()` ([`Paginator`]:
+//!   every item across pages); batched ones take any number of ids and
+//!   have `items()` for reads ([`BatchReader`]) or `send_all()` for writes
+//!   ([`BatchWriter`]): requests of at most 100, a few at a time, a result
+//!   per id for writes, writes never sent twice;
+//!   [`Client::export_assets`] exports every asset of a filter with its details
 //!   ([`Export`]). Each reports [`Progress`].
 //! - **Rate limits and retries.** See [`RetryPolicy`]: `429` waits for
 //!   `X-RateLimit-RetryAfter`; server errors, timeouts and connection
@@ -66,6 +67,7 @@ mod command;
 mod download;
 mod error;
 mod export;
+mod for_generated;
 pub mod fql;
 #[rustfmt::skip]
 mod generated;
@@ -82,7 +84,7 @@ mod transport;
 mod validate;
 mod vocabulary;
 
-pub use batch::{Batch, BatchWrite, Batched, WriteOutcome, WriteResult};
+pub use batch::{BatchReader, BatchWriter, Batched, WriteOutcome, WriteResult};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
@@ -94,7 +96,7 @@ pub use error::{Error, PaginationProblem, Result};
 pub use export::Export;
 pub use generated::{OPERATIONS, fields, models, requests, vocabularies};
 pub use one_or_many::OneOrMany;
-pub use paginate::Pages;
+pub use paginate::Paginator;
 pub use progress::Progress;
 pub use response::{
     ApiError, ApiResponse, Meta, Offset, Pagination, RateLimit, RawResponse, Writes,

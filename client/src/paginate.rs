@@ -1,7 +1,7 @@
 //! Streams over paginated operations: every result across pages.
 //!
 //! The builder of an operation the manifest marks with `pagination:` has a
-//! `stream()` method returning [`Pages`], a [`futures::Stream`] of the
+//! `items()` method returning [`Paginator`], a [`futures::Stream`] of the
 //! reply's `resources` items across every page:
 //!
 //! ```no_run
@@ -11,7 +11,7 @@
 //! let ids: Vec<String> = client
 //!     .query_assets()
 //!     .filter("asset_type:'ip'")
-//!     .stream()
+//!     .items()
 //!     .try_collect()
 //!     .await?;
 //! println!("{} ids", ids.len());
@@ -55,7 +55,7 @@ pub fn string_key(s: &String) -> Option<&str> {
 }
 
 /// How an operation's pages follow each other, as the manifest's
-/// `pagination:` key describes it. Generated code passes it to [`Pages`].
+/// `pagination:` key describes it. Generated code passes it to [`Paginator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PageSpec {
     /// The request names a starting `offset`; the reply's
@@ -98,12 +98,12 @@ impl PageSpec {
 }
 
 /// Every item of a paginated operation, page after page, as a
-/// [`futures::Stream`] of `Result<R>`. Returned by the `stream()` method of
+/// [`futures::Stream`] of `Result<R>`. Returned by the `items()` method of
 /// a paginated operation's builder; configure it before polling it.
 ///
 /// After an error the stream ends.
 #[must_use = "streams do nothing unless polled"]
-pub struct Pages<R> {
+pub struct Paginator<R> {
     config: Option<PagesConfig<R>>,
     running: Option<BoxStream<'static, Result<R>>>,
 }
@@ -119,9 +119,9 @@ struct PagesConfig<R> {
     callback: Option<crate::progress::Callback>,
 }
 
-impl<R> fmt::Debug for Pages<R> {
+impl<R> fmt::Debug for Paginator<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Pages");
+        let mut d = f.debug_struct("Paginator");
         if let Some(c) = &self.config {
             d.field("operation", &c.op.id)
                 .field("spec", &c.spec)
@@ -132,7 +132,7 @@ impl<R> fmt::Debug for Pages<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> Pages<R> {
+impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// A stream over the pages of `op`, starting from the request `parts`.
     /// Items whose `key` was seen on an earlier page are dropped. Generated
     /// builders call this.
@@ -143,7 +143,7 @@ impl<R: DeserializeOwned + Send + 'static> Pages<R> {
         parts: RequestParts,
         key: Option<KeyFn<R>>,
     ) -> Self {
-        Pages {
+        Paginator {
             config: Some(PagesConfig {
                 client,
                 op,
@@ -225,7 +225,7 @@ impl<R: DeserializeOwned + Send + 'static> Pages<R> {
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> Stream for Pages<R> {
+impl<R: DeserializeOwned + Send + 'static> Stream for Paginator<R> {
     type Item = Result<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {

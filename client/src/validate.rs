@@ -21,7 +21,7 @@ pub(crate) fn validate(op: &'static Operation, parts: &RequestParts) -> Result<(
     }
     if !parts.bulk_values.is_empty() {
         return Err(invalid(format!(
-            "{} values were given to a bulk setter: send them with `stream()`, which batches them",
+            "{} values were given to a bulk setter: send them with `send_all()` (writes) or `items()` (reads), which batch them",
             parts.bulk_values.len()
         )));
     }
@@ -56,7 +56,7 @@ pub(crate) fn validate(op: &'static Operation, parts: &RequestParts) -> Result<(
                 if count > max {
                     return Err(invalid(format!(
                         "`{}` holds {count} values but the API accepts at most {max} per request: \
-                         split them into batches of {max} (a batched keyword's `stream()` does it)",
+                         split them into batches of {max} (a batched keyword's `items()` or `send_all()` does it)",
                         p.name
                     )));
                 }

@@ -24,10 +24,10 @@ const USES: &str = r#"
 async fn fixture_uses(client: Client) -> Result<()> {
     use crate::fields::widgets::{NAME, SIZE};
     let _ = (NAME.name(), SIZE.name());
-    client.query_widgets().filter("name:'a'").sort("size|desc").limit(5).ids(["a", "b"]).parameters([("x", "y")]).send().await?;
+    client.query_widgets().filter("name:'a'").sort("size|desc").limit(5).ids(["a", "b"]).raw_query([("x", "y")]).send().await?;
     client
         .update_widgets()
-        .typed_body(crate::models::WidgetPatch { widgets: Some(vec![crate::models::Widget::default()]) })
+        .body(crate::models::WidgetPatch { widgets: Some(vec![crate::models::Widget::default()]) })
         .id("w1")
         .kind("round")
         .retry_writes(false)

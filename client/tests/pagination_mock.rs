@@ -81,7 +81,7 @@ async fn a_page_repeating_earlier_ids_is_an_error() {
         .respond_with(page(&["a", "b"], json!({"limit": 2, "total": 10})))
         .mount(&server)
         .await;
-    let (ok, e) = problem(client.query_assets().limit(2).stream()).await;
+    let (ok, e) = problem(client.query_assets().limit(2).items()).await;
     assert_eq!(ok, ["a", "b"]);
     match &e {
         Error::Pagination {
@@ -110,7 +110,7 @@ async fn an_offset_going_back_is_an_error() {
         page(&["c", "d"], json!({"offset": "1", "limit": 2, "total": 10})),
     )
     .await;
-    let (ok, e) = problem(client.query_assets().limit(2).stream()).await;
+    let (ok, e) = problem(client.query_assets().limit(2).items()).await;
     assert_eq!(ok, ["a", "b", "c", "d"]);
     assert!(
         matches!(&e, Error::Pagination { problem: PaginationProblem::OffsetNotAdvancing { sent, returned }, .. } if sent == "2" && returned == "1"),
@@ -146,7 +146,7 @@ async fn offsets_naming_the_next_page_and_opaque_tokens_are_followed() {
     let ids: Vec<String> = client
         .query_assets()
         .limit(2)
-        .stream()
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -167,7 +167,7 @@ async fn offsets_naming_the_next_page_and_opaque_tokens_are_followed() {
         page(&["c"], json!({"offset": "tok-2", "total": 3})),
     )
     .await;
-    let ids: Vec<String> = client.query_assets().stream().try_collect().await.unwrap();
+    let ids: Vec<String> = client.query_assets().items().try_collect().await.unwrap();
     assert_eq!(ids, ["a", "b", "c"]);
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 
@@ -187,7 +187,7 @@ async fn offsets_naming_the_next_page_and_opaque_tokens_are_followed() {
         page(&["b"], json!({"offset": "tok-1", "total": 3})),
     )
     .await;
-    let (ok, e) = problem(client.query_assets().stream()).await;
+    let (ok, e) = problem(client.query_assets().items()).await;
     assert_eq!(ok, ["a", "b"]);
     assert!(
         matches!(
@@ -218,7 +218,7 @@ async fn a_cursor_given_twice_is_an_error() {
         page(&["c", "d"], json!({"after": "x", "limit": 2, "total": 9})),
     )
     .await;
-    let (ok, e) = problem(client.query_assets_v2().stream()).await;
+    let (ok, e) = problem(client.query_assets_v2().items()).await;
     assert_eq!(ok, ["a", "b", "c", "d"]);
     assert!(
         matches!(&e, Error::Pagination { problem: PaginationProblem::RepeatedCursor { cursor }, .. } if cursor == "x"),
@@ -250,7 +250,7 @@ async fn empty_pages_with_new_cursors_end_in_an_error() {
         page(&[], json!({"after": "c3"})),
     )
     .await;
-    let (ok, e) = problem(client.query_assets_v2().stream()).await;
+    let (ok, e) = problem(client.query_assets_v2().items()).await;
     assert!(ok.is_empty());
     assert!(
         matches!(
@@ -283,7 +283,7 @@ async fn a_cursor_stream_ends_on_an_empty_cursor() {
     .await;
     let ids: Vec<String> = client
         .query_assets_v2()
-        .stream()
+        .items()
         .try_collect()
         .await
         .unwrap();

@@ -182,7 +182,7 @@ pub struct Operation {
     pub body_type: Option<String>,
     /// What the reply holds.
     pub response: Response,
-    /// Pagination, for a `stream()` over every page.
+    /// Pagination, for an `items()` stream over every page.
     #[serde(default)]
     pub pagination: Option<Pagination>,
     /// Keyword arguments, in documentation order.

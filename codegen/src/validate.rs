@@ -12,14 +12,15 @@ pub type Problem = (Vec<Step>, String, String);
 const METHODS: [&str; 5] = ["GET", "POST", "PATCH", "PUT", "DELETE"];
 const VALUE_TYPES: [&str; 5] = ["text", "integer", "timestamp", "ip_address", "boolean"];
 /// Setter names every builder has already.
-pub const RESERVED_SETTERS: [&str; 7] = [
+pub const RESERVED_SETTERS: [&str; 8] = [
     "body",
-    "parameters",
+    "raw_body",
+    "raw_query",
     "timeout",
-    "typed_body",
     "retry_writes",
     "send",
-    "stream",
+    "items",
+    "send_all",
 ];
 
 fn key(k: &str) -> Step {
@@ -251,7 +252,7 @@ fn check_operation(
             if op.pagination.is_some() {
                 out.push((
                     pat("batch"),
-                    "an operation cannot be both paginated and batched (both give `stream()`)"
+                    "an operation cannot be both paginated and batched (both give `items()`)"
                         .into(),
                     "remove `batch:` or the operation's `pagination:`".into(),
                 ));
@@ -534,8 +535,8 @@ fn check_exports(m: &Manifest, methods: &BTreeMap<&str, usize>, out: &mut Vec<Pr
 /// The Rust setter name of a parameter.
 pub fn setter_name(p: &Parameter) -> String {
     match types::parse_param(&p.ty) {
-        Ok(ParamType::RawBody) => "body".into(),
-        Ok(ParamType::RawQuery) => "parameters".into(),
+        Ok(ParamType::RawBody) => "raw_body".into(),
+        Ok(ParamType::RawQuery) => "raw_query".into(),
         _ => p.rust_name.clone().unwrap_or_else(|| snake_case(&p.name)),
     }
 }

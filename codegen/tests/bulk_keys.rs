@@ -58,13 +58,13 @@ fn offset_pagination_and_a_batched_element_generate_streams() {
         .unwrap()
         .1;
     assert!(
-        requests.contains("pub fn stream(self) -> crate::paginate::Pages<String>"),
+        requests.contains("pub fn items(self) -> crate::Paginator<String>"),
         "{requests}"
     );
-    assert!(requests.contains("crate::paginate::PageSpec::Offset"));
+    assert!(requests.contains("crate::for_generated::PageSpec::Offset"));
     assert!(requests.contains("max_offset: Some(1000)"));
     assert!(
-        requests.contains("pub fn stream(self) -> crate::batch::BatchWrite<crate::models::Widget>")
+        requests.contains("pub fn send_all(self) -> crate::BatchWriter<crate::models::Widget>")
     );
     assert!(requests.contains("array: \"widgets\""));
     assert!(requests.contains("field: \"id\""));

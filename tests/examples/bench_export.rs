@@ -2,7 +2,7 @@
 //! falcon-exposure would write it. `bench_export bulk|loop`, against the
 //! emulator named by `BENCH_BASE_URL` (see `benches/compare/run.sh`).
 //!
-//! `bulk`: `client.assets("")`, the crate's export stream (v2 id pages
+//! `bulk`: `client.export_assets("")`, the crate's export stream (v2 id pages
 //! pipelined into batches of 100 details, 4 requests in flight).
 //!
 //! `loop`: the v2 id pages (`after` cursor, 1,000 ids a page) and one
@@ -54,7 +54,7 @@ async fn main() {
         "bulk" => {
             // The crate's own export: ids pipelined into concurrent detail
             // batches (default concurrency).
-            let mut assets = client.assets("");
+            let mut assets = client.export_assets("");
             while let Some(a) = assets.next().await {
                 seen.insert(a.expect("asset").id.unwrap_or_default());
             }

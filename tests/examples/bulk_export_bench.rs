@@ -1,4 +1,4 @@
-//! Benchmark of the full export (`Client::assets`): wall time and requests
+//! Benchmark of the full export (`Client::export_assets`): wall time and requests
 //! per second at detail concurrency 1, 2, 4 and 8, and the peak memory of
 //! an export consumed item by item against one collected whole.
 //!
@@ -55,7 +55,7 @@ async fn export(base: &str, concurrency: usize) -> (usize, u64, Duration) {
     let started = Instant::now();
     let mut n = 0;
     let mut assets = client
-        .assets("")
+        .export_assets("")
         .concurrency(concurrency)
         .on_progress(move |p| seen.store(p.requests, Ordering::Relaxed));
     while let Some(a) = assets.next().await {
@@ -96,13 +96,13 @@ async fn measure(base: &str, how: &str) {
     let (_, before) = memory();
     let mut count = 0usize;
     if how == "collect" {
-        let all: Vec<_> = client.assets("").collect().await;
+        let all: Vec<_> = client.export_assets("").collect().await;
         count = all.len();
         let (peak, _) = memory();
         println!("{count} {}", peak.saturating_sub(before));
         return;
     }
-    let mut assets = client.assets("");
+    let mut assets = client.export_assets("");
     while let Some(a) = assets.next().await {
         let a = a.expect("asset");
         count += usize::from(a.id.is_some());

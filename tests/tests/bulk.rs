@@ -13,7 +13,7 @@ use futures::{StreamExt, TryStreamExt};
 #[tokio::test]
 async fn offset_stream_yields_every_id_once_and_stops() {
     let (emu, client) = common::start(EmulatorConfig::default().assets(2_345)).await;
-    let ids: Vec<String> = client.query_assets().stream().try_collect().await.unwrap();
+    let ids: Vec<String> = client.query_assets().items().try_collect().await.unwrap();
     assert_eq!(ids.len(), 2_345);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 2_345);
     // 1,000 per page: 3 pages, and nothing asked past the total.
@@ -23,7 +23,7 @@ async fn offset_stream_yields_every_id_once_and_stops() {
     let filtered: Vec<String> = client
         .query_assets()
         .filter("asset_type:'ip'")
-        .stream()
+        .items()
         .page_size(250)
         .try_collect()
         .await
@@ -41,7 +41,7 @@ async fn offset_stream_yields_every_id_once_and_stops() {
 #[tokio::test]
 async fn the_offset_limit_is_a_clear_error_before_any_id() {
     let (emu, client) = common::start(EmulatorConfig::default().assets(10_500)).await;
-    let mut ids = client.query_assets().stream();
+    let mut ids = client.query_assets().items();
     let first = ids.next().await.unwrap();
     let err = first.unwrap_err();
     let Error::OffsetLimit {
@@ -70,7 +70,7 @@ async fn the_offset_limit_is_a_clear_error_before_any_id() {
     let ips: Vec<String> = client
         .query_assets()
         .filter("asset_type:'ip'")
-        .stream()
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -81,7 +81,7 @@ async fn the_offset_limit_is_a_clear_error_before_any_id() {
     let err = client
         .query_assets()
         .offset("10000")
-        .stream()
+        .items()
         .next()
         .await
         .unwrap()
@@ -95,7 +95,7 @@ async fn export_of_25000_assets_through_the_v2_cursor() {
     let (emu, client) = common::start(EmulatorConfig::default().assets(25_000)).await;
     let ids: Vec<String> = client
         .query_assets_v2()
-        .stream()
+        .items()
         .page_size(1_000)
         .try_collect()
         .await
@@ -104,7 +104,7 @@ async fn export_of_25000_assets_through_the_v2_cursor() {
     assert_eq!(emu.stats().operation("query_external_assets_v2"), 25);
 
     let mut seen = HashSet::new();
-    let mut assets = client.assets("").concurrency(4);
+    let mut assets = client.export_assets("").concurrency(4);
     while let Some(asset) = assets.next().await {
         let id = asset.unwrap().id.expect("every asset has an id");
         assert!(seen.insert(id.clone()), "{id} exported twice");
@@ -132,7 +132,7 @@ async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
     let out: Vec<_> = client
         .get_assets()
         .ids(ids.clone())
-        .stream()
+        .items()
         .concurrency(3)
         .keep_order(true)
         .collect()
@@ -165,7 +165,7 @@ async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
     let unordered: HashSet<String> = client
         .get_assets()
         .ids(ids[..200].to_vec())
-        .stream()
+        .items()
         .filter_map(|r| async move { r.ok().and_then(|a| a.id) })
         .collect()
         .await;
@@ -173,7 +173,7 @@ async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
 
     // `send()` still refuses more than 100 and says how to batch.
     let err = client.get_assets().ids(ids).send().await.unwrap_err();
-    assert!(err.to_string().contains("stream()"), "{err}");
+    assert!(err.to_string().contains("items()"), "{err}");
 }
 
 #[tokio::test]
@@ -194,7 +194,7 @@ async fn bulk_patch_and_delete_give_a_result_per_id() {
         .description("bulk triage")
         .action("acknowledge")
         .ids(ids.clone())
-        .stream()
+        .send_all()
         .keep_order(true)
         .collect()
         .await;
@@ -212,7 +212,7 @@ async fn bulk_patch_and_delete_give_a_result_per_id() {
     let assets: Vec<_> = client
         .get_assets()
         .ids(ids[..230].to_vec())
-        .stream()
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -231,14 +231,14 @@ async fn bulk_patch_and_delete_give_a_result_per_id() {
         .send()
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("stream()"), "{err}");
+    assert!(err.to_string().contains("send_all()"), "{err}");
 
     let deleted: Vec<_> = client
         .delete_assets()
         .description("decommissioned")
         .ids(ids[..150].to_vec())
         .ids(["no-such-asset"])
-        .stream()
+        .send_all()
         .collect()
         .await;
     assert_eq!(deleted.len(), 151);
@@ -274,7 +274,7 @@ async fn a_failed_write_batch_is_not_sent_again() {
         .update_assets()
         .criticality("Noncritical")
         .ids(ids.clone())
-        .stream()
+        .send_all()
         .concurrency(1)
         .keep_order(true)
         .collect()
@@ -297,7 +297,7 @@ async fn a_failed_write_batch_is_not_sent_again() {
     let results: Vec<_> = client
         .delete_assets()
         .ids(ids[..50].to_vec())
-        .stream()
+        .send_all()
         .collect()
         .await;
     assert_eq!(emu.stats().operation("delete_external_assets"), 1);
@@ -315,7 +315,7 @@ async fn a_failed_write_batch_is_not_sent_again() {
     let results: Vec<_> = client
         .delete_assets()
         .ids(ids[..50].to_vec())
-        .stream()
+        .send_all()
         .collect()
         .await;
     assert_eq!(emu.stats().operation("delete_external_assets"), 3);
@@ -329,7 +329,7 @@ async fn progress_counts_reach_the_totals() {
     let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
     let log = seen.clone();
     let n = client
-        .assets("")
+        .export_assets("")
         .on_progress(move |p| log.lock().unwrap().push(p))
         .try_fold(0usize, |n, _| async move { Ok(n + 1) })
         .await
@@ -351,7 +351,7 @@ async fn progress_counts_reach_the_totals() {
     let last_page = pages.clone();
     let ids: Vec<String> = client
         .query_assets()
-        .stream()
+        .items()
         .on_progress(move |p| *last_page.lock().unwrap() = Some(p))
         .try_collect()
         .await
@@ -368,7 +368,7 @@ async fn subsidiaries_stream_through_their_offset_pagination() {
     let total = all.meta.pagination.unwrap().total.unwrap() as usize;
     let ids: Vec<String> = client
         .query_ecosystem_subsidiaries()
-        .stream()
+        .items()
         .page_size(3)
         .try_collect()
         .await
@@ -377,7 +377,7 @@ async fn subsidiaries_stream_through_their_offset_pagination() {
     let details: Vec<_> = client
         .get_ecosystem_subsidiaries()
         .ids(ids.clone())
-        .stream()
+        .items()
         .keep_order(true)
         .try_collect()
         .await

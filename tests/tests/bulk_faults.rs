@@ -25,7 +25,7 @@ async fn export_under_faults_returns_every_asset_exactly_once() {
     // The ids to expect, read before the faults start.
     let expected: HashSet<String> = client
         .query_assets_v2()
-        .stream()
+        .items()
         .page_size(5_000)
         .try_collect()
         .await
@@ -66,7 +66,7 @@ async fn export_under_faults_returns_every_asset_exactly_once() {
     };
 
     let mut seen = HashSet::with_capacity(ASSETS);
-    let mut assets = client.assets("");
+    let mut assets = client.export_assets("");
     while let Some(asset) = assets.next().await {
         let asset = asset.unwrap_or_else(|e| panic!("export failed: {e}"));
         let id = asset.id.expect("every asset has an id");

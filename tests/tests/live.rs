@@ -149,7 +149,7 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
         .push(format!("query_assets (v1, offset): {} ids", v1.len()));
     let v2: Vec<String> = client
         .query_assets_v2()
-        .stream()
+        .items()
         .page_size(PAGE)
         .take(IDS)
         .collect::<Vec<_>>()

@@ -244,7 +244,7 @@ async fn typed_body_sends_several_subsidiaries_at_once() {
     };
     let reply = client
         .add_assets()
-        .typed_body(UserExternalAssetCreateRequestV1 {
+        .body(UserExternalAssetCreateRequestV1 {
             data: Some(vec![
                 group(&subs[0], "multi-1", "192.0.2.44"),
                 group(&subs[1], "multi-2", "files.example.com"),

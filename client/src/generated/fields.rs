@@ -4,7 +4,7 @@
 //! field does not support fails to compile; `TABLE` holds the same
 //! facts for checks at run time.
 /// The table `Filter::parse` and `Sort::parse` check against: `external_assets`.
-pub(crate) static DEFAULT_TABLE: Option<&crate::fql::FilterTable> = Some(
+pub(crate) static DEFAULT_TABLE: Option<&crate::for_generated::FilterTable> = Some(
     &external_assets::TABLE,
 );
 pub use external_assets::ExternalAssetField;
@@ -12,10 +12,8 @@ pub use external_assets::ExternalAssetField;
 ///
 /// Every field and operation supports negation (`!`): true.
 pub mod external_assets {
-    use crate::fql::{
-        Caps, Field, FieldSpec, FilterTable, ValueType, Boolean, Integer, IpAddress,
-        Text, Timestamp,
-    };
+    use crate::for_generated::{Caps, Field, FieldSpec, FilterTable, ValueType};
+    use crate::fql::{Boolean, Integer, IpAddress, Text, Timestamp};
     /// The `external_assets` fields and their capabilities, sorted by name.
     pub static TABLE: FilterTable = FilterTable {
         name: "external_assets",
@@ -1004,7 +1002,7 @@ pub mod external_assets {
             &TABLE.fields[self as usize]
         }
     }
-    crate::fql::field_enum_impls!(ExternalAssetField, TABLE);
+    crate::for_generated::field_enum_impls!(ExternalAssetField, TABLE);
     /// `asset_id`: exact match, wildcard, list.
     pub const ASSET_ID: Field<Text, Caps<true, true, true, false>> = Field::new(
         "asset_id",

@@ -20,7 +20,7 @@ pub struct APIFiltersSpec {
     pub filters: Option<std::collections::BTreeMap<String, String>>,
     /// `other_bucket`.
     #[serde(
-        deserialize_with = "crate::lenient::boolean",
+        deserialize_with = "crate::for_generated::lenient::boolean",
         skip_serializing_if = "Option::is_none"
     )]
     pub other_bucket: Option<bool>,
@@ -28,8 +28,8 @@ pub struct APIFiltersSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other_bucket_key: Option<String>,
 }
-impl crate::shape::Shape for APIFiltersSpec {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for APIFiltersSpec {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("filters", &self.filters);
         v.field("other_bucket", &self.other_bucket);
         v.field("other_bucket_key", &self.other_bucket_key);
@@ -41,7 +41,7 @@ impl crate::shape::Shape for APIFiltersSpec {
 pub struct AggregateQueryRequest {
     /// `date_ranges`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub date_ranges: Option<Vec<crate::models::DateRangeSpec>>,
@@ -62,7 +62,7 @@ pub struct AggregateQueryRequest {
     pub filters_spec: Option<crate::models::APIFiltersSpec>,
     /// `from`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub from: Option<i64>,
@@ -76,13 +76,13 @@ pub struct AggregateQueryRequest {
     pub interval: Option<crate::vocabularies::Interval>,
     /// `max_doc_count`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_doc_count: Option<i64>,
     /// `min_doc_count`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub min_doc_count: Option<i64>,
@@ -94,7 +94,7 @@ pub struct AggregateQueryRequest {
     pub name: Option<String>,
     /// `percents`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub percents: Option<Vec<f64>>,
@@ -103,13 +103,13 @@ pub struct AggregateQueryRequest {
     pub q: Option<String>,
     /// `ranges`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub ranges: Option<Vec<crate::models::RangeSpec>>,
     /// `size`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub size: Option<i64>,
@@ -118,7 +118,7 @@ pub struct AggregateQueryRequest {
     pub sort: Option<String>,
     /// `sub_aggregates`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub sub_aggregates: Option<Vec<crate::models::AggregateQueryRequest>>,
@@ -131,8 +131,8 @@ pub struct AggregateQueryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::vocabularies::AggregationType>,
 }
-impl crate::shape::Shape for AggregateQueryRequest {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for AggregateQueryRequest {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("date_ranges", &self.date_ranges);
         v.field("exclude", &self.exclude);
         v.field("extended_bounds", &self.extended_bounds);
@@ -162,13 +162,13 @@ impl crate::shape::Shape for AggregateQueryRequest {
 pub struct AggregationResult {
     /// `buckets`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub buckets: Option<Vec<crate::models::AggregationResultItem>>,
     /// `doc_count_error_upper_bound`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub doc_count_error_upper_bound: Option<i64>,
@@ -180,7 +180,7 @@ pub struct AggregationResult {
     pub name: Option<String>,
     /// `sum_other_doc_count`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub sum_other_doc_count: Option<i64>,
@@ -188,8 +188,8 @@ pub struct AggregationResult {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for AggregationResult {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for AggregationResult {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("buckets", &self.buckets);
         v.field("doc_count_error_upper_bound", &self.doc_count_error_upper_bound);
         v.field("hits", &self.hits);
@@ -204,13 +204,13 @@ impl crate::shape::Shape for AggregationResult {
 pub struct AggregationResultItem {
     /// `count`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub count: Option<i64>,
     /// `from`.
     #[serde(
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub from: Option<f64>,
@@ -228,19 +228,19 @@ pub struct AggregationResultItem {
     pub string_to: Option<String>,
     /// `sub_aggregates`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub sub_aggregates: Option<Vec<crate::models::AggregationResult>>,
     /// `to`.
     #[serde(
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub to: Option<f64>,
     /// `value`.
     #[serde(
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub value: Option<f64>,
@@ -257,8 +257,8 @@ impl AggregationResultItem {
         self.label.as_ref().and_then(|value| T::deserialize(value).ok())
     }
 }
-impl crate::shape::Shape for AggregationResultItem {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for AggregationResultItem {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("count", &self.count);
         v.field("from", &self.from);
         v.field("key_as_string", &self.key_as_string);
@@ -278,7 +278,7 @@ impl crate::shape::Shape for AggregationResultItem {
 pub struct Cipher {
     /// `bits`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub bits: Option<i64>,
@@ -292,8 +292,8 @@ pub struct Cipher {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for Cipher {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for Cipher {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("bits", &self.bits);
         v.field("name", &self.name);
         v.field("version", &self.version);
@@ -311,8 +311,8 @@ pub struct DateRangeSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
-impl crate::shape::Shape for DateRangeSpec {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for DateRangeSpec {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("from", &self.from);
         v.field("to", &self.to);
     }
@@ -332,8 +332,8 @@ pub struct ExtendedBoundsSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<String>,
 }
-impl crate::shape::Shape for ExtendedBoundsSpec {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExtendedBoundsSpec {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("max", &self.max);
         v.field("min", &self.min);
     }
@@ -346,8 +346,8 @@ pub struct ExternalAssetAPIDeleteRequestV1 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-impl crate::shape::Shape for ExternalAssetAPIDeleteRequestV1 {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetAPIDeleteRequestV1 {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("description", &self.description);
     }
 }
@@ -357,13 +357,13 @@ impl crate::shape::Shape for ExternalAssetAPIDeleteRequestV1 {
 pub struct ExternalAssetAPIPatchRequestV1 {
     /// List of asset patches
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub assets: Option<Vec<crate::models::ExternalAssetsAPIPatch>>,
 }
-impl crate::shape::Shape for ExternalAssetAPIPatchRequestV1 {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetAPIPatchRequestV1 {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("assets", &self.assets);
     }
 }
@@ -390,8 +390,8 @@ pub struct ExternalAssetApplication {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetApplication {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetApplication {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("category", &self.category);
         v.field("cpe", &self.cpe);
         v.field("name", &self.name);
@@ -415,7 +415,7 @@ pub struct ExternalAssetCertificate {
     pub issuer: Option<crate::models::ExternalAssetCertificateEntityIdentifiers>,
     /// `pubkey_bits`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub pubkey_bits: Option<i64>,
@@ -441,8 +441,8 @@ pub struct ExternalAssetCertificate {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetCertificate {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetCertificate {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("ciphers", &self.ciphers);
         v.field("fingerprint_sha256", &self.fingerprint_sha256);
         v.field("issuer", &self.issuer);
@@ -512,8 +512,8 @@ pub struct ExternalAssetCertificateEntityIdentifiers {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetCertificateEntityIdentifiers {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetCertificateEntityIdentifiers {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("common_name", &self.common_name);
         v.field("country_name", &self.country_name);
         v.field("dn_qualifier", &self.dn_qualifier);
@@ -566,7 +566,7 @@ pub struct ExternalAssetCloudVM {
     pub region: Option<String>,
     /// `security_groups`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub security_groups: Option<Vec<String>>,
@@ -580,8 +580,8 @@ pub struct ExternalAssetCloudVM {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetCloudVM {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetCloudVM {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("description", &self.description);
         v.field("instance_id", &self.instance_id);
         v.field("lifecycle", &self.lifecycle);
@@ -603,7 +603,7 @@ impl crate::shape::Shape for ExternalAssetCloudVM {
 pub struct ExternalAssetDiscoveryAttributes {
     /// Alternative discovery paths
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub alternative_paths: Option<
@@ -616,8 +616,8 @@ pub struct ExternalAssetDiscoveryAttributes {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetDiscoveryAttributes {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetDiscoveryAttributes {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("alternative_paths", &self.alternative_paths);
         v.field("path", &self.path);
         v.extra(&self.extra);
@@ -629,7 +629,7 @@ impl crate::shape::Shape for ExternalAssetDiscoveryAttributes {
 pub struct ExternalAssetDiscoveryPathAttributes {
     /// The list of steps in the current discovery path
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub steps: Option<Vec<crate::models::ExternalAssetDiscoveryStepAttributes>>,
@@ -637,8 +637,8 @@ pub struct ExternalAssetDiscoveryPathAttributes {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetDiscoveryPathAttributes {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetDiscoveryPathAttributes {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("steps", &self.steps);
         v.extra(&self.extra);
     }
@@ -661,7 +661,7 @@ pub struct ExternalAssetDiscoveryStepAttributes {
     pub id: Option<String>,
     /// The redirect path
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub redirect_path: Option<Vec<crate::models::ExternalAssetRedirectStepAttributes>>,
@@ -669,8 +669,8 @@ pub struct ExternalAssetDiscoveryStepAttributes {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetDiscoveryStepAttributes {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetDiscoveryStepAttributes {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("clue", &self.clue);
         v.field("entity", &self.entity);
         v.field("entity_type", &self.entity_type);
@@ -714,8 +714,8 @@ pub struct ExternalAssetGeographicalLocation {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetGeographicalLocation {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetGeographicalLocation {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("area_code", &self.area_code);
         v.field("city", &self.city);
         v.field("country_code", &self.country_code);
@@ -734,13 +734,13 @@ impl crate::shape::Shape for ExternalAssetGeographicalLocation {
 pub struct ExternalAssetHTTPAttributes {
     /// `cookies`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub cookies: Option<Vec<String>>,
     /// `meta`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub meta: Option<Vec<String>>,
@@ -749,7 +749,7 @@ pub struct ExternalAssetHTTPAttributes {
     pub response_headers: Option<String>,
     /// `technologies`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub technologies: Option<Vec<String>>,
@@ -760,8 +760,8 @@ pub struct ExternalAssetHTTPAttributes {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetHTTPAttributes {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetHTTPAttributes {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("cookies", &self.cookies);
         v.field("meta", &self.meta);
         v.field("response_headers", &self.response_headers);
@@ -790,8 +790,8 @@ pub struct ExternalAssetRedirectStepAttributes {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetRedirectStepAttributes {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetRedirectStepAttributes {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("clue", &self.clue);
         v.field("entity", &self.entity);
         v.field("entity_type", &self.entity_type);
@@ -814,7 +814,7 @@ pub struct ExternalAssetSSLRecord {
     pub certificate: Option<crate::models::ExternalAssetCertificate>,
     /// `cipher_suites`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub cipher_suites: Option<Vec<crate::models::Cipher>>,
@@ -826,7 +826,7 @@ pub struct ExternalAssetSSLRecord {
     pub jarm: Option<String>,
     /// `supported_versions`.
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub supported_versions: Option<Vec<String>>,
@@ -837,8 +837,8 @@ pub struct ExternalAssetSSLRecord {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetSSLRecord {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetSSLRecord {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("alpn", &self.alpn);
         v.field("alternative_name", &self.alternative_name);
         v.field("certificate", &self.certificate);
@@ -856,7 +856,7 @@ impl crate::shape::Shape for ExternalAssetSSLRecord {
 pub struct ExternalAssetService {
     /// Details about the applications associated to the service
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub applications: Option<Vec<crate::models::ExternalAssetApplication>>,
@@ -868,7 +868,7 @@ pub struct ExternalAssetService {
     pub cloud_provider: Option<String>,
     /// A list of Common Platform Enumeration identifiers for this service. The schema format is: cpe:&lt;cpe_version&gt;:&lt;part&gt;:&lt;vendor&gt;:&lt;product&gt;:&lt;version&gt;:&lt;update&gt;:&lt;edition&gt;:&lt;language&gt;:&lt;sw_edition&gt;:&lt;target_sw&gt;:&lt;target_hw&gt;:&lt;other&gt;
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub cpes: Option<Vec<String>>,
@@ -895,7 +895,7 @@ pub struct ExternalAssetService {
     pub platform_name: Option<String>,
     /// The port on which the service is accessible
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub port: Option<i64>,
@@ -907,13 +907,13 @@ pub struct ExternalAssetService {
     pub status: Option<String>,
     /// The status code returned by the service
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub status_code: Option<i64>,
     /// List of subsidiaries that the asset belongs to
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub subsidiaries: Option<Vec<crate::models::ExternalAssetSubsidiary>>,
@@ -927,8 +927,8 @@ pub struct ExternalAssetService {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetService {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetService {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("applications", &self.applications);
         v.field("blob_links", &self.blob_links);
         v.field("cloud_provider", &self.cloud_provider);
@@ -970,8 +970,8 @@ pub struct ExternalAssetServiceBlobsLinks {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetServiceBlobsLinks {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetServiceBlobsLinks {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("download_attributes", &self.download_attributes);
         v.field("download_banner", &self.download_banner);
         v.field("preview_attributes", &self.preview_attributes);
@@ -993,8 +993,8 @@ pub struct ExternalAssetSubsidiary {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetSubsidiary {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetSubsidiary {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("id", &self.id);
         v.field("name", &self.name);
         v.extra(&self.extra);
@@ -1022,8 +1022,8 @@ pub struct ExternalAssetsAPIPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub triage: Option<crate::models::ExternalAssetsAPITriagePatch>,
 }
-impl crate::shape::Shape for ExternalAssetsAPIPatch {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetsAPIPatch {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("cid", &self.cid);
         v.field("criticality", &self.criticality);
         v.field("criticality_description", &self.criticality_description);
@@ -1057,8 +1057,8 @@ pub struct ExternalAssetsAPITriage {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for ExternalAssetsAPITriage {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetsAPITriage {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("action", &self.action);
         v.field("assigned_to", &self.assigned_to);
         v.field("description", &self.description);
@@ -1085,8 +1085,8 @@ pub struct ExternalAssetsAPITriagePatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
-impl crate::shape::Shape for ExternalAssetsAPITriagePatch {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for ExternalAssetsAPITriagePatch {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("action", &self.action);
         v.field("assigned_to", &self.assigned_to);
         v.field("description", &self.description);
@@ -1102,7 +1102,7 @@ pub struct FemDNSDomain {
     pub fqdn: Option<crate::OneOrMany<String>>,
     /// The ISPs hosting this domain
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub isps: Option<Vec<String>>,
@@ -1111,13 +1111,13 @@ pub struct FemDNSDomain {
     pub parent_domain: Option<String>,
     /// IPs the domain resolved to
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub resolved_ips: Option<Vec<String>>,
     /// A list of exposed services on the domain
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub services: Option<Vec<crate::models::ExternalAssetService>>,
@@ -1128,8 +1128,8 @@ pub struct FemDNSDomain {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for FemDNSDomain {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for FemDNSDomain {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("fqdn", &self.fqdn);
         v.field("isps", &self.isps);
         v.field("parent_domain", &self.parent_domain);
@@ -1147,13 +1147,13 @@ pub use crate::Meta as FemEcosystemSubsidiariesMeta;
 pub struct FemEcosystemSubsidiary {
     /// The number of assets associated with the subsidiary
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub asset_count: Option<i64>,
     /// The number of subsidiary children
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub children_count: Option<i64>,
@@ -1177,7 +1177,7 @@ pub struct FemEcosystemSubsidiary {
     pub primary_domain: Option<String>,
     /// The risk score of the subsidiary
     #[serde(
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub risk_score: Option<f64>,
@@ -1185,8 +1185,8 @@ pub struct FemEcosystemSubsidiary {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for FemEcosystemSubsidiary {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for FemEcosystemSubsidiary {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("asset_count", &self.asset_count);
         v.field("children_count", &self.children_count);
         v.field("cid", &self.cid);
@@ -1205,7 +1205,7 @@ impl crate::shape::Shape for FemEcosystemSubsidiary {
 pub struct FemExternalAsset {
     /// Lists the user actions can be taken on this asset (triage, delete, etc)
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub applicable_actions: Option<Vec<String>>,
@@ -1219,7 +1219,7 @@ pub struct FemExternalAsset {
     pub cid: Option<String>,
     /// Confidence level for the asset association to the organization
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub confidence: Option<i64>,
@@ -1242,7 +1242,7 @@ pub struct FemExternalAsset {
     pub criticality_username: Option<String>,
     /// A list of the source providers for the asset information
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub data_providers: Option<Vec<String>>,
@@ -1281,7 +1281,7 @@ pub struct FemExternalAsset {
     pub last_seen: Option<String>,
     /// Flag indicating if the asset has been manually added
     #[serde(
-        deserialize_with = "crate::lenient::boolean",
+        deserialize_with = "crate::for_generated::lenient::boolean",
         skip_serializing_if = "Option::is_none"
     )]
     pub manual: Option<bool>,
@@ -1297,7 +1297,7 @@ pub struct FemExternalAsset {
     pub status: Option<String>,
     /// List of subsidiaries that the asset belongs to
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub subsidiaries: Option<Vec<crate::models::ExternalAssetSubsidiary>>,
@@ -1308,8 +1308,8 @@ pub struct FemExternalAsset {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for FemExternalAsset {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for FemExternalAsset {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("applicable_actions", &self.applicable_actions);
         v.field("asset_type", &self.asset_type);
         v.field("cid", &self.cid);
@@ -1346,7 +1346,7 @@ pub struct FemExternalIP {
     pub aid: Option<String>,
     /// `asn`.
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub asn: Option<i64>,
@@ -1373,7 +1373,7 @@ pub struct FemExternalIP {
     pub ptr: Option<String>,
     /// A list of exposed services on the IP
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub services: Option<Vec<crate::models::ExternalAssetService>>,
@@ -1381,8 +1381,8 @@ pub struct FemExternalIP {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for FemExternalIP {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for FemExternalIP {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("aid", &self.aid);
         v.field("asn", &self.asn);
         v.field("cloud_provider", &self.cloud_provider);
@@ -1402,13 +1402,13 @@ impl crate::shape::Shape for FemExternalIP {
 pub struct GeoPoint {
     /// `lat`.
     #[serde(
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub lat: Option<f64>,
     /// `lon`.
     #[serde(
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub lon: Option<f64>,
@@ -1416,8 +1416,8 @@ pub struct GeoPoint {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for GeoPoint {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for GeoPoint {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("lat", &self.lat);
         v.field("lon", &self.lon);
         v.extra(&self.extra);
@@ -1433,7 +1433,7 @@ pub struct Hit {
     /// `Score`.
     #[serde(
         rename = "Score",
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub score: Option<f64>,
@@ -1444,8 +1444,8 @@ pub struct Hit {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for Hit {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for Hit {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("ID", &self.id);
         v.field("Score", &self.score);
         v.field("Source", &self.source);
@@ -1459,14 +1459,14 @@ pub struct Hits {
     /// `Hits`.
     #[serde(
         rename = "Hits",
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub hits: Option<Vec<crate::models::Hit>>,
     /// max score
     #[serde(
         rename = "MaxScore",
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub max_score: Option<f64>,
@@ -1474,8 +1474,8 @@ pub struct Hits {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for Hits {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for Hits {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("Hits", &self.hits);
         v.field("MaxScore", &self.max_score);
         v.extra(&self.extra);
@@ -1495,8 +1495,8 @@ pub struct InventorySubsidiary {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for InventorySubsidiary {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for InventorySubsidiary {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("id", &self.id);
         v.field("name", &self.name);
         v.extra(&self.extra);
@@ -1515,20 +1515,20 @@ pub struct RangeSpec {
     /// `From`.
     #[serde(
         rename = "From",
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub from: Option<f64>,
     /// `To`.
     #[serde(
         rename = "To",
-        deserialize_with = "crate::lenient::float",
+        deserialize_with = "crate::for_generated::lenient::float",
         skip_serializing_if = "Option::is_none"
     )]
     pub to: Option<f64>,
 }
-impl crate::shape::Shape for RangeSpec {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for RangeSpec {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("From", &self.from);
         v.field("To", &self.to);
     }
@@ -1541,7 +1541,7 @@ pub use crate::Writes as Resources;
 pub struct SurfaceError {
     /// Error code
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub code: Option<i64>,
@@ -1555,8 +1555,8 @@ pub struct SurfaceError {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for SurfaceError {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for SurfaceError {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("code", &self.code);
         v.field("details", &self.details);
         v.field("message", &self.message);
@@ -1574,8 +1574,8 @@ pub struct UserExternalAsset {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
-impl crate::shape::Shape for UserExternalAsset {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for UserExternalAsset {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("id", &self.id);
         v.field("value", &self.value);
     }
@@ -1586,7 +1586,7 @@ impl crate::shape::Shape for UserExternalAsset {
 pub struct UserExternalAssetCreate {
     /// Assets to be added
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub assets: Option<Vec<crate::models::UserExternalAsset>>,
@@ -1594,8 +1594,8 @@ pub struct UserExternalAssetCreate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subsidiary_id: Option<String>,
 }
-impl crate::shape::Shape for UserExternalAssetCreate {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for UserExternalAssetCreate {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("assets", &self.assets);
         v.field("subsidiary_id", &self.subsidiary_id);
     }
@@ -1606,13 +1606,13 @@ impl crate::shape::Shape for UserExternalAssetCreate {
 pub struct UserExternalAssetCreateRequestV1 {
     /// The assets to be added, by subsidiary
     #[serde(
-        deserialize_with = "crate::lenient::list",
+        deserialize_with = "crate::for_generated::lenient::list",
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<Vec<crate::models::UserExternalAssetCreate>>,
 }
-impl crate::shape::Shape for UserExternalAssetCreateRequestV1 {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for UserExternalAssetCreateRequestV1 {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("data", &self.data);
     }
 }
@@ -1634,7 +1634,7 @@ pub struct UserExternalAssetResult {
     pub id: Option<String>,
     /// The position of the asset in the request
     #[serde(
-        deserialize_with = "crate::lenient::int",
+        deserialize_with = "crate::for_generated::lenient::int",
         skip_serializing_if = "Option::is_none"
     )]
     pub index: Option<i64>,
@@ -1651,8 +1651,8 @@ pub struct UserExternalAssetResult {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-impl crate::shape::Shape for UserExternalAssetResult {
-    fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+impl crate::for_generated::Shape for UserExternalAssetResult {
+    fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("asset_type", &self.asset_type);
         v.field("current_subsidiary", &self.current_subsidiary);
         v.field("error", &self.error);

@@ -2,7 +2,7 @@
 //! A method on [`Client`] per operation, named by its PEP8 name, and the
 //! request builder it returns.
 use std::time::Duration;
-use crate::request::RequestParts;
+use crate::for_generated::RequestParts;
 use crate::generated::table;
 #[allow(unused_imports)]
 use crate::{ApiResponse, Client, Download, Result};
@@ -13,7 +13,7 @@ impl Client {
     ///
     /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
     /// |---|---|---|---|---|---|---|---|
-    /// | `body` | [`body`](AggregateExternalAssets::body) | body | dictionary | no | yes | yes | Full body payload as a JSON value. Not required when using other keywords. |
+    /// | `body` | [`raw_body`](AggregateExternalAssets::raw_body) | body | dictionary | no | yes | yes | Full body payload as a JSON value. Not required when using other keywords. |
     /// | `date_ranges` | [`date_ranges`](AggregateExternalAssets::date_ranges) | body | list of dictionaries | no | yes | no | Applies to date_range aggregations. |
     /// | `exclude` | [`exclude`](AggregateExternalAssets::exclude) | body | string | no | yes | no | Elements to exclude. |
     /// | `field` | [`field`](AggregateExternalAssets::field) | body | string | no | yes | no | The field on which to compute the aggregation. |
@@ -54,8 +54,8 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "aggregate_external_assets")]
-    pub fn aggregate_assets(&self) -> AggregateExternalAssets {
-        AggregateExternalAssets {
+    pub fn aggregate_assets(&self) -> AggregateAssets {
+        AggregateAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -70,7 +70,7 @@ impl Client {
     /// |---|---|---|---|---|---|---|---|
     /// | `assetId` | [`asset_id`](BlobDownloadExternalAssets::asset_id) | query | string | yes | yes | yes | The Asset ID |
     /// | `hash` | [`hash`](BlobDownloadExternalAssets::hash) | query | string | yes | yes | yes | The File Hash |
-    /// | `parameters` | [`parameters`](BlobDownloadExternalAssets::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](BlobDownloadExternalAssets::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -88,8 +88,8 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "blob_download_external_assets")]
-    pub fn download_assets(&self) -> BlobDownloadExternalAssets {
-        BlobDownloadExternalAssets {
+    pub fn download_assets(&self) -> DownloadAssets {
+        DownloadAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -104,7 +104,7 @@ impl Client {
     /// |---|---|---|---|---|---|---|---|
     /// | `assetId` | [`asset_id`](BlobPreviewExternalAssets::asset_id) | query | string | yes | yes | yes | The Asset ID |
     /// | `hash` | [`hash`](BlobPreviewExternalAssets::hash) | query | string | yes | yes | yes | The File Hash |
-    /// | `parameters` | [`parameters`](BlobPreviewExternalAssets::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](BlobPreviewExternalAssets::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -123,8 +123,8 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "blob_preview_external_assets")]
-    pub fn preview_assets(&self) -> BlobPreviewExternalAssets {
-        BlobPreviewExternalAssets {
+    pub fn preview_assets(&self) -> PreviewAssets {
+        PreviewAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -136,7 +136,7 @@ impl Client {
     /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
     /// |---|---|---|---|---|---|---|---|
     /// | `ids` | [`ids`](GetExternalAssets::ids) | query | string or list of strings | yes | yes | yes | One or more asset IDs (max: 100). Find asset IDs with query_external_assets. |
-    /// | `parameters` | [`parameters`](GetExternalAssets::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](GetExternalAssets::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -154,8 +154,8 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "get_external_assets")]
-    pub fn get_assets(&self) -> GetExternalAssets {
-        GetExternalAssets {
+    pub fn get_assets(&self) -> GetAssets {
+        GetAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -166,10 +166,10 @@ impl Client {
     ///
     /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
     /// |---|---|---|---|---|---|---|---|
-    /// | `body` | [`body`](DeleteExternalAssets::body) | body | dictionaries | no | yes | yes | Full body payload in JSON format. |
+    /// | `body` | [`raw_body`](DeleteExternalAssets::raw_body) | body | dictionaries | no | yes | yes | Full body payload in JSON format. |
     /// | `description` | [`description`](DeleteExternalAssets::description) | body | string | no | yes | no | Delete description. |
     /// | `ids` | [`ids`](DeleteExternalAssets::ids) | query | string or list of strings | yes | yes | yes | One or more asset IDs (max: 100). Find asset IDs with query_external_assets. |
-    /// | `parameters` | [`parameters`](DeleteExternalAssets::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](DeleteExternalAssets::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -188,8 +188,8 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "delete_external_assets")]
-    pub fn delete_assets(&self) -> DeleteExternalAssets {
-        DeleteExternalAssets {
+    pub fn delete_assets(&self) -> DeleteAssets {
+        DeleteAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -202,7 +202,7 @@ impl Client {
     /// |---|---|---|---|---|---|---|---|
     /// | `action` | [`action`](PatchExternalAssets::action) | body | string | no | yes | yes | The asset triage action. |
     /// | `assigned_to` | [`assigned_to`](PatchExternalAssets::assigned_to) | body | string | no | yes | yes | The user assigned to triage the asset. |
-    /// | `body` | [`body`](PatchExternalAssets::body) | body | dictionary | no | yes | yes | Full body payload as a JSON value. Not required when using other keywords. |
+    /// | `body` | [`raw_body`](PatchExternalAssets::raw_body) | body | dictionary | no | yes | yes | Full body payload as a JSON value. Not required when using other keywords. |
     /// | `cid` | [`cid`](PatchExternalAssets::cid) | body | string | no | yes | yes | Asset customer ID. |
     /// | `criticality` | [`criticality`](PatchExternalAssets::criticality) | body | string | no | yes | yes | The criticality level manually assigned to this asset. |
     /// | `criticality_description` | [`criticality_description`](PatchExternalAssets::criticality_description) | body | string | no | yes | yes | The criticality description manually assigned to this asset. |
@@ -227,8 +227,8 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "patch_external_assets")]
-    pub fn update_assets(&self) -> PatchExternalAssets {
-        PatchExternalAssets {
+    pub fn update_assets(&self) -> UpdateAssets {
+        UpdateAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -247,7 +247,7 @@ impl Client {
     /// | `limit` | [`limit`](QueryExternalAssets::limit) | query | integer | no | yes | yes | Number of IDs to return. |
     /// | `offset` | [`offset`](QueryExternalAssets::offset) | query | string | no | yes | yes | Starting index of result set from which to return IDs. |
     /// | `sort` | [`sort`](QueryExternalAssets::sort) | query | string | no | yes | yes | Order by fields. |
-    /// | `parameters` | [`parameters`](QueryExternalAssets::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](QueryExternalAssets::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -268,8 +268,8 @@ impl Client {
     /// ```
     #[doc(alias = "query_external_assets")]
     #[doc(alias = "query_assets_v1")]
-    pub fn query_assets(&self) -> QueryExternalAssets {
-        QueryExternalAssets {
+    pub fn query_assets(&self) -> QueryAssets {
+        QueryAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -286,7 +286,7 @@ impl Client {
     /// | `filter` | [`filter`](QueryExternalAssetsV2::filter) | query | string | no | yes | yes | Filter assets using an FQL query. Common filter options include `asset_type:'ip'` and `last_seen:>'now-7d'`. All filter fields and operations support negation (!). |
     /// | `limit` | [`limit`](QueryExternalAssetsV2::limit) | query | integer | no | yes | yes | Number of IDs to return. |
     /// | `sort` | [`sort`](QueryExternalAssetsV2::sort) | query | string | no | yes | yes | Order by fields. |
-    /// | `parameters` | [`parameters`](QueryExternalAssetsV2::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](QueryExternalAssetsV2::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -307,8 +307,8 @@ impl Client {
     /// ```
     #[doc(alias = "query_external_assets_v2")]
     #[doc(alias = "query_assets")]
-    pub fn query_assets_v2(&self) -> QueryExternalAssetsV2 {
-        QueryExternalAssetsV2 {
+    pub fn query_assets_v2(&self) -> QueryAssetsV2 {
+        QueryAssetsV2 {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -322,7 +322,7 @@ impl Client {
     /// | Keyword | Setter | In | Type | Required | Service | Uber | Description |
     /// |---|---|---|---|---|---|---|---|
     /// | `assets` | [`assets`](PostExternalAssetsInventoryV1::assets) | body | list of dictionaries | no | yes | no | The assets to add: each an `id` and a `value` (an IP address or a DNS domain). |
-    /// | `body` | [`body`](PostExternalAssetsInventoryV1::body) | body | dictionary | no | yes | yes | Full body payload in JSON format. |
+    /// | `body` | [`raw_body`](PostExternalAssetsInventoryV1::raw_body) | body | dictionary | no | yes | yes | Full body payload in JSON format. |
     /// | `subsidiary_id` | [`subsidiary_id`](PostExternalAssetsInventoryV1::subsidiary_id) | body | string | no | yes | no | The subsidiary the assets are added to. |
     ///
     /// # Example
@@ -341,8 +341,8 @@ impl Client {
     /// # }
     /// ```
     #[doc(alias = "post_external_assets_inventory_v1")]
-    pub fn add_assets(&self) -> PostExternalAssetsInventoryV1 {
-        PostExternalAssetsInventoryV1 {
+    pub fn add_assets(&self) -> AddAssets {
+        AddAssets {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -358,7 +358,7 @@ impl Client {
     /// | `offset` | [`offset`](QueryEcosystemSubsidiaries::offset) | query | integer | no | yes | yes | Starting index of the result set (default 0). |
     /// | `sort` | [`sort`](QueryEcosystemSubsidiaries::sort) | query | string | no | yes | yes | The field to sort by, `name` or `primary_domain`, with `\|asc` or `\|desc` (`name\|asc`, `primary_domain\|desc`). |
     /// | `version_id` | [`version_id`](QueryEcosystemSubsidiaries::version_id) | query | string | no | yes | yes | The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version. |
-    /// | `parameters` | [`parameters`](QueryEcosystemSubsidiaries::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](QueryEcosystemSubsidiaries::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -391,7 +391,7 @@ impl Client {
     /// |---|---|---|---|---|---|---|---|
     /// | `ids` | [`ids`](GetEcosystemSubsidiaries::ids) | query | string or list of strings | yes | yes | yes | One or more subsidiary IDs (max: 100). Find subsidiary IDs with query_ecosystem_subsidiaries. |
     /// | `version_id` | [`version_id`](GetEcosystemSubsidiaries::version_id) | query | string | no | yes | yes | The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version. |
-    /// | `parameters` | [`parameters`](GetEcosystemSubsidiaries::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](GetEcosystemSubsidiaries::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -425,7 +425,7 @@ impl Client {
     /// | `offset` | [`offset`](CombinedEcosystemSubsidiaries::offset) | query | integer | no | yes | yes | Starting index of the result set (default 0). |
     /// | `sort` | [`sort`](CombinedEcosystemSubsidiaries::sort) | query | string | no | yes | yes | The field to sort by, `name` or `primary_domain`, with `\|asc` or `\|desc` (`name\|asc`, `primary_domain\|desc`). |
     /// | `version_id` | [`version_id`](CombinedEcosystemSubsidiaries::version_id) | query | string | no | yes | yes | The version ID of the subsidiaries data (a hash, from a previous reply's `meta.version_id`). With it, the request fails rather than mix results from a newer version. |
-    /// | `parameters` | [`parameters`](CombinedEcosystemSubsidiaries::parameters) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
+    /// | `parameters` | [`raw_query`](CombinedEcosystemSubsidiaries::raw_query) | query | dictionary | no | yes | yes | Full query string parameters payload. Not required when using other keywords. |
     ///
     /// # Example
     ///
@@ -447,8 +447,8 @@ impl Client {
     #[doc(alias = "combined_ecosystem_subsidiaries")]
     pub fn query_combined_ecosystem_subsidiaries(
         &self,
-    ) -> CombinedEcosystemSubsidiaries {
-        CombinedEcosystemSubsidiaries {
+    ) -> QueryCombinedEcosystemSubsidiaries {
+        QueryCombinedEcosystemSubsidiaries {
             client: self.clone(),
             parts: RequestParts::new(),
         }
@@ -468,7 +468,7 @@ impl Client {
     /// use futures::StreamExt;
     ///
     /// let mut items = client
-    ///     .assets("")
+    ///     .export_assets("")
     ///     .on_progress(|p| eprintln!("{}/{:?}", p.fetched, p.total));
     /// while let Some(item) = items.next().await {
     ///     println!("{:?}", item?);
@@ -476,28 +476,29 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn assets(
+    pub fn export_assets(
         &self,
         filter: impl Into<crate::fql::FilterArg>,
     ) -> crate::Export<crate::models::FemExternalAsset> {
         let filter = filter.into();
         let mut query = self.query_assets_v2();
-        if !crate::export::matches_all(&filter) {
+        if !crate::for_generated::matches_all(&filter) {
             query = query.filter(filter);
         }
-        crate::Export::new(query.stream(), self.get_assets().stream())
+        crate::Export::new(query.items(), self.get_assets().items())
     }
 }
 /// Request builder of [`Client::aggregate_assets`] (`aggregate_external_assets`): set keywords, then [`send`](Self::send).
+#[doc(alias = "AggregateExternalAssets")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct AggregateExternalAssets {
+pub struct AggregateAssets {
     client: Client,
     parts: RequestParts,
 }
-impl AggregateExternalAssets {
+impl AggregateAssets {
     /// Full body payload as a JSON value. Not required when using other keywords.
-    pub fn body(mut self, body: serde_json::Value) -> Self {
+    pub fn raw_body(mut self, body: serde_json::Value) -> Self {
         self.parts.set_body(body);
         self
     }
@@ -718,10 +719,7 @@ impl AggregateExternalAssets {
         self
     }
     /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
-    pub fn typed_body(
-        mut self,
-        body: Vec<crate::models::AggregateQueryRequest>,
-    ) -> Self {
+    pub fn body(mut self, body: Vec<crate::models::AggregateQueryRequest>) -> Self {
         self.parts.set_body_typed(&body);
         self
     }
@@ -740,13 +738,14 @@ impl AggregateExternalAssets {
     }
 }
 /// Request builder of [`Client::download_assets`] (`blob_download_external_assets`): set keywords, then [`send`](Self::send).
+#[doc(alias = "BlobDownloadExternalAssets")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct BlobDownloadExternalAssets {
+pub struct DownloadAssets {
     client: Client,
     parts: RequestParts,
 }
-impl BlobDownloadExternalAssets {
+impl DownloadAssets {
     /// The Asset ID
     ///
     /// Sent as the query parameter `assetId`.
@@ -764,11 +763,11 @@ impl BlobDownloadExternalAssets {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -790,13 +789,14 @@ impl BlobDownloadExternalAssets {
     }
 }
 /// Request builder of [`Client::preview_assets`] (`blob_preview_external_assets`): set keywords, then [`send`](Self::send).
+#[doc(alias = "BlobPreviewExternalAssets")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct BlobPreviewExternalAssets {
+pub struct PreviewAssets {
     client: Client,
     parts: RequestParts,
 }
-impl BlobPreviewExternalAssets {
+impl PreviewAssets {
     /// The Asset ID
     ///
     /// Sent as the query parameter `assetId`.
@@ -814,11 +814,11 @@ impl BlobPreviewExternalAssets {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -838,13 +838,14 @@ impl BlobPreviewExternalAssets {
     }
 }
 /// Request builder of [`Client::get_assets`] (`get_external_assets`): set keywords, then [`send`](Self::send).
+#[doc(alias = "GetExternalAssets")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct GetExternalAssets {
+pub struct GetAssets {
     client: Client,
     parts: RequestParts,
 }
-impl GetExternalAssets {
+impl GetAssets {
     /// One or more asset IDs (max: 100). Find asset IDs with query_external_assets.
     ///
     /// At most 100 values per request.
@@ -857,11 +858,11 @@ impl GetExternalAssets {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -880,12 +881,12 @@ impl GetExternalAssets {
         self.client.execute(&table::GET_EXTERNAL_ASSETS, self.parts).await
     }
     /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
-    pub fn stream(self) -> crate::batch::Batch<crate::models::FemExternalAsset> {
-        crate::batch::Batch::new(
+    pub fn items(self) -> crate::BatchReader<crate::models::FemExternalAsset> {
+        crate::BatchReader::new(
             self.client,
             &table::GET_EXTERNAL_ASSETS,
-            crate::batch::BatchSpec {
-                place: crate::batch::BatchPlace::Query("ids"),
+            crate::for_generated::BatchSpec {
+                place: crate::for_generated::BatchPlace::Query("ids"),
                 size: 100,
             },
             self.parts,
@@ -893,21 +894,22 @@ impl GetExternalAssets {
                 fn key(item: &crate::models::FemExternalAsset) -> Option<&str> {
                     item.id.as_deref()
                 }
-                Some(key as crate::paginate::KeyFn<crate::models::FemExternalAsset>)
+                Some(key as crate::for_generated::KeyFn<crate::models::FemExternalAsset>)
             },
         )
     }
 }
 /// Request builder of [`Client::delete_assets`] (`delete_external_assets`): set keywords, then [`send`](Self::send).
+#[doc(alias = "DeleteExternalAssets")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct DeleteExternalAssets {
+pub struct DeleteAssets {
     client: Client,
     parts: RequestParts,
 }
-impl DeleteExternalAssets {
+impl DeleteAssets {
     /// Full body payload in JSON format.
-    pub fn body(mut self, body: serde_json::Value) -> Self {
+    pub fn raw_body(mut self, body: serde_json::Value) -> Self {
         self.parts.set_body(body);
         self
     }
@@ -933,20 +935,17 @@ impl DeleteExternalAssets {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
     }
     /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
-    pub fn typed_body(
-        mut self,
-        body: crate::models::ExternalAssetAPIDeleteRequestV1,
-    ) -> Self {
+    pub fn body(mut self, body: crate::models::ExternalAssetAPIDeleteRequestV1) -> Self {
         self.parts.set_body_typed(&body);
         self
     }
@@ -964,27 +963,28 @@ impl DeleteExternalAssets {
         self.client.execute(&table::DELETE_EXTERNAL_ASSETS, self.parts).await
     }
     /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
-    pub fn stream(self) -> crate::batch::BatchWrite<String> {
-        crate::batch::BatchWrite::new(
+    pub fn send_all(self) -> crate::BatchWriter<String> {
+        crate::BatchWriter::new(
             self.client,
             &table::DELETE_EXTERNAL_ASSETS,
-            crate::batch::BatchSpec {
-                place: crate::batch::BatchPlace::Query("ids"),
+            crate::for_generated::BatchSpec {
+                place: crate::for_generated::BatchPlace::Query("ids"),
                 size: 100,
             },
             self.parts,
-            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+            Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
     }
 }
 /// Request builder of [`Client::update_assets`] (`patch_external_assets`): set keywords, then [`send`](Self::send).
+#[doc(alias = "PatchExternalAssets")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct PatchExternalAssets {
+pub struct UpdateAssets {
     client: Client,
     parts: RequestParts,
 }
-impl PatchExternalAssets {
+impl UpdateAssets {
     /// The asset triage action.
     ///
     /// Placed in the JSON body at `assets[].triage.action`.
@@ -1007,7 +1007,7 @@ impl PatchExternalAssets {
         self
     }
     /// Full body payload as a JSON value. Not required when using other keywords.
-    pub fn body(mut self, body: serde_json::Value) -> Self {
+    pub fn raw_body(mut self, body: serde_json::Value) -> Self {
         self.parts.set_body(body);
         self
     }
@@ -1081,10 +1081,7 @@ impl PatchExternalAssets {
         self
     }
     /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
-    pub fn typed_body(
-        mut self,
-        body: crate::models::ExternalAssetAPIPatchRequestV1,
-    ) -> Self {
+    pub fn body(mut self, body: crate::models::ExternalAssetAPIPatchRequestV1) -> Self {
         self.parts.set_body_typed(&body);
         self
     }
@@ -1107,18 +1104,18 @@ impl PatchExternalAssets {
     pub async fn send(self) -> Result<ApiResponse<crate::models::FemExternalAsset>> {
         self.client.execute(&table::PATCH_EXTERNAL_ASSETS, self.parts).await
     }
-    /// Many values of [`id`](Self::id), for [`stream`](Self::stream), which sends one array element per value, at most 100 per request. `send()` refuses them.
+    /// Many values of [`id`](Self::id), for [`send_all`](Self::send_all), which sends one array element per value, at most 100 per request. `send()` refuses them.
     pub fn ids(mut self, values: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.parts.bulk_values.extend(values.into_iter().map(Into::into));
         self
     }
     /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
-    pub fn stream(self) -> crate::batch::BatchWrite<crate::models::FemExternalAsset> {
-        crate::batch::BatchWrite::new(
+    pub fn send_all(self) -> crate::BatchWriter<crate::models::FemExternalAsset> {
+        crate::BatchWriter::new(
             self.client,
             &table::PATCH_EXTERNAL_ASSETS,
-            crate::batch::BatchSpec {
-                place: crate::batch::BatchPlace::BodyElement {
+            crate::for_generated::BatchSpec {
+                place: crate::for_generated::BatchPlace::BodyElement {
                     array: "assets",
                     field: "id",
                 },
@@ -1129,19 +1126,20 @@ impl PatchExternalAssets {
                 fn key(item: &crate::models::FemExternalAsset) -> Option<&str> {
                     item.id.as_deref()
                 }
-                Some(key as crate::paginate::KeyFn<crate::models::FemExternalAsset>)
+                Some(key as crate::for_generated::KeyFn<crate::models::FemExternalAsset>)
             },
         )
     }
 }
 /// Request builder of [`Client::query_assets`] (`query_external_assets`): set keywords, then [`send`](Self::send).
+#[doc(alias = "QueryExternalAssets")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct QueryExternalAssets {
+pub struct QueryAssets {
     client: Client,
     parts: RequestParts,
 }
-impl QueryExternalAssets {
+impl QueryAssets {
     /// Filter assets using an FQL query. Common filter options include `asset_type:'ip'` and `last_seen:>'now-7d'`. All filter fields and operations support negation (!).
     ///
     /// Sent as the query parameter `filter`.
@@ -1188,11 +1186,11 @@ impl QueryExternalAssets {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -1210,16 +1208,16 @@ impl QueryExternalAssets {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS, self.parts).await
     }
-    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 1000 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 1000 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
     ///
     /// The API serves offsets below 10000 only: when more results match, the stream fails with [`Error::OffsetLimit`](crate::Error::OffsetLimit) before the first item; use [`Client::query_assets_v2`] for those.
     ///
     /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn stream(self) -> crate::paginate::Pages<String> {
-        crate::paginate::Pages::new(
+    pub fn items(self) -> crate::Paginator<String> {
+        crate::Paginator::new(
             self.client,
             &table::QUERY_EXTERNAL_ASSETS,
-            crate::paginate::PageSpec::Offset {
+            crate::for_generated::PageSpec::Offset {
                 offset: "offset",
                 limit: "limit",
                 page_size: 1000,
@@ -1227,18 +1225,19 @@ impl QueryExternalAssets {
                 alternative: Some("query_assets_v2"),
             },
             self.parts,
-            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+            Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
     }
 }
 /// Request builder of [`Client::query_assets_v2`] (`query_external_assets_v2`): set keywords, then [`send`](Self::send).
+#[doc(alias = "QueryExternalAssetsV2")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct QueryExternalAssetsV2 {
+pub struct QueryAssetsV2 {
     client: Client,
     parts: RequestParts,
 }
-impl QueryExternalAssetsV2 {
+impl QueryAssetsV2 {
     /// Pagination token from the previous reply's `meta.pagination.after`; omit it on the first request.
     ///
     /// Sent as the query parameter `after`.
@@ -1285,11 +1284,11 @@ impl QueryExternalAssetsV2 {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -1307,31 +1306,32 @@ impl QueryExternalAssetsV2 {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS_V2, self.parts).await
     }
-    /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 1000 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 1000 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
     ///
     /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn stream(self) -> crate::paginate::Pages<String> {
-        crate::paginate::Pages::new(
+    pub fn items(self) -> crate::Paginator<String> {
+        crate::Paginator::new(
             self.client,
             &table::QUERY_EXTERNAL_ASSETS_V2,
-            crate::paginate::PageSpec::Cursor {
+            crate::for_generated::PageSpec::Cursor {
                 cursor: "after",
                 limit: "limit",
                 page_size: 1000,
             },
             self.parts,
-            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+            Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
     }
 }
 /// Request builder of [`Client::add_assets`] (`post_external_assets_inventory_v1`): set keywords, then [`send`](Self::send).
+#[doc(alias = "PostExternalAssetsInventoryV1")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct PostExternalAssetsInventoryV1 {
+pub struct AddAssets {
     client: Client,
     parts: RequestParts,
 }
-impl PostExternalAssetsInventoryV1 {
+impl AddAssets {
     /// The assets to add: each an `id` and a `value` (an IP address or a DNS domain).
     ///
     /// Placed in the JSON body at `data[].assets`.
@@ -1340,7 +1340,7 @@ impl PostExternalAssetsInventoryV1 {
         self
     }
     /// Full body payload in JSON format.
-    pub fn body(mut self, body: serde_json::Value) -> Self {
+    pub fn raw_body(mut self, body: serde_json::Value) -> Self {
         self.parts.set_body(body);
         self
     }
@@ -1356,7 +1356,7 @@ impl PostExternalAssetsInventoryV1 {
         self
     }
     /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
-    pub fn typed_body(
+    pub fn body(
         mut self,
         body: crate::models::UserExternalAssetCreateRequestV1,
     ) -> Self {
@@ -1436,11 +1436,11 @@ impl QueryEcosystemSubsidiaries {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -1458,14 +1458,14 @@ impl QueryEcosystemSubsidiaries {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
-    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
     ///
     /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn stream(self) -> crate::paginate::Pages<String> {
-        crate::paginate::Pages::new(
+    pub fn items(self) -> crate::Paginator<String> {
+        crate::Paginator::new(
             self.client,
             &table::QUERY_ECOSYSTEM_SUBSIDIARIES,
-            crate::paginate::PageSpec::Offset {
+            crate::for_generated::PageSpec::Offset {
                 offset: "offset",
                 limit: "limit",
                 page_size: 100,
@@ -1473,7 +1473,7 @@ impl QueryEcosystemSubsidiaries {
                 alternative: None,
             },
             self.parts,
-            Some(crate::paginate::string_key as crate::paginate::KeyFn<String>),
+            Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
     }
 }
@@ -1505,11 +1505,11 @@ impl GetEcosystemSubsidiaries {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -1530,12 +1530,12 @@ impl GetEcosystemSubsidiaries {
         self.client.execute(&table::GET_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
     /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
-    pub fn stream(self) -> crate::batch::Batch<crate::models::FemEcosystemSubsidiary> {
-        crate::batch::Batch::new(
+    pub fn items(self) -> crate::BatchReader<crate::models::FemEcosystemSubsidiary> {
+        crate::BatchReader::new(
             self.client,
             &table::GET_ECOSYSTEM_SUBSIDIARIES,
-            crate::batch::BatchSpec {
-                place: crate::batch::BatchPlace::Query("ids"),
+            crate::for_generated::BatchSpec {
+                place: crate::for_generated::BatchPlace::Query("ids"),
                 size: 100,
             },
             self.parts,
@@ -1544,20 +1544,24 @@ impl GetEcosystemSubsidiaries {
                     item.id.as_deref()
                 }
                 Some(
-                    key as crate::paginate::KeyFn<crate::models::FemEcosystemSubsidiary>,
+                    key
+                        as crate::for_generated::KeyFn<
+                            crate::models::FemEcosystemSubsidiary,
+                        >,
                 )
             },
         )
     }
 }
 /// Request builder of [`Client::query_combined_ecosystem_subsidiaries`] (`combined_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
+#[doc(alias = "CombinedEcosystemSubsidiaries")]
 #[derive(Debug, Clone)]
 #[must_use = "nothing is sent until `send()` is awaited"]
-pub struct CombinedEcosystemSubsidiaries {
+pub struct QueryCombinedEcosystemSubsidiaries {
     client: Client,
     parts: RequestParts,
 }
-impl CombinedEcosystemSubsidiaries {
+impl QueryCombinedEcosystemSubsidiaries {
     /// Filter ecosystem subsidiaries with FQL.
     ///
     /// Sent as the query parameter `filter`.
@@ -1601,11 +1605,11 @@ impl CombinedEcosystemSubsidiaries {
         self
     }
     /// Full query string parameters payload. Not required when using other keywords.
-    pub fn parameters(
+    pub fn raw_query(
         mut self,
-        parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
+        pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        for (key, value) in parameters {
+        for (key, value) in pairs {
             self.parts.push_query(&key.into(), value);
         }
         self
@@ -1625,16 +1629,14 @@ impl CombinedEcosystemSubsidiaries {
     ) -> Result<ApiResponse<crate::models::FemEcosystemSubsidiary>> {
         self.client.execute(&table::COMBINED_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
-    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
     ///
     /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn stream(
-        self,
-    ) -> crate::paginate::Pages<crate::models::FemEcosystemSubsidiary> {
-        crate::paginate::Pages::new(
+    pub fn items(self) -> crate::Paginator<crate::models::FemEcosystemSubsidiary> {
+        crate::Paginator::new(
             self.client,
             &table::COMBINED_ECOSYSTEM_SUBSIDIARIES,
-            crate::paginate::PageSpec::Offset {
+            crate::for_generated::PageSpec::Offset {
                 offset: "offset",
                 limit: "limit",
                 page_size: 100,
@@ -1647,7 +1649,10 @@ impl CombinedEcosystemSubsidiaries {
                     item.id.as_deref()
                 }
                 Some(
-                    key as crate::paginate::KeyFn<crate::models::FemEcosystemSubsidiary>,
+                    key
+                        as crate::for_generated::KeyFn<
+                            crate::models::FemEcosystemSubsidiary,
+                        >,
                 )
             },
         )

@@ -86,7 +86,7 @@ impl AggregationType {
         matches!(self, Self::Unknown(_))
     }
 }
-crate::vocabulary::impls!(AggregationType);
+crate::for_generated::vocabulary_impls!(AggregationType);
 /// The type of an external asset.
 ///
 /// Known values and their sources:
@@ -127,7 +127,7 @@ impl AssetType {
         matches!(self, Self::Unknown(_))
     }
 }
-crate::vocabulary::impls!(AssetType);
+crate::for_generated::vocabulary_impls!(AssetType);
 /// The criticality level of an asset. Case matters.
 ///
 /// Known values and their sources:
@@ -181,7 +181,7 @@ impl Criticality {
         matches!(self, Self::Unknown(_))
     }
 }
-crate::vocabulary::impls!(Criticality);
+crate::for_generated::vocabulary_impls!(Criticality);
 /// How an asset was discovered. Any value other than `auto` means it was added manually.
 ///
 /// Known values and their sources:
@@ -236,7 +236,7 @@ impl EntityType {
         matches!(self, Self::Unknown(_))
     }
 }
-crate::vocabulary::impls!(EntityType);
+crate::for_generated::vocabulary_impls!(EntityType);
 /// Whether an asset is exposed to the internet. `Yes` is documented; the other value is presumably `No`, which no source shows.
 ///
 /// Known values and their sources:
@@ -316,7 +316,7 @@ impl Interval {
         matches!(self, Self::Unknown(_))
     }
 }
-crate::vocabulary::impls!(Interval);
+crate::for_generated::vocabulary_impls!(Interval);
 /// Whether an asset is in the official perimeter; FalconPy counts any other value as shadow IT.
 ///
 /// Known values and their sources:
@@ -357,7 +357,7 @@ impl Perimeter {
         matches!(self, Self::Unknown(_))
     }
 }
-crate::vocabulary::impls!(Perimeter);
+crate::for_generated::vocabulary_impls!(Perimeter);
 /// The availability status of an asset. Sources compare it ignoring case, so it may arrive capitalised.
 ///
 /// Known values and their sources:

@@ -247,7 +247,7 @@ async fn combined_subsidiaries_with_null_resources_read_as_empty() {
     use futures::StreamExt;
     let all: Vec<_> = client
         .query_combined_ecosystem_subsidiaries()
-        .stream()
+        .items()
         .collect()
         .await;
     assert!(all.is_empty(), "{all:?}");

@@ -329,7 +329,7 @@ async fn invalid_requests_are_refused_before_sending() {
     client
         .preview_assets()
         .asset_id("a1")
-        .parameters([("hash", "h1")])
+        .raw_query([("hash", "h1")])
         .send()
         .await
         .unwrap();

@@ -64,7 +64,7 @@ pub fn page(m: &Manifest, spec: &str) -> String {
                 _ => pg.style.clone(),
             };
             d += &format!(
-                "- Pages: `stream()` yields every item, by {how}, {} per page (`{}`)",
+                "- Pages: `items()` yields every item, by {how}, {} per page (`{}`)",
                 pg.page_size, pg.limit
             );
             if let Some(n) = pg.max_offset {
@@ -78,13 +78,13 @@ pub fn page(m: &Manifest, spec: &str) -> String {
         for p in &op.parameters {
             if let Some(b) = &p.batch {
                 let many = b.setter.clone().unwrap_or_else(|| setter_name(p));
-                let yields = if b.mode == "write" {
-                    "a result per id"
+                let (verb, yields) = if b.mode == "write" {
+                    ("send_all", "a result per id")
                 } else {
-                    "the items"
+                    ("items", "the items")
                 };
                 d += &format!(
-                    "- Batches: any number of `{}` through `{many}()`; `stream()` sends {} per request, a few at a time, and yields {yields}\n",
+                    "- Batches: any number of `{}` through `{many}()`; `{verb}()` sends {} per request, a few at a time, and yields {yields}\n",
                     p.name,
                     p.max_items.unwrap_or(1)
                 );

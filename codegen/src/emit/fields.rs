@@ -71,12 +71,12 @@ pub fn emit(m: &Manifest) -> TokenStream {
             ));
             quote! {
                 #text
-                pub(crate) static DEFAULT_TABLE: Option<&crate::fql::FilterTable> = Some(&#module::TABLE);
+                pub(crate) static DEFAULT_TABLE: Option<&crate::for_generated::FilterTable> = Some(&#module::TABLE);
             }
         }
         None => quote! {
             /// No default table: `Filter::parse` and `Sort::parse` check syntax only.
-            pub(crate) static DEFAULT_TABLE: Option<&crate::fql::FilterTable> = None;
+            pub(crate) static DEFAULT_TABLE: Option<&crate::for_generated::FilterTable> = None;
         },
     };
     quote! {
@@ -178,7 +178,8 @@ fn table(m: &Manifest, name: &str, t: &FilterTable) -> TokenStream {
     quote! {
         #about
         pub mod #module {
-            use crate::fql::{Caps, Field, FieldSpec, FilterTable, ValueType, #(#imports),*};
+            use crate::for_generated::{Caps, Field, FieldSpec, FilterTable, ValueType};
+            use crate::fql::{#(#imports),*};
             #table_doc
             pub static TABLE: FilterTable = FilterTable {
                 name: #name,
@@ -199,7 +200,7 @@ fn table(m: &Manifest, name: &str, t: &FilterTable) -> TokenStream {
                     &TABLE.fields[self as usize]
                 }
             }
-            crate::fql::field_enum_impls!(#enum_ident, TABLE);
+            crate::for_generated::field_enum_impls!(#enum_ident, TABLE);
             #(#consts)*
         }
     }

@@ -143,11 +143,11 @@ fn model_item(m: &Manifest, name: &str, model: &Model, in_replies: bool) -> Toke
             let text = doc(&text);
             let rename = (rust != *wire).then(|| quote!(rename = #wire,));
             let lenient = match &t {
-                TypeExpr::Integer => Some(quote!(deserialize_with = "crate::lenient::int",)),
-                TypeExpr::Number => Some(quote!(deserialize_with = "crate::lenient::float",)),
-                TypeExpr::Boolean => Some(quote!(deserialize_with = "crate::lenient::boolean",)),
+                TypeExpr::Integer => Some(quote!(deserialize_with = "crate::for_generated::lenient::int",)),
+                TypeExpr::Number => Some(quote!(deserialize_with = "crate::for_generated::lenient::float",)),
+                TypeExpr::Boolean => Some(quote!(deserialize_with = "crate::for_generated::lenient::boolean",)),
                 TypeExpr::List(inner) if **inner != TypeExpr::Json => {
-                    Some(quote!(deserialize_with = "crate::lenient::list",))
+                    Some(quote!(deserialize_with = "crate::for_generated::lenient::list",))
                 }
                 _ => None,
             };
@@ -194,8 +194,8 @@ fn model_item(m: &Manifest, name: &str, model: &Model, in_replies: bool) -> Toke
             #extra_field
         }
         #accessors
-        impl crate::shape::Shape for #name_ident {
-            fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+        impl crate::for_generated::Shape for #name_ident {
+            fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
                 #(#visits)*
                 #visit_extra
             }

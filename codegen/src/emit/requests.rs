@@ -18,7 +18,7 @@ pub fn emit(m: &Manifest) -> TokenStream {
         //! request builder it returns.
         use std::time::Duration;
 
-        use crate::request::RequestParts;
+        use crate::for_generated::RequestParts;
         use crate::generated::table;
         #[allow(unused_imports)]
         use crate::{ApiResponse, Client, Download, Result};
@@ -35,8 +35,10 @@ fn param_type(p: &Parameter) -> ParamType {
     types::parse_param(&p.ty).unwrap_or(ParamType::RawBody)
 }
 
+/// The builder is named after the method it comes from (`get_assets` →
+/// `GetAssets`); the operation ID stays findable through a doc alias.
 fn builder_ident(op: &Operation) -> proc_macro2::Ident {
-    format_ident!("{}", pascal(&op.id))
+    format_ident!("{}", pascal(&op.method_name))
 }
 
 fn client_method(op: &Operation) -> TokenStream {
@@ -131,7 +133,7 @@ fn example(op: &Operation) -> String {
 fn key_fn(m: &Manifest, resources: &str) -> TokenStream {
     if resources == "string" {
         return quote!(Some(
-            crate::paginate::string_key as crate::paginate::KeyFn<String>
+            crate::for_generated::string_key as crate::for_generated::KeyFn<String>
         ));
     }
     let keyed = m.models.get(resources).is_some_and(|model| {
@@ -145,7 +147,7 @@ fn key_fn(m: &Manifest, resources: &str) -> TokenStream {
         fn key(item: &#ty) -> Option<&str> {
             item.id.as_deref()
         }
-        Some(key as crate::paginate::KeyFn<#ty>)
+        Some(key as crate::for_generated::KeyFn<#ty>)
     }}
 }
 
@@ -157,7 +159,7 @@ fn lit_u64(n: u64) -> proc_macro2::Literal {
     proc_macro2::Literal::u64_unsuffixed(n)
 }
 
-/// `stream()` of a paginated operation.
+/// `items()` of a paginated operation.
 fn page_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
     let pg = op.pagination.as_ref()?;
     let ty = resources_type(op);
@@ -169,12 +171,12 @@ fn page_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
         let cursor = pg.cursor.as_deref().unwrap_or_default();
         (
             quote! {
-                crate::paginate::PageSpec::Cursor { cursor: #cursor, limit: #limit, page_size: #page_size }
+                crate::for_generated::PageSpec::Cursor { cursor: #cursor, limit: #limit, page_size: #page_size }
             },
             format!(
                 "Streams every item across pages, following the `{cursor}` cursor of \
                  `meta.pagination.after` until the reply gives none; {} per page unless \
-                 [`limit`](Self::limit) or [`Pages::page_size`](crate::Pages::page_size) says otherwise.",
+                 [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.",
                 pg.page_size
             ),
         )
@@ -201,7 +203,7 @@ fn page_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
         let mut about = format!(
             "Streams every item across pages, advancing `{offset}` by each page until \
              `meta.pagination.total` is reached; {} per page unless [`limit`](Self::limit) \
-             or [`Pages::page_size`](crate::Pages::page_size) says otherwise.",
+             or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.",
             pg.page_size
         );
         if let Some(n) = pg.max_offset {
@@ -217,7 +219,7 @@ fn page_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
         }
         (
             quote! {
-                crate::paginate::PageSpec::Offset {
+                crate::for_generated::PageSpec::Offset {
                     offset: #offset, limit: #limit, page_size: #page_size,
                     max_offset: #max, alternative: #alt,
                 }
@@ -231,8 +233,8 @@ fn page_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
     ));
     Some(quote! {
         #about
-        pub fn stream(self) -> crate::paginate::Pages<#ty> {
-            crate::paginate::Pages::new(self.client, &table::#table_entry, #spec, self.parts, #key)
+        pub fn items(self) -> crate::Paginator<#ty> {
+            crate::Paginator::new(self.client, &table::#table_entry, #spec, self.parts, #key)
         }
     })
 }
@@ -244,7 +246,8 @@ fn batched(op: &Operation) -> Option<(&Parameter, &crate::manifest::Batch)> {
         .find_map(|p| p.batch.as_ref().map(|b| (p, b)))
 }
 
-/// `stream()` of an operation with a batched keyword, and the bulk setter
+/// `items()` (reads) or `send_all()` (writes) of an operation with a
+/// batched keyword, and the bulk setter
 /// of a keyword that takes one value.
 fn batch_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
     let (p, b) = batched(op)?;
@@ -256,22 +259,24 @@ fn batch_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
     let place = match (&p.body_path, param_type(p)) {
         (None, _) => {
             let name = &p.name;
-            quote!(crate::batch::BatchPlace::Query(#name))
+            quote!(crate::for_generated::BatchPlace::Query(#name))
         }
-        (Some(path), ParamType::StringList) => quote!(crate::batch::BatchPlace::BodyList(#path)),
+        (Some(path), ParamType::StringList) => {
+            quote!(crate::for_generated::BatchPlace::BodyList(#path))
+        }
         (Some(path), _) => {
             let (array, field) = path.rsplit_once("[].").unwrap_or((path.as_str(), ""));
             let array = if array.is_empty() { "[]" } else { array };
             let array = array.to_owned();
-            quote!(crate::batch::BatchPlace::BodyElement { array: #array, field: #field })
+            quote!(crate::for_generated::BatchPlace::BodyElement { array: #array, field: #field })
         }
     };
-    let spec = quote!(crate::batch::BatchSpec { place: #place, size: #size });
+    let spec = quote!(crate::for_generated::BatchSpec { place: #place, size: #size });
     let many = b.setter.clone().unwrap_or_else(|| setter.clone());
     let max = p.max_items.unwrap_or(1);
     let (ret, about) = if b.mode == "write" {
         (
-            quote!(crate::batch::BatchWrite<#ty>),
+            quote!(crate::BatchWriter<#ty>),
             format!(
                 "Sends the request for any number of ids given to [`{many}`](Self::{many}): \
                  batches of at most {max}, a few at a time, none sent again once it may have \
@@ -280,7 +285,7 @@ fn batch_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
         )
     } else {
         (
-            quote!(crate::batch::Batch<#ty>),
+            quote!(crate::BatchReader<#ty>),
             format!(
                 "Fetches any number of ids given to [`{many}`](Self::{many}): batches of at \
                  most {max}, a few at a time. Yields the items; an id not returned yields \
@@ -288,16 +293,24 @@ fn batch_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
             ),
         )
     };
+    let verb = format_ident!(
+        "{}",
+        if b.mode == "write" {
+            "send_all"
+        } else {
+            "items"
+        }
+    );
     let new = if b.mode == "write" {
-        quote!(crate::batch::BatchWrite::new)
+        quote!(crate::BatchWriter::new)
     } else {
-        quote!(crate::batch::Batch::new)
+        quote!(crate::BatchReader::new)
     };
     let about = doc(&about);
     let bulk = b.setter.as_ref().map(|s| {
         let name = ident(s);
         let text = doc(&format!(
-            "Many values of [`{setter}`](Self::{setter}), for [`stream`](Self::stream), which \
+            "Many values of [`{setter}`](Self::{setter}), for [`{verb}`](Self::{verb}), which \
              sends one array element per value, at most {max} per request. `send()` refuses them."
         ));
         quote! {
@@ -311,7 +324,7 @@ fn batch_stream(m: &Manifest, op: &Operation) -> Option<TokenStream> {
     Some(quote! {
         #bulk
         #about
-        pub fn stream(self) -> #ret {
+        pub fn #verb(self) -> #ret {
             #new(self.client, &table::#table_entry, #spec, self.parts, #key)
         }
     })
@@ -354,7 +367,7 @@ fn export_method(m: &Manifest, e: &crate::manifest::Export) -> TokenStream {
     let text = doc(&text);
     let set_filter = filter.map(|f| {
         quote! {
-            if !crate::export::matches_all(&filter) {
+            if !crate::for_generated::matches_all(&filter) {
                 query = query.#f(filter);
             }
         }
@@ -365,7 +378,7 @@ fn export_method(m: &Manifest, e: &crate::manifest::Export) -> TokenStream {
             let filter = filter.into();
             let mut query = self.#query();
             #set_filter
-            crate::Export::new(query.stream(), self.#get().stream())
+            crate::Export::new(query.items(), self.#get().items())
         }
     }
 }
@@ -377,12 +390,14 @@ fn builder(m: &Manifest, op: &Operation) -> TokenStream {
         "Request builder of [`Client::{method}`] (`{}`): set keywords, then [`send`](Self::send).",
         op.id
     ));
+    let old_name = pascal(&op.id);
+    let alias = (old_name != name.to_string()).then(|| quote!(#[doc(alias = #old_name)]));
     let setters = op.parameters.iter().map(|p| setter(m, op, p));
-    let typed_body = op.body_type.as_deref().map(|t| {
+    let body = op.body_type.as_deref().map(|t| {
         let ty = rust_type(&parsed(t));
         quote! {
             /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
-            pub fn typed_body(mut self, body: #ty) -> Self {
+            pub fn body(mut self, body: #ty) -> Self {
                 self.parts.set_body_typed(&body);
                 self
             }
@@ -422,6 +437,7 @@ fn builder(m: &Manifest, op: &Operation) -> TokenStream {
     let stream = page_stream(m, op).or_else(|| batch_stream(m, op));
     quote! {
         #about
+        #alias
         #[derive(Debug, Clone)]
         #[must_use = "nothing is sent until `send()` is awaited"]
         pub struct #name {
@@ -431,7 +447,7 @@ fn builder(m: &Manifest, op: &Operation) -> TokenStream {
 
         impl #name {
             #(#setters)*
-            #typed_body
+            #body
             /// Overrides the client's request timeout for this call.
             pub fn timeout(mut self, timeout: Duration) -> Self {
                 self.parts.timeout = Some(timeout);
@@ -518,9 +534,9 @@ fn setter(m: &Manifest, op: &Operation, p: &Parameter) -> TokenStream {
             quote! { self.parts.set_body(body); },
         ),
         ParamType::RawQuery => (
-            quote!(parameters: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>),
+            quote!(pairs: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>),
             quote! {
-                for (key, value) in parameters {
+                for (key, value) in pairs {
                     self.parts.push_query(&key.into(), value);
                 }
             },

@@ -16,7 +16,7 @@ pub fn emit(m: &Manifest) -> TokenStream {
     quote! {
         //! Every operation of the manifest, for validation, retry policy and
         //! calling an operation by its ID.
-        use crate::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};
+        use crate::for_generated::{HttpMethod, Operation, ParamLocation, ParamSpec};
         /// Every operation, in manifest order.
         pub static OPERATIONS: &[Operation] = &[#(#names),*];
         #(#consts)*

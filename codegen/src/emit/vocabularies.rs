@@ -92,7 +92,7 @@ fn closed(name: &str, v: &Vocabulary) -> TokenStream {
                 matches!(self, Self::Unknown(_))
             }
         }
-        crate::vocabulary::impls!(#id);
+        crate::for_generated::vocabulary_impls!(#id);
     }
 }
 
