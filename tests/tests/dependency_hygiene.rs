@@ -2,16 +2,17 @@
 //! crate nor its YAML and pretty-printing dependencies are in the client's
 //! normal or build dependency tree, and the client does not depend on
 //! syn/quote/proc-macro2 itself (they arrive only behind derive macros such
-//! as serde's, which every serde user compiles anyway).
+//! as serde's, which every serde user compiles anyway). The emulator does
+//! not depend on the client either: the two sides check each other.
 
 use std::process::Command;
 
-fn tree(args: &[&str]) -> String {
+fn tree(package: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))
         .args([
             "tree",
             "-p",
-            "falcon-exposure",
+            package,
             "-e",
             "normal,build",
             "--prefix",
@@ -38,7 +39,7 @@ fn names(tree: &str) -> Vec<&str> {
 
 #[test]
 fn the_generator_and_its_crates_are_not_in_the_client_tree() {
-    let all = tree(&[]);
+    let all = tree("falcon-exposure", &[]);
     for banned in ["falcon-exposure-codegen", "serde_yaml", "prettyplease"] {
         assert!(
             !names(&all).contains(&banned),
@@ -49,11 +50,21 @@ fn the_generator_and_its_crates_are_not_in_the_client_tree() {
 
 #[test]
 fn the_client_does_not_depend_on_syn_or_quote_directly() {
-    let direct = tree(&["--depth", "1"]);
+    let direct = tree("falcon-exposure", &["--depth", "1"]);
     for banned in ["syn", "quote", "proc-macro2"] {
         assert!(
             !names(&direct).contains(&banned),
             "{banned} is a direct dependency of the client:\n{direct}"
         );
     }
+}
+
+#[test]
+fn the_emulator_does_not_depend_on_the_client() {
+    let all = tree("falcon-emulator", &[]);
+    assert!(names(&all).contains(&"axum"), "the tree was read:\n{all}");
+    assert!(
+        !names(&all).contains(&"falcon-exposure"),
+        "the emulator depends on the client:\n{all}"
+    );
 }
