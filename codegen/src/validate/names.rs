@@ -1,0 +1,115 @@
+//! Rust names derived from the manifest's, and the names they must avoid.
+
+use crate::manifest::Parameter;
+use crate::types::{self, ParamType};
+
+/// Setter names every builder has already.
+pub const RESERVED_SETTERS: [&str; 8] = [
+    "body",
+    "raw_body",
+    "raw_query",
+    "timeout",
+    "retry_writes",
+    "send",
+    "items",
+    "send_all",
+];
+
+/// Lowercase letters, digits and `_`, starting with a letter.
+pub(super) fn is_snake_case(value: &str) -> bool {
+    value.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// The Rust setter name of a parameter.
+pub fn setter_name(p: &Parameter) -> String {
+    match types::parse_param(&p.ty) {
+        Ok(ParamType::RawBody) => "raw_body".into(),
+        Ok(ParamType::RawQuery) => "raw_query".into(),
+        _ => p.rust_name.clone().unwrap_or_else(|| snake_case(&p.name)),
+    }
+}
+
+/// The Rust name of a model: its manifest name.
+pub fn model_rust_name(name: &str) -> String {
+    name.to_owned()
+}
+
+/// `assetId` → `asset_id`, `MaxScore` → `max_score`, `ID` → `id`.
+pub fn snake_case(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Whether `s` is a Rust keyword, which needs `r#` or another name.
+pub fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "crate"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "self"
+            | "static"
+            | "struct"
+            | "super"
+            | "trait"
+            | "true"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "abstract"
+            | "become"
+            | "box"
+            | "do"
+            | "final"
+            | "macro"
+            | "override"
+            | "priv"
+            | "try"
+            | "typeof"
+            | "unsized"
+            | "virtual"
+            | "yield"
+    )
+}
