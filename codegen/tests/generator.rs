@@ -264,3 +264,16 @@ fn batched_keyword_outside_an_array_element() {
          1 error in the manifest"
     );
 }
+
+#[test]
+fn models_with_the_same_rust_name() {
+    assert_eq!(
+        errors(&broken(
+            "  WidgetPatch:\n",
+            "  WIDGETPatch:\n    wire_name: domain.WIDGETPatch\n    fields:\n      id: string\n  WidgetPatch:\n"
+        )),
+        "error: small.yaml:43:3: models.WidgetPatch: models `WIDGETPatch` and `WidgetPatch` have the same Rust name `WidgetPatch`\n  \
+         fix: rename one of them\n\
+         1 error in the manifest"
+    );
+}

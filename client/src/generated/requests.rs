@@ -945,7 +945,7 @@ impl DeleteAssets {
         self
     }
     /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
-    pub fn body(mut self, body: crate::models::ExternalAssetAPIDeleteRequestV1) -> Self {
+    pub fn body(mut self, body: crate::models::ExternalAssetApiDeleteRequestV1) -> Self {
         self.parts.set_body_typed(&body);
         self
     }
@@ -1081,7 +1081,7 @@ impl UpdateAssets {
         self
     }
     /// Sets the whole JSON body from its model. Keywords set afterwards are merged into it.
-    pub fn body(mut self, body: crate::models::ExternalAssetAPIPatchRequestV1) -> Self {
+    pub fn body(mut self, body: crate::models::ExternalAssetApiPatchRequestV1) -> Self {
         self.parts.set_body_typed(&body);
         self
     }

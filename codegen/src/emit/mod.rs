@@ -14,7 +14,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Api, Type};
+use crate::ir::{Api, ModelKind, Type};
 use crate::types::TypeExpr;
 
 /// The Rust files of `client/src/generated/`, by file name.
@@ -69,6 +69,18 @@ fn format_file(spec: &str, name: &str, tokens: TokenStream) -> Result<String, Di
 
 /// `#[doc = "..."]` attributes, one per line of `text`.
 pub fn doc(text: &str) -> TokenStream {
+    let lines = doc_lines(text);
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// `#![doc = "..."]` attributes (of the enclosing module), one per line of `text`.
+pub fn inner_doc(text: &str) -> TokenStream {
+    let lines = doc_lines(text);
+    quote! { #( #![doc = #lines] )* }
+}
+
+/// The lines of a doc comment, `<` and `>` escaped outside code.
+fn doc_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
     let lines = text.lines().map(|l| {
         if l.trim_start().starts_with("```") {
@@ -82,7 +94,7 @@ pub fn doc(text: &str) -> TokenStream {
             format!(" {}", escape_angles(l))
         }
     });
-    quote! { #( #[doc = #lines] )* }
+    lines.collect()
 }
 
 /// Escapes `<` and `>` outside code spans and fenced blocks, so API prose such as
@@ -153,8 +165,16 @@ pub fn rust_type(api: &Api<'_>, t: &Type) -> TokenStream {
         }
         TypeExpr::Model(id) => {
             let model = api.model(*id);
-            let name = ident(&model.rust_name);
-            quote!(crate::models::#name)
+            match model.kind {
+                ModelKind::Runtime(rt) => {
+                    let rt = ident(rt);
+                    quote!(crate::#rt)
+                }
+                ModelKind::Generated { .. } => {
+                    let name = ident(&model.rust_name);
+                    quote!(crate::models::#name)
+                }
+            }
         }
     }
 }

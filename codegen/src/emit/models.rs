@@ -13,7 +13,14 @@ use crate::vocab;
 pub const EXTRA: &str = "extra";
 
 pub fn emit(api: &Api<'_>) -> TokenStream {
-    let items = api.models.iter().map(|model| model_item(api, model));
+    // A model the runtime stands for is that type, under its one name.
+    let items = api.models.iter().filter_map(|model| match &model.kind {
+        ModelKind::Generated {
+            fields,
+            keeps_extra,
+        } => Some(model_item(api, model, fields, *keeps_extra)),
+        ModelKind::Runtime(_) => None,
+    });
     let enums: Vec<_> = api
         .vocabularies
         .iter()
@@ -26,12 +33,29 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
             pub use crate::vocabularies::{#(#enums),*};
         }
     });
+    let runtime: Vec<String> = api
+        .models
+        .iter()
+        .filter_map(|model| match model.kind {
+            ModelKind::Runtime(rt) => Some(format!("- `{}`: [`crate::{rt}`]", model.wire_name)),
+            ModelKind::Generated { .. } => None,
+        })
+        .collect();
+    let runtime = (!runtime.is_empty()).then(|| {
+        super::inner_doc(&format!(
+            "\nThe reply envelope's schemas are the runtime's types, not models:\n{}",
+            runtime.join("\n")
+        ))
+    });
     quote! {
-        //! Request and response models. Every field is optional, `null` reads
+        //! Request and response models, named after their schemas with
+        //! acronyms written as words (schema `FemDNSDomain`: `FemDnsDomain`;
+        //! the schema's name is a doc alias). Every field is optional, `null` reads
         //! as absent, `null` entries of lists are skipped, and numbers and
         //! booleans sent as strings are accepted. A model a reply can hold
         //! keeps the members it does not name in its `extra` map and writes
         //! them back when serialised, so nothing the API sends is dropped.
+        #runtime
         use serde::{Deserialize, Serialize};
         #reexport
         #(#items)*
@@ -51,22 +75,18 @@ fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&str>) -> TokenStream 
     }
 }
 
-fn model_item(api: &Api<'_>, model: &Model<'_>) -> TokenStream {
+fn model_item(
+    api: &Api<'_>,
+    model: &Model<'_>,
+    fields: &[Field<'_>],
+    keeps_extra: bool,
+) -> TokenStream {
     let name_ident = ident(&model.rust_name);
-    let (fields, keeps_extra) = match &model.kind {
-        ModelKind::Runtime(rt) => {
-            let rt = ident(rt);
-            let text = doc(&format!(
-                "`{}`: the runtime's [`crate::{rt}`].",
-                model.wire_name
-            ));
-            return quote! { #text pub use crate::#rt as #name_ident; };
-        }
-        ModelKind::Generated {
-            fields,
-            keeps_extra,
-        } => (fields, *keeps_extra),
-    };
+    // The manifest writes the schema's name; rustdoc refuses an alias equal to the name.
+    let alias = (model.name != model.rust_name).then(|| {
+        let name = model.name;
+        quote!(#[doc(alias = #name)])
+    });
     let about = match model.description {
         Some(d) => format!("{d}\n\nSchema: `{}`.", model.wire_name),
         None => format!("Schema: `{}`.", model.wire_name),
@@ -94,6 +114,7 @@ fn model_item(api: &Api<'_>, model: &Model<'_>) -> TokenStream {
     let accessors = (!accessors.is_empty()).then(|| quote! { impl #name_ident { #(#accessors)* } });
     quote! {
         #about
+        #alias
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[serde(default)]
         pub struct #name_ident {

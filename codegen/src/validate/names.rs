@@ -32,9 +32,10 @@ pub fn setter_name(p: &Parameter) -> String {
     }
 }
 
-/// The Rust name of a model: its manifest name.
+/// The Rust name of a model: acronyms written as words, as the Rust API
+/// guidelines ask (`FemDNSDomain` → `FemDnsDomain`, `APIError` → `ApiError`).
 pub fn model_rust_name(name: &str) -> String {
-    name.to_owned()
+    crate::emit::pascal(&snake_case(name))
 }
 
 /// `assetId` → `asset_id`, `MaxScore` → `max_score`, `ID` → `id`.
@@ -112,4 +113,26 @@ pub fn is_keyword(s: &str) -> bool {
             | "virtual"
             | "yield"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_write_acronyms_as_words() {
+        for (manifest, rust) in [
+            ("FemDNSDomain", "FemDnsDomain"),
+            (
+                "ExternalAssetAPIDeleteRequestV1",
+                "ExternalAssetApiDeleteRequestV1",
+            ),
+            ("ExternalAssetCloudVM", "ExternalAssetCloudVm"),
+            ("FemExternalIP", "FemExternalIp"),
+            ("APIFiltersSpec", "ApiFiltersSpec"),
+            ("FemExternalAsset", "FemExternalAsset"),
+        ] {
+            assert_eq!(model_rust_name(manifest), rust);
+        }
+    }
 }
