@@ -16,8 +16,9 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
     let exports = api.exports.iter().map(|e| export_method(api, e));
     let builders = api.operations.iter().map(|op| builder(api, op));
     quote! {
-        //! A method on [`Client`] per operation, named by its PEP8 name, and the
-        //! request builder it returns.
+        //! A method on [`Client`] per operation, named after the operation
+        //! (FalconPy's method name), and the request builder it returns, named
+        //! after the method.
         use std::time::Duration;
 
         use crate::for_generated::RequestParts;
@@ -59,14 +60,6 @@ fn client_method(op: &Operation<'_>) -> TokenStream {
     }
 }
 
-fn yes(b: bool) -> &'static str {
-    if b { "yes" } else { "no" }
-}
-
-fn cell(text: &str) -> String {
-    text.lines().next().unwrap_or_default().replace('|', "\\|")
-}
-
 fn method_doc(op: &Operation<'_>) -> String {
     let mut d = format!("{}\n", op.summary);
     if let Some(more) = op.description {
@@ -82,21 +75,8 @@ fn method_doc(op: &Operation<'_>) -> String {
         d += &format!(" · consumes `{}`", op.consumes.join("`, `"));
     }
     d += &format!(" · produces `{}`\n", op.produces.join("`, `"));
-    d += "\n| Keyword | Setter | In | Type | Required | Service | Uber | Description |\n|---|---|---|---|---|---|---|---|\n";
-    let builder = pascal(op.id);
-    for p in &op.params {
-        let setter = &p.setter;
-        d += &format!(
-            "| `{}` | [`{setter}`]({builder}::{setter}) | {} | {} | {} | {} | {} | {} |\n",
-            p.name,
-            p.location().0.as_str(),
-            p.seed_type,
-            yes(p.required),
-            yes(p.service),
-            yes(p.uber),
-            cell(p.description)
-        );
-    }
+    let builder = &op.builder;
+    d += &super::docs::keyword_table(op, |setter| format!("[`{setter}`]({builder}::{setter})"));
     d += &format!("\n# Example\n\n```no_run\n{}```\n", example(op));
     d
 }
@@ -422,10 +402,6 @@ fn builder(api: &Api<'_>, op: &Operation<'_>) -> TokenStream {
                 self
             }
             #retry_writes
-            /// The query parameters and body gathered so far.
-            pub fn parts(&self) -> &RequestParts {
-                &self.parts
-            }
             #send
             #stream
         }
