@@ -3,6 +3,8 @@
 
 mod names;
 mod operation;
+mod pagination;
+mod parameter;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};

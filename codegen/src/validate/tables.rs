@@ -35,35 +35,7 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
     let mut built = Vec::new();
     for (name, t) in &m.filter_tables {
         let at = |rest: &[Step]| under(&[key("filter_tables"), key(name)], rest);
-        let lists = [
-            ("exact_match", &t.exact_match),
-            ("wildcard", &t.wildcard),
-            ("list", &t.list),
-            ("range", &t.range),
-        ];
-        for (list, fields) in lists {
-            let mut seen = BTreeSet::new();
-            for (k, f) in fields.iter().enumerate() {
-                if !seen.insert(f.as_str()) {
-                    cx.push(
-                        at(&[key(list), Step::Index(k)]),
-                        format!("field `{f}` is listed twice in `{list}`"),
-                        "list each field once per table",
-                    );
-                }
-                let ok = !f.is_empty()
-                    && f.split('.').all(|s| {
-                        !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    });
-                if !ok {
-                    cx.push(
-                        at(&[key(list), Step::Index(k)]),
-                        format!("`{f}` is not a field name"),
-                        "use dotted names such as `ip.services.port`",
-                    );
-                }
-            }
-        }
+        check_lists(cx, t, &at);
         let all = merged(t);
         if let Some(e) = &t.field_enum {
             if !types::is_model_name(e) {
@@ -85,32 +57,7 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
                 );
             }
         }
-        let mut value_types = BTreeMap::new();
-        for (f, vt) in &t.value_types {
-            let here = at(&[key("value_types"), key(f)]);
-            if !all.contains_key(f.as_str()) {
-                cx.push(
-                    here.clone(),
-                    format!("field `{f}` has a value type but is in none of the four lists"),
-                    "add it to a list or remove its value type",
-                );
-            }
-            match ValueType::ALL.iter().find(|(w, _)| w == vt) {
-                None => cx.push(
-                    here,
-                    format!("unknown value type `{vt}` for field `{f}`"),
-                    format!("use one of {}", value_type_words()),
-                ),
-                Some((_, ValueType::Boolean)) if t.range.contains(f) => cx.push(
-                    here,
-                    format!("field `{f}` is boolean but listed in `range`"),
-                    "a boolean has no order: remove it from `range` or fix its type",
-                ),
-                Some((_, v)) => {
-                    value_types.insert(f.as_str(), *v);
-                }
-            }
-        }
+        let value_types = value_types(cx, t, &all, &at);
         let fields = all
             .into_iter()
             .map(|(field, caps)| ir::FilterField {
@@ -132,6 +79,75 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
         });
     }
     built
+}
+
+/// The value types of the table's fields, checked.
+fn value_types<'m>(
+    cx: &mut Ctx<'_>,
+    t: &'m FilterTable,
+    all: &BTreeMap<&str, Caps>,
+    at: &dyn Fn(&[Step]) -> Vec<Step>,
+) -> BTreeMap<&'m str, ValueType> {
+    let mut value_types = BTreeMap::new();
+    for (f, vt) in &t.value_types {
+        let here = at(&[key("value_types"), key(f)]);
+        if !all.contains_key(f.as_str()) {
+            cx.push(
+                here.clone(),
+                format!("field `{f}` has a value type but is in none of the four lists"),
+                "add it to a list or remove its value type",
+            );
+        }
+        match ValueType::ALL.iter().find(|(w, _)| w == vt) {
+            None => cx.push(
+                here,
+                format!("unknown value type `{vt}` for field `{f}`"),
+                format!("use one of {}", value_type_words()),
+            ),
+            Some((_, ValueType::Boolean)) if t.range.contains(f) => cx.push(
+                here,
+                format!("field `{f}` is boolean but listed in `range`"),
+                "a boolean has no order: remove it from `range` or fix its type",
+            ),
+            Some((_, v)) => {
+                value_types.insert(f.as_str(), *v);
+            }
+        }
+    }
+    value_types
+}
+
+/// Checks the four lists: each field once per list, each a dotted name.
+fn check_lists(cx: &mut Ctx<'_>, t: &FilterTable, at: &dyn Fn(&[Step]) -> Vec<Step>) {
+    let lists = [
+        ("exact_match", &t.exact_match),
+        ("wildcard", &t.wildcard),
+        ("list", &t.list),
+        ("range", &t.range),
+    ];
+    for (list, fields) in lists {
+        let mut seen = BTreeSet::new();
+        for (k, f) in fields.iter().enumerate() {
+            if !seen.insert(f.as_str()) {
+                cx.push(
+                    at(&[key(list), Step::Index(k)]),
+                    format!("field `{f}` is listed twice in `{list}`"),
+                    "list each field once per table",
+                );
+            }
+            let ok = !f.is_empty()
+                && f.split('.').all(|s| {
+                    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                });
+            if !ok {
+                cx.push(
+                    at(&[key(list), Step::Index(k)]),
+                    format!("`{f}` is not a field name"),
+                    "use dotted names such as `ip.services.port`",
+                );
+            }
+        }
+    }
 }
 
 /// Model field types a vocabulary may apply to: text, or lists of text.
