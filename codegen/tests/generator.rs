@@ -277,3 +277,20 @@ fn models_with_the_same_rust_name() {
          1 error in the manifest"
     );
 }
+
+#[test]
+fn unknown_http_method_location_and_value_type() {
+    let text = broken("    http_method: GET\n", "    http_method: FETCH\n")
+        .replacen("        location: query\n", "        location: path\n", 1)
+        .replacen("      size: integer\n", "      size: int\n", 1);
+    assert_eq!(
+        errors(&text),
+        "error: small.yaml:10:7: filter_tables.widgets.value_types.size: unknown value type `int` for field `size`\n  \
+         fix: use one of text, integer, timestamp, ip_address, boolean\n\
+         error: small.yaml:54:5: operations[0].http_method: unknown HTTP method `FETCH`\n  \
+         fix: use one of GET, POST, PATCH, PUT, DELETE\n\
+         error: small.yaml:63:9: operations[0].parameters[0].location: unknown location `path`\n  \
+         fix: use `query` or `body`\n\
+         3 errors in the manifest"
+    );
+}
