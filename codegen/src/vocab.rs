@@ -4,7 +4,7 @@ use crate::ir::Vocabulary;
 
 /// The enum variant of a value: `dns_domain` → `DnsDomain`, `High` → `High`.
 pub fn variant_name(value: &str) -> String {
-    crate::emit::pascal(&words(value).join("_"))
+    crate::validate::pascal(&words(value).join("_"))
 }
 
 /// The constant of a value: `Yes` → `YES`, `dns_domain` → `DNS_DOMAIN`.
@@ -43,12 +43,6 @@ pub fn listed(v: &Vocabulary<'_>) -> String {
         .map(|x| format!("`{}`", x.value))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The Rust path of a closed vocabulary's enum.
-pub fn enum_path(name: &str) -> proc_macro2::TokenStream {
-    let id = crate::emit::ident(name);
-    quote::quote!(crate::vocabularies::#id)
 }
 
 #[cfg(test)]

@@ -8,8 +8,6 @@ mod requests;
 mod table;
 mod vocabularies;
 
-pub use models::EXTRA as EXTRA_FIELD;
-
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -125,17 +123,10 @@ pub fn ident(name: &str) -> Ident {
     }
 }
 
-/// `query_external_assets` → `QueryExternalAssets`.
-pub fn pascal(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+/// The Rust path of a closed vocabulary's enum.
+pub fn vocabulary_enum(name: &str) -> proc_macro2::TokenStream {
+    let id = ident(name);
+    quote!(crate::vocabularies::#id)
 }
 
 /// `ip.services.port` → `IP_SERVICES_PORT`.

@@ -9,9 +9,6 @@ use crate::types::TypeExpr;
 use crate::validate::snake_case;
 use crate::vocab;
 
-/// The Rust field that keeps members a model does not name.
-pub const EXTRA: &str = "extra";
-
 pub fn emit(api: &Api<'_>) -> TokenStream {
     // A model the runtime stands for is that type, under its one name.
     let items = api.models.iter().filter_map(|model| match &model.kind {
@@ -67,7 +64,7 @@ fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&str>) -> TokenStream 
     let Some(name) = vocabulary else {
         return rust_type(api, t);
     };
-    let e = vocab::enum_path(name);
+    let e = super::vocabulary_enum(name);
     match t {
         TypeExpr::List(_) => quote!(Vec<#e>),
         TypeExpr::OneOrMany(_) => quote!(crate::OneOrMany<#e>),
@@ -98,7 +95,7 @@ fn model_item(
     });
     let accessors: Vec<TokenStream> = fields.iter().filter_map(json_accessor).collect();
     let fields = fields.iter().map(|f| field(api, f));
-    let extra = format_ident!("{EXTRA}");
+    let extra = format_ident!("{}", crate::validate::EXTRA_FIELD);
     let (extra_field, visit_extra) = if keeps_extra {
         (
             quote! {

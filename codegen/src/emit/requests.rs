@@ -4,12 +4,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::table::const_ident;
-use super::{doc, ident, pascal, rust_type};
+use super::{doc, ident, rust_type};
 use crate::ir::{
     Api, Batch, BatchMode, BatchPlace, Bulk, Export, ItemKey, Location, Operation, PageStyle,
     Pagination, Param, ParamKind, Place, Reply, TableId,
 };
 use crate::types::TypeExpr;
+use crate::validate::pascal;
 
 pub fn emit(api: &Api<'_>) -> TokenStream {
     let methods = api.operations.iter().map(client_method);
@@ -568,7 +569,7 @@ fn text_setter(api: &Api<'_>, p: &Param<'_>, place: Place<'_>) -> (TokenStream, 
         .vocabulary
         .map(|id| api.vocabulary(id))
         .filter(|v| v.closed)
-        .map(|v| crate::vocab::enum_path(v.name));
+        .map(|v| super::vocabulary_enum(v.name));
     match closed {
         Some(e) => (
             quote!(value: impl Into<#e>),

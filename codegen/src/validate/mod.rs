@@ -14,7 +14,9 @@ use crate::locate::Step;
 use crate::manifest::Manifest;
 use crate::types::{self, TypeExpr};
 
-pub use names::{RESERVED_SETTERS, is_keyword, model_rust_name, setter_name, snake_case};
+pub use names::{
+    EXTRA_FIELD, RESERVED_SETTERS, is_keyword, model_rust_name, pascal, setter_name, snake_case,
+};
 
 /// A problem before it is placed in the file: key path, message, fix.
 pub type Problem = (Vec<Step>, String, String);
@@ -179,7 +181,7 @@ fn models<'m>(
         let mut fields = Vec::new();
         for (field, def) in &model.fields {
             let rust = snake_case(field);
-            if model.runtime_type.is_none() && rust == crate::emit::EXTRA_FIELD {
+            if model.runtime_type.is_none() && rust == names::EXTRA_FIELD {
                 cx.push(
                     at(&[key("fields"), key(field)]),
                     format!("field `{field}` takes the name of the map of unknown members"),

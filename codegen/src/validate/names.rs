@@ -15,6 +15,22 @@ pub const RESERVED_SETTERS: [&str; 8] = [
     "send_all",
 ];
 
+/// The field of a reply model that keeps the members it does not name.
+pub const EXTRA_FIELD: &str = "extra";
+
+/// `query_external_assets` → `QueryExternalAssets`.
+pub fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 /// Lowercase letters, digits and `_`, starting with a letter.
 pub(super) fn is_snake_case(value: &str) -> bool {
     value.chars().next().is_some_and(|c| c.is_ascii_lowercase())
@@ -35,7 +51,7 @@ pub fn setter_name(p: &Parameter) -> String {
 /// The Rust name of a model: acronyms written as words, as the Rust API
 /// guidelines ask (`FemDNSDomain` → `FemDnsDomain`, `APIError` → `ApiError`).
 pub fn model_rust_name(name: &str) -> String {
-    crate::emit::pascal(&snake_case(name))
+    pascal(&snake_case(name))
 }
 
 /// `assetId` → `asset_id`, `MaxScore` → `max_score`, `ID` → `id`.

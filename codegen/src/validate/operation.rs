@@ -80,7 +80,7 @@ fn operation<'m>(cx: &mut Ctx<'m>, op: &'m Operation, i: usize) -> Option<ir::Op
     Some(ir::Operation {
         id: &op.id,
         method_name: &op.method_name,
-        builder: crate::emit::pascal(&op.method_name),
+        builder: super::names::pascal(&op.method_name),
         summary: &op.summary,
         description: op.description.as_deref(),
         http_method,

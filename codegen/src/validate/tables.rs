@@ -72,7 +72,7 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
             enum_name: t
                 .field_enum
                 .clone()
-                .unwrap_or_else(|| format!("{}Field", crate::emit::pascal(name))),
+                .unwrap_or_else(|| format!("{}Field", super::names::pascal(name))),
             description: &t.description,
             negation: t.negation,
             fields,
