@@ -1,6 +1,7 @@
 //! The generator of the `falcon-exposure` client: loads the operation
-//! manifest (`spec/*.yaml`), validates it, and emits the client's generated
-//! Rust code and the operations reference page.
+//! manifest (`spec/*.yaml`, [`manifest`]), validates it into a typed form
+//! ([`validate`] builds [`ir::Api`]), and emits from that alone ([`emit`]) the
+//! client's generated Rust code and the operations reference page.
 //!
 //! Maintainers run it through `cargo xtask regen`; nothing here is compiled
 //! into the client.
