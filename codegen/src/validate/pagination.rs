@@ -14,37 +14,13 @@ pub(super) fn pagination<'m>(
     let Some(pg) = &op.pagination else {
         return Some(None);
     };
+    let before = cx.out.len();
     let here = |k: &str| at(&[key("pagination"), key(k)]);
-    let mut ok = query_param(cx, op, &here, "limit", &pg.limit, "page size");
+    query_param(cx, op, &here, "limit", &pg.limit, "page size");
+    let alternative = alternative(cx, pg, &here);
     let style = match pg.style.as_str() {
-        "offset" => offset_style(cx, op, pg, &here, &mut ok),
-        "cursor" => {
-            if let Some(c) = &pg.cursor {
-                ok &= query_param(cx, op, &here, "cursor", c, "cursor");
-            } else {
-                cx.push(
-                    here("style"),
-                    "cursor pagination needs the `cursor` parameter",
-                    "add `cursor:` naming the query parameter of the cursor (e.g. `after`)",
-                );
-            }
-            for (k, set) in [
-                ("offset", pg.offset.is_some()),
-                ("max_offset", pg.max_offset.is_some()),
-                ("alternative", pg.alternative.is_some()),
-            ] {
-                if set {
-                    cx.push(
-                        here(k),
-                        format!("`{k}` applies to offset pagination only"),
-                        format!("remove `{k}` or set `style: offset`"),
-                    );
-                }
-            }
-            pg.cursor
-                .as_deref()
-                .map(|cursor| ir::PageStyle::Cursor { cursor })
-        }
+        "offset" => offset_style(cx, op, pg, &here, alternative),
+        "cursor" => cursor_style(cx, op, pg, &here),
         other => {
             cx.push(
                 here("style"),
@@ -55,34 +31,25 @@ pub(super) fn pagination<'m>(
         }
     };
     if pg.page_size == 0 {
-        ok = false;
         cx.push(
             here("page_size"),
             "the page size is 0",
             "give the number of items to ask for per page",
         );
     }
-    let alternative = alternative(cx, pg, &here);
     if op.response.binary {
-        ok = false;
         cx.push(
             at(&[key("pagination")]),
             "a binary reply has no pages",
             "remove `pagination`",
         );
     }
-    let mut style = style?;
-    if let ir::PageStyle::Offset {
-        alternative: alt, ..
-    } = &mut style
-    {
-        *alt = alternative?;
-    }
-    ok.then_some(Some(ir::Pagination {
-        style,
+    let pagination = ir::Pagination {
+        style: style?,
         limit: &pg.limit,
         page_size: pg.page_size,
-    }))
+    };
+    (cx.out.len() == before).then_some(Some(pagination))
 }
 
 fn offset_style<'m>(
@@ -90,10 +57,10 @@ fn offset_style<'m>(
     op: &'m Operation,
     pg: &'m Pagination,
     here: &dyn Fn(&str) -> Vec<Step>,
-    ok: &mut bool,
+    alternative: Option<Option<ir::OpId>>,
 ) -> Option<ir::PageStyle<'m>> {
     match &pg.offset {
-        Some(o) => *ok &= query_param(cx, op, here, "offset", o, "starting offset"),
+        Some(o) => query_param(cx, op, here, "offset", o, "starting offset"),
         None => cx.push(
             here("style"),
             "offset pagination needs the `offset` parameter",
@@ -110,7 +77,39 @@ fn offset_style<'m>(
     Some(ir::PageStyle::Offset {
         offset: pg.offset.as_deref()?,
         max_offset: pg.max_offset,
-        alternative: None,
+        alternative: alternative?,
+    })
+}
+
+fn cursor_style<'m>(
+    cx: &mut Ctx<'m>,
+    op: &'m Operation,
+    pg: &'m Pagination,
+    here: &dyn Fn(&str) -> Vec<Step>,
+) -> Option<ir::PageStyle<'m>> {
+    match &pg.cursor {
+        Some(c) => query_param(cx, op, here, "cursor", c, "cursor"),
+        None => cx.push(
+            here("style"),
+            "cursor pagination needs the `cursor` parameter",
+            "add `cursor:` naming the query parameter of the cursor (e.g. `after`)",
+        ),
+    }
+    for (k, set) in [
+        ("offset", pg.offset.is_some()),
+        ("max_offset", pg.max_offset.is_some()),
+        ("alternative", pg.alternative.is_some()),
+    ] {
+        if set {
+            cx.push(
+                here(k),
+                format!("`{k}` applies to offset pagination only"),
+                format!("remove `{k}` or set `style: offset`"),
+            );
+        }
+    }
+    Some(ir::PageStyle::Cursor {
+        cursor: pg.cursor.as_deref()?,
     })
 }
 
@@ -158,7 +157,7 @@ fn query_param(
     k: &str,
     name: &str,
     want: &str,
-) -> bool {
+) {
     let problem = match op.parameters.iter().find(|p| p.name == name) {
         None => (
             format!("`{name}` is not a parameter of this operation"),
@@ -172,8 +171,7 @@ fn query_param(
             format!("the page size `{name}` is of type `{}`", p.ty),
             "name an `integer` parameter".into(),
         ),
-        Some(_) => return true,
+        Some(_) => return,
     };
     cx.push(here(k), problem.0, problem.1);
-    false
 }
