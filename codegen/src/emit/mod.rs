@@ -1,10 +1,12 @@
 //! Turns the validated manifest ([`crate::ir`]) into Rust (through quote →
 //! syn → prettyplease) and Markdown.
 
+mod bulk;
 pub mod docs;
 mod fields;
 mod models;
 mod requests;
+mod setters;
 mod table;
 mod vocabularies;
 
