@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use falcon_exposure_codegen::{emit, load_str};
+use falcon_exposure_codegen::{generate, load_str};
 
 const SMALL: &str = include_str!("../../codegen/tests/fixtures/small.yaml");
 const NEW_OPERATION: &str = include_str!("../../codegen/tests/fixtures/new_operation.yaml");
@@ -175,8 +175,12 @@ fn generated_fixture_compiles_against_the_runtime() {
         std::fs::copy(client.join(file), scratch.join(file)).unwrap();
     }
     std::fs::create_dir_all(scratch.join("src/generated")).unwrap();
-    for (name, text) in emit::rust_files(&manifest, "small.yaml") {
-        std::fs::write(scratch.join("src/generated").join(name), text).unwrap();
+    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
+    for (path, text) in files {
+        if path.extension().is_some_and(|e| e == "rs") {
+            let name = path.file_name().unwrap();
+            std::fs::write(scratch.join("src/generated").join(name), text).unwrap();
+        }
     }
     let lib = std::fs::read_to_string(scratch.join("src/lib.rs")).unwrap();
     std::fs::write(scratch.join("src/lib.rs"), format!("{lib}{USES}")).unwrap();

@@ -188,50 +188,108 @@ fn the_shape_report_names_paths_and_kinds_never_values() {
     assert!(empty.is_empty(), "{empty}");
 }
 
-#[test]
-fn builders_take_enums_where_they_took_text() {
+/// A server that answers every request with an empty envelope, and a client
+/// pointed at it: the tests read what it received.
+async fn recording_server() -> (wiremock::MockServer, falcon_exposure::Client) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"access_token": "tok", "expires_in": 1799})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "meta": {"query_time": 0.01, "trace_id": "t"},
+            "resources": [],
+            "errors": [],
+        })))
+        .mount(&server)
+        .await;
     let client = falcon_exposure::Client::builder()
         .client_id("id")
         .client_secret("secret")
-        .base_url("http://127.0.0.1:9")
+        .base_url(server.uri())
         .build()
         .unwrap();
-    let aggregate = client
+    (server, client)
+}
+
+/// The last request the server received, other than for a token.
+async fn last_request(server: &wiremock::MockServer) -> wiremock::Request {
+    let received = server.received_requests().await.unwrap_or_default();
+    received
+        .into_iter()
+        .rfind(|r| !r.url.path().starts_with("/oauth2/"))
+        .expect("a request was sent")
+}
+
+async fn last_body(server: &wiremock::MockServer) -> serde_json::Value {
+    serde_json::from_slice(&last_request(server).await.body).expect("JSON body")
+}
+
+#[tokio::test]
+async fn builders_take_enums_where_they_took_text() {
+    let (server, client) = recording_server().await;
+    client
         .aggregate_assets()
         .aggregation_type(AggregationType::Terms)
         .field(ExternalAssetField::Criticality)
         .interval(Interval::Week)
-        .sort("_count|desc");
+        .sort("_count|desc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        aggregate.parts().body,
-        Some(
-            json!([{"type": "terms", "field": "criticality", "interval": "week", "sort": "_count|desc"}])
-        )
+        last_body(&server).await,
+        json!([{"type": "terms", "field": "criticality", "interval": "week", "sort": "_count|desc"}])
     );
-    let by_constant = client.aggregate_assets().field(f::IP_SERVICES_PORT);
+    client
+        .aggregate_assets()
+        .field(f::IP_SERVICES_PORT)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        by_constant.parts().body,
-        Some(json!([{"field": "ip.services.port"}]))
+        last_body(&server).await,
+        json!([{"field": "ip.services.port"}])
     );
-    let patch = client
+    client
         .update_assets()
         .id("a")
-        .criticality(Criticality::Noncritical);
-    assert_eq!(
-        patch.parts().body,
-        Some(json!({"assets": [{"id": "a", "criticality": "Noncritical"}]}))
-    );
-    let text = client.update_assets().id("a").criticality("High");
-    assert_eq!(text.parts().body, patch_with("High"));
-    let sorted = client
+        .criticality(Criticality::Noncritical)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last_body(&server).await, patch_with("Noncritical"));
+    client
+        .update_assets()
+        .id("a")
+        .criticality("High")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last_body(&server).await, patch_with("High"));
+    client
         .query_assets()
-        .sort(Sort::desc(ExternalAssetField::LastSeen));
-    assert_eq!(
-        sorted.parts().query_values("sort").collect::<Vec<_>>(),
-        ["last_seen|desc"]
-    );
+        .sort(Sort::desc(ExternalAssetField::LastSeen))
+        .send()
+        .await
+        .unwrap();
+    let sorts: Vec<String> = last_request(&server)
+        .await
+        .url
+        .query_pairs()
+        .filter(|(k, _)| k == "sort")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    assert_eq!(sorts, ["last_seen|desc"]);
 }
 
-fn patch_with(criticality: &str) -> Option<serde_json::Value> {
-    Some(json!({"assets": [{"id": "a", "criticality": criticality}]}))
+fn patch_with(criticality: &str) -> serde_json::Value {
+    json!({"assets": [{"id": "a", "criticality": criticality}]})
 }

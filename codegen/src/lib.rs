@@ -1,12 +1,14 @@
 //! The generator of the `falcon-exposure` client: loads the operation
-//! manifest (`spec/*.yaml`), validates it, and emits the client's generated
-//! Rust code and the operations reference page.
+//! manifest (`spec/*.yaml`, [`manifest`]), validates it into a typed form
+//! ([`validate`] builds [`ir::Api`]), and emits from that alone ([`emit`]) the
+//! client's generated Rust code and the operations reference page.
 //!
 //! Maintainers run it through `cargo xtask regen`; nothing here is compiled
 //! into the client.
 
 pub mod diagnostic;
 pub mod emit;
+pub mod ir;
 pub mod locate;
 pub mod manifest;
 pub mod types;
@@ -49,14 +51,18 @@ pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
             message,
         }])
     })?;
-    let problems = validate::validate(&manifest);
-    if problems.is_empty() {
-        return Ok(manifest);
+    match validate::validate(&manifest) {
+        Ok(_) => Ok(manifest),
+        Err(problems) => Err(placed(file, Some(text), problems)),
     }
+}
+
+/// Problems as diagnostics, located in `text` when it is known.
+fn placed(file: &str, text: Option<&str>, problems: Vec<validate::Problem>) -> Diagnostics {
     let mut found: Vec<Diagnostic> = problems
         .into_iter()
         .map(|(path, message, fix)| {
-            let (line, column) = locate::locate(text, &path);
+            let (line, column) = text.map_or((0, 0), |text| locate::locate(text, &path));
             Diagnostic {
                 file: file.to_owned(),
                 line,
@@ -68,7 +74,7 @@ pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
         })
         .collect();
     found.sort_by_key(|d| (d.line, d.column));
-    Err(Diagnostics(found))
+    Diagnostics(found)
 }
 
 /// serde_yaml prefixes messages with the key path (`operations[0]: ...`).
@@ -126,18 +132,23 @@ pub fn fingerprint_dir(spec_dir: &Path) -> std::io::Result<String> {
 }
 
 /// Every generated file: path relative to the repository root, and contents.
-pub fn generate(manifest: &Manifest, fingerprint: &str) -> Vec<(PathBuf, String)> {
+///
+/// The manifest is validated again (a [`load`]ed one always passes); the
+/// errors of one built otherwise name their key paths but no line.
+pub fn generate(
+    manifest: &Manifest,
+    fingerprint: &str,
+) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
+    let api = validate::validate(manifest).map_err(|p| placed(MANIFEST, None, p))?;
     let dir = Path::new(GENERATED_DIR);
-    let mut files: Vec<(PathBuf, String)> = emit::rust_files(manifest, MANIFEST)
+    let mut files: Vec<(PathBuf, String)> = emit::rust_files(&api, MANIFEST)
+        .map_err(|d| Diagnostics(vec![d]))?
         .into_iter()
         .map(|(name, text)| (dir.join(name), text))
         .collect();
     files.push((dir.join("SPEC_FINGERPRINT"), format!("{fingerprint}\n")));
-    files.push((
-        PathBuf::from(DOCS_PAGE),
-        emit::docs::page(manifest, MANIFEST),
-    ));
-    files
+    files.push((PathBuf::from(DOCS_PAGE), emit::docs::page(&api, MANIFEST)));
+    Ok(files)
 }
 
 /// What [`regen`] did.
@@ -156,7 +167,7 @@ pub struct Report {
 pub fn regen(root: &Path, check: bool) -> Result<Report, Box<dyn std::error::Error>> {
     let manifest = load(&root.join(MANIFEST), MANIFEST)?;
     let fingerprint = fingerprint_dir(&root.join("spec"))?;
-    let files = generate(&manifest, &fingerprint);
+    let files = generate(&manifest, &fingerprint)?;
     let mut report = Report::default();
     for (rel, text) in &files {
         if rel.extension().is_some_and(|e| e == "rs") {

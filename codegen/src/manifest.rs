@@ -156,7 +156,7 @@ pub struct FilterTable {
 pub struct Operation {
     /// Operation ID.
     pub id: String,
-    /// PEP8 method name, also the Rust method name.
+    /// The client method's name (FalconPy's method name).
     pub method_name: String,
     /// One-line summary.
     pub summary: String,
@@ -223,9 +223,9 @@ pub struct Parameter {
     /// The generator's data type.
     #[serde(rename = "type")]
     pub ty: String,
-    /// Service-class support.
+    /// FalconPy parity: its Service class takes the keyword.
     pub service: bool,
-    /// Uber-class support.
+    /// FalconPy parity: its Uber class takes the keyword.
     pub uber: bool,
     /// Required by the API.
     #[serde(default)]

@@ -1,8 +1,9 @@
 //! Type expressions of the manifest: `string`, `list<Model>`, `map<string>`...
 
-/// A data type of a model field, a parameter or a reply's resources.
+/// A data type of a model field, a parameter or a reply's resources; `M`
+/// names a model (its manifest name, or once resolved its [`crate::ir::ModelId`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TypeExpr {
+pub enum TypeExpr<M = String> {
     /// Text.
     String,
     /// 64-bit integer (accepted as a number or a numeric string).
@@ -16,13 +17,13 @@ pub enum TypeExpr {
     /// Any JSON value.
     Json,
     /// `list<T>`.
-    List(Box<TypeExpr>),
+    List(Box<TypeExpr<M>>),
     /// `map<T>`: an object with string keys.
-    Map(Box<TypeExpr>),
+    Map(Box<TypeExpr<M>>),
     /// `one_or_many<T>`: one value or a list of them, kept in the form sent.
-    OneOrMany(Box<TypeExpr>),
+    OneOrMany(Box<TypeExpr<M>>),
     /// A model of the manifest.
-    Model(String),
+    Model(M),
 }
 
 /// The names a type expression may use, for error messages.
@@ -95,14 +96,31 @@ pub fn is_model_name(s: &str) -> bool {
     chars.next().is_some_and(|c| c.is_ascii_uppercase()) && chars.all(|c| c.is_ascii_alphanumeric())
 }
 
-impl TypeExpr {
+impl<M> TypeExpr<M> {
     /// Models this type refers to.
-    pub fn models(&self) -> Vec<&str> {
+    pub fn models(&self) -> Vec<&M> {
         match self {
             TypeExpr::List(t) | TypeExpr::Map(t) | TypeExpr::OneOrMany(t) => t.models(),
             TypeExpr::Model(m) => vec![m],
             _ => Vec::new(),
         }
+    }
+
+    /// The same type with each model replaced by `f`'s answer; `None` when
+    /// `f` has none for one of them.
+    pub fn try_map<N>(&self, f: &impl Fn(&M) -> Option<N>) -> Option<TypeExpr<N>> {
+        Some(match self {
+            TypeExpr::String => TypeExpr::String,
+            TypeExpr::Integer => TypeExpr::Integer,
+            TypeExpr::Number => TypeExpr::Number,
+            TypeExpr::Boolean => TypeExpr::Boolean,
+            TypeExpr::DateTime => TypeExpr::DateTime,
+            TypeExpr::Json => TypeExpr::Json,
+            TypeExpr::List(t) => TypeExpr::List(Box::new(t.try_map(f)?)),
+            TypeExpr::Map(t) => TypeExpr::Map(Box::new(t.try_map(f)?)),
+            TypeExpr::OneOrMany(t) => TypeExpr::OneOrMany(Box::new(t.try_map(f)?)),
+            TypeExpr::Model(m) => TypeExpr::Model(f(m)?),
+        })
     }
 }
 

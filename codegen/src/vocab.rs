@@ -1,11 +1,10 @@
-//! Vocabularies: names derived from their values, and which vocabulary a
-//! model field, keyword or filter field takes.
+//! Vocabularies: names derived from their values.
 
-use crate::manifest::{Manifest, Vocabulary};
+use crate::ir::Vocabulary;
 
 /// The enum variant of a value: `dns_domain` → `DnsDomain`, `High` → `High`.
 pub fn variant_name(value: &str) -> String {
-    crate::emit::pascal(&words(value).join("_"))
+    crate::validate::pascal(&words(value).join("_"))
 }
 
 /// The constant of a value: `Yes` → `YES`, `dns_domain` → `DNS_DOMAIN`.
@@ -37,57 +36,13 @@ pub fn split(reference: &str) -> Option<(&str, &str)> {
         .filter(|(a, b)| !a.is_empty() && !b.is_empty())
 }
 
-fn find<'a>(
-    m: &'a Manifest,
-    list: impl Fn(&'a Vocabulary) -> &'a Vec<String>,
-    reference: &str,
-) -> Option<(&'a str, &'a Vocabulary)> {
-    m.vocabularies
-        .iter()
-        .find(|(_, v)| list(v).iter().any(|r| r == reference))
-        .map(|(n, v)| (n.as_str(), v))
-}
-
-/// The vocabulary of a model field.
-pub fn of_model_field<'a>(
-    m: &'a Manifest,
-    model: &str,
-    field: &str,
-) -> Option<(&'a str, &'a Vocabulary)> {
-    find(m, |v| &v.model_fields, &format!("{model}.{field}"))
-}
-
-/// The vocabulary of an operation's keyword.
-pub fn of_parameter<'a>(
-    m: &'a Manifest,
-    op: &str,
-    keyword: &str,
-) -> Option<(&'a str, &'a Vocabulary)> {
-    find(m, |v| &v.parameters, &format!("{op}.{keyword}"))
-}
-
-/// The vocabulary of a filter field.
-pub fn of_filter_field<'a>(
-    m: &'a Manifest,
-    table: &str,
-    field: &str,
-) -> Option<(&'a str, &'a Vocabulary)> {
-    find(m, |v| &v.filter_fields, &format!("{table}.{field}"))
-}
-
 /// A one-line list of the values: `` `Critical`, `High` ``.
-pub fn listed(v: &Vocabulary) -> String {
+pub fn listed(v: &Vocabulary<'_>) -> String {
     v.values
         .iter()
         .map(|x| format!("`{}`", x.value))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The Rust path of a closed vocabulary's enum.
-pub fn enum_path(name: &str) -> proc_macro2::TokenStream {
-    let id = crate::emit::ident(name);
-    quote::quote!(crate::vocabularies::#id)
 }
 
 #[cfg(test)]

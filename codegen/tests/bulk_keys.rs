@@ -51,7 +51,7 @@ fn offset_pagination_and_a_batched_element_generate_streams() {
     // Without the export, the manifest is valid.
     let text = text[..text.find("exports:").unwrap()].to_owned();
     let manifest = load_str("small.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
-    let files = generate(&manifest, "0000000000000000");
+    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
     let requests = &files
         .iter()
         .find(|(p, _)| p.ends_with("requests.rs"))

@@ -14,6 +14,7 @@ const VOCABULARIES: &str = include_str!("fixtures/vocabularies.yaml");
 fn files(text: &str) -> Vec<(String, String)> {
     let manifest = load_str("small.yaml", text).unwrap_or_else(|e| panic!("{e}"));
     generate(&manifest, "0000000000000000")
+        .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .map(|(path, text)| {
             (
@@ -202,5 +203,94 @@ fn vocabulary_errors_are_located() {
          error: small.yaml:177:9: vocabularies.Finish.values[0].value: value `2-tone` cannot name a variant or constant\n  \
          fix: values start with a letter and hold letters, digits, `_`, `-` or spaces\n\
          5 errors in the manifest"
+    );
+}
+
+// Cases the emitters once filled in silently (a JSON type, a raw body, no
+// export method, an empty array field); each is now refused where it is
+// written.
+
+#[test]
+fn reply_of_an_undefined_model() {
+    assert_eq!(
+        errors(&broken("resources: Widget", "resources: Gadget")),
+        "error: small.yaml:112:7: operations[1].response.resources: model `Gadget` is referenced but not defined\n  \
+         fix: define `Gadget` under `models:` or fix the name\n\
+         1 error in the manifest"
+    );
+}
+
+#[test]
+fn unknown_parameter_type() {
+    assert_eq!(
+        errors(&broken(
+            "        type: string\n        service: true\n        uber: true\n        required: true\n        body_path: 'widgets[].id'",
+            "        type: text\n        service: true\n        uber: true\n        required: true\n        body_path: 'widgets[].id'"
+        )),
+        "error: small.yaml:124:9: operations[1].parameters[1].type: unknown data type `text`\n  \
+         fix: use one of string, integer, number, boolean, json, json_list, string_list, fql, sort, raw_body, raw_query, list<Model> or a model name\n\
+         1 error in the manifest"
+    );
+}
+
+#[test]
+fn export_of_an_undefined_operation() {
+    let text = format!(
+        "{SMALL}exports:\n  - method_name: all_widgets\n    summary: Every widget.\n    query: list_widgets\n    get: fetch_widgets\n"
+    );
+    let last = text.lines().count();
+    assert_eq!(
+        errors(&text),
+        format!(
+            "error: small.yaml:{}:5: exports[0].query: operation `list_widgets` is not defined\n  \
+             fix: name the operation ID of a paginated query\n\
+             error: small.yaml:{last}:5: exports[0].get: operation `fetch_widgets` is not defined\n  \
+             fix: name the operation ID of a get with a batched read keyword\n\
+             2 errors in the manifest",
+            last - 1
+        )
+    );
+}
+
+#[test]
+fn batched_keyword_outside_an_array_element() {
+    assert_eq!(
+        errors(&broken(
+            "        body_path: 'widgets[].id'\n",
+            "        body_path: 'widgets[]'\n        max_items: 100\n        batch:\n          mode: write\n          setter: ids\n"
+        )),
+        "error: small.yaml:128:9: operations[1].parameters[1].body_path: batched keyword `id` is not a field of an array element\n  \
+         fix: write the body path as `array[].field` (or `[].field` for a body that is an array)\n\
+         1 error in the manifest"
+    );
+}
+
+#[test]
+fn models_with_the_same_rust_name() {
+    assert_eq!(
+        errors(&broken(
+            "  WidgetPatch:\n",
+            "  WIDGETPatch:\n    wire_name: domain.WIDGETPatch\n    fields:\n      id: string\n  WidgetPatch:\n"
+        )),
+        "error: small.yaml:43:3: models.WidgetPatch: models `WIDGETPatch` and `WidgetPatch` have the same Rust name `WidgetPatch`\n  \
+         fix: rename one of them\n\
+         1 error in the manifest"
+    );
+}
+
+#[test]
+fn unknown_http_method_location_and_value_type() {
+    let text = broken("    http_method: GET\n", "    http_method: FETCH\n")
+        .replacen("        location: query\n", "        location: path\n", 1)
+        .replacen("      size: integer\n", "      size: int\n", 1);
+    assert_eq!(
+        errors(&text),
+        "error: small.yaml:10:7: filter_tables.widgets.value_types.size: unknown value type `int` for field `size`\n  \
+         fix: use one of text, integer, timestamp, ip_address, boolean\n\
+         error: small.yaml:54:5: operations[0].http_method: unknown HTTP method `FETCH`\n  \
+         fix: use one of GET, POST, PATCH, PUT, DELETE\n\
+         error: small.yaml:63:9: operations[0].parameters[0].location: unknown location `path`\n  \
+         fix: use `query` or `body`\n\
+         3 errors in the manifest"
     );
 }

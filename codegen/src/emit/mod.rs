@@ -1,35 +1,35 @@
-//! Turns a validated manifest into Rust (through quote → syn → prettyplease)
-//! and Markdown.
+//! Turns the validated manifest ([`crate::ir`]) into Rust (through quote →
+//! syn → prettyplease) and Markdown.
 
+mod bulk;
 pub mod docs;
 mod fields;
 mod models;
 mod requests;
+mod setters;
 mod table;
 mod vocabularies;
-
-pub use fields::{Caps, merged as fields_of};
-pub use models::EXTRA as EXTRA_FIELD;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::manifest::Manifest;
-use crate::types::{self, TypeExpr};
+use crate::diagnostic::Diagnostic;
+use crate::ir::{Api, ModelKind, Type};
+use crate::types::TypeExpr;
 
 /// The Rust files of `client/src/generated/`, by file name.
-pub fn rust_files(m: &Manifest, spec: &str) -> Vec<(String, String)> {
+pub fn rust_files(api: &Api<'_>, spec: &str) -> Result<Vec<(String, String)>, Diagnostic> {
     let files = [
         ("mod.rs", module_root()),
-        ("fields.rs", fields::emit(m)),
-        ("models.rs", models::emit(m)),
-        ("requests.rs", requests::emit(m)),
-        ("table.rs", table::emit(m)),
-        ("vocabularies.rs", vocabularies::emit(m)),
+        ("fields.rs", fields::emit(api)),
+        ("models.rs", models::emit(api)),
+        ("requests.rs", requests::emit(api)),
+        ("table.rs", table::emit(api)),
+        ("vocabularies.rs", vocabularies::emit(api)),
     ];
     files
         .into_iter()
-        .map(|(name, tokens)| (name.to_owned(), format_file(spec, tokens)))
+        .map(|(name, tokens)| Ok((name.to_owned(), format_file(spec, name, tokens)?)))
         .collect()
 }
 
@@ -52,21 +52,35 @@ pub fn header(spec: &str) -> String {
     )
 }
 
-fn format_file(spec: &str, tokens: TokenStream) -> String {
-    // The tokens come from quote! over validated names, so they always parse;
-    // if they ever did not, the raw tokens are written so rustc names the problem.
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => format!("{}{}", header(spec), prettyplease::unparse(&file)),
-        Err(e) => format!(
-            "{}compile_error!({:?});\n{tokens}\n",
-            header(spec),
-            e.to_string()
-        ),
-    }
+/// Formats one generated file. The tokens come from `quote!` over validated
+/// names, so a parse error is a bug of the emitter that wrote them.
+fn format_file(spec: &str, name: &str, tokens: TokenStream) -> Result<String, Diagnostic> {
+    let file = syn::parse2::<syn::File>(tokens).map_err(|e| Diagnostic {
+        file: format!("{}/{name}", crate::GENERATED_DIR),
+        line: 0,
+        column: 0,
+        path: String::new(),
+        message: format!("the generated code does not parse: {e}"),
+        fix: "the generator wrote invalid Rust: fix the emitter of this file (codegen/src/emit)"
+            .into(),
+    })?;
+    Ok(format!("{}{}", header(spec), prettyplease::unparse(&file)))
 }
 
 /// `#[doc = "..."]` attributes, one per line of `text`.
 pub fn doc(text: &str) -> TokenStream {
+    let lines = doc_lines(text);
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// `#![doc = "..."]` attributes (of the enclosing module), one per line of `text`.
+pub fn inner_doc(text: &str) -> TokenStream {
+    let lines = doc_lines(text);
+    quote! { #( #![doc = #lines] )* }
+}
+
+/// The lines of a doc comment, `<` and `>` escaped outside code.
+fn doc_lines(text: &str) -> Vec<String> {
     let mut in_fence = false;
     let lines = text.lines().map(|l| {
         if l.trim_start().starts_with("```") {
@@ -80,7 +94,7 @@ pub fn doc(text: &str) -> TokenStream {
             format!(" {}", escape_angles(l))
         }
     });
-    quote! { #( #[doc = #lines] )* }
+    lines.collect()
 }
 
 /// Escapes `<` and `>` outside code spans and fenced blocks, so API prose such as
@@ -111,17 +125,10 @@ pub fn ident(name: &str) -> Ident {
     }
 }
 
-/// `query_external_assets` → `QueryExternalAssets`.
-pub fn pascal(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
+/// The Rust path of a closed vocabulary's enum.
+pub fn vocabulary_enum(name: &str) -> proc_macro2::TokenStream {
+    let id = ident(name);
+    quote!(crate::vocabularies::#id)
 }
 
 /// `ip.services.port` → `IP_SERVICES_PORT`.
@@ -130,7 +137,7 @@ pub fn const_name(field: &str) -> String {
 }
 
 /// The Rust type of a type expression, inside the generated modules.
-pub fn rust_type(t: &TypeExpr) -> TokenStream {
+pub fn rust_type(api: &Api<'_>, t: &Type) -> TokenStream {
     match t {
         TypeExpr::String | TypeExpr::DateTime => quote!(String),
         TypeExpr::Integer => quote!(i64),
@@ -138,25 +145,44 @@ pub fn rust_type(t: &TypeExpr) -> TokenStream {
         TypeExpr::Boolean => quote!(bool),
         TypeExpr::Json => quote!(serde_json::Value),
         TypeExpr::List(inner) => {
-            let inner = rust_type(inner);
+            let inner = rust_type(api, inner);
             quote!(Vec<#inner>)
         }
         TypeExpr::Map(inner) => {
-            let inner = rust_type(inner);
+            let inner = rust_type(api, inner);
             quote!(std::collections::BTreeMap<String, #inner>)
         }
         TypeExpr::OneOrMany(inner) => {
-            let inner = rust_type(inner);
+            let inner = rust_type(api, inner);
             quote!(crate::OneOrMany<#inner>)
         }
-        TypeExpr::Model(name) => {
-            let name = ident(name);
-            quote!(crate::models::#name)
+        TypeExpr::Model(id) => {
+            let model = api.model(*id);
+            match model.kind {
+                ModelKind::Runtime(rt) => {
+                    let rt = ident(rt);
+                    quote!(crate::#rt)
+                }
+                ModelKind::Generated { .. } => {
+                    let name = ident(&model.rust_name);
+                    quote!(crate::models::#name)
+                }
+            }
         }
     }
 }
 
-/// Parses a type the validator accepted.
-pub fn parsed(text: &str) -> TypeExpr {
-    types::parse(text).unwrap_or(TypeExpr::Json)
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_that_do_not_parse_are_an_error_naming_the_file() {
+        let error = super::format_file("spec.yaml", "models.rs", quote::quote!(pub struct;))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "error: client/src/generated/models.rs:0:0: the generated code does not parse: expected identifier\n  \
+             fix: the generator wrote invalid Rust: fix the emitter of this file (codegen/src/emit)"
+        );
+    }
 }

@@ -3,16 +3,16 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::manifest::{Manifest, Operation};
+use crate::ir::{Api, Location, Operation};
 
 /// The constant holding an operation's table entry.
-pub fn const_ident(op: &Operation) -> proc_macro2::Ident {
+pub fn const_ident(op: &Operation<'_>) -> proc_macro2::Ident {
     format_ident!("{}", op.id.to_ascii_uppercase())
 }
 
-pub fn emit(m: &Manifest) -> TokenStream {
-    let consts = m.operations.iter().map(entry);
-    let names = m.operations.iter().map(const_ident);
+pub fn emit(api: &Api<'_>) -> TokenStream {
+    let consts = api.operations.iter().map(entry);
+    let names = api.operations.iter().map(const_ident);
     quote! {
         //! Every operation of the manifest, for validation, retry policy and
         //! calling an operation by its ID.
@@ -23,27 +23,26 @@ pub fn emit(m: &Manifest) -> TokenStream {
     }
 }
 
-fn entry(op: &Operation) -> TokenStream {
+fn entry(op: &Operation<'_>) -> TokenStream {
     let name = const_ident(op);
     let (id, method_name, summary, route, scope) =
-        (&op.id, &op.method_name, &op.summary, &op.route, &op.scope);
-    let http = format_ident!("{}", super::pascal(&op.http_method.to_ascii_lowercase()));
-    let (consumes, produces) = (&op.consumes, &op.produces);
-    let retry_safe = op
-        .retry_safe
-        .unwrap_or(matches!(op.http_method.as_str(), "GET" | "DELETE"));
-    let params = op.parameters.iter().map(|p| {
-        let location = if p.location == "query" {
-            quote!(Query)
-        } else {
-            quote!(Body)
+        (op.id, op.method_name, op.summary, op.route, op.scope);
+    let http = format_ident!("{}", op.http_method.variant());
+    let (consumes, produces) = (op.consumes, op.produces);
+    let retry_safe = op.retry_safe;
+    let params = op.params.iter().map(|p| {
+        let (location, body_path) = p.location();
+        let location = match location {
+            Location::Query => quote!(Query),
+            Location::Body => quote!(Body),
         };
-        let (pname, ty, required, service, uber) = (&p.name, &p.ty, p.required, p.service, p.uber);
+        let (pname, ty, required, service, uber) =
+            (p.name, p.type_text, p.required, p.service, p.uber);
         let max_items = match p.max_items {
             Some(n) => quote!(Some(#n)),
             None => quote!(None),
         };
-        let body_path = match &p.body_path {
+        let body_path = match body_path {
             Some(b) => quote!(Some(#b)),
             None => quote!(None),
         };
@@ -64,7 +63,7 @@ fn entry(op: &Operation) -> TokenStream {
             },
         }
     });
-    let doc = super::doc(&format!("`{id}`: `{} {route}`.", op.http_method));
+    let doc = super::doc(&format!("`{id}`: `{} {route}`.", op.http_method.as_str()));
     quote! {
         #doc
         pub const #name: Operation = Operation {

@@ -5,16 +5,16 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::doc;
-use crate::manifest::{Manifest, Vocabulary};
+use crate::ir::{Api, Vocabulary};
 use crate::validate::snake_case;
 use crate::vocab::{const_name, variant_name};
 
-pub fn emit(m: &Manifest) -> TokenStream {
-    let items = m.vocabularies.iter().map(|(name, v)| {
+pub fn emit(api: &Api<'_>) -> TokenStream {
+    let items = api.vocabularies.iter().map(|v| {
         if v.closed {
-            closed(name, v)
+            closed(v.name, v)
         } else {
-            open(name, v)
+            open(v.name, v)
         }
     });
     quote! {
@@ -26,9 +26,9 @@ pub fn emit(m: &Manifest) -> TokenStream {
     }
 }
 
-fn about(v: &Vocabulary) -> String {
+fn about(v: &Vocabulary<'_>) -> String {
     let mut d = format!("{}\n\nKnown values and their sources:\n", v.description);
-    for x in &v.values {
+    for x in v.values {
         d += &format!("- `{}`: {}\n", x.value, x.evidence);
     }
     if v.case_insensitive {
@@ -37,7 +37,7 @@ fn about(v: &Vocabulary) -> String {
     d
 }
 
-fn closed(name: &str, v: &Vocabulary) -> TokenStream {
+fn closed(name: &str, v: &Vocabulary<'_>) -> TokenStream {
     let id = format_ident!("{name}");
     let text = doc(&format!(
         "{}\nAny other value decodes as [`Unknown`]({name}::Unknown), kept as sent.",
@@ -96,7 +96,7 @@ fn closed(name: &str, v: &Vocabulary) -> TokenStream {
     }
 }
 
-fn open(name: &str, v: &Vocabulary) -> TokenStream {
+fn open(name: &str, v: &Vocabulary<'_>) -> TokenStream {
     let module = format_ident!("{}", snake_case(name));
     let text = doc(&format!(
         "{}\nThe list is not known to be complete: fields with these values stay text.",

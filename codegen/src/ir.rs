@@ -1,0 +1,551 @@
+//! The validated manifest: every value parsed into its enum, every name
+//! resolved into a reference. Built only by [`crate::validate::validate`];
+//! the emitters read nothing else, so a case the validation refuses cannot
+//! reach them.
+
+use crate::manifest::{AllowedValue, VocabularyValue};
+use crate::types::TypeExpr;
+
+/// A model, by its place in [`Api::models`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ModelId(pub(crate) usize);
+/// An operation, by its place in [`Api::operations`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpId(pub(crate) usize);
+/// A filter table, by its place in [`Api::tables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableId(pub(crate) usize);
+/// A vocabulary, by its place in [`Api::vocabularies`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VocabId(pub(crate) usize);
+
+/// A data type whose models are resolved.
+pub type Type = TypeExpr<ModelId>;
+
+/// The whole validated manifest.
+#[derive(Debug)]
+pub struct Api<'m> {
+    /// Human title.
+    pub title: &'m str,
+    /// Filter tables, sorted by name.
+    pub tables: Vec<Table<'m>>,
+    /// The table `Filter::parse` and `Sort::parse` check against.
+    pub default_table: Option<TableId>,
+    /// Operations, in manifest order.
+    pub operations: Vec<Operation<'m>>,
+    /// Models, sorted by manifest name.
+    pub models: Vec<Model<'m>>,
+    /// Full exports, in manifest order.
+    pub exports: Vec<Export<'m>>,
+    /// Vocabularies, sorted by name.
+    pub vocabularies: Vec<Vocabulary<'m>>,
+}
+
+impl<'m> Api<'m> {
+    /// The model `id` refers to.
+    pub fn model(&self, id: ModelId) -> &Model<'m> {
+        &self.models[id.0]
+    }
+    /// The operation `id` refers to.
+    pub fn operation(&self, id: OpId) -> &Operation<'m> {
+        &self.operations[id.0]
+    }
+    /// The table `id` refers to.
+    pub fn table(&self, id: TableId) -> &Table<'m> {
+        &self.tables[id.0]
+    }
+    /// The vocabulary `id` refers to.
+    pub fn vocabulary(&self, id: VocabId) -> &Vocabulary<'m> {
+        &self.vocabularies[id.0]
+    }
+}
+
+/// The value type of a filter field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ValueType {
+    /// `text` (the default).
+    Text,
+    /// `integer`.
+    Integer,
+    /// `timestamp`.
+    Timestamp,
+    /// `ip_address`.
+    IpAddress,
+    /// `boolean`.
+    Boolean,
+}
+
+impl ValueType {
+    /// Every value type with its manifest word.
+    pub const ALL: [(&'static str, ValueType); 5] = [
+        ("text", ValueType::Text),
+        ("integer", ValueType::Integer),
+        ("timestamp", ValueType::Timestamp),
+        ("ip_address", ValueType::IpAddress),
+        ("boolean", ValueType::Boolean),
+    ];
+    /// The name of the runtime's marker type and `ValueType` variant.
+    pub fn rust_name(self) -> &'static str {
+        match self {
+            ValueType::Text => "Text",
+            ValueType::Integer => "Integer",
+            ValueType::Timestamp => "Timestamp",
+            ValueType::IpAddress => "IpAddress",
+            ValueType::Boolean => "Boolean",
+        }
+    }
+}
+
+/// What a filter field supports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caps {
+    /// Exact match.
+    pub exact: bool,
+    /// Wildcards.
+    pub wildcard: bool,
+    /// `[v1, v2]` lists.
+    pub list: bool,
+    /// Range comparisons.
+    pub range: bool,
+}
+
+impl Caps {
+    /// Human list of what a field supports.
+    pub fn describe(&self) -> String {
+        let parts: Vec<&str> = [
+            (self.exact, "exact match"),
+            (self.wildcard, "wildcard"),
+            (self.list, "list"),
+            (self.range, "range comparisons"),
+        ]
+        .into_iter()
+        .filter_map(|(on, what)| on.then_some(what))
+        .collect();
+        parts.join(", ")
+    }
+}
+
+/// A filter table.
+#[derive(Debug)]
+pub struct Table<'m> {
+    /// Name, also the module name.
+    pub name: &'m str,
+    /// Name of the generated field enum.
+    pub enum_name: String,
+    /// What the fields belong to.
+    pub description: &'m str,
+    /// Every field and operation supports `!`.
+    pub negation: bool,
+    /// Fields, sorted by name.
+    pub fields: Vec<FilterField<'m>>,
+}
+
+/// One field of a filter table.
+#[derive(Debug)]
+pub struct FilterField<'m> {
+    /// Dotted name.
+    pub name: &'m str,
+    /// Value type.
+    pub value_type: ValueType,
+    /// Capabilities.
+    pub caps: Caps,
+    /// The values it takes, when a vocabulary says.
+    pub vocabulary: Option<VocabId>,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PATCH`.
+    Patch,
+    /// `PUT`.
+    Put,
+    /// `DELETE`.
+    Delete,
+}
+
+impl HttpMethod {
+    /// Every method with its manifest word.
+    pub const ALL: [(&'static str, HttpMethod); 5] = [
+        ("GET", HttpMethod::Get),
+        ("POST", HttpMethod::Post),
+        ("PATCH", HttpMethod::Patch),
+        ("PUT", HttpMethod::Put),
+        ("DELETE", HttpMethod::Delete),
+    ];
+    /// The method as sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+    /// The runtime's `HttpMethod` variant.
+    pub fn variant(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "Get",
+            HttpMethod::Post => "Post",
+            HttpMethod::Patch => "Patch",
+            HttpMethod::Put => "Put",
+            HttpMethod::Delete => "Delete",
+        }
+    }
+}
+
+/// One operation.
+#[derive(Debug)]
+pub struct Operation<'m> {
+    /// Operation ID.
+    pub id: &'m str,
+    /// The client method's name.
+    pub method_name: &'m str,
+    /// The builder's type name (the method name in PascalCase).
+    pub builder: String,
+    /// One-line summary.
+    pub summary: &'m str,
+    /// Further description.
+    pub description: Option<&'m str>,
+    /// HTTP method.
+    pub http_method: HttpMethod,
+    /// Route.
+    pub route: &'m str,
+    /// OAuth2 scope.
+    pub scope: &'m str,
+    /// Request content types.
+    pub consumes: &'m [String],
+    /// Response content types.
+    pub produces: &'m [String],
+    /// Whether the request may be sent again.
+    pub retry_safe: bool,
+    /// Type of the whole JSON body, for `body(model)`.
+    pub body_type: Option<Type>,
+    /// What the reply holds.
+    pub reply: Reply<'m>,
+    /// Keyword arguments, in documentation order.
+    pub params: Vec<Param<'m>>,
+    /// Other names users search for.
+    pub aliases: &'m [String],
+}
+
+/// What an operation's reply holds.
+#[derive(Debug)]
+pub enum Reply<'m> {
+    /// A binary body, streamed.
+    Binary,
+    /// A JSON envelope.
+    Json {
+        /// Type of each element of `resources`.
+        resources: Type,
+        /// The manifest's text of that type, for the docs.
+        resources_text: &'m str,
+        /// How an item is told apart from the others.
+        key: ItemKey,
+        /// The bulk method over every page or batch, if any.
+        bulk: Option<Bulk<'m>>,
+    },
+}
+
+impl Operation<'_> {
+    /// The bulk method over every page or batch, if any.
+    pub fn bulk(&self) -> Option<&Bulk<'_>> {
+        match &self.reply {
+            Reply::Json { bulk, .. } => bulk.as_ref(),
+            Reply::Binary => None,
+        }
+    }
+}
+
+/// The key of a reply item, by which repeats and missing ids are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKey {
+    /// Items have no key.
+    None,
+    /// Items are strings, their own key.
+    Itself,
+    /// Items are models with a `string` `id` field.
+    IdField,
+}
+
+/// An operation's bulk method: pages or batches, never both.
+#[derive(Debug)]
+pub enum Bulk<'m> {
+    /// `items()` over every page.
+    Pages(Pagination<'m>),
+    /// `items()` or `send_all()` over batches of one keyword's values.
+    Batches(Batch<'m>),
+}
+
+/// How an operation's pages follow each other.
+#[derive(Debug)]
+pub struct Pagination<'m> {
+    /// Offset or cursor, and the parameters of each.
+    pub style: PageStyle<'m>,
+    /// The page-size parameter.
+    pub limit: &'m str,
+    /// Page size sent when the caller sets none.
+    pub page_size: u32,
+}
+
+/// Offset or cursor pagination.
+#[derive(Debug)]
+pub enum PageStyle<'m> {
+    /// The offset advances by each page.
+    Offset {
+        /// The offset parameter.
+        offset: &'m str,
+        /// The first offset the API refuses.
+        max_offset: Option<u64>,
+        /// A cursor-paginated operation to suggest past `max_offset`.
+        alternative: Option<OpId>,
+    },
+    /// The reply gives the next page's cursor.
+    Cursor {
+        /// The cursor parameter.
+        cursor: &'m str,
+    },
+}
+
+/// Whether a batched operation reads items or writes a result per id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchMode {
+    /// The stream yields the reply's items.
+    Read,
+    /// The stream yields a result per id.
+    Write,
+}
+
+impl BatchMode {
+    /// Every mode with its manifest word.
+    pub const ALL: [(&'static str, BatchMode); 2] =
+        [("read", BatchMode::Read), ("write", BatchMode::Write)];
+    /// The builder's bulk method.
+    pub fn verb(self) -> &'static str {
+        match self {
+            BatchMode::Read => "items",
+            BatchMode::Write => "send_all",
+        }
+    }
+}
+
+/// A keyword whose values may be split into several requests.
+#[derive(Debug)]
+pub struct Batch<'m> {
+    /// The keyword, by its place in [`Operation::params`].
+    pub param: usize,
+    /// Read or write.
+    pub mode: BatchMode,
+    /// Most values per request.
+    pub size: usize,
+    /// Where each batch's values go.
+    pub place: BatchPlace<'m>,
+    /// For a keyword that takes one value: the setter taking many.
+    pub bulk_setter: Option<&'m str>,
+}
+
+impl Batch<'_> {
+    /// The setter that takes the many values.
+    pub fn many<'a>(&'a self, op: &'a Operation<'_>) -> &'a str {
+        self.bulk_setter
+            .unwrap_or_else(|| op.params[self.param].setter.as_str())
+    }
+}
+
+/// Where a batch's values go.
+#[derive(Debug)]
+pub enum BatchPlace<'m> {
+    /// Repeated query parameter.
+    Query(&'m str),
+    /// An array of strings in the body.
+    BodyList(&'m str),
+    /// One array element per value, the value at `field` inside it.
+    BodyElement {
+        /// The array (`[]` for a body that is an array).
+        array: String,
+        /// The field inside each element.
+        field: &'m str,
+    },
+}
+
+/// Where a keyword is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The query string.
+    Query,
+    /// The JSON body.
+    Body,
+}
+
+impl Location {
+    /// Every location with its manifest word.
+    pub const ALL: [(&'static str, Location); 2] =
+        [("query", Location::Query), ("body", Location::Body)];
+    /// The manifest word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Query => "query",
+            Location::Body => "body",
+        }
+    }
+}
+
+/// What a keyword argument is, and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamKind<'m> {
+    /// A value of a plain type.
+    Value(Type, Place<'m>),
+    /// One or more strings: repeated in a query, an array in a body.
+    StringList(Place<'m>),
+    /// An FQL filter, checked against a table when one is named.
+    Fql(Option<TableId>, Place<'m>),
+    /// A sort order, checked against a table when one is named.
+    Sort(Option<TableId>, Place<'m>),
+    /// The whole JSON body.
+    RawBody,
+    /// Extra query parameters.
+    RawQuery,
+}
+
+/// Where a keyword's value is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<'m> {
+    /// The query parameter of the keyword's name.
+    Query,
+    /// The JSON body, at this path (`assets[].id`, `[].field`).
+    Body(&'m str),
+}
+
+/// One keyword argument.
+#[derive(Debug)]
+pub struct Param<'m> {
+    /// Keyword and wire name.
+    pub name: &'m str,
+    /// Rust setter name.
+    pub setter: String,
+    /// The documentation's data-type column, verbatim.
+    pub seed_type: &'m str,
+    /// The manifest's `type`, verbatim, for the operation table.
+    pub type_text: &'m str,
+    /// What the keyword is, and where it goes.
+    pub kind: ParamKind<'m>,
+    /// FalconPy's Service-class support.
+    pub service: bool,
+    /// FalconPy's Uber-class support.
+    pub uber: bool,
+    /// Required by the API.
+    pub required: bool,
+    /// Most values a list may hold.
+    pub max_items: Option<usize>,
+    /// Description.
+    pub description: &'m str,
+    /// Closed list of accepted values.
+    pub allowed_values: &'m [AllowedValue],
+    /// Example value, for the docs.
+    pub example: Option<&'m str>,
+    /// The values it takes, when a vocabulary says.
+    pub vocabulary: Option<VocabId>,
+}
+
+impl Param<'_> {
+    /// Where the keyword is sent, and its place in the JSON body.
+    pub fn location(&self) -> (Location, Option<&str>) {
+        let place = match &self.kind {
+            ParamKind::Value(_, place)
+            | ParamKind::StringList(place)
+            | ParamKind::Fql(_, place)
+            | ParamKind::Sort(_, place) => *place,
+            ParamKind::RawBody => return (Location::Body, None),
+            ParamKind::RawQuery => return (Location::Query, None),
+        };
+        match place {
+            Place::Query => (Location::Query, None),
+            Place::Body(path) => (Location::Body, Some(path)),
+        }
+    }
+}
+
+/// A model.
+#[derive(Debug)]
+pub struct Model<'m> {
+    /// The manifest's name, which type expressions use.
+    pub name: &'m str,
+    /// The Rust name (acronyms as words: `FemDnsDomain`).
+    pub rust_name: String,
+    /// The schema's name.
+    pub wire_name: &'m str,
+    /// Description.
+    pub description: Option<&'m str>,
+    /// Generated, or a runtime type.
+    pub kind: ModelKind<'m>,
+}
+
+/// Whether a model is generated.
+#[derive(Debug)]
+pub enum ModelKind<'m> {
+    /// The runtime's type of this name stands for it.
+    Runtime(&'m str),
+    /// A generated struct.
+    Generated {
+        /// Fields, sorted by wire name.
+        fields: Vec<Field<'m>>,
+        /// A reply can hold it: it keeps members it does not name.
+        keeps_extra: bool,
+    },
+}
+
+/// A model field.
+#[derive(Debug)]
+pub struct Field<'m> {
+    /// Wire name.
+    pub wire: &'m str,
+    /// Rust name.
+    pub rust: String,
+    /// Data type.
+    pub ty: Type,
+    /// Description.
+    pub description: Option<&'m str>,
+    /// The values it takes, when a vocabulary says.
+    pub vocabulary: Option<VocabId>,
+}
+
+/// A full export.
+#[derive(Debug)]
+pub struct Export<'m> {
+    /// The client method's name.
+    pub method_name: &'m str,
+    /// One-line summary.
+    pub summary: &'m str,
+    /// Further description.
+    pub description: Option<&'m str>,
+    /// The paginated query of ids.
+    pub query: OpId,
+    /// The type of the items exported (the get's `resources`).
+    pub items: Type,
+    /// The setter of the query's filter.
+    pub filter_setter: String,
+    /// The get with a batched read keyword.
+    pub get: OpId,
+}
+
+/// The known values of a field.
+#[derive(Debug)]
+pub struct Vocabulary<'m> {
+    /// PascalCase name.
+    pub name: &'m str,
+    /// What the values describe.
+    pub description: &'m str,
+    /// An enum (closed) or constants (open).
+    pub closed: bool,
+    /// Values are recognised whatever their case.
+    pub case_insensitive: bool,
+    /// The known values.
+    pub values: &'m [VocabularyValue],
+    /// Every field, keyword and filter field it applies to, as written.
+    pub used_by: Vec<&'m str>,
+}

@@ -1,0 +1,368 @@
+//! Checks the meaning of a parsed manifest and builds its [`ir::Api`]:
+//! every problem is collected, and the IR exists only when there is none.
+
+mod names;
+mod operation;
+mod pagination;
+mod parameter;
+mod tables;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ir::{self, ModelId, OpId, TableId, Type, VocabId};
+use crate::locate::Step;
+use crate::manifest::Manifest;
+use crate::types::{self, TypeExpr};
+
+pub use names::{
+    EXTRA_FIELD, RESERVED_SETTERS, is_keyword, model_rust_name, pascal, setter_name, snake_case,
+};
+
+/// A problem before it is placed in the file: key path, message, fix.
+pub type Problem = (Vec<Step>, String, String);
+
+fn key(k: &str) -> Step {
+    Step::Key(k.to_owned())
+}
+
+/// `base` followed by `rest`.
+fn under(base: &[Step], rest: &[Step]) -> Vec<Step> {
+    let mut p = base.to_vec();
+    p.extend_from_slice(rest);
+    p
+}
+
+/// What the checks share: the manifest, its names resolved to references,
+/// and the problems found so far.
+struct Ctx<'m> {
+    m: &'m Manifest,
+    models: BTreeMap<&'m str, ModelId>,
+    tables: BTreeMap<&'m str, TableId>,
+    operations: BTreeMap<&'m str, OpId>,
+    /// `Model.field`, `operation_id.keyword` and `table.field` references
+    /// claimed by a vocabulary.
+    vocabulary_of: BTreeMap<&'m str, VocabId>,
+    out: Vec<Problem>,
+}
+
+impl<'m> Ctx<'m> {
+    fn push(&mut self, path: Vec<Step>, message: impl Into<String>, fix: impl Into<String>) {
+        self.out.push((path, message.into(), fix.into()));
+    }
+
+    /// The vocabulary claiming `owner.member`.
+    fn vocabulary(&self, owner: &str, member: &str) -> Option<VocabId> {
+        self.vocabulary_of
+            .get(format!("{owner}.{member}").as_str())
+            .copied()
+    }
+
+    fn check_ident(&mut self, path: Vec<Step>, value: &str, what: &str) {
+        if !names::is_snake_case(value) {
+            self.push(
+                path,
+                format!("{what} `{value}` is not snake_case"),
+                "use lowercase letters, digits and `_`, starting with a letter",
+            );
+        }
+    }
+
+    /// Parses and resolves a type expression.
+    fn check_type(&mut self, path: Vec<Step>, text: &str) -> Option<Type> {
+        match types::parse(text) {
+            Err(e) => {
+                self.push(path, e, format!("use one of {}", types::SCALARS));
+                None
+            }
+            Ok(t) => self.resolve(path, &t),
+        }
+    }
+
+    /// Resolves the models of a parsed type, reporting each one not defined.
+    fn resolve(&mut self, path: Vec<Step>, t: &TypeExpr) -> Option<Type> {
+        for name in t.models() {
+            if !self.models.contains_key(name.as_str()) {
+                self.push(
+                    path.clone(),
+                    format!("model `{name}` is referenced but not defined"),
+                    format!("define `{name}` under `models:` or fix the name"),
+                );
+            }
+        }
+        t.try_map(&|name: &String| self.models.get(name.as_str()).copied())
+    }
+}
+
+/// Every problem of the manifest, or its IR when there is none.
+pub fn validate(m: &Manifest) -> Result<ir::Api<'_>, Vec<Problem>> {
+    let mut cx = Ctx {
+        m,
+        models: m
+            .models
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), ModelId(i)))
+            .collect(),
+        tables: m
+            .filter_tables
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), TableId(i)))
+            .collect(),
+        operations: BTreeMap::new(),
+        vocabulary_of: BTreeMap::new(),
+        out: Vec::new(),
+    };
+    for (i, op) in m.operations.iter().enumerate().rev() {
+        cx.operations.insert(op.id.as_str(), OpId(i));
+    }
+    cx.check_ident(vec![key("service")], &m.service, "service");
+    let vocabularies = tables::vocabularies(&mut cx);
+    let tables = tables::tables(&mut cx);
+    let default_table = m.default_filter_table.as_ref().and_then(|t| {
+        let id = cx.tables.get(t.as_str()).copied();
+        if id.is_none() {
+            cx.push(
+                vec![key("default_filter_table")],
+                format!("filter table `{t}` is not defined"),
+                "define it under `filter_tables:` or fix the name",
+            );
+        }
+        id
+    });
+    let operations = operation::operations(&mut cx);
+    let exports = exports(&mut cx, &operations);
+    let models = models(&mut cx, &operations);
+    let (Some(operations), Some(exports), Some(models)) = (operations, exports, models) else {
+        return Err(cx.out);
+    };
+    if !cx.out.is_empty() {
+        return Err(cx.out);
+    }
+    Ok(ir::Api {
+        title: &m.title,
+        tables,
+        default_table,
+        operations,
+        models,
+        exports,
+        vocabularies,
+    })
+}
+
+/// All of the items, or `None` when one of them could not be built.
+fn all<T>(items: Vec<Option<T>>) -> Option<Vec<T>> {
+    items.into_iter().collect()
+}
+
+fn models<'m>(
+    cx: &mut Ctx<'m>,
+    operations: &Option<Vec<ir::Operation<'m>>>,
+) -> Option<Vec<ir::Model<'m>>> {
+    let m = cx.m;
+    let mut rust_names = BTreeMap::new();
+    let mut built = Vec::new();
+    for (name, model) in &m.models {
+        let at = |rest: &[Step]| under(&[key("models"), key(name)], rest);
+        let rust_name = model_rust_name(name);
+        if !types::is_model_name(name) {
+            cx.push(
+                at(&[]),
+                format!("model name `{name}` is not PascalCase"),
+                "start with a capital letter and use only letters and digits",
+            );
+        } else if let Some(other) = rust_names.insert(rust_name.clone(), name) {
+            cx.push(
+                at(&[]),
+                format!("models `{other}` and `{name}` have the same Rust name `{rust_name}`"),
+                "rename one of them",
+            );
+        }
+        let mut fields = Vec::new();
+        for (field, def) in &model.fields {
+            let rust = snake_case(field);
+            if model.runtime_type.is_none() && rust == names::EXTRA_FIELD {
+                cx.push(
+                    at(&[key("fields"), key(field)]),
+                    format!("field `{field}` takes the name of the map of unknown members"),
+                    "rename the Rust field: the generated `extra` keeps members the model does not name",
+                );
+            }
+            let ty = cx.check_type(at(&[key("fields"), key(field)]), def.ty());
+            fields.push(ty.map(|ty| ir::Field {
+                wire: field,
+                rust,
+                ty,
+                description: def.description(),
+                vocabulary: cx.vocabulary(name, field),
+            }));
+        }
+        let kind = match &model.runtime_type {
+            Some(rt) => Some(ir::ModelKind::Runtime(rt)),
+            None => all(fields).map(|fields| ir::ModelKind::Generated {
+                fields,
+                keeps_extra: false,
+            }),
+        };
+        built.push(kind.map(|kind| ir::Model {
+            name,
+            rust_name,
+            wire_name: &model.wire_name,
+            description: model.description.as_deref(),
+            kind,
+        }));
+    }
+    let mut models = all(built)?;
+    mark_reply_models(&mut models, operations.as_deref()?);
+    Some(models)
+}
+
+/// Marks the models a reply can hold: those of a `resources` type and every
+/// model their fields reach. Only these keep members they do not name; a
+/// model only sent in requests has exactly its documented fields, so it can
+/// be built with a struct literal.
+fn mark_reply_models(models: &mut [ir::Model<'_>], operations: &[ir::Operation<'_>]) {
+    let mut todo: Vec<ModelId> = operations
+        .iter()
+        .filter_map(|op| match &op.reply {
+            ir::Reply::Json { resources, .. } => Some(resources),
+            ir::Reply::Binary => None,
+        })
+        .flat_map(|t| t.models().into_iter().copied())
+        .collect();
+    let mut seen = BTreeSet::new();
+    while let Some(id) = todo.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let ir::ModelKind::Generated {
+            fields,
+            keeps_extra,
+        } = &mut models[id.0].kind
+        {
+            *keeps_extra = true;
+            todo.extend(
+                fields
+                    .iter()
+                    .flat_map(|f| f.ty.models().into_iter().copied()),
+            );
+        }
+    }
+}
+
+fn exports<'m>(
+    cx: &mut Ctx<'m>,
+    operations: &Option<Vec<ir::Operation<'m>>>,
+) -> Option<Vec<ir::Export<'m>>> {
+    let m = cx.m;
+    let mut names = BTreeMap::new();
+    let mut built = Vec::new();
+    for (i, e) in m.exports.iter().enumerate() {
+        let at = |k: &str| vec![key("exports"), Step::Index(i), key(k)];
+        cx.check_ident(at("method_name"), &e.method_name, "method name");
+        if m.operations.iter().any(|o| o.method_name == e.method_name) {
+            cx.push(
+                at("method_name"),
+                format!("method name `{}` is also an operation's", e.method_name),
+                "give the export its own method name",
+            );
+        }
+        if let Some(first) = names.insert(e.method_name.as_str(), i) {
+            cx.push(
+                at("method_name"),
+                format!(
+                    "duplicate export method `{}` (also exports[{first}])",
+                    e.method_name
+                ),
+                "give each export its own method name",
+            );
+        }
+        let query = export_query(cx, &at, &e.query);
+        let get = export_get(cx, &at, &e.get);
+        let items = get.and_then(|id| match &operations.as_ref()?.get(id.0)?.reply {
+            ir::Reply::Json { resources, .. } => Some(resources.clone()),
+            // A batched get has a JSON reply: a binary one is refused.
+            ir::Reply::Binary => None,
+        });
+        built.push(
+            query
+                .zip(get)
+                .zip(items)
+                .map(|(((query, filter_setter), get), items)| ir::Export {
+                    method_name: &e.method_name,
+                    summary: &e.summary,
+                    description: e.description.as_deref(),
+                    query,
+                    items,
+                    filter_setter,
+                    get,
+                }),
+        );
+    }
+    all(built)
+}
+
+/// The export's query and the setter of its filter.
+fn export_query(
+    cx: &mut Ctx<'_>,
+    at: &dyn Fn(&str) -> Vec<Step>,
+    id: &str,
+) -> Option<(OpId, String)> {
+    let Some(&op_id) = cx.operations.get(id) else {
+        cx.push(
+            at("query"),
+            format!("operation `{id}` is not defined"),
+            "name the operation ID of a paginated query",
+        );
+        return None;
+    };
+    let q = &cx.m.operations[op_id.0];
+    if q.pagination.is_none() {
+        cx.push(
+            at("query"),
+            format!("operation `{id}` has no `pagination`"),
+            "name a paginated query or add `pagination:` to it",
+        );
+    }
+    if q.response.resources.as_deref() != Some("string") {
+        cx.push(
+            at("query"),
+            format!("operation `{id}` does not return ids (`resources: string`)"),
+            "name a query that returns ids",
+        );
+    }
+    let Some(filter) = q.parameters.iter().find(|p| p.ty == "fql") else {
+        cx.push(
+            at("query"),
+            format!("operation `{id}` takes no `fql` filter"),
+            "name a query with a filter parameter",
+        );
+        return None;
+    };
+    Some((op_id, setter_name(filter)))
+}
+
+/// The export's get.
+fn export_get(cx: &mut Ctx<'_>, at: &dyn Fn(&str) -> Vec<Step>, id: &str) -> Option<OpId> {
+    let Some(&op_id) = cx.operations.get(id) else {
+        cx.push(
+            at("get"),
+            format!("operation `{id}` is not defined"),
+            "name the operation ID of a get with a batched read keyword",
+        );
+        return None;
+    };
+    let read = cx.m.operations[op_id.0]
+        .parameters
+        .iter()
+        .any(|p| p.batch.as_ref().is_some_and(|b| b.mode == "read"));
+    if !read {
+        cx.push(
+            at("get"),
+            format!("operation `{id}` has no keyword with `batch: {{mode: read}}`"),
+            "mark its ids keyword with `batch: {mode: read}`",
+        );
+        return None;
+    }
+    Some(op_id)
+}
