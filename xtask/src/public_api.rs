@@ -201,6 +201,11 @@ fn item_lines(item: &Item, c: &str, lines: &mut BTreeSet<String>, notes: &mut BT
             };
             let header = render::struct_header(as_struct).replacen("struct", "union", 1);
             lines.insert(format!("{c} [union] {header}"));
+            for f in &u.fields.named {
+                if let (true, Some(name)) = (is_public(&f.vis), &f.ident) {
+                    lines.insert(format!("{c}::{name} [field] {}", render::field(f)));
+                }
+            }
         }
         Item::Enum(e) => {
             lines.insert(format!("{c} [enum] {}", render::enum_header(e.clone())));

@@ -31,6 +31,8 @@ fn fixture() -> HashMap<PathBuf, String> {
             }
             macro_rules! unknown_shape { ($($a:ident = $b:expr);*) => {}; }
             unknown_shape!(a = 1; b = 2);
+            pub use api::Mode::*;
+            pub union Bits { pub word: u32, byte: u8 }
             "#,
         ),
         (
@@ -112,6 +114,7 @@ fn items_are_listed_under_the_path_a_user_writes() {
         "fx::api::Thing [impl] impl std::fmt::Display for Thing",
         "fx::api::b::Shared [struct] pub struct Shared;",
         "fx::api::a::Shared [re-export] fx::api::b::Shared",
+        "fx::Bits::word [field] pub word: u32",
     ] {
         assert!(
             l.lines.contains(expected),
@@ -143,12 +146,18 @@ fn private_crate_only_hidden_and_test_items_are_left_out() {
 }
 
 #[test]
-fn macros_it_cannot_expand_are_noted_not_fatal() {
+fn syntax_it_cannot_list_is_noted_not_fatal() {
     let l = listing();
+    for expected in ["unknown_shape!", "api::Mode::*"] {
+        assert!(
+            l.notes.iter().any(|n| n.contains(expected)),
+            "no note on {expected}: {:?}",
+            l.notes
+        );
+    }
     assert!(
-        l.notes.iter().any(|n| n.contains("unknown_shape!")),
-        "notes: {:?}",
-        l.notes
+        l.lines
+            .contains("fx::Bits [union] pub union Bits { /* private fields */ }")
     );
 }
 
