@@ -63,7 +63,8 @@ fn fold(text: &str) -> String {
 
 fn strip_suffix(s: String, suffix: &str) -> String {
     match s.strip_suffix(suffix) {
-        Some(t) => t.trim_end().to_owned(),
+        // A `where` clause keeps its last comma before the body.
+        Some(t) => t.trim_end().trim_end_matches(',').to_owned(),
         None => s,
     }
 }
