@@ -1,5 +1,8 @@
 //! Maintainer tasks. `cargo xtask regen [--check]` regenerates the client
-//! code and the operations page from the manifest.
+//! code and the operations page from the manifest; `cargo xtask public-api
+//! [--check]` writes (or checks) the listing of the client's public API.
+
+mod public_api;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,26 +10,31 @@ use std::time::Instant;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // xtask lives one level below the repository root.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     match args
         .iter()
         .map(String::as_str)
         .collect::<Vec<_>>()
         .as_slice()
     {
-        ["regen"] => regen(false),
-        ["regen", "--check"] => regen(true),
+        ["regen"] => regen(&root, false),
+        ["regen", "--check"] => regen(&root, true),
+        ["public-api"] => public_api::run(&root, false),
+        ["public-api", "--check"] => public_api::run(&root, true),
         _ => {
-            eprintln!("usage: cargo xtask regen [--check]");
+            eprintln!(
+                "usage: cargo xtask regen [--check]\n       {}",
+                public_api::usage()
+            );
             ExitCode::from(2)
         }
     }
 }
 
-fn regen(check: bool) -> ExitCode {
-    // xtask lives one level below the repository root.
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+fn regen(root: &std::path::Path, check: bool) -> ExitCode {
     let started = Instant::now();
-    match falcon_exposure_codegen::regen(&root, check) {
+    match falcon_exposure_codegen::regen(root, check) {
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE
