@@ -1,0 +1,14 @@
+//! The middleware every request passes before its handler, outermost
+//! first: [`context`] (counting, trace id, the envelope of error replies,
+//! the gateway headers), [`auth`] (bearer token, scope and the bad-token
+//! limit), [`rate_limit`] (the per-minute budget) and [`faults`] (injected
+//! failures and latency). Each refuses a request with an
+//! [`Error`](super::error::Error) without calling the next.
+
+pub mod auth;
+pub mod context;
+pub mod faults;
+pub mod rate_limit;
+
+pub use context::Ctx;
+pub use rate_limit::Budget;
