@@ -422,6 +422,69 @@ pub fn lookup(name: &str) -> Option<Field> {
     })
 }
 
+/// The type of a filter field's values, as the filter tables' readers name
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValueType {
+    /// Text.
+    Text,
+    /// Integer.
+    Integer,
+    /// Timestamp: ISO-8601 or relative (`'now-7d'`).
+    Timestamp,
+    /// IPv4 or IPv6 address, compared numerically.
+    IpAddress,
+    /// `true` or `false`.
+    Boolean,
+}
+
+/// A field of the filter table and what a filter may do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilterField {
+    /// The field name as written in FQL (`ip.services.port`).
+    pub name: &'static str,
+    /// The type its values are parsed and compared as.
+    pub value_type: ValueType,
+    /// Exact match: `field:value`, `field:!value`, `~`.
+    pub exact_match: bool,
+    /// Wildcards: `field:*'a*'`, `*` in quoted values.
+    pub wildcard: bool,
+    /// Any-of lists: `field:['a','b']`.
+    pub list: bool,
+    /// Range comparisons: `>`, `>=`, `<`, `<=`.
+    pub range: bool,
+    /// Negation. The parser accepts `!` with every operator a field
+    /// supports (`:!`, `!~`, `!*`) and before any group, so every field
+    /// can be negated.
+    pub negation: bool,
+}
+
+/// Every field of the filter table of `query_external_assets` (and v2), in
+/// name order, with the value type and capabilities the emulator enforces.
+pub fn table() -> Vec<FilterField> {
+    all_names()
+        .into_iter()
+        .filter_map(lookup)
+        .map(|f| FilterField {
+            name: f.name,
+            value_type: match f.kind {
+                Kind::Str => ValueType::Text,
+                Kind::Int => ValueType::Integer,
+                Kind::Time => ValueType::Timestamp,
+                Kind::Bool => ValueType::Boolean,
+                Kind::Ip => ValueType::IpAddress,
+            },
+            exact_match: f.exact,
+            wildcard: f.wildcard,
+            list: f.list,
+            range: f.range,
+            negation: true,
+        })
+        .collect()
+}
+
 /// Looks up a field an aggregation names: a filter field, or one of
 /// [`ANY_SERVICE`].
 pub fn lookup_aggregate(name: &str) -> Option<Field> {

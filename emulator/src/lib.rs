@@ -48,9 +48,12 @@ pub use config::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
 pub use conn::{MAX_ACCEPT_BACKOFF, accept_backoff};
 pub use server::{BAD_TOKEN_LIMIT, DEFAULT_LIMIT, MAX_IDS, MAX_RESULT_WINDOW};
 
-/// The filter tables of `query_external_assets`, as the emulator enforces them.
+/// The filter tables of `query_external_assets`, as the emulator enforces
+/// them: the four field lists, and [`table`](filter_fields::table), one
+/// entry per field with its value type and capabilities (read-only; the
+/// tests compare it with the operation manifest).
 pub mod filter_fields {
-    pub use crate::fields::{EXACT, LIST, RANGE, WILDCARD};
+    pub use crate::fields::{EXACT, FilterField, LIST, RANGE, ValueType, WILDCARD, table};
 }
 
 /// The FQL parser the emulator applies to `filter` parameters and to the
