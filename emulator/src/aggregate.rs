@@ -247,6 +247,46 @@ pub fn run(store: &Store, req: &AggRequest, docs: &[u32], now: i64) -> AggResult
         fields::lookup_aggregate(nonempty(&req.field).unwrap_or_default()).expect("validated");
     let kind = nonempty(&req.kind).unwrap_or_default();
     let name = nonempty(&req.name).unwrap_or(kind).to_string();
+    let docs = selected(store, req, docs, now);
+    let mut result = AggResult {
+        name,
+        buckets: Vec::new(),
+        sum_other_doc_count: None,
+        doc_count_error_upper_bound: None,
+    };
+    // Bucket aggregations, whose buckets carry their members for the
+    // sub-aggregations; metrics have one bucket per value and none.
+    let grouped = match kind {
+        "terms" => {
+            let (buckets, other) = terms(store, req, &field, &docs);
+            result.doc_count_error_upper_bound = Some(0);
+            result.sum_other_doc_count = Some(other);
+            buckets
+        }
+        "date_histogram" => histogram(store, req, &field, &docs, now),
+        "date_range" => date_ranges(store, req, &field, &docs, now),
+        "range" => ranges(store, req, &field, &docs),
+        "cardinality" => {
+            result.buckets.push(cardinality(store, &field, &docs));
+            Vec::new()
+        }
+        _ => {
+            result.buckets = metrics(store, req, kind, &field, &docs);
+            Vec::new()
+        }
+    };
+    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
+    result
+        .buckets
+        .extend(grouped.into_iter().map(|(mut b, members)| {
+            b.sub_aggregates = subs.iter().map(|s| run(store, s, &members, now)).collect();
+            b
+        }));
+    result
+}
+
+/// The documents of `docs` that match the request's `filter` and `q`.
+fn selected(store: &Store, req: &AggRequest, docs: &[u32], now: i64) -> Vec<u32> {
     let mut docs: Vec<u32> = docs.to_vec();
     if let Some(filter) = nonempty(&req.filter) {
         let expr = fql::parse(filter, now).expect("validated");
@@ -256,153 +296,149 @@ pub fn run(store: &Store, req: &AggRequest, docs: &[u32], now: i64) -> AggResult
         let q = q.to_lowercase();
         docs.retain(|i| store.at(*i).is_some_and(|a| full_text(a, &q)));
     }
-    let mut result = AggResult {
-        name,
-        buckets: Vec::new(),
-        sum_other_doc_count: None,
-        doc_count_error_upper_bound: None,
+    docs
+}
+
+/// One bucket per `date_ranges` entry: the documents with a date in
+/// `[from, to)`.
+fn date_ranges(
+    store: &Store,
+    req: &AggRequest,
+    field: &Field,
+    docs: &[u32],
+    now: i64,
+) -> Vec<(Bucket, Vec<u32>)> {
+    let bound = |s: &Option<String>| {
+        nonempty(s)
+            .and_then(|s| parse_time(s, now))
+            .map(|t| t.start)
     };
-    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
-    let with_subs = |mut b: Bucket, members: &[u32]| {
-        b.sub_aggregates = subs.iter().map(|s| run(store, s, members, now)).collect();
-        b
-    };
-    match kind {
-        "terms" => {
-            let (buckets, other) = terms(store, req, &field, &docs);
-            result.doc_count_error_upper_bound = Some(0);
-            result.sum_other_doc_count = Some(other);
-            result.buckets = buckets.into_iter().map(|(b, m)| with_subs(b, &m)).collect();
-        }
-        "date_histogram" => {
-            result.buckets = histogram(store, req, &field, &docs, now)
-                .into_iter()
-                .map(|(b, m)| with_subs(b, &m))
-                .collect();
-        }
-        "date_range" => {
-            for r in req.date_ranges.as_deref().unwrap_or_default() {
-                let bound = |s: &Option<String>| {
-                    nonempty(s)
-                        .and_then(|s| parse_time(s, now))
-                        .map(|t| t.start)
-                };
-                let (lo, hi) = (bound(&r.from), bound(&r.to));
-                let members = members_where(store, &field, &docs, |v| match v {
-                    Val::T(t) => lo.is_none_or(|lo| *t >= lo) && hi.is_none_or(|hi| *t < hi),
-                    _ => false,
-                });
-                let sf = lo.map(format_rfc3339);
-                let st = hi.map(format_rfc3339);
-                let key = format!(
-                    "{}-{}",
-                    sf.as_deref().unwrap_or("*"),
-                    st.as_deref().unwrap_or("*")
-                );
-                let b = Bucket {
-                    label: json!(key),
-                    count: members.len() as i64,
-                    key_as_string: Some(key),
-                    from: lo.map(|t| t as f64 * 1000.0),
-                    to: hi.map(|t| t as f64 * 1000.0),
-                    string_from: sf,
-                    string_to: st,
-                    ..Bucket::default()
-                };
-                result.buckets.push(with_subs(b, &members));
-            }
-        }
-        "range" => {
-            for r in req.ranges.as_deref().unwrap_or_default() {
-                let members = members_where(store, &field, &docs, |v| {
-                    v.number().is_some_and(|x| {
-                        r.from.is_none_or(|lo| x >= lo) && r.to.is_none_or(|hi| x < hi)
-                    })
-                });
-                let fmt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_else(|| "*".into());
-                let key = format!("{}-{}", fmt(r.from), fmt(r.to));
-                let b = Bucket {
-                    label: json!(key),
-                    count: members.len() as i64,
-                    key_as_string: Some(key),
-                    from: r.from,
-                    to: r.to,
-                    ..Bucket::default()
-                };
-                result.buckets.push(with_subs(b, &members));
-            }
-        }
-        "cardinality" => {
-            let mut distinct = HashSet::new();
-            let mut count = 0;
-            for &i in &docs {
-                let Some(a) = store.at(i) else { continue };
-                let vals = fields::values(a, field.path);
-                count += !vals.is_empty() as i64;
-                distinct.extend(vals.iter().map(|v| v.text().into_owned()));
-            }
-            result.buckets.push(Bucket {
-                label: json!(kind),
-                count,
-                value: Some(distinct.len() as f64),
-                ..Bucket::default()
-            });
-        }
-        _ => {
-            // Numeric metrics: timestamps are reported in epoch milliseconds.
-            let scale = if field.kind == Kind::Time {
-                1000.0
-            } else {
-                1.0
-            };
-            let mut nums = Vec::new();
-            let mut count = 0;
-            for &i in &docs {
-                let Some(a) = store.at(i) else { continue };
-                let vals = fields::values(a, field.path);
-                count += !vals.is_empty() as i64;
-                nums.extend(vals.iter().filter_map(|v| v.number()).map(|x| x * scale));
-            }
-            let as_string =
-                |x: f64| (field.kind == Kind::Time).then(|| format_rfc3339((x / 1000.0) as i64));
-            if kind == "percentiles" {
-                nums.sort_by(f64::total_cmp);
-                let percents = req
-                    .percents
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_PERCENTS.to_vec());
-                for p in percents {
-                    let v = percentile(&nums, p);
-                    result.buckets.push(Bucket {
-                        label: json!(format!("{p:.1}")),
-                        count,
-                        value: v,
-                        value_as_string: v.and_then(as_string),
-                        ..Bucket::default()
-                    });
-                }
-            } else {
-                let v = match kind {
-                    "max" => nums.iter().copied().reduce(f64::max),
-                    "min" => nums.iter().copied().reduce(f64::min),
-                    "sum" => Some(nums.iter().sum()),
-                    _ => (!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64),
-                };
-                result.buckets.push(Bucket {
-                    label: json!(kind),
-                    count,
-                    value: v,
-                    value_as_string: if kind == "sum" {
-                        None
-                    } else {
-                        v.and_then(as_string)
-                    },
-                    ..Bucket::default()
-                });
-            }
-        }
+    let mut out = Vec::new();
+    for r in req.date_ranges.as_deref().unwrap_or_default() {
+        let (lo, hi) = (bound(&r.from), bound(&r.to));
+        let members = members_where(store, field, docs, |v| match v {
+            Val::T(t) => lo.is_none_or(|lo| *t >= lo) && hi.is_none_or(|hi| *t < hi),
+            _ => false,
+        });
+        let sf = lo.map(format_rfc3339);
+        let st = hi.map(format_rfc3339);
+        let key = format!(
+            "{}-{}",
+            sf.as_deref().unwrap_or("*"),
+            st.as_deref().unwrap_or("*")
+        );
+        let b = Bucket {
+            label: json!(key),
+            count: members.len() as i64,
+            key_as_string: Some(key),
+            from: lo.map(|t| t as f64 * 1000.0),
+            to: hi.map(|t| t as f64 * 1000.0),
+            string_from: sf,
+            string_to: st,
+            ..Bucket::default()
+        };
+        out.push((b, members));
     }
-    result
+    out
+}
+
+/// One bucket per `ranges` entry: the documents with a number in
+/// `[From, To)`.
+fn ranges(store: &Store, req: &AggRequest, field: &Field, docs: &[u32]) -> Vec<(Bucket, Vec<u32>)> {
+    let fmt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_else(|| "*".into());
+    let mut out = Vec::new();
+    for r in req.ranges.as_deref().unwrap_or_default() {
+        let members = members_where(store, field, docs, |v| {
+            v.number()
+                .is_some_and(|x| r.from.is_none_or(|lo| x >= lo) && r.to.is_none_or(|hi| x < hi))
+        });
+        let key = format!("{}-{}", fmt(r.from), fmt(r.to));
+        let b = Bucket {
+            label: json!(key),
+            count: members.len() as i64,
+            key_as_string: Some(key),
+            from: r.from,
+            to: r.to,
+            ..Bucket::default()
+        };
+        out.push((b, members));
+    }
+    out
+}
+
+/// Calls `each` with the values of the field in every document; returns
+/// how many documents have one.
+fn each_values<'a>(
+    store: &'a Store,
+    field: &Field,
+    docs: &[u32],
+    mut each: impl FnMut(Vec<Val<'a>>),
+) -> i64 {
+    let mut count = 0;
+    for &i in docs {
+        let Some(a) = store.at(i) else { continue };
+        let vals = fields::values(a, field.path);
+        count += !vals.is_empty() as i64;
+        each(vals);
+    }
+    count
+}
+
+/// The number of distinct values.
+fn cardinality(store: &Store, field: &Field, docs: &[u32]) -> Bucket {
+    let mut distinct = HashSet::new();
+    let count = each_values(store, field, docs, |vals| {
+        distinct.extend(vals.iter().map(|v| v.text().into_owned()));
+    });
+    Bucket {
+        label: json!("cardinality"),
+        count,
+        value: Some(distinct.len() as f64),
+        ..Bucket::default()
+    }
+}
+
+/// Numeric metrics (max, min, avg, sum, percentiles); timestamps are
+/// reported in epoch milliseconds.
+fn metrics(
+    store: &Store,
+    req: &AggRequest,
+    kind: &str,
+    field: &Field,
+    docs: &[u32],
+) -> Vec<Bucket> {
+    let is_time = field.kind == Kind::Time;
+    let scale = if is_time { 1000.0 } else { 1.0 };
+    let mut nums = Vec::new();
+    let count = each_values(store, field, docs, |vals| {
+        nums.extend(vals.iter().filter_map(|v| v.number()).map(|x| x * scale));
+    });
+    let as_string = |x: f64| is_time.then(|| format_rfc3339((x / 1000.0) as i64));
+    let bucket = |label: Value, value: Option<f64>, with_string: bool| Bucket {
+        label,
+        count,
+        value,
+        value_as_string: value.filter(|_| with_string).and_then(as_string),
+        ..Bucket::default()
+    };
+    if kind == "percentiles" {
+        nums.sort_by(f64::total_cmp);
+        let percents = req
+            .percents
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PERCENTS.to_vec());
+        return percents
+            .into_iter()
+            .map(|p| bucket(json!(format!("{p:.1}")), percentile(&nums, p), true))
+            .collect();
+    }
+    let v = match kind {
+        "max" => nums.iter().copied().reduce(f64::max),
+        "min" => nums.iter().copied().reduce(f64::min),
+        "sum" => Some(nums.iter().sum()),
+        _ => (!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64),
+    };
+    vec![bucket(json!(kind), v, kind != "sum")]
 }
 
 fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
