@@ -392,82 +392,38 @@ impl Parser<'_> {
 
     fn build(&self, field: Field, op: &str, raw: Raw) -> Result<Cmp, String> {
         let name = field.name;
-        let unsupported =
-            |what: &str| format!("invalid filter: field '{name}' does not support {what}");
         let negate = matches!(op, "!" | "!~" | "!*");
-        if raw == Raw::Bare("null".into()) {
+        let test = if raw == Raw::Bare("null".into()) {
             if !matches!(op, "" | "!") {
-                return Err(unsupported(&format!("operator '{op}' with null")));
+                return Err(unsupported(name, &format!("operator '{op}' with null")));
             }
-            return Ok(Cmp {
-                field,
-                test: Test::Null,
-                negate,
-            });
-        }
-        let test = match op {
-            "" | "!" => match &raw {
-                Raw::List(items) => {
-                    if !field.list {
-                        return Err(unsupported("lists ([v1, v2])"));
-                    }
-                    let lits = items
-                        .iter()
-                        .map(|r| self.lit(&field, r))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Test::In(lits)
-                }
-                Raw::Quoted(s) if s.contains('*') => {
+            Test::Null
+        } else {
+            match op {
+                "" | "!" => self.equality(&field, &raw)?,
+                "*" | "!*" => {
                     if !field.wildcard {
-                        return Err(unsupported("wildcards (*)"));
+                        return Err(unsupported(name, "wildcards (*)"));
                     }
-                    Test::Wild(s.clone())
-                }
-                _ => {
-                    if !field.exact && !field.list {
-                        return Err(unsupported("exact match"));
+                    match &raw {
+                        Raw::Quoted(s) | Raw::Bare(s) => Test::Wild(s.clone()),
+                        Raw::List(_) => {
+                            return Err(unsupported(name, "lists with the '*' operator"));
+                        }
                     }
-                    Test::Eq(self.lit(&field, &raw)?)
                 }
-            },
-            "*" | "!*" => {
-                if !field.wildcard {
-                    return Err(unsupported("wildcards (*)"));
+                "~" | "!~" => {
+                    if !field.exact && !field.wildcard {
+                        return Err(unsupported(name, "text match (~)"));
+                    }
+                    match &raw {
+                        Raw::Quoted(s) | Raw::Bare(s) => Test::Text(tokens(s)),
+                        Raw::List(_) => {
+                            return Err(unsupported(name, "lists with the '~' operator"));
+                        }
+                    }
                 }
-                match &raw {
-                    Raw::Quoted(s) | Raw::Bare(s) => Test::Wild(s.clone()),
-                    Raw::List(_) => return Err(unsupported("lists with the '*' operator")),
-                }
-            }
-            "~" | "!~" => {
-                if !field.exact && !field.wildcard {
-                    return Err(unsupported("text match (~)"));
-                }
-                match &raw {
-                    Raw::Quoted(s) | Raw::Bare(s) => Test::Text(tokens(s)),
-                    Raw::List(_) => return Err(unsupported("lists with the '~' operator")),
-                }
-            }
-            _ => {
-                if !field.range {
-                    return Err(unsupported(&format!("range comparison ({op})")));
-                }
-                if matches!(raw, Raw::List(_)) {
-                    return Err(unsupported("lists with range operators"));
-                }
-                let lit = self.lit(&field, &raw)?;
-                if let Lit::Ip(u128::MAX, text) = &lit {
-                    return Err(format!(
-                        "invalid filter: field '{name}' expects an IP address, got '{text}'"
-                    ));
-                }
-                let rop = match op {
-                    ">" => RangeOp::Gt,
-                    ">=" => RangeOp::Ge,
-                    "<" => RangeOp::Lt,
-                    _ => RangeOp::Le,
-                };
-                Test::Range(rop, lit)
+                _ => self.range(&field, op, &raw)?,
             }
         };
         Ok(Cmp {
@@ -476,6 +432,62 @@ impl Parser<'_> {
             negate,
         })
     }
+
+    /// `field:value`, `field:['a','b']` or `field:'a*'` (with or without `!`).
+    fn equality(&self, field: &Field, raw: &Raw) -> Result<Test, String> {
+        Ok(match raw {
+            Raw::List(items) => {
+                if !field.list {
+                    return Err(unsupported(field.name, "lists ([v1, v2])"));
+                }
+                let lits = items
+                    .iter()
+                    .map(|r| self.lit(field, r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Test::In(lits)
+            }
+            Raw::Quoted(s) if s.contains('*') => {
+                if !field.wildcard {
+                    return Err(unsupported(field.name, "wildcards (*)"));
+                }
+                Test::Wild(s.clone())
+            }
+            _ => {
+                if !field.exact && !field.list {
+                    return Err(unsupported(field.name, "exact match"));
+                }
+                Test::Eq(self.lit(field, raw)?)
+            }
+        })
+    }
+
+    /// `field:>value` and the other comparisons.
+    fn range(&self, field: &Field, op: &str, raw: &Raw) -> Result<Test, String> {
+        let name = field.name;
+        if !field.range {
+            return Err(unsupported(name, &format!("range comparison ({op})")));
+        }
+        if matches!(raw, Raw::List(_)) {
+            return Err(unsupported(name, "lists with range operators"));
+        }
+        let lit = self.lit(field, raw)?;
+        if let Lit::Ip(u128::MAX, text) = &lit {
+            return Err(format!(
+                "invalid filter: field '{name}' expects an IP address, got '{text}'"
+            ));
+        }
+        let rop = match op {
+            ">" => RangeOp::Gt,
+            ">=" => RangeOp::Ge,
+            "<" => RangeOp::Lt,
+            _ => RangeOp::Le,
+        };
+        Ok(Test::Range(rop, lit))
+    }
+}
+
+fn unsupported(name: &str, what: &str) -> String {
+    format!("invalid filter: field '{name}' does not support {what}")
 }
 
 /// Parses `filter` exactly as the emulator parses a `filter` parameter or an
