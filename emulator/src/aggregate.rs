@@ -126,6 +126,46 @@ fn validate_at(req: &AggRequest, now: i64, depth: usize) -> Result<(), String> {
         nonempty(&req.field).ok_or_else(|| format!("aggregation '{name}': 'field' is required"))?;
     let f = fields::lookup_aggregate(field)
         .ok_or_else(|| format!("aggregation '{name}': unknown field '{field}'"))?;
+    validate_kind(req, name, kind, &f, now)?;
+    if let Some(tz) = nonempty(&req.time_zone) {
+        tz_offset(tz)
+            .ok_or_else(|| format!("aggregation '{name}': unsupported time_zone '{tz}'"))?;
+    }
+    if let Some(sort) = nonempty(&req.sort) {
+        bucket_sort(sort).ok_or_else(|| {
+            format!("aggregation '{name}': invalid sort '{sort}' (_count|desc, _count|asc, _term|asc, _term|desc)")
+        })?;
+    }
+    if let Some(filter) = nonempty(&req.filter) {
+        fql::parse(filter, now).map_err(|e| format!("aggregation '{name}': {e}"))?;
+    }
+    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
+    if subs.len() > MAX_SUB_AGGREGATES {
+        return Err(format!(
+            "aggregation '{name}': at most {MAX_SUB_AGGREGATES} sub_aggregates are allowed"
+        ));
+    }
+    if !subs.is_empty() && depth >= MAX_AGG_DEPTH {
+        return Err(format!(
+            "aggregation '{name}': sub_aggregates nest deeper than {MAX_AGG_DEPTH} levels; at most {MAX_AGG_DEPTH} levels are allowed"
+        ));
+    }
+    for s in subs {
+        validate_at(s, now, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// Checks that the type is known and has what it needs (an interval and a
+/// date field, ranges, date ranges).
+fn validate_kind(
+    req: &AggRequest,
+    name: &str,
+    kind: &str,
+    f: &Field,
+    now: i64,
+) -> Result<(), String> {
+    let field = f.name;
     match kind {
         "terms" | "cardinality" | "max" | "min" | "avg" | "sum" | "percentiles" => {}
         "date_histogram" => {
@@ -168,32 +208,6 @@ fn validate_at(req: &AggRequest, now: i64, depth: usize) -> Result<(), String> {
                 "aggregation '{name}': unsupported type '{other}' (terms, date_histogram, date_range, range, cardinality, max, min, avg, sum, percentiles)"
             ));
         }
-    }
-    if let Some(tz) = nonempty(&req.time_zone) {
-        tz_offset(tz)
-            .ok_or_else(|| format!("aggregation '{name}': unsupported time_zone '{tz}'"))?;
-    }
-    if let Some(sort) = nonempty(&req.sort) {
-        bucket_sort(sort).ok_or_else(|| {
-            format!("aggregation '{name}': invalid sort '{sort}' (_count|desc, _count|asc, _term|asc, _term|desc)")
-        })?;
-    }
-    if let Some(filter) = nonempty(&req.filter) {
-        fql::parse(filter, now).map_err(|e| format!("aggregation '{name}': {e}"))?;
-    }
-    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
-    if subs.len() > MAX_SUB_AGGREGATES {
-        return Err(format!(
-            "aggregation '{name}': at most {MAX_SUB_AGGREGATES} sub_aggregates are allowed"
-        ));
-    }
-    if !subs.is_empty() && depth >= MAX_AGG_DEPTH {
-        return Err(format!(
-            "aggregation '{name}': sub_aggregates nest deeper than {MAX_AGG_DEPTH} levels; at most {MAX_AGG_DEPTH} levels are allowed"
-        ));
-    }
-    for s in subs {
-        validate_at(s, now, depth + 1)?;
     }
     Ok(())
 }
@@ -491,6 +505,36 @@ fn terms(
     field: &Field,
     docs: &[u32],
 ) -> (Vec<(Bucket, Vec<u32>)>, i64) {
+    let list = ranked_terms(req, term_groups(store, req, field, docs));
+    let from = req.from.unwrap_or(0).max(0) as usize;
+    let size = req.size.filter(|s| *s > 0).unwrap_or(10) as usize;
+    let total: usize = list.iter().map(|(_, m)| m.len()).sum();
+    let page: Vec<(String, Vec<u32>)> = list.into_iter().skip(from).take(size).collect();
+    let shown: usize = page.iter().map(|(_, m)| m.len()).sum();
+    let buckets = page
+        .into_iter()
+        .map(|(t, m)| {
+            (
+                Bucket {
+                    label: label_of(field, &t),
+                    count: m.len() as i64,
+                    ..Bucket::default()
+                },
+                m,
+            )
+        })
+        .collect();
+    (buckets, total.saturating_sub(shown) as i64)
+}
+
+/// The documents of each distinct value (or of `missing` for documents
+/// without one).
+fn term_groups(
+    store: &Store,
+    req: &AggRequest,
+    field: &Field,
+    docs: &[u32],
+) -> HashMap<String, Vec<u32>> {
     let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
     let missing = nonempty(&req.missing);
     for &i in docs {
@@ -510,6 +554,12 @@ fn terms(
             groups.entry(term).or_default().push(i);
         }
     }
+    groups
+}
+
+/// The groups kept by the document-count bounds and the include/exclude
+/// patterns, in the requested order (ties by term).
+fn ranked_terms(req: &AggRequest, groups: HashMap<String, Vec<u32>>) -> Vec<(String, Vec<u32>)> {
     let min = req.min_doc_count.unwrap_or(1).max(1) as usize;
     let max = req.max_doc_count.map(|m| m.max(0) as usize);
     let include = nonempty(&req.include);
@@ -535,25 +585,7 @@ fn terms(
         let o = if desc { o.reverse() } else { o };
         o.then_with(|| ta.cmp(tb))
     });
-    let from = req.from.unwrap_or(0).max(0) as usize;
-    let size = req.size.filter(|s| *s > 0).unwrap_or(10) as usize;
-    let total: usize = list.iter().map(|(_, m)| m.len()).sum();
-    let page: Vec<(String, Vec<u32>)> = list.into_iter().skip(from).take(size).collect();
-    let shown: usize = page.iter().map(|(_, m)| m.len()).sum();
-    let buckets = page
-        .into_iter()
-        .map(|(t, m)| {
-            (
-                Bucket {
-                    label: label_of(field, &t),
-                    count: m.len() as i64,
-                    ..Bucket::default()
-                },
-                m,
-            )
-        })
-        .collect();
-    (buckets, total.saturating_sub(shown) as i64)
+    list
 }
 
 fn pattern_match(pattern: &str, text: &str) -> bool {
@@ -614,45 +646,10 @@ fn histogram(
         .and_then(interval_of)
         .unwrap_or("day");
     let off = nonempty(&req.time_zone).and_then(tz_offset).unwrap_or(0);
-    let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
-    for &i in docs {
-        let Some(a) = store.at(i) else { continue };
-        let mut keys: Vec<i64> = fields::values(a, field.path)
-            .iter()
-            .filter_map(|v| match v {
-                Val::T(t) => Some(truncate(t + off, unit) - off),
-                _ => None,
-            })
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for k in keys {
-            groups.entry(k).or_default().push(i);
-        }
-    }
+    let mut groups = date_groups(store, field, docs, unit, off);
     let min_doc = req.min_doc_count.unwrap_or(0).max(0) as usize;
-    let bound = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|s| parse_time(s, now))
-            .map(|t| truncate(t.start + off, unit) - off)
-    };
-    let bounds = req.extended_bounds.as_ref();
-    let lo = [
-        groups.keys().next().copied(),
-        bounds.and_then(|b| bound(&b.min)),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
-    let hi = [
-        groups.keys().last().copied(),
-        bounds.and_then(|b| bound(&b.max)),
-    ]
-    .into_iter()
-    .flatten()
-    .max();
     let mut out = Vec::new();
-    if let (Some(lo), Some(hi)) = (lo, hi) {
+    if let Some((lo, hi)) = histogram_bounds(req, &groups, unit, off, now) {
         let mut k = lo;
         while k <= hi && out.len() < MAX_BUCKETS {
             let members = groups.remove(&k).unwrap_or_default();
@@ -673,4 +670,64 @@ fn histogram(
         out.retain(|(b, _)| b.count <= max);
     }
     out
+}
+
+/// The documents of each period (`unit` in the zone `off` seconds east),
+/// keyed by the period's start.
+fn date_groups(
+    store: &Store,
+    field: &Field,
+    docs: &[u32],
+    unit: &str,
+    off: i64,
+) -> BTreeMap<i64, Vec<u32>> {
+    let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+    for &i in docs {
+        let Some(a) = store.at(i) else { continue };
+        let mut keys: Vec<i64> = fields::values(a, field.path)
+            .iter()
+            .filter_map(|v| match v {
+                Val::T(t) => Some(truncate(t + off, unit) - off),
+                _ => None,
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    groups
+}
+
+/// The first and last period of the histogram: those of the documents,
+/// widened to `extended_bounds`.
+fn histogram_bounds(
+    req: &AggRequest,
+    groups: &BTreeMap<i64, Vec<u32>>,
+    unit: &str,
+    off: i64,
+    now: i64,
+) -> Option<(i64, i64)> {
+    let bound = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| parse_time(s, now))
+            .map(|t| truncate(t.start + off, unit) - off)
+    };
+    let bounds = req.extended_bounds.as_ref();
+    let lo = [
+        groups.keys().next().copied(),
+        bounds.and_then(|b| bound(&b.min)),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let hi = [
+        groups.keys().last().copied(),
+        bounds.and_then(|b| bound(&b.max)),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    lo.zip(hi)
 }
