@@ -283,56 +283,11 @@ impl Parser<'_> {
         match self.peek() {
             Some(q @ (b'\'' | b'"')) => {
                 self.pos += 1;
-                let mut out = String::new();
-                loop {
-                    let Some(c) = self.src[self.pos..].chars().next() else {
-                        return Err("invalid filter: unterminated quoted value".into());
-                    };
-                    self.pos += c.len_utf8();
-                    if c == '\\' {
-                        if let Some(n) = self.src[self.pos..].chars().next() {
-                            self.pos += n.len_utf8();
-                            out.push(n);
-                        }
-                    } else if c as u32 == q as u32 {
-                        return Ok(Raw::Quoted(out));
-                    } else {
-                        out.push(c);
-                    }
-                }
+                self.quoted(q)
             }
             Some(b'[') => {
                 self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_ws();
-                    if self.eat("]") {
-                        break;
-                    }
-                    // Checked before reading the item, so `[[[…` never recurses.
-                    if self.peek() == Some(b'[') {
-                        return Err(format!(
-                            "invalid filter: nested lists are not allowed (position {})",
-                            self.pos
-                        ));
-                    }
-                    items.push(self.value()?);
-                    self.skip_ws();
-                    if self.eat(",") {
-                        continue;
-                    }
-                    if self.eat("]") {
-                        break;
-                    }
-                    return Err(format!(
-                        "invalid filter: expected ',' or ']' at position {}",
-                        self.pos
-                    ));
-                }
-                if items.is_empty() {
-                    return Err("invalid filter: empty list".into());
-                }
-                Ok(Raw::List(items))
+                self.list()
             }
             _ => {
                 let start = self.pos;
@@ -351,6 +306,62 @@ impl Parser<'_> {
                 Ok(Raw::Bare(v.to_string()))
             }
         }
+    }
+
+    /// The rest of a value quoted with `q`, after the opening quote; `\`
+    /// escapes the next character.
+    fn quoted(&mut self, q: u8) -> Result<Raw, String> {
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.src[self.pos..].chars().next() else {
+                return Err("invalid filter: unterminated quoted value".into());
+            };
+            self.pos += c.len_utf8();
+            if c == '\\' {
+                if let Some(n) = self.src[self.pos..].chars().next() {
+                    self.pos += n.len_utf8();
+                    out.push(n);
+                }
+            } else if c as u32 == q as u32 {
+                return Ok(Raw::Quoted(out));
+            } else {
+                out.push(c);
+            }
+        }
+    }
+
+    /// The rest of a list, after its `[`: values separated by `,`.
+    fn list(&mut self) -> Result<Raw, String> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_ws();
+            if self.eat("]") {
+                break;
+            }
+            // Checked before reading the item, so `[[[…` never recurses.
+            if self.peek() == Some(b'[') {
+                return Err(format!(
+                    "invalid filter: nested lists are not allowed (position {})",
+                    self.pos
+                ));
+            }
+            items.push(self.value()?);
+            self.skip_ws();
+            if self.eat(",") {
+                continue;
+            }
+            if self.eat("]") {
+                break;
+            }
+            return Err(format!(
+                "invalid filter: expected ',' or ']' at position {}",
+                self.pos
+            ));
+        }
+        if items.is_empty() {
+            return Err("invalid filter: empty list".into());
+        }
+        Ok(Raw::List(items))
     }
 
     fn lit(&self, field: &Field, raw: &Raw) -> Result<Lit, String> {
