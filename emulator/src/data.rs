@@ -500,6 +500,21 @@ struct Assessment {
     description: Option<Str>,
 }
 
+/// The links of a service's two blobs, which the emulator serves.
+fn blob_links(asset_id: &str, banner_hash: &str, attr_hash: &str) -> BlobLinks {
+    let link = |kind: &str, hash: &str| {
+        o(format!(
+            "/fem/entities/blobs-{kind}/v1?assetId={asset_id}&hash={hash}"
+        ))
+    };
+    BlobLinks {
+        download_attributes: link("download", attr_hash),
+        download_banner: link("download", banner_hash),
+        preview_attributes: link("preview", attr_hash),
+        preview_banner: link("preview", banner_hash),
+    }
+}
+
 fn location(place: &Place) -> Location {
     Location {
         area_code: B(place.area),
@@ -658,9 +673,7 @@ impl Generator {
         let subsidiary = self.subsidiaries[sub_i].clone();
         let parent_domain = SUBSIDIARY_NAMES[sub_i].1;
         let subsidiaries = self.asset_subsidiaries(sub_i);
-        let year = 365 * 86_400;
-        let first_seen = self.ts_between(self.now - year, self.now - 86_400);
-        let last_seen = self.ts_between(first_seen.0 + 3600, self.now);
+        let (first_seen, last_seen) = self.seen();
         let id = o(self.rng.hex(16));
         let net = *self.rng.pick(NETWORKS);
         // One domain asset in ten is the subsidiary's primary (root) domain.
@@ -687,14 +700,7 @@ impl Generator {
         let assessment = self.assessment(first_seen);
         let triage = self.triage(first_seen);
         let data_providers = self.data_providers();
-        let manual = self.rng.chance(0.05);
-        // Manually added assets name who added them: any value other than
-        // `auto` means manual.
-        let discovered_by = if manual {
-            B(self.rng.pick_s(USERS))
-        } else {
-            B(AUTO)
-        };
+        let (manual, discovered_by) = self.origin();
         let status = self.status(last_seen);
         let discovery = self.discovery(parent_domain, &subsidiary, is_ip, &fqdn, &ip_address);
         Asset {
@@ -727,6 +733,26 @@ impl Generator {
             subsidiaries,
             triage,
         }
+    }
+
+    /// When an asset was first and last seen, in the year before the anchor.
+    fn seen(&mut self) -> (Ts, Ts) {
+        let year = 365 * 86_400;
+        let first_seen = self.ts_between(self.now - year, self.now - 86_400);
+        let last_seen = self.ts_between(first_seen.0 + 3600, self.now);
+        (first_seen, last_seen)
+    }
+
+    /// Whether an asset was added by hand, and who found it: manually added
+    /// assets name who added them (any value other than `auto` means manual).
+    fn origin(&mut self) -> (bool, Str) {
+        let manual = self.rng.chance(0.05);
+        let discovered_by = if manual {
+            B(self.rng.pick_s(USERS))
+        } else {
+            B(AUTO)
+        };
+        (manual, discovered_by)
     }
 
     /// The subsidiaries of an asset: `sub_i`'s, and for a few a second one.
@@ -1058,16 +1084,8 @@ impl Generator {
         sub: &Subsidiary,
     ) -> Service {
         let applications = self.applications(protocol, port);
-        let server = applications.first().map_or("unknown", |a| a.name.as_ref());
-        let response_headers =
-            format!("HTTP/1.1 {status_code} OK\r\nServer: {server}\r\nContent-Type: text/html");
         let banner_hash = self.rng.hex(32);
         let attr_hash = self.rng.hex(32);
-        let link = |kind: &str, hash: &str| {
-            o(format!(
-                "/fem/entities/blobs-{kind}/v1?assetId={asset_id}&hash={hash}"
-            ))
-        };
         let http = protocol.starts_with("HTTP");
         let tls = if protocol == "HTTPS" {
             Some(Box::new(self.tls(fqdn, sub, last_seen)))
@@ -1079,27 +1097,12 @@ impl Generator {
         Service {
             id: o(self.rng.hex(12)),
             cpes: applications.iter().map(|a| a.cpe.clone()).collect(),
-            blob_links: BlobLinks {
-                download_attributes: link("download", &attr_hash),
-                download_banner: link("download", &banner_hash),
-                preview_attributes: link("preview", &attr_hash),
-                preview_banner: link("preview", &banner_hash),
-            },
+            blob_links: blob_links(asset_id, &banner_hash, &attr_hash),
             cloud_provider: net.2.map(B),
             first_seen: svc_first,
             last_seen: svc_last,
             hosting_provider: Some(B(net.3)),
-            http_attributes: if http {
-                Some(HttpAttributes {
-                    cookies: Vec::new(),
-                    meta: Vec::new(),
-                    response_headers: o(response_headers),
-                    technologies: applications.iter().map(|a| a.name.clone()).collect(),
-                    title: B(self.rng.pick_s(TITLES)),
-                })
-            } else {
-                None
-            },
+            http_attributes: http.then(|| self.http_attributes(status_code, &applications)),
             os: Some(B(self.rng.pick_s(PLATFORMS))),
             platform_name: Some(B(self.rng.pick_s(PLATFORMS))),
             port,
@@ -1115,6 +1118,24 @@ impl Generator {
             transport: B(transport),
             blob_hashes: [o(banner_hash), o(attr_hash)],
             applications,
+        }
+    }
+
+    /// The HTTP attributes of a web service running `applications`.
+    fn http_attributes(
+        &mut self,
+        status_code: i32,
+        applications: &[Application],
+    ) -> HttpAttributes {
+        let server = applications.first().map_or("unknown", |a| a.name.as_ref());
+        let response_headers =
+            format!("HTTP/1.1 {status_code} OK\r\nServer: {server}\r\nContent-Type: text/html");
+        HttpAttributes {
+            cookies: Vec::new(),
+            meta: Vec::new(),
+            response_headers: o(response_headers),
+            technologies: applications.iter().map(|a| a.name.clone()).collect(),
+            title: B(self.rng.pick_s(TITLES)),
         }
     }
 
