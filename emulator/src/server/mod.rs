@@ -2,7 +2,7 @@
 //! context (counting, trace id, gateway headers, error envelopes), auth,
 //! rate limit and faults; then the handler of its [`route`], in
 //! [`routes`]. Replies are built in [`reply`]; every refusal is an
-//! [`Error`].
+//! [`Error`](error::Error).
 
 mod error;
 mod layers;

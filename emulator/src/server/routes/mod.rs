@@ -1,6 +1,6 @@
 //! The operation handlers, one module per resource. Each takes what the
 //! layers established ([`Ctx`](super::layers::Ctx)) and returns a reply or
-//! an [`Error`](super::error::Error).
+//! an [`Error`].
 
 mod aggregates;
 mod assets;
