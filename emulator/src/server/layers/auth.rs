@@ -91,7 +91,7 @@ pub async fn auth(
             return bad_token(&st, ip, ctx.now);
         }
         Err(Refusal::MissingScope) => Error::authorization_failed(),
-        Err(Refusal::Internal) => Error::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+        Err(Refusal::Internal) => Error::internal("internal error"),
     };
     // Refused with a good token: the account's budget, not spent.
     st.limits.peek(ctx.route, ctx.now).attach(refusal)

@@ -2,8 +2,9 @@
 //! first: [`context`] (counting, trace id, the envelope of error replies,
 //! the gateway headers), [`auth`] (bearer token, scope and the bad-token
 //! limit), [`rate_limit`] (the per-minute budget) and [`faults`] (injected
-//! failures and latency). Each refuses a request with an
-//! [`Error`](super::error::Error) without calling the next.
+//! failures and latency). The last three refuse a request with an
+//! [`Error`](super::error::Error), without calling the next; the budget a
+//! reply reports travels back to the context layer as a [`Budget`].
 
 pub mod auth;
 pub mod context;
