@@ -126,6 +126,46 @@ fn validate_at(req: &AggRequest, now: i64, depth: usize) -> Result<(), String> {
         nonempty(&req.field).ok_or_else(|| format!("aggregation '{name}': 'field' is required"))?;
     let f = fields::lookup_aggregate(field)
         .ok_or_else(|| format!("aggregation '{name}': unknown field '{field}'"))?;
+    validate_kind(req, name, kind, &f, now)?;
+    if let Some(tz) = nonempty(&req.time_zone) {
+        tz_offset(tz)
+            .ok_or_else(|| format!("aggregation '{name}': unsupported time_zone '{tz}'"))?;
+    }
+    if let Some(sort) = nonempty(&req.sort) {
+        bucket_sort(sort).ok_or_else(|| {
+            format!("aggregation '{name}': invalid sort '{sort}' (_count|desc, _count|asc, _term|asc, _term|desc)")
+        })?;
+    }
+    if let Some(filter) = nonempty(&req.filter) {
+        fql::parse(filter, now).map_err(|e| format!("aggregation '{name}': {e}"))?;
+    }
+    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
+    if subs.len() > MAX_SUB_AGGREGATES {
+        return Err(format!(
+            "aggregation '{name}': at most {MAX_SUB_AGGREGATES} sub_aggregates are allowed"
+        ));
+    }
+    if !subs.is_empty() && depth >= MAX_AGG_DEPTH {
+        return Err(format!(
+            "aggregation '{name}': sub_aggregates nest deeper than {MAX_AGG_DEPTH} levels; at most {MAX_AGG_DEPTH} levels are allowed"
+        ));
+    }
+    for s in subs {
+        validate_at(s, now, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// Checks that the type is known and has what it needs (an interval and a
+/// date field, ranges, date ranges).
+fn validate_kind(
+    req: &AggRequest,
+    name: &str,
+    kind: &str,
+    f: &Field,
+    now: i64,
+) -> Result<(), String> {
+    let field = f.name;
     match kind {
         "terms" | "cardinality" | "max" | "min" | "avg" | "sum" | "percentiles" => {}
         "date_histogram" => {
@@ -168,32 +208,6 @@ fn validate_at(req: &AggRequest, now: i64, depth: usize) -> Result<(), String> {
                 "aggregation '{name}': unsupported type '{other}' (terms, date_histogram, date_range, range, cardinality, max, min, avg, sum, percentiles)"
             ));
         }
-    }
-    if let Some(tz) = nonempty(&req.time_zone) {
-        tz_offset(tz)
-            .ok_or_else(|| format!("aggregation '{name}': unsupported time_zone '{tz}'"))?;
-    }
-    if let Some(sort) = nonempty(&req.sort) {
-        bucket_sort(sort).ok_or_else(|| {
-            format!("aggregation '{name}': invalid sort '{sort}' (_count|desc, _count|asc, _term|asc, _term|desc)")
-        })?;
-    }
-    if let Some(filter) = nonempty(&req.filter) {
-        fql::parse(filter, now).map_err(|e| format!("aggregation '{name}': {e}"))?;
-    }
-    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
-    if subs.len() > MAX_SUB_AGGREGATES {
-        return Err(format!(
-            "aggregation '{name}': at most {MAX_SUB_AGGREGATES} sub_aggregates are allowed"
-        ));
-    }
-    if !subs.is_empty() && depth >= MAX_AGG_DEPTH {
-        return Err(format!(
-            "aggregation '{name}': sub_aggregates nest deeper than {MAX_AGG_DEPTH} levels; at most {MAX_AGG_DEPTH} levels are allowed"
-        ));
-    }
-    for s in subs {
-        validate_at(s, now, depth + 1)?;
     }
     Ok(())
 }
@@ -247,6 +261,46 @@ pub fn run(store: &Store, req: &AggRequest, docs: &[u32], now: i64) -> AggResult
         fields::lookup_aggregate(nonempty(&req.field).unwrap_or_default()).expect("validated");
     let kind = nonempty(&req.kind).unwrap_or_default();
     let name = nonempty(&req.name).unwrap_or(kind).to_string();
+    let docs = selected(store, req, docs, now);
+    let mut result = AggResult {
+        name,
+        buckets: Vec::new(),
+        sum_other_doc_count: None,
+        doc_count_error_upper_bound: None,
+    };
+    // Bucket aggregations, whose buckets carry their members for the
+    // sub-aggregations; metrics have one bucket per value and none.
+    let grouped = match kind {
+        "terms" => {
+            let (buckets, other) = terms(store, req, &field, &docs);
+            result.doc_count_error_upper_bound = Some(0);
+            result.sum_other_doc_count = Some(other);
+            buckets
+        }
+        "date_histogram" => histogram(store, req, &field, &docs, now),
+        "date_range" => date_ranges(store, req, &field, &docs, now),
+        "range" => ranges(store, req, &field, &docs),
+        "cardinality" => {
+            result.buckets.push(cardinality(store, &field, &docs));
+            Vec::new()
+        }
+        _ => {
+            result.buckets = metrics(store, req, kind, &field, &docs);
+            Vec::new()
+        }
+    };
+    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
+    result
+        .buckets
+        .extend(grouped.into_iter().map(|(mut b, members)| {
+            b.sub_aggregates = subs.iter().map(|s| run(store, s, &members, now)).collect();
+            b
+        }));
+    result
+}
+
+/// The documents of `docs` that match the request's `filter` and `q`.
+fn selected(store: &Store, req: &AggRequest, docs: &[u32], now: i64) -> Vec<u32> {
     let mut docs: Vec<u32> = docs.to_vec();
     if let Some(filter) = nonempty(&req.filter) {
         let expr = fql::parse(filter, now).expect("validated");
@@ -256,153 +310,149 @@ pub fn run(store: &Store, req: &AggRequest, docs: &[u32], now: i64) -> AggResult
         let q = q.to_lowercase();
         docs.retain(|i| store.at(*i).is_some_and(|a| full_text(a, &q)));
     }
-    let mut result = AggResult {
-        name,
-        buckets: Vec::new(),
-        sum_other_doc_count: None,
-        doc_count_error_upper_bound: None,
+    docs
+}
+
+/// One bucket per `date_ranges` entry: the documents with a date in
+/// `[from, to)`.
+fn date_ranges(
+    store: &Store,
+    req: &AggRequest,
+    field: &Field,
+    docs: &[u32],
+    now: i64,
+) -> Vec<(Bucket, Vec<u32>)> {
+    let bound = |s: &Option<String>| {
+        nonempty(s)
+            .and_then(|s| parse_time(s, now))
+            .map(|t| t.start)
     };
-    let subs = req.sub_aggregates.as_deref().unwrap_or_default();
-    let with_subs = |mut b: Bucket, members: &[u32]| {
-        b.sub_aggregates = subs.iter().map(|s| run(store, s, members, now)).collect();
-        b
-    };
-    match kind {
-        "terms" => {
-            let (buckets, other) = terms(store, req, &field, &docs);
-            result.doc_count_error_upper_bound = Some(0);
-            result.sum_other_doc_count = Some(other);
-            result.buckets = buckets.into_iter().map(|(b, m)| with_subs(b, &m)).collect();
-        }
-        "date_histogram" => {
-            result.buckets = histogram(store, req, &field, &docs, now)
-                .into_iter()
-                .map(|(b, m)| with_subs(b, &m))
-                .collect();
-        }
-        "date_range" => {
-            for r in req.date_ranges.as_deref().unwrap_or_default() {
-                let bound = |s: &Option<String>| {
-                    nonempty(s)
-                        .and_then(|s| parse_time(s, now))
-                        .map(|t| t.start)
-                };
-                let (lo, hi) = (bound(&r.from), bound(&r.to));
-                let members = members_where(store, &field, &docs, |v| match v {
-                    Val::T(t) => lo.is_none_or(|lo| *t >= lo) && hi.is_none_or(|hi| *t < hi),
-                    _ => false,
-                });
-                let sf = lo.map(format_rfc3339);
-                let st = hi.map(format_rfc3339);
-                let key = format!(
-                    "{}-{}",
-                    sf.as_deref().unwrap_or("*"),
-                    st.as_deref().unwrap_or("*")
-                );
-                let b = Bucket {
-                    label: json!(key),
-                    count: members.len() as i64,
-                    key_as_string: Some(key),
-                    from: lo.map(|t| t as f64 * 1000.0),
-                    to: hi.map(|t| t as f64 * 1000.0),
-                    string_from: sf,
-                    string_to: st,
-                    ..Bucket::default()
-                };
-                result.buckets.push(with_subs(b, &members));
-            }
-        }
-        "range" => {
-            for r in req.ranges.as_deref().unwrap_or_default() {
-                let members = members_where(store, &field, &docs, |v| {
-                    v.number().is_some_and(|x| {
-                        r.from.is_none_or(|lo| x >= lo) && r.to.is_none_or(|hi| x < hi)
-                    })
-                });
-                let fmt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_else(|| "*".into());
-                let key = format!("{}-{}", fmt(r.from), fmt(r.to));
-                let b = Bucket {
-                    label: json!(key),
-                    count: members.len() as i64,
-                    key_as_string: Some(key),
-                    from: r.from,
-                    to: r.to,
-                    ..Bucket::default()
-                };
-                result.buckets.push(with_subs(b, &members));
-            }
-        }
-        "cardinality" => {
-            let mut distinct = HashSet::new();
-            let mut count = 0;
-            for &i in &docs {
-                let Some(a) = store.at(i) else { continue };
-                let vals = fields::values(a, field.path);
-                count += !vals.is_empty() as i64;
-                distinct.extend(vals.iter().map(|v| v.text().into_owned()));
-            }
-            result.buckets.push(Bucket {
-                label: json!(kind),
-                count,
-                value: Some(distinct.len() as f64),
-                ..Bucket::default()
-            });
-        }
-        _ => {
-            // Numeric metrics: timestamps are reported in epoch milliseconds.
-            let scale = if field.kind == Kind::Time {
-                1000.0
-            } else {
-                1.0
-            };
-            let mut nums = Vec::new();
-            let mut count = 0;
-            for &i in &docs {
-                let Some(a) = store.at(i) else { continue };
-                let vals = fields::values(a, field.path);
-                count += !vals.is_empty() as i64;
-                nums.extend(vals.iter().filter_map(|v| v.number()).map(|x| x * scale));
-            }
-            let as_string =
-                |x: f64| (field.kind == Kind::Time).then(|| format_rfc3339((x / 1000.0) as i64));
-            if kind == "percentiles" {
-                nums.sort_by(f64::total_cmp);
-                let percents = req
-                    .percents
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_PERCENTS.to_vec());
-                for p in percents {
-                    let v = percentile(&nums, p);
-                    result.buckets.push(Bucket {
-                        label: json!(format!("{p:.1}")),
-                        count,
-                        value: v,
-                        value_as_string: v.and_then(as_string),
-                        ..Bucket::default()
-                    });
-                }
-            } else {
-                let v = match kind {
-                    "max" => nums.iter().copied().reduce(f64::max),
-                    "min" => nums.iter().copied().reduce(f64::min),
-                    "sum" => Some(nums.iter().sum()),
-                    _ => (!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64),
-                };
-                result.buckets.push(Bucket {
-                    label: json!(kind),
-                    count,
-                    value: v,
-                    value_as_string: if kind == "sum" {
-                        None
-                    } else {
-                        v.and_then(as_string)
-                    },
-                    ..Bucket::default()
-                });
-            }
-        }
+    let mut out = Vec::new();
+    for r in req.date_ranges.as_deref().unwrap_or_default() {
+        let (lo, hi) = (bound(&r.from), bound(&r.to));
+        let members = members_where(store, field, docs, |v| match v {
+            Val::T(t) => lo.is_none_or(|lo| *t >= lo) && hi.is_none_or(|hi| *t < hi),
+            _ => false,
+        });
+        let sf = lo.map(format_rfc3339);
+        let st = hi.map(format_rfc3339);
+        let key = format!(
+            "{}-{}",
+            sf.as_deref().unwrap_or("*"),
+            st.as_deref().unwrap_or("*")
+        );
+        let b = Bucket {
+            label: json!(key),
+            count: members.len() as i64,
+            key_as_string: Some(key),
+            from: lo.map(|t| t as f64 * 1000.0),
+            to: hi.map(|t| t as f64 * 1000.0),
+            string_from: sf,
+            string_to: st,
+            ..Bucket::default()
+        };
+        out.push((b, members));
     }
-    result
+    out
+}
+
+/// One bucket per `ranges` entry: the documents with a number in
+/// `[From, To)`.
+fn ranges(store: &Store, req: &AggRequest, field: &Field, docs: &[u32]) -> Vec<(Bucket, Vec<u32>)> {
+    let fmt = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_else(|| "*".into());
+    let mut out = Vec::new();
+    for r in req.ranges.as_deref().unwrap_or_default() {
+        let members = members_where(store, field, docs, |v| {
+            v.number()
+                .is_some_and(|x| r.from.is_none_or(|lo| x >= lo) && r.to.is_none_or(|hi| x < hi))
+        });
+        let key = format!("{}-{}", fmt(r.from), fmt(r.to));
+        let b = Bucket {
+            label: json!(key),
+            count: members.len() as i64,
+            key_as_string: Some(key),
+            from: r.from,
+            to: r.to,
+            ..Bucket::default()
+        };
+        out.push((b, members));
+    }
+    out
+}
+
+/// Calls `each` with the values of the field in every document; returns
+/// how many documents have one.
+fn each_values<'a>(
+    store: &'a Store,
+    field: &Field,
+    docs: &[u32],
+    mut each: impl FnMut(Vec<Val<'a>>),
+) -> i64 {
+    let mut count = 0;
+    for &i in docs {
+        let Some(a) = store.at(i) else { continue };
+        let vals = fields::values(a, field.path);
+        count += !vals.is_empty() as i64;
+        each(vals);
+    }
+    count
+}
+
+/// The number of distinct values.
+fn cardinality(store: &Store, field: &Field, docs: &[u32]) -> Bucket {
+    let mut distinct = HashSet::new();
+    let count = each_values(store, field, docs, |vals| {
+        distinct.extend(vals.iter().map(|v| v.text().into_owned()));
+    });
+    Bucket {
+        label: json!("cardinality"),
+        count,
+        value: Some(distinct.len() as f64),
+        ..Bucket::default()
+    }
+}
+
+/// Numeric metrics (max, min, avg, sum, percentiles); timestamps are
+/// reported in epoch milliseconds.
+fn metrics(
+    store: &Store,
+    req: &AggRequest,
+    kind: &str,
+    field: &Field,
+    docs: &[u32],
+) -> Vec<Bucket> {
+    let is_time = field.kind == Kind::Time;
+    let scale = if is_time { 1000.0 } else { 1.0 };
+    let mut nums = Vec::new();
+    let count = each_values(store, field, docs, |vals| {
+        nums.extend(vals.iter().filter_map(|v| v.number()).map(|x| x * scale));
+    });
+    let as_string = |x: f64| is_time.then(|| format_rfc3339((x / 1000.0) as i64));
+    let bucket = |label: Value, value: Option<f64>, with_string: bool| Bucket {
+        label,
+        count,
+        value,
+        value_as_string: value.filter(|_| with_string).and_then(as_string),
+        ..Bucket::default()
+    };
+    if kind == "percentiles" {
+        nums.sort_by(f64::total_cmp);
+        let percents = req
+            .percents
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PERCENTS.to_vec());
+        return percents
+            .into_iter()
+            .map(|p| bucket(json!(format!("{p:.1}")), percentile(&nums, p), true))
+            .collect();
+    }
+    let v = match kind {
+        "max" => nums.iter().copied().reduce(f64::max),
+        "min" => nums.iter().copied().reduce(f64::min),
+        "sum" => Some(nums.iter().sum()),
+        _ => (!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64),
+    };
+    vec![bucket(json!(kind), v, kind != "sum")]
 }
 
 fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
@@ -455,6 +505,36 @@ fn terms(
     field: &Field,
     docs: &[u32],
 ) -> (Vec<(Bucket, Vec<u32>)>, i64) {
+    let list = ranked_terms(req, term_groups(store, req, field, docs));
+    let from = req.from.unwrap_or(0).max(0) as usize;
+    let size = req.size.filter(|s| *s > 0).unwrap_or(10) as usize;
+    let total: usize = list.iter().map(|(_, m)| m.len()).sum();
+    let page: Vec<(String, Vec<u32>)> = list.into_iter().skip(from).take(size).collect();
+    let shown: usize = page.iter().map(|(_, m)| m.len()).sum();
+    let buckets = page
+        .into_iter()
+        .map(|(t, m)| {
+            (
+                Bucket {
+                    label: label_of(field, &t),
+                    count: m.len() as i64,
+                    ..Bucket::default()
+                },
+                m,
+            )
+        })
+        .collect();
+    (buckets, total.saturating_sub(shown) as i64)
+}
+
+/// The documents of each distinct value (or of `missing` for documents
+/// without one).
+fn term_groups(
+    store: &Store,
+    req: &AggRequest,
+    field: &Field,
+    docs: &[u32],
+) -> HashMap<String, Vec<u32>> {
     let mut groups: HashMap<String, Vec<u32>> = HashMap::new();
     let missing = nonempty(&req.missing);
     for &i in docs {
@@ -474,6 +554,12 @@ fn terms(
             groups.entry(term).or_default().push(i);
         }
     }
+    groups
+}
+
+/// The groups kept by the document-count bounds and the include/exclude
+/// patterns, in the requested order (ties by term).
+fn ranked_terms(req: &AggRequest, groups: HashMap<String, Vec<u32>>) -> Vec<(String, Vec<u32>)> {
     let min = req.min_doc_count.unwrap_or(1).max(1) as usize;
     let max = req.max_doc_count.map(|m| m.max(0) as usize);
     let include = nonempty(&req.include);
@@ -499,25 +585,7 @@ fn terms(
         let o = if desc { o.reverse() } else { o };
         o.then_with(|| ta.cmp(tb))
     });
-    let from = req.from.unwrap_or(0).max(0) as usize;
-    let size = req.size.filter(|s| *s > 0).unwrap_or(10) as usize;
-    let total: usize = list.iter().map(|(_, m)| m.len()).sum();
-    let page: Vec<(String, Vec<u32>)> = list.into_iter().skip(from).take(size).collect();
-    let shown: usize = page.iter().map(|(_, m)| m.len()).sum();
-    let buckets = page
-        .into_iter()
-        .map(|(t, m)| {
-            (
-                Bucket {
-                    label: label_of(field, &t),
-                    count: m.len() as i64,
-                    ..Bucket::default()
-                },
-                m,
-            )
-        })
-        .collect();
-    (buckets, total.saturating_sub(shown) as i64)
+    list
 }
 
 fn pattern_match(pattern: &str, text: &str) -> bool {
@@ -578,45 +646,10 @@ fn histogram(
         .and_then(interval_of)
         .unwrap_or("day");
     let off = nonempty(&req.time_zone).and_then(tz_offset).unwrap_or(0);
-    let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
-    for &i in docs {
-        let Some(a) = store.at(i) else { continue };
-        let mut keys: Vec<i64> = fields::values(a, field.path)
-            .iter()
-            .filter_map(|v| match v {
-                Val::T(t) => Some(truncate(t + off, unit) - off),
-                _ => None,
-            })
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
-        for k in keys {
-            groups.entry(k).or_default().push(i);
-        }
-    }
+    let mut groups = date_groups(store, field, docs, unit, off);
     let min_doc = req.min_doc_count.unwrap_or(0).max(0) as usize;
-    let bound = |s: &Option<String>| {
-        s.as_deref()
-            .and_then(|s| parse_time(s, now))
-            .map(|t| truncate(t.start + off, unit) - off)
-    };
-    let bounds = req.extended_bounds.as_ref();
-    let lo = [
-        groups.keys().next().copied(),
-        bounds.and_then(|b| bound(&b.min)),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
-    let hi = [
-        groups.keys().last().copied(),
-        bounds.and_then(|b| bound(&b.max)),
-    ]
-    .into_iter()
-    .flatten()
-    .max();
     let mut out = Vec::new();
-    if let (Some(lo), Some(hi)) = (lo, hi) {
+    if let Some((lo, hi)) = histogram_bounds(req, &groups, unit, off, now) {
         let mut k = lo;
         while k <= hi && out.len() < MAX_BUCKETS {
             let members = groups.remove(&k).unwrap_or_default();
@@ -637,4 +670,64 @@ fn histogram(
         out.retain(|(b, _)| b.count <= max);
     }
     out
+}
+
+/// The documents of each period (`unit` in the zone `off` seconds east),
+/// keyed by the period's start.
+fn date_groups(
+    store: &Store,
+    field: &Field,
+    docs: &[u32],
+    unit: &str,
+    off: i64,
+) -> BTreeMap<i64, Vec<u32>> {
+    let mut groups: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+    for &i in docs {
+        let Some(a) = store.at(i) else { continue };
+        let mut keys: Vec<i64> = fields::values(a, field.path)
+            .iter()
+            .filter_map(|v| match v {
+                Val::T(t) => Some(truncate(t + off, unit) - off),
+                _ => None,
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        for k in keys {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    groups
+}
+
+/// The first and last period of the histogram: those of the documents,
+/// widened to `extended_bounds`.
+fn histogram_bounds(
+    req: &AggRequest,
+    groups: &BTreeMap<i64, Vec<u32>>,
+    unit: &str,
+    off: i64,
+    now: i64,
+) -> Option<(i64, i64)> {
+    let bound = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| parse_time(s, now))
+            .map(|t| truncate(t.start + off, unit) - off)
+    };
+    let bounds = req.extended_bounds.as_ref();
+    let lo = [
+        groups.keys().next().copied(),
+        bounds.and_then(|b| bound(&b.min)),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let hi = [
+        groups.keys().last().copied(),
+        bounds.and_then(|b| bound(&b.max)),
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    lo.zip(hi)
 }

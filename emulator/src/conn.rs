@@ -2,7 +2,7 @@
 //! fails (for instance on `EMFILE`), and the header-read and idle timeouts
 //! that close connections a client holds without using them.
 
-use crate::server::{self, ConnKill, Peer};
+use crate::server::{ConnKill, Peer};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -17,6 +17,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tower_service::Service;
+
+/// How long shutdown lets in-flight responses finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The longest pause after failed accepts.
 pub const MAX_ACCEPT_BACKOFF: Duration = Duration::from_secs(1);
@@ -116,7 +119,7 @@ async fn connection(
         _ = activity.idle_for(timeouts.idle) => {}
         _ = stopped(&mut stop) => {
             conn.as_mut().graceful_shutdown();
-            let _ = tokio::time::timeout(server::SHUTDOWN_GRACE, conn).await;
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, conn).await;
         }
     }
 }

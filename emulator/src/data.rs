@@ -164,7 +164,7 @@ const PLACES: &[Place] = &[
 ];
 
 /// (isp, asn, cloud provider, hosting provider)
-const NETWORKS: &[(&str, i32, Option<&str>, &str)] = &[
+const NETWORKS: &[Network] = &[
     (
         "Amazon.com, Inc.",
         16509,
@@ -480,6 +480,58 @@ const TITLES: &[&str] = &[
     "Under construction",
 ];
 
+/// An entry of [`NETWORKS`]: ISP, ASN, cloud provider, hosting provider.
+type Network = (&'static str, i32, Option<&'static str>, &'static str);
+
+/// The names an asset is known by, drawn before its IP or domain record.
+struct Names<'a> {
+    index: usize,
+    fqdn: &'a str,
+    ip_address: &'a str,
+    /// The fqdn fields take the form the schema does not give.
+    other_form: bool,
+}
+
+/// The criticality assessment of an asset; all `None` when unassessed.
+struct Assessment {
+    level: Option<&'static str>,
+    timestamp: Option<Ts>,
+    username: Option<Str>,
+    description: Option<Str>,
+}
+
+/// The links of a service's two blobs, which the emulator serves.
+fn blob_links(asset_id: &str, banner_hash: &str, attr_hash: &str) -> BlobLinks {
+    let link = |kind: &str, hash: &str| {
+        o(format!(
+            "/fem/entities/blobs-{kind}/v1?assetId={asset_id}&hash={hash}"
+        ))
+    };
+    BlobLinks {
+        download_attributes: link("download", attr_hash),
+        download_banner: link("download", banner_hash),
+        preview_attributes: link("preview", attr_hash),
+        preview_banner: link("preview", banner_hash),
+    }
+}
+
+fn location(place: &Place) -> Location {
+    Location {
+        area_code: B(place.area),
+        city: B(place.city),
+        country_code: B(place.country_code),
+        country_name: B(place.country_name),
+        geo_point: GeoPoint {
+            lat: place.lat,
+            lon: place.lon,
+        },
+        postal_code: B(place.postal),
+        region_code: B(place.region_code),
+        region_name: B(place.region_name),
+        timezone: B(place.tz),
+    }
+}
+
 /// The anchor time and subsidiaries an inventory is generated around.
 pub struct Generator {
     rng: Rng,
@@ -613,171 +665,43 @@ impl Generator {
         )
     }
 
-    /// Generates the asset at position `index`.
+    /// Generates the asset at position `index`. Every draw happens in a
+    /// fixed order, so a seed always gives the same inventory.
     pub fn asset(&mut self, index: usize) -> Asset {
         let is_ip = self.rng.chance(0.6);
         let sub_i = self.rng.below(self.subsidiaries.len() as u64) as usize;
         let subsidiary = self.subsidiaries[sub_i].clone();
         let parent_domain = SUBSIDIARY_NAMES[sub_i].1;
-        let mut subsidiaries = vec![subsidiary.clone()];
-        if self.rng.chance(0.05) {
-            let other = self.rng.below(self.subsidiaries.len() as u64) as usize;
-            if other != sub_i {
-                subsidiaries.push(self.subsidiaries[other].clone());
-            }
-        }
-        let year = 365 * 86_400;
-        let first_seen = self.ts_between(self.now - year, self.now - 86_400);
-        let last_seen = self.ts_between(first_seen.0 + 3600, self.now);
+        let subsidiaries = self.asset_subsidiaries(sub_i);
+        let (first_seen, last_seen) = self.seen();
         let id = o(self.rng.hex(16));
         let net = *self.rng.pick(NETWORKS);
         // One domain asset in ten is the subsidiary's primary (root) domain.
         let is_root = !is_ip && self.rng.chance(0.1);
-        let fqdn = if is_root {
-            parent_domain.to_string()
-        } else {
-            format!(
-                "{}{}.{}",
-                self.rng.pick(SUBDOMAINS),
-                if self.rng.chance(0.7) {
-                    String::new()
-                } else {
-                    format!("-{}", self.rng.below(100))
-                },
-                parent_domain
-            )
-        };
+        let fqdn = self.fqdn(is_root, parent_domain);
         // Drawn for every asset so that the flag changes nothing else.
         let other_form = self.rng.chance(0.25) && self.mixed_fqdn_forms;
         let ip_address = self.public_ip(index);
-        let n_services = *self.rng.pick(&[0usize, 1, 1, 1, 2, 2, 2, 3, 3, 4]);
-        let mut services = Vec::with_capacity(n_services);
-        let mut used_ports = Vec::new();
-        for _ in 0..n_services {
-            let p = *self.rng.pick(PORTS);
-            if used_ports.contains(&p.0) {
-                continue;
-            }
-            used_ports.push(p.0);
-            let s = self.service(&id, p, net, &fqdn, first_seen, last_seen, &subsidiary);
-            services.push(s);
-        }
+        let names = Names {
+            index,
+            fqdn: &fqdn,
+            ip_address: &ip_address,
+            other_form,
+        };
+        let services = self.services(&id, net, &fqdn, first_seen, last_seen, &subsidiary);
         let exposed = !services.is_empty();
         let confidence = *self.rng.pick(&[50, 70, 80, 90, 95, 100]);
         let (dns_domain, ip) = if is_ip {
-            let cloud_vm = if net.2.is_some() && self.rng.chance(0.6) {
-                Some(self.cloud_vm(net.2.unwrap_or("AWS"), &ip_address))
-            } else {
-                None
-            };
-            let place = self.rng.pick(PLACES);
-            let fqdns = match (self.rng.chance(0.6), other_form) {
-                (true, true) => TextOrList::Text(o(fqdn.clone())),
-                (true, false) => TextOrList::List(vec![o(fqdn.clone())]),
-                (false, _) => TextOrList::List(Vec::new()),
-            };
-            let ip = ExternalIp {
-                aid: if self.rng.chance(0.15) {
-                    Some(o(self.rng.hex(16)))
-                } else {
-                    None
-                },
-                asn: net.1,
-                cloud_provider: net.2.map(B),
-                cloud_vm,
-                fqdns,
-                ptr: if self.rng.chance(0.5) {
-                    Some(o(format!(
-                        "ec2-{}.compute-1.amazonaws.com",
-                        ip_address.replace('.', "-")
-                    )))
-                } else {
-                    None
-                },
-                ip_address: o(ip_address.clone()),
-                isp: B(net.0),
-                location: Location {
-                    area_code: B(place.area),
-                    city: B(place.city),
-                    country_code: B(place.country_code),
-                    country_name: B(place.country_name),
-                    geo_point: GeoPoint {
-                        lat: place.lat,
-                        lon: place.lon,
-                    },
-                    postal_code: B(place.postal),
-                    region_code: B(place.region_code),
-                    region_name: B(place.region_name),
-                    timezone: B(place.tz),
-                },
-                services,
-            };
-            (None, Some(ip))
+            (None, Some(self.ip_record(net, &names, services)))
         } else {
-            let n_ips = self.rng.range(1, 3) as usize;
-            let mut resolved = vec![o(ip_address.clone())];
-            for k in 1..n_ips {
-                resolved.push(o(self.public_ip(index * 7 + k)));
-            }
-            let dns = DnsDomain {
-                fqdn: if other_form {
-                    TextOrList::List(vec![o(fqdn.clone())])
-                } else {
-                    TextOrList::Text(o(fqdn.clone()))
-                },
-                isps: vec![B(net.0)],
-                // Schema: "only populated if domain type is subdomain".
-                parent_domain: (!is_root).then(|| B(parent_domain)),
-                resolved_ips: resolved,
-                services,
-                kind: B(if is_root { "root" } else { "subdomain" }),
-            };
-            (Some(dns), None)
+            let parent = (!is_root).then_some(parent_domain);
+            (Some(self.dns_record(net, &names, parent, services)), None)
         };
-        // Most assets were never assessed; the rest carry who assessed them.
-        let criticality = match self.rng.below(100) {
-            0..=54 => None,
-            roll => Some(CRITICALITY_SET[(roll as usize - 55) * CRITICALITY_SET.len() / 45]),
-        };
-        let crit_ts = criticality.map(|_| self.ts_between(first_seen.0, self.now));
-        let crit_user = criticality.map(|_| B(self.rng.pick_s(USERS)));
-        let crit_desc =
-            criticality.map(|c| o(format!("{c}: reviewed during the quarterly asset audit")));
-        let triage = if self.rng.chance(0.3) {
-            Some(Triage {
-                action: Some(B(self.rng.pick_s(TRIAGE_ACTION))),
-                assigned_to: Some(B(self.rng.pick_s(USERS))),
-                description: Some(B("Reviewed by the exposure management team")),
-                status: Some(B(self.rng.pick_s(TRIAGE_STATUS))),
-                updated_by: Some(B(self.rng.pick_s(USERS))),
-                updated_timestamp: Some(self.ts_between(first_seen.0, self.now)),
-            })
-        } else {
-            None
-        };
-        let mut data_providers = vec![B(DATA_PROVIDERS[0])];
-        for p in &DATA_PROVIDERS[1..] {
-            if self.rng.chance(0.3) {
-                data_providers.push(B(p));
-            }
-        }
-        let manual = self.rng.chance(0.05);
-        // Manually added assets name who added them: any value other than
-        // `auto` means manual.
-        let discovered_by = if manual {
-            B(self.rng.pick_s(USERS))
-        } else {
-            B(AUTO)
-        };
-        let online = last_seen.0 > self.now - 30 * 86_400;
-        // The status is compared case-insensitively by its one public
-        // reader: some assets carry it capitalised.
-        let status = match (online, self.rng.chance(0.1)) {
-            (true, false) => "online",
-            (true, true) => "Online",
-            (false, false) => "offline",
-            (false, true) => "Offline",
-        };
+        let assessment = self.assessment(first_seen);
+        let triage = self.triage(first_seen);
+        let data_providers = self.data_providers();
+        let (manual, discovered_by) = self.origin();
+        let status = self.status(last_seen);
         let discovery = self.discovery(parent_domain, &subsidiary, is_ip, &fqdn, &ip_address);
         Asset {
             id,
@@ -788,10 +712,10 @@ impl Generator {
             applicable_actions: vec![B("triage"), B("set_criticality"), B("delete")],
             confidence,
             connectivity_status: B(self.rng.pick_s(CONNECTIVITY_STATUS)),
-            criticality: Some(B(criticality.unwrap_or(UNASSIGNED))),
-            criticality_description: crit_desc,
-            criticality_timestamp: crit_ts,
-            criticality_username: crit_user,
+            criticality: Some(B(assessment.level.unwrap_or(UNASSIGNED))),
+            criticality_description: assessment.description,
+            criticality_timestamp: assessment.timestamp,
+            criticality_username: assessment.username,
             data_providers,
             discovered_by,
             discovery: Some(discovery),
@@ -808,6 +732,207 @@ impl Generator {
             }),
             subsidiaries,
             triage,
+        }
+    }
+
+    /// When an asset was first and last seen, in the year before the anchor.
+    fn seen(&mut self) -> (Ts, Ts) {
+        let year = 365 * 86_400;
+        let first_seen = self.ts_between(self.now - year, self.now - 86_400);
+        let last_seen = self.ts_between(first_seen.0 + 3600, self.now);
+        (first_seen, last_seen)
+    }
+
+    /// Whether an asset was added by hand, and who found it: manually added
+    /// assets name who added them (any value other than `auto` means manual).
+    fn origin(&mut self) -> (bool, Str) {
+        let manual = self.rng.chance(0.05);
+        let discovered_by = if manual {
+            B(self.rng.pick_s(USERS))
+        } else {
+            B(AUTO)
+        };
+        (manual, discovered_by)
+    }
+
+    /// The subsidiaries of an asset: `sub_i`'s, and for a few a second one.
+    fn asset_subsidiaries(&mut self, sub_i: usize) -> Vec<Subsidiary> {
+        let mut subsidiaries = vec![self.subsidiaries[sub_i].clone()];
+        if self.rng.chance(0.05) {
+            let other = self.rng.below(self.subsidiaries.len() as u64) as usize;
+            if other != sub_i {
+                subsidiaries.push(self.subsidiaries[other].clone());
+            }
+        }
+        subsidiaries
+    }
+
+    /// The asset's domain name: the subsidiary's primary domain for a root
+    /// domain, a subdomain of it otherwise.
+    fn fqdn(&mut self, is_root: bool, parent_domain: &str) -> String {
+        if is_root {
+            return parent_domain.to_string();
+        }
+        format!(
+            "{}{}.{}",
+            self.rng.pick(SUBDOMAINS),
+            if self.rng.chance(0.7) {
+                String::new()
+            } else {
+                format!("-{}", self.rng.below(100))
+            },
+            parent_domain
+        )
+    }
+
+    /// Zero to four services on distinct ports.
+    fn services(
+        &mut self,
+        id: &str,
+        net: Network,
+        fqdn: &str,
+        first_seen: Ts,
+        last_seen: Ts,
+        subsidiary: &Subsidiary,
+    ) -> Vec<Service> {
+        let n_services = *self.rng.pick(&[0usize, 1, 1, 1, 2, 2, 2, 3, 3, 4]);
+        let mut services = Vec::with_capacity(n_services);
+        let mut used_ports = Vec::new();
+        for _ in 0..n_services {
+            let p = *self.rng.pick(PORTS);
+            if used_ports.contains(&p.0) {
+                continue;
+            }
+            used_ports.push(p.0);
+            let s = self.service(id, p, net, fqdn, first_seen, last_seen, subsidiary);
+            services.push(s);
+        }
+        services
+    }
+
+    /// The `ip` record of an IP asset.
+    fn ip_record(&mut self, net: Network, names: &Names, services: Vec<Service>) -> ExternalIp {
+        let ip_address = names.ip_address;
+        let cloud_vm = if net.2.is_some() && self.rng.chance(0.6) {
+            Some(self.cloud_vm(net.2.unwrap_or("AWS"), ip_address))
+        } else {
+            None
+        };
+        let place = self.rng.pick(PLACES);
+        let fqdns = match (self.rng.chance(0.6), names.other_form) {
+            (true, true) => TextOrList::Text(o(names.fqdn.to_string())),
+            (true, false) => TextOrList::List(vec![o(names.fqdn.to_string())]),
+            (false, _) => TextOrList::List(Vec::new()),
+        };
+        ExternalIp {
+            aid: if self.rng.chance(0.15) {
+                Some(o(self.rng.hex(16)))
+            } else {
+                None
+            },
+            asn: net.1,
+            cloud_provider: net.2.map(B),
+            cloud_vm,
+            fqdns,
+            ptr: if self.rng.chance(0.5) {
+                Some(o(format!(
+                    "ec2-{}.compute-1.amazonaws.com",
+                    ip_address.replace('.', "-")
+                )))
+            } else {
+                None
+            },
+            ip_address: o(ip_address.to_string()),
+            isp: B(net.0),
+            location: location(place),
+            services,
+        }
+    }
+
+    /// The `dns_domain` record of a domain asset; `parent_domain` is
+    /// `None` for a root domain.
+    fn dns_record(
+        &mut self,
+        net: Network,
+        names: &Names,
+        parent_domain: Option<&'static str>,
+        services: Vec<Service>,
+    ) -> DnsDomain {
+        let n_ips = self.rng.range(1, 3) as usize;
+        let mut resolved = vec![o(names.ip_address.to_string())];
+        for k in 1..n_ips {
+            resolved.push(o(self.public_ip(names.index * 7 + k)));
+        }
+        let fqdn = o(names.fqdn.to_string());
+        DnsDomain {
+            fqdn: if names.other_form {
+                TextOrList::List(vec![fqdn])
+            } else {
+                TextOrList::Text(fqdn)
+            },
+            isps: vec![B(net.0)],
+            // Schema: "only populated if domain type is subdomain".
+            parent_domain: parent_domain.map(B),
+            resolved_ips: resolved,
+            services,
+            kind: B(if parent_domain.is_none() {
+                "root"
+            } else {
+                "subdomain"
+            }),
+        }
+    }
+
+    /// Most assets were never assessed; the rest carry who assessed them.
+    fn assessment(&mut self, first_seen: Ts) -> Assessment {
+        let level = match self.rng.below(100) {
+            0..=54 => None,
+            roll => Some(CRITICALITY_SET[(roll as usize - 55) * CRITICALITY_SET.len() / 45]),
+        };
+        Assessment {
+            level,
+            timestamp: level.map(|_| self.ts_between(first_seen.0, self.now)),
+            username: level.map(|_| B(self.rng.pick_s(USERS))),
+            description: level
+                .map(|c| o(format!("{c}: reviewed during the quarterly asset audit"))),
+        }
+    }
+
+    /// The triage state of about a third of the assets.
+    fn triage(&mut self, first_seen: Ts) -> Option<Triage> {
+        if !self.rng.chance(0.3) {
+            return None;
+        }
+        Some(Triage {
+            action: Some(B(self.rng.pick_s(TRIAGE_ACTION))),
+            assigned_to: Some(B(self.rng.pick_s(USERS))),
+            description: Some(B("Reviewed by the exposure management team")),
+            status: Some(B(self.rng.pick_s(TRIAGE_STATUS))),
+            updated_by: Some(B(self.rng.pick_s(USERS))),
+            updated_timestamp: Some(self.ts_between(first_seen.0, self.now)),
+        })
+    }
+
+    fn data_providers(&mut self) -> Vec<Str> {
+        let mut data_providers = vec![B(DATA_PROVIDERS[0])];
+        for p in &DATA_PROVIDERS[1..] {
+            if self.rng.chance(0.3) {
+                data_providers.push(B(p));
+            }
+        }
+        data_providers
+    }
+
+    /// `online` when seen in the last 30 days. The status is compared
+    /// case-insensitively by its one public reader: some assets carry it
+    /// capitalised.
+    fn status(&mut self, last_seen: Ts) -> &'static str {
+        let online = last_seen.0 > self.now - 30 * 86_400;
+        match (online, self.rng.chance(0.1)) {
+            (true, false) => "online",
+            (true, true) => "Online",
+            (false, false) => "offline",
+            (false, true) => "Offline",
         }
     }
 
@@ -952,23 +1077,15 @@ impl Generator {
         &mut self,
         asset_id: &str,
         (port, protocol, transport, status_code): (i32, &'static str, &'static str, i32),
-        net: (&'static str, i32, Option<&'static str>, &'static str),
+        net: Network,
         fqdn: &str,
         first_seen: Ts,
         last_seen: Ts,
         sub: &Subsidiary,
     ) -> Service {
         let applications = self.applications(protocol, port);
-        let server = applications.first().map_or("unknown", |a| a.name.as_ref());
-        let response_headers =
-            format!("HTTP/1.1 {status_code} OK\r\nServer: {server}\r\nContent-Type: text/html");
         let banner_hash = self.rng.hex(32);
         let attr_hash = self.rng.hex(32);
-        let link = |kind: &str, hash: &str| {
-            o(format!(
-                "/fem/entities/blobs-{kind}/v1?assetId={asset_id}&hash={hash}"
-            ))
-        };
         let http = protocol.starts_with("HTTP");
         let tls = if protocol == "HTTPS" {
             Some(Box::new(self.tls(fqdn, sub, last_seen)))
@@ -980,27 +1097,12 @@ impl Generator {
         Service {
             id: o(self.rng.hex(12)),
             cpes: applications.iter().map(|a| a.cpe.clone()).collect(),
-            blob_links: BlobLinks {
-                download_attributes: link("download", &attr_hash),
-                download_banner: link("download", &banner_hash),
-                preview_attributes: link("preview", &attr_hash),
-                preview_banner: link("preview", &banner_hash),
-            },
+            blob_links: blob_links(asset_id, &banner_hash, &attr_hash),
             cloud_provider: net.2.map(B),
             first_seen: svc_first,
             last_seen: svc_last,
             hosting_provider: Some(B(net.3)),
-            http_attributes: if http {
-                Some(HttpAttributes {
-                    cookies: Vec::new(),
-                    meta: Vec::new(),
-                    response_headers: o(response_headers),
-                    technologies: applications.iter().map(|a| a.name.clone()).collect(),
-                    title: B(self.rng.pick_s(TITLES)),
-                })
-            } else {
-                None
-            },
+            http_attributes: http.then(|| self.http_attributes(status_code, &applications)),
             os: Some(B(self.rng.pick_s(PLATFORMS))),
             platform_name: Some(B(self.rng.pick_s(PLATFORMS))),
             port,
@@ -1016,6 +1118,24 @@ impl Generator {
             transport: B(transport),
             blob_hashes: [o(banner_hash), o(attr_hash)],
             applications,
+        }
+    }
+
+    /// The HTTP attributes of a web service running `applications`.
+    fn http_attributes(
+        &mut self,
+        status_code: i32,
+        applications: &[Application],
+    ) -> HttpAttributes {
+        let server = applications.first().map_or("unknown", |a| a.name.as_ref());
+        let response_headers =
+            format!("HTTP/1.1 {status_code} OK\r\nServer: {server}\r\nContent-Type: text/html");
+        HttpAttributes {
+            cookies: Vec::new(),
+            meta: Vec::new(),
+            response_headers: o(response_headers),
+            technologies: applications.iter().map(|a| a.name.clone()).collect(),
+            title: B(self.rng.pick_s(TITLES)),
         }
     }
 

@@ -2,7 +2,7 @@
 //! filter tables of the documentation (exact match, wildcard, lists, range),
 //! with the value type and the place in the asset model of each field.
 
-use crate::model::{Asset, Service};
+use crate::model::{Asset, CloudVm, DnsDomain, ExternalIp, Location, Service, Triage};
 use std::borrow::Cow;
 
 /// Fields accepted by the exact-match filter table (plus `ip.cloud_provider`,
@@ -422,6 +422,69 @@ pub fn lookup(name: &str) -> Option<Field> {
     })
 }
 
+/// The type of a filter field's values, as the filter tables' readers name
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ValueType {
+    /// Text.
+    Text,
+    /// Integer.
+    Integer,
+    /// Timestamp: ISO-8601 or relative (`'now-7d'`).
+    Timestamp,
+    /// IPv4 or IPv6 address, compared numerically.
+    IpAddress,
+    /// `true` or `false`.
+    Boolean,
+}
+
+/// A field of the filter table and what a filter may do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilterField {
+    /// The field name as written in FQL (`ip.services.port`).
+    pub name: &'static str,
+    /// The type its values are parsed and compared as.
+    pub value_type: ValueType,
+    /// Exact match: `field:value`, `field:!value`, `~`.
+    pub exact_match: bool,
+    /// Wildcards: `field:*'a*'`, `*` in quoted values.
+    pub wildcard: bool,
+    /// Any-of lists: `field:['a','b']`.
+    pub list: bool,
+    /// Range comparisons: `>`, `>=`, `<`, `<=`.
+    pub range: bool,
+    /// Negation. The parser accepts `!` with every operator a field
+    /// supports (`:!`, `!~`, `!*`) and before any group, so every field
+    /// can be negated.
+    pub negation: bool,
+}
+
+/// Every field of the filter table of `query_external_assets` (and v2), in
+/// name order, with the value type and capabilities the emulator enforces.
+pub fn table() -> Vec<FilterField> {
+    all_names()
+        .into_iter()
+        .filter_map(lookup)
+        .map(|f| FilterField {
+            name: f.name,
+            value_type: match f.kind {
+                Kind::Str => ValueType::Text,
+                Kind::Int => ValueType::Integer,
+                Kind::Time => ValueType::Timestamp,
+                Kind::Bool => ValueType::Boolean,
+                Kind::Ip => ValueType::IpAddress,
+            },
+            exact_match: f.exact,
+            wildcard: f.wildcard,
+            list: f.list,
+            range: f.range,
+            negation: true,
+        })
+        .collect()
+}
+
 /// Looks up a field an aggregation names: a filter field, or one of
 /// [`ANY_SERVICE`].
 pub fn lookup_aggregate(name: &str) -> Option<Field> {
@@ -498,96 +561,12 @@ fn svc_field<'a>(svc: &'a Service, leaf: &str, f: Sink<'_, 'a>) -> bool {
 /// subsidiaries) yield one value per element.
 pub fn visit<'a>(asset: &'a Asset, path: Path, f: Sink<'_, 'a>) -> bool {
     match path {
-        Path::Top(name) => match name {
-            "asset_id" | "id" => f(s(&asset.id)),
-            "asset_type" => f(s(&asset.asset_type)),
-            "confidence" => f(Val::I(asset.confidence as i64)),
-            "connectivity_status" => f(s(&asset.connectivity_status)),
-            "criticality" => opt(&asset.criticality, f),
-            "criticality_description" => opt(&asset.criticality_description, f),
-            "criticality_timestamp" => asset.criticality_timestamp.is_some_and(|t| f(Val::T(t.0))),
-            "criticality_username" => opt(&asset.criticality_username, f),
-            "data_providers" => asset.data_providers.iter().any(|d| f(s(d))),
-            "discovered_by" => f(s(&asset.discovered_by)),
-            "first_seen" => f(Val::T(asset.first_seen.0)),
-            "last_seen" => f(Val::T(asset.last_seen.0)),
-            "internet_exposure" => f(s(&asset.internet_exposure)),
-            "manual" => f(Val::B(asset.manual)),
-            "perimeter" => f(s(&asset.perimeter)),
-            "subsidiaries.id" => asset.subsidiaries.iter().any(|x| f(s(&x.id))),
-            "subsidiaries.name" => asset.subsidiaries.iter().any(|x| f(s(&x.name))),
-            _ => {
-                let Some(t) = &asset.triage else { return false };
-                match name {
-                    "triage.action" => opt(&t.action, f),
-                    "triage.assigned_to" => opt(&t.assigned_to, f),
-                    "triage.status" => opt(&t.status, f),
-                    "triage.updated_by" => opt(&t.updated_by, f),
-                    "triage.updated_timestamp" => {
-                        t.updated_timestamp.is_some_and(|t| f(Val::T(t.0)))
-                    }
-                    _ => false,
-                }
-            }
-        },
-        Path::Dns(name) => {
-            let Some(d) = &asset.dns_domain else {
-                return false;
-            };
-            match name {
-                "fqdn" => d.fqdn.iter().any(|x| f(s(x))),
-                "isps" => d.isps.iter().any(|x| f(s(x))),
-                "parent_domain" => opt(&d.parent_domain, f),
-                "resolved_ips" => d.resolved_ips.iter().any(|x| f(ip(x))),
-                "type" => f(s(&d.kind)),
-                _ => false,
-            }
-        }
-        Path::Ip(name) => {
-            let Some(i) = &asset.ip else { return false };
-            if let Some(leaf) = name.strip_prefix("cloud_vm.") {
-                let Some(vm) = &i.cloud_vm else { return false };
-                return match leaf {
-                    "description" => f(s(&vm.description)),
-                    "instance_id" => f(s(&vm.instance_id)),
-                    "lifecycle" => f(s(&vm.lifecycle)),
-                    "mac_address" => f(s(&vm.mac_address)),
-                    "owner_id" => f(s(&vm.owner_id)),
-                    "platform" => f(s(&vm.platform)),
-                    "private_ip" => f(ip(&vm.private_ip)),
-                    "public_ip" => f(ip(&vm.public_ip)),
-                    "region" => f(s(&vm.region)),
-                    "security_groups" => vm.security_groups.iter().any(|x| f(s(x))),
-                    "source" => f(s(&vm.source)),
-                    "status" => f(s(&vm.status)),
-                    _ => false,
-                };
-            }
-            if let Some(leaf) = name.strip_prefix("location.") {
-                let l = &i.location;
-                return match leaf {
-                    "area_code" => f(s(&l.area_code)),
-                    "city" => f(s(&l.city)),
-                    "country_code" => f(s(&l.country_code)),
-                    "country_name" => f(s(&l.country_name)),
-                    "postal_code" => f(s(&l.postal_code)),
-                    "region_code" => f(s(&l.region_code)),
-                    "region_name" => f(s(&l.region_name)),
-                    "timezone" => f(s(&l.timezone)),
-                    _ => false,
-                };
-            }
-            match name {
-                "asn" => f(Val::I(i.asn as i64)),
-                "cloud_provider" => opt(&i.cloud_provider, f),
-                "fqdns" => i.fqdns.iter().any(|x| f(s(x))),
-                "ip_address" => f(ip(&i.ip_address)),
-                "isp" => f(s(&i.isp)),
-                "ptr" => opt(&i.ptr, f),
-                "aid" => opt(&i.aid, f),
-                _ => false,
-            }
-        }
+        Path::Top(name) => top_field(asset, name, f),
+        Path::Dns(name) => asset
+            .dns_domain
+            .as_ref()
+            .is_some_and(|d| dns_field(d, name, f)),
+        Path::Ip(name) => asset.ip.as_ref().is_some_and(|i| ip_field(i, name, f)),
         Path::Svc(dns, leaf) => {
             let services = if dns {
                 asset.dns_domain.as_ref().map(|d| &d.services)
@@ -601,6 +580,108 @@ pub fn visit<'a>(asset: &'a Asset, path: Path, f: Sink<'_, 'a>) -> bool {
             let dns = asset.dns_domain.iter().flat_map(|d| &d.services);
             ip.chain(dns).any(|svc| svc_field(svc, leaf, f))
         }
+    }
+}
+
+fn top_field<'a>(asset: &'a Asset, name: &str, f: Sink<'_, 'a>) -> bool {
+    match name {
+        "asset_id" | "id" => f(s(&asset.id)),
+        "asset_type" => f(s(&asset.asset_type)),
+        "confidence" => f(Val::I(asset.confidence as i64)),
+        "connectivity_status" => f(s(&asset.connectivity_status)),
+        "criticality" => opt(&asset.criticality, f),
+        "criticality_description" => opt(&asset.criticality_description, f),
+        "criticality_timestamp" => asset.criticality_timestamp.is_some_and(|t| f(Val::T(t.0))),
+        "criticality_username" => opt(&asset.criticality_username, f),
+        "data_providers" => asset.data_providers.iter().any(|d| f(s(d))),
+        "discovered_by" => f(s(&asset.discovered_by)),
+        "first_seen" => f(Val::T(asset.first_seen.0)),
+        "last_seen" => f(Val::T(asset.last_seen.0)),
+        "internet_exposure" => f(s(&asset.internet_exposure)),
+        "manual" => f(Val::B(asset.manual)),
+        "perimeter" => f(s(&asset.perimeter)),
+        "subsidiaries.id" => asset.subsidiaries.iter().any(|x| f(s(&x.id))),
+        "subsidiaries.name" => asset.subsidiaries.iter().any(|x| f(s(&x.name))),
+        _ => asset
+            .triage
+            .as_ref()
+            .is_some_and(|t| triage_field(t, name, f)),
+    }
+}
+
+fn triage_field<'a>(t: &'a Triage, name: &str, f: Sink<'_, 'a>) -> bool {
+    match name {
+        "triage.action" => opt(&t.action, f),
+        "triage.assigned_to" => opt(&t.assigned_to, f),
+        "triage.status" => opt(&t.status, f),
+        "triage.updated_by" => opt(&t.updated_by, f),
+        "triage.updated_timestamp" => t.updated_timestamp.is_some_and(|t| f(Val::T(t.0))),
+        _ => false,
+    }
+}
+
+fn dns_field<'a>(d: &'a DnsDomain, name: &str, f: Sink<'_, 'a>) -> bool {
+    match name {
+        "fqdn" => d.fqdn.iter().any(|x| f(s(x))),
+        "isps" => d.isps.iter().any(|x| f(s(x))),
+        "parent_domain" => opt(&d.parent_domain, f),
+        "resolved_ips" => d.resolved_ips.iter().any(|x| f(ip(x))),
+        "type" => f(s(&d.kind)),
+        _ => false,
+    }
+}
+
+fn ip_field<'a>(i: &'a ExternalIp, name: &str, f: Sink<'_, 'a>) -> bool {
+    if let Some(leaf) = name.strip_prefix("cloud_vm.") {
+        return i
+            .cloud_vm
+            .as_ref()
+            .is_some_and(|vm| cloud_vm_field(vm, leaf, f));
+    }
+    if let Some(leaf) = name.strip_prefix("location.") {
+        return location_field(&i.location, leaf, f);
+    }
+    match name {
+        "asn" => f(Val::I(i.asn as i64)),
+        "cloud_provider" => opt(&i.cloud_provider, f),
+        "fqdns" => i.fqdns.iter().any(|x| f(s(x))),
+        "ip_address" => f(ip(&i.ip_address)),
+        "isp" => f(s(&i.isp)),
+        "ptr" => opt(&i.ptr, f),
+        "aid" => opt(&i.aid, f),
+        _ => false,
+    }
+}
+
+fn cloud_vm_field<'a>(vm: &'a CloudVm, leaf: &str, f: Sink<'_, 'a>) -> bool {
+    match leaf {
+        "description" => f(s(&vm.description)),
+        "instance_id" => f(s(&vm.instance_id)),
+        "lifecycle" => f(s(&vm.lifecycle)),
+        "mac_address" => f(s(&vm.mac_address)),
+        "owner_id" => f(s(&vm.owner_id)),
+        "platform" => f(s(&vm.platform)),
+        "private_ip" => f(ip(&vm.private_ip)),
+        "public_ip" => f(ip(&vm.public_ip)),
+        "region" => f(s(&vm.region)),
+        "security_groups" => vm.security_groups.iter().any(|x| f(s(x))),
+        "source" => f(s(&vm.source)),
+        "status" => f(s(&vm.status)),
+        _ => false,
+    }
+}
+
+fn location_field<'a>(l: &'a Location, leaf: &str, f: Sink<'_, 'a>) -> bool {
+    match leaf {
+        "area_code" => f(s(&l.area_code)),
+        "city" => f(s(&l.city)),
+        "country_code" => f(s(&l.country_code)),
+        "country_name" => f(s(&l.country_name)),
+        "postal_code" => f(s(&l.postal_code)),
+        "region_code" => f(s(&l.region_code)),
+        "region_name" => f(s(&l.region_name)),
+        "timezone" => f(s(&l.timezone)),
+        _ => false,
     }
 }
 

@@ -283,56 +283,11 @@ impl Parser<'_> {
         match self.peek() {
             Some(q @ (b'\'' | b'"')) => {
                 self.pos += 1;
-                let mut out = String::new();
-                loop {
-                    let Some(c) = self.src[self.pos..].chars().next() else {
-                        return Err("invalid filter: unterminated quoted value".into());
-                    };
-                    self.pos += c.len_utf8();
-                    if c == '\\' {
-                        if let Some(n) = self.src[self.pos..].chars().next() {
-                            self.pos += n.len_utf8();
-                            out.push(n);
-                        }
-                    } else if c as u32 == q as u32 {
-                        return Ok(Raw::Quoted(out));
-                    } else {
-                        out.push(c);
-                    }
-                }
+                self.quoted(q)
             }
             Some(b'[') => {
                 self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_ws();
-                    if self.eat("]") {
-                        break;
-                    }
-                    // Checked before reading the item, so `[[[…` never recurses.
-                    if self.peek() == Some(b'[') {
-                        return Err(format!(
-                            "invalid filter: nested lists are not allowed (position {})",
-                            self.pos
-                        ));
-                    }
-                    items.push(self.value()?);
-                    self.skip_ws();
-                    if self.eat(",") {
-                        continue;
-                    }
-                    if self.eat("]") {
-                        break;
-                    }
-                    return Err(format!(
-                        "invalid filter: expected ',' or ']' at position {}",
-                        self.pos
-                    ));
-                }
-                if items.is_empty() {
-                    return Err("invalid filter: empty list".into());
-                }
-                Ok(Raw::List(items))
+                self.list()
             }
             _ => {
                 let start = self.pos;
@@ -351,6 +306,62 @@ impl Parser<'_> {
                 Ok(Raw::Bare(v.to_string()))
             }
         }
+    }
+
+    /// The rest of a value quoted with `q`, after the opening quote; `\`
+    /// escapes the next character.
+    fn quoted(&mut self, q: u8) -> Result<Raw, String> {
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.src[self.pos..].chars().next() else {
+                return Err("invalid filter: unterminated quoted value".into());
+            };
+            self.pos += c.len_utf8();
+            if c == '\\' {
+                if let Some(n) = self.src[self.pos..].chars().next() {
+                    self.pos += n.len_utf8();
+                    out.push(n);
+                }
+            } else if c as u32 == q as u32 {
+                return Ok(Raw::Quoted(out));
+            } else {
+                out.push(c);
+            }
+        }
+    }
+
+    /// The rest of a list, after its `[`: values separated by `,`.
+    fn list(&mut self) -> Result<Raw, String> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_ws();
+            if self.eat("]") {
+                break;
+            }
+            // Checked before reading the item, so `[[[…` never recurses.
+            if self.peek() == Some(b'[') {
+                return Err(format!(
+                    "invalid filter: nested lists are not allowed (position {})",
+                    self.pos
+                ));
+            }
+            items.push(self.value()?);
+            self.skip_ws();
+            if self.eat(",") {
+                continue;
+            }
+            if self.eat("]") {
+                break;
+            }
+            return Err(format!(
+                "invalid filter: expected ',' or ']' at position {}",
+                self.pos
+            ));
+        }
+        if items.is_empty() {
+            return Err("invalid filter: empty list".into());
+        }
+        Ok(Raw::List(items))
     }
 
     fn lit(&self, field: &Field, raw: &Raw) -> Result<Lit, String> {
@@ -392,82 +403,38 @@ impl Parser<'_> {
 
     fn build(&self, field: Field, op: &str, raw: Raw) -> Result<Cmp, String> {
         let name = field.name;
-        let unsupported =
-            |what: &str| format!("invalid filter: field '{name}' does not support {what}");
         let negate = matches!(op, "!" | "!~" | "!*");
-        if raw == Raw::Bare("null".into()) {
+        let test = if raw == Raw::Bare("null".into()) {
             if !matches!(op, "" | "!") {
-                return Err(unsupported(&format!("operator '{op}' with null")));
+                return Err(unsupported(name, &format!("operator '{op}' with null")));
             }
-            return Ok(Cmp {
-                field,
-                test: Test::Null,
-                negate,
-            });
-        }
-        let test = match op {
-            "" | "!" => match &raw {
-                Raw::List(items) => {
-                    if !field.list {
-                        return Err(unsupported("lists ([v1, v2])"));
-                    }
-                    let lits = items
-                        .iter()
-                        .map(|r| self.lit(&field, r))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Test::In(lits)
-                }
-                Raw::Quoted(s) if s.contains('*') => {
+            Test::Null
+        } else {
+            match op {
+                "" | "!" => self.equality(&field, &raw)?,
+                "*" | "!*" => {
                     if !field.wildcard {
-                        return Err(unsupported("wildcards (*)"));
+                        return Err(unsupported(name, "wildcards (*)"));
                     }
-                    Test::Wild(s.clone())
-                }
-                _ => {
-                    if !field.exact && !field.list {
-                        return Err(unsupported("exact match"));
+                    match &raw {
+                        Raw::Quoted(s) | Raw::Bare(s) => Test::Wild(s.clone()),
+                        Raw::List(_) => {
+                            return Err(unsupported(name, "lists with the '*' operator"));
+                        }
                     }
-                    Test::Eq(self.lit(&field, &raw)?)
                 }
-            },
-            "*" | "!*" => {
-                if !field.wildcard {
-                    return Err(unsupported("wildcards (*)"));
+                "~" | "!~" => {
+                    if !field.exact && !field.wildcard {
+                        return Err(unsupported(name, "text match (~)"));
+                    }
+                    match &raw {
+                        Raw::Quoted(s) | Raw::Bare(s) => Test::Text(tokens(s)),
+                        Raw::List(_) => {
+                            return Err(unsupported(name, "lists with the '~' operator"));
+                        }
+                    }
                 }
-                match &raw {
-                    Raw::Quoted(s) | Raw::Bare(s) => Test::Wild(s.clone()),
-                    Raw::List(_) => return Err(unsupported("lists with the '*' operator")),
-                }
-            }
-            "~" | "!~" => {
-                if !field.exact && !field.wildcard {
-                    return Err(unsupported("text match (~)"));
-                }
-                match &raw {
-                    Raw::Quoted(s) | Raw::Bare(s) => Test::Text(tokens(s)),
-                    Raw::List(_) => return Err(unsupported("lists with the '~' operator")),
-                }
-            }
-            _ => {
-                if !field.range {
-                    return Err(unsupported(&format!("range comparison ({op})")));
-                }
-                if matches!(raw, Raw::List(_)) {
-                    return Err(unsupported("lists with range operators"));
-                }
-                let lit = self.lit(&field, &raw)?;
-                if let Lit::Ip(u128::MAX, text) = &lit {
-                    return Err(format!(
-                        "invalid filter: field '{name}' expects an IP address, got '{text}'"
-                    ));
-                }
-                let rop = match op {
-                    ">" => RangeOp::Gt,
-                    ">=" => RangeOp::Ge,
-                    "<" => RangeOp::Lt,
-                    _ => RangeOp::Le,
-                };
-                Test::Range(rop, lit)
+                _ => self.range(&field, op, &raw)?,
             }
         };
         Ok(Cmp {
@@ -476,6 +443,62 @@ impl Parser<'_> {
             negate,
         })
     }
+
+    /// `field:value`, `field:['a','b']` or `field:'a*'` (with or without `!`).
+    fn equality(&self, field: &Field, raw: &Raw) -> Result<Test, String> {
+        Ok(match raw {
+            Raw::List(items) => {
+                if !field.list {
+                    return Err(unsupported(field.name, "lists ([v1, v2])"));
+                }
+                let lits = items
+                    .iter()
+                    .map(|r| self.lit(field, r))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Test::In(lits)
+            }
+            Raw::Quoted(s) if s.contains('*') => {
+                if !field.wildcard {
+                    return Err(unsupported(field.name, "wildcards (*)"));
+                }
+                Test::Wild(s.clone())
+            }
+            _ => {
+                if !field.exact && !field.list {
+                    return Err(unsupported(field.name, "exact match"));
+                }
+                Test::Eq(self.lit(field, raw)?)
+            }
+        })
+    }
+
+    /// `field:>value` and the other comparisons.
+    fn range(&self, field: &Field, op: &str, raw: &Raw) -> Result<Test, String> {
+        let name = field.name;
+        if !field.range {
+            return Err(unsupported(name, &format!("range comparison ({op})")));
+        }
+        if matches!(raw, Raw::List(_)) {
+            return Err(unsupported(name, "lists with range operators"));
+        }
+        let lit = self.lit(field, raw)?;
+        if let Lit::Ip(u128::MAX, text) = &lit {
+            return Err(format!(
+                "invalid filter: field '{name}' expects an IP address, got '{text}'"
+            ));
+        }
+        let rop = match op {
+            ">" => RangeOp::Gt,
+            ">=" => RangeOp::Ge,
+            "<" => RangeOp::Lt,
+            _ => RangeOp::Le,
+        };
+        Ok(Test::Range(rop, lit))
+    }
+}
+
+fn unsupported(name: &str, what: &str) -> String {
+    format!("invalid filter: field '{name}' does not support {what}")
 }
 
 /// Parses `filter` exactly as the emulator parses a `filter` parameter or an

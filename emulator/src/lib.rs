@@ -48,9 +48,12 @@ pub use config::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
 pub use conn::{MAX_ACCEPT_BACKOFF, accept_backoff};
 pub use server::{BAD_TOKEN_LIMIT, DEFAULT_LIMIT, MAX_IDS, MAX_RESULT_WINDOW};
 
-/// The filter tables of `query_external_assets`, as the emulator enforces them.
+/// The filter tables of `query_external_assets`, as the emulator enforces
+/// them: the four field lists, and [`table`](filter_fields::table), one
+/// entry per field with its value type and capabilities (read-only; the
+/// tests compare it with the operation manifest).
 pub mod filter_fields {
-    pub use crate::fields::{EXACT, LIST, RANGE, WILDCARD};
+    pub use crate::fields::{EXACT, FilterField, LIST, RANGE, ValueType, WILDCARD, table};
 }
 
 /// The FQL parser the emulator applies to `filter` parameters and to the
@@ -59,8 +62,6 @@ pub mod filter_parser {
     pub use crate::fql::{MAX_DEPTH, MAX_FILTER_LEN, MAX_PROPERTIES, check};
 }
 
-use axum::Router;
-use axum::routing::{get, post};
 use server::{Route, Shared};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -138,7 +139,7 @@ impl Emulator {
             header_read: shared.cfg.header_read_timeout,
             idle: shared.cfg.idle_timeout,
         };
-        let router = router(shared.clone());
+        let router = server::router(shared.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
         let task = tokio::spawn(conn::serve(listener, router, timeouts, stop_rx));
         Ok(EmulatorHandle {
@@ -148,41 +149,6 @@ impl Emulator {
             task: Some(task),
         })
     }
-}
-
-fn router(shared: Arc<Shared>) -> Router {
-    use server::*;
-    Router::new()
-        .route("/oauth2/token", post(token))
-        .route("/oauth2/revoke", post(revoke))
-        .route("/fem/queries/external-assets/v1", get(query_assets))
-        .route("/fem/queries/external-assets/v2", get(query_assets_v2))
-        .route(
-            "/fem/entities/external-assets/v1",
-            get(get_assets).patch(patch_assets).delete(delete_assets),
-        )
-        .route("/fem/aggregates/external-assets/v1", post(aggregate_assets))
-        .route("/fem/entities/blobs-download/v1", get(blob_download))
-        .route("/fem/entities/blobs-preview/v1", get(blob_preview))
-        .route(
-            "/fem/entities/external-asset-inventory/v1",
-            post(inventory_post),
-        )
-        .route(
-            "/fem/queries/ecosystem-subsidiaries/v1",
-            get(query_subsidiaries),
-        )
-        .route(
-            "/fem/entities/ecosystem-subsidiaries/v1",
-            get(get_subsidiaries),
-        )
-        .route(
-            "/fem/combined/ecosystem-subsidiaries/v1",
-            get(combined_subsidiaries),
-        )
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(shared.clone(), gate))
-        .with_state(shared)
 }
 
 /// A running emulator. Dropping it stops the server in the background;

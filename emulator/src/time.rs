@@ -118,60 +118,86 @@ pub fn parse_time(s: &str, now: i64) -> Option<TimeSpan> {
     if parts.next().is_some() {
         return None;
     }
-    let valid_md = |m: i64, d: i64| (1..=12).contains(&m) && (1..=31).contains(&d);
     let Some(time) = time else {
-        return Some(match (m, d) {
-            (None, _) => TimeSpan {
-                start: days_from_civil(y, 1, 1) * 86_400,
-                end: days_from_civil(y + 1, 1, 1) * 86_400,
-            },
-            (Some(m), None) => {
-                let m = m?;
-                if !valid_md(m, 1) {
-                    return None;
-                }
-                let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-                TimeSpan {
-                    start: days_from_civil(y, m as u32, 1) * 86_400,
-                    end: days_from_civil(ny, nm as u32, 1) * 86_400,
-                }
-            }
-            (Some(m), Some(d)) => {
-                let (m, d) = (m?, d?);
-                if !valid_md(m, d) {
-                    return None;
-                }
-                let start = days_from_civil(y, m as u32, d as u32) * 86_400;
-                TimeSpan {
-                    start,
-                    end: start + 86_400,
-                }
-            }
-        });
+        return date_span(y, m, d);
     };
     let (m, d) = (m??, d??);
     if !valid_md(m, d) {
         return None;
     }
-    // Split off a zone designator.
-    let (clock, offset) = if let Some(c) = time.strip_suffix(['Z', 'z']) {
-        (c, 0)
-    } else if let Some(i) = time.rfind(['+', '-']) {
-        let (c, z) = time.split_at(i);
-        let sign = if z.starts_with('-') { -1 } else { 1 };
-        let z = &z[1..];
-        let (hh, mm) = match z.split_once(':') {
-            Some((h, m)) => (num(h)?, num(m)?),
-            None if z.len() == 4 => (num(z.get(..2)?)?, num(z.get(2..)?)?),
-            None => (num(z)?, 0),
-        };
-        if hh > 23 || mm > 59 {
-            return None;
+    let (clock, offset) = split_zone(time)?;
+    let (secs, has_sec) = clock_secs(clock)?;
+    let start = days_from_civil(y, m as u32, d as u32) * 86_400 + secs - offset;
+    Some(TimeSpan {
+        start,
+        end: start + if has_sec { 1 } else { 60 },
+    })
+}
+
+fn valid_md(m: i64, d: i64) -> bool {
+    (1..=12).contains(&m) && (1..=31).contains(&d)
+}
+
+/// The whole period a date without a time covers: a year, a month or a
+/// day. `m` and `d` are absent (`None`) or parsed (`Some(None)` when not a
+/// number).
+fn date_span(y: i64, m: Option<Option<i64>>, d: Option<Option<i64>>) -> Option<TimeSpan> {
+    match (m, d) {
+        (None, _) => Some(TimeSpan {
+            start: days_from_civil(y, 1, 1) * 86_400,
+            end: days_from_civil(y + 1, 1, 1) * 86_400,
+        }),
+        (Some(m), None) => {
+            let m = m?;
+            if !valid_md(m, 1) {
+                return None;
+            }
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            Some(TimeSpan {
+                start: days_from_civil(y, m as u32, 1) * 86_400,
+                end: days_from_civil(ny, nm as u32, 1) * 86_400,
+            })
         }
-        (c, sign * (hh * 3600 + mm * 60))
-    } else {
-        (time, 0)
+        (Some(m), Some(d)) => {
+            let (m, d) = (m?, d?);
+            if !valid_md(m, d) {
+                return None;
+            }
+            let start = days_from_civil(y, m as u32, d as u32) * 86_400;
+            Some(TimeSpan {
+                start,
+                end: start + 86_400,
+            })
+        }
+    }
+}
+
+/// Splits a time of day from its zone designator (`Z`, `±HH:MM`, `±HHMM`,
+/// `±HH`): the clock text and the offset in seconds.
+fn split_zone(time: &str) -> Option<(&str, i64)> {
+    if let Some(c) = time.strip_suffix(['Z', 'z']) {
+        return Some((c, 0));
+    }
+    let Some(i) = time.rfind(['+', '-']) else {
+        return Some((time, 0));
     };
+    let (c, z) = time.split_at(i);
+    let sign = if z.starts_with('-') { -1 } else { 1 };
+    let z = &z[1..];
+    let (hh, mm) = match z.split_once(':') {
+        Some((h, m)) => (num(h)?, num(m)?),
+        None if z.len() == 4 => (num(z.get(..2)?)?, num(z.get(2..)?)?),
+        None => (num(z)?, 0),
+    };
+    if hh > 23 || mm > 59 {
+        return None;
+    }
+    Some((c, sign * (hh * 3600 + mm * 60)))
+}
+
+/// `HH[:MM[:SS[.fff]]]` as seconds into the day, and whether it gave
+/// seconds.
+fn clock_secs(clock: &str) -> Option<(i64, bool)> {
     let mut hms = clock.split(':');
     let h = num(hms.next()?)?;
     let mi = hms.next().map(num).unwrap_or(Some(0))?;
@@ -185,11 +211,7 @@ pub fn parse_time(s: &str, now: i64) -> Option<TimeSpan> {
     if h > 23 || mi > 59 || sec > 60 {
         return None;
     }
-    let start = days_from_civil(y, m as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + sec - offset;
-    Some(TimeSpan {
-        start,
-        end: start + if has_sec { 1 } else { 60 },
-    })
+    Some((h * 3600 + mi * 60 + sec, has_sec))
 }
 
 #[cfg(test)]

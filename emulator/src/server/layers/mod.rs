@@ -1,0 +1,15 @@
+//! The middleware every request passes before its handler, outermost
+//! first: [`context`] (counting, trace id, the envelope of error replies,
+//! the gateway headers), [`auth`] (bearer token, scope and the bad-token
+//! limit), [`rate_limit`] (the per-minute budget) and [`faults`] (injected
+//! failures and latency). The last three refuse a request with an
+//! [`Error`](super::error::Error), without calling the next; the budget a
+//! reply reports travels back to the context layer as a [`Budget`].
+
+pub mod auth;
+pub mod context;
+pub mod faults;
+pub mod rate_limit;
+
+pub use context::Ctx;
+pub use rate_limit::Budget;

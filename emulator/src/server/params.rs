@@ -1,0 +1,92 @@
+//! Query-string parameters and the checks several operations share: page
+//! size and ids.
+
+use super::error::Error;
+use std::collections::HashSet;
+
+/// The most ids one entity request may carry.
+pub const MAX_IDS: usize = 100;
+/// Results beyond this position are not reachable with offset pagination.
+pub const MAX_RESULT_WINDOW: usize = 10_000;
+/// Default page size of the query operations.
+pub const DEFAULT_LIMIT: usize = 100;
+
+/// The decoded query string, in order, repeated keys kept.
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Decodes a raw query string (none: no parameters).
+    pub fn parse(q: Option<String>) -> Self {
+        Params(
+            q.map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
+            .unwrap_or_default(),
+        )
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of the repeated `ids` parameters; commas inside one
+    /// value also separate ids.
+    fn id_values(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == "ids" || k == "ids[]")
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The distinct ids, in order of first appearance, or when there are
+    /// more than `max` of them, the number of values given. Linear: one
+    /// hash lookup per value, and no id is copied past the limit.
+    fn ids(&self, max: usize) -> Result<Vec<String>, usize> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for id in self.id_values() {
+            if seen.insert(id) {
+                if out.len() == max {
+                    return Err(self.id_values().count());
+                }
+                out.push(id.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of an entity request: at least one, at most [`MAX_IDS`].
+    pub fn required_ids(&self) -> Result<Vec<String>, Error> {
+        match self.ids(MAX_IDS) {
+            Ok(ids) if ids.is_empty() => Err(Error::bad_request(
+                "ids is required: pass one or more ids parameters",
+            )),
+            Ok(ids) => Ok(ids),
+            Err(given) => Err(Error::bad_request(format!(
+                "too many ids: {given} given, at most {MAX_IDS} are allowed"
+            ))),
+        }
+    }
+
+    /// The page size: `limit` between 1 and `max`, by default
+    /// [`DEFAULT_LIMIT`] (or `max` when smaller).
+    pub fn limit(&self, max: usize) -> Result<usize, Error> {
+        match self.get("limit").map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(DEFAULT_LIMIT.min(max)),
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if n >= 1 && n as usize <= max => Ok(n as usize),
+                _ => Err(Error::bad_request(format!(
+                    "invalid limit '{s}': must be an integer between 1 and {max}"
+                ))),
+            },
+        }
+    }
+}
