@@ -92,7 +92,11 @@ async fn query_assets_v2_pages_by_cursor_over_the_same_results_as_v1() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(400), "{e}");
+    assert_eq!(
+        e.status(),
+        Some(falcon_exposure::StatusCode::BAD_REQUEST),
+        "{e}"
+    );
     emu.shutdown().await;
 }
 
@@ -120,7 +124,7 @@ async fn add_assets_places_keywords_in_the_body_and_reports_each_asset() {
             asset("user-3", "not an address"),
         ]);
     assert_eq!(
-        request.parts().body,
+        request.parts().body().cloned(),
         Some(json!({"data": [{
             "subsidiary_id": subsidiary,
             "assets": [
@@ -220,7 +224,11 @@ async fn add_assets_needs_the_write_scope() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(403), "{e}");
+    assert_eq!(
+        e.status(),
+        Some(falcon_exposure::StatusCode::FORBIDDEN),
+        "{e}"
+    );
     emu.shutdown().await;
 }
 
@@ -353,6 +361,10 @@ async fn ecosystem_subsidiaries_query_get_and_combined() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(400), "{e}");
+    assert_eq!(
+        e.status(),
+        Some(falcon_exposure::StatusCode::BAD_REQUEST),
+        "{e}"
+    );
     emu.shutdown().await;
 }

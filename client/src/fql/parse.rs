@@ -1,8 +1,8 @@
 //! The FQL parser and the checks against a filter table.
 
+use super::ast::{Comparison, MAX_PROPERTIES, Node, Op, Operand, join};
 use super::error::{FqlError, FqlErrorKind as K};
-use super::field::{FieldSpec, FilterTable, ValueType};
-use super::filter::{Comparison, MAX_PROPERTIES, Node, Op, Operand, join};
+use super::field::{FieldSpec, FilterTable, ValueType, unknown_field};
 use super::value::Value;
 
 /// Parentheses may nest this deep.
@@ -566,45 +566,4 @@ fn looks_like_time(s: &str) -> bool {
         && s.bytes().take(4).all(|b| b.is_ascii_digit())
         && s.bytes()
             .all(|b| b.is_ascii_digit() || b"-:.+TZtz ".contains(&b))
-}
-
-/// The nearest names in `table` to `name`, best first (at most three).
-pub(crate) fn suggest(table: &FilterTable, name: &str) -> Vec<String> {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let mut scored: Vec<(f64, &str)> = table
-        .fields
-        .iter()
-        .map(|f| {
-            let mut score = strsim::jaro_winkler(name, f.name);
-            if f.name != name && f.name.rsplit('.').next() == Some(last) {
-                score = score.max(0.9);
-            }
-            (score, f.name)
-        })
-        .filter(|(score, _)| *score >= 0.85)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, n)| n.to_owned())
-        .collect()
-}
-
-pub(crate) fn unknown_field(table: &FilterTable, name: &str, at: usize) -> FqlError {
-    let suggestions = suggest(table, name);
-    let hint = match suggestions.as_slice() {
-        [] => format!("it is not in the `{}` filter table", table.name),
-        [one] => format!("did you mean `{one}`?"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
-            format!("did you mean {} or `{last}`?", init.join(", "))
-        }
-    };
-    FqlError::new(
-        K::UnknownField,
-        Some(at),
-        format!("unknown field `{name}` at byte {at}; {hint}"),
-    )
-    .with_suggestions(suggestions)
 }

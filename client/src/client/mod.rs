@@ -1,5 +1,7 @@
 //! The client and its builder.
 
+mod send;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::AtomicU64;
@@ -11,8 +13,8 @@ use url::Url;
 use crate::auth::{Auth, AuthConfig, Secret};
 use crate::cloud::{Cloud, Target, checked_base_url};
 use crate::error::{Error, Result};
-use crate::response::RateLimit;
-use crate::retry::RetryPolicy;
+use crate::model::response::RateLimit;
+use crate::transport::retry::RetryPolicy;
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

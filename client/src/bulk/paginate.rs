@@ -33,31 +33,33 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
+
+use crate::bulk::Lazy;
 use serde::de::DeserializeOwned;
 
+use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::client::Client;
 use crate::error::{Error, PaginationProblem, Result};
-use crate::operation::Operation;
-use crate::progress::{Progress, Tracker};
+use crate::model::response::Offset;
 use crate::request::RequestParts;
-use crate::response::Offset;
+use crate::request::operation::Operation;
 
 /// How many empty pages in a row, each with a new cursor, are accepted.
 const MAX_EMPTY_PAGES: usize = 3;
 
 /// The key of an item, by which repeats are recognised (an id).
-pub type KeyFn<R> = fn(&R) -> Option<&str>;
+pub(crate) type KeyFn<R> = fn(&R) -> Option<&str>;
 
 /// The key of a `String` item: the string itself.
 #[allow(clippy::ptr_arg)] // it must match `KeyFn<String>`
-pub fn string_key(s: &String) -> Option<&str> {
+pub(crate) fn string_key(s: &String) -> Option<&str> {
     Some(s.as_str())
 }
 
 /// How an operation's pages follow each other, as the manifest's
 /// `pagination:` key describes it. Generated code passes it to [`Paginator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageSpec {
+pub(crate) enum PageSpec {
     /// The request names a starting `offset`; the reply's
     /// `meta.pagination` gives `offset` and `total`.
     Offset {
@@ -104,8 +106,7 @@ impl PageSpec {
 /// After an error the stream ends.
 #[must_use = "streams do nothing unless polled"]
 pub struct Paginator<R> {
-    config: Option<PagesConfig<R>>,
-    running: Option<BoxStream<'static, Result<R>>>,
+    inner: Lazy<PagesConfig<R>, Result<R>>,
 }
 
 struct PagesConfig<R> {
@@ -116,18 +117,18 @@ struct PagesConfig<R> {
     key: Option<KeyFn<R>>,
     page_size: Option<u32>,
     tracker: Option<Arc<Tracker>>,
-    callback: Option<crate::progress::Callback>,
+    callback: Option<Callback>,
 }
 
 impl<R> fmt::Debug for Paginator<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Paginator");
-        if let Some(c) = &self.config {
+        if let Some(c) = self.inner.config() {
             d.field("operation", &c.op.id)
                 .field("spec", &c.spec)
                 .field("page_size", &c.page_size);
         }
-        d.field("started", &self.running.is_some())
+        d.field("started", &self.inner.is_started())
             .finish_non_exhaustive()
     }
 }
@@ -136,32 +137,32 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// A stream over the pages of `op`, starting from the request `parts`.
     /// Items whose `key` was seen on an earlier page are dropped. Generated
     /// builders call this.
-    pub fn new(
+    pub(crate) fn new(
         client: Client,
         op: &'static Operation,
         spec: PageSpec,
         parts: RequestParts,
         key: Option<KeyFn<R>>,
     ) -> Self {
+        let config = PagesConfig {
+            client,
+            op,
+            spec,
+            parts,
+            key,
+            page_size: None,
+            tracker: None,
+            callback: None,
+        };
         Paginator {
-            config: Some(PagesConfig {
-                client,
-                op,
-                spec,
-                parts,
-                key,
-                page_size: None,
-                tracker: None,
-                callback: None,
-            }),
-            running: None,
+            inner: Lazy::new(config, Self::start),
         }
     }
 
     /// Items per request, when the request itself sets no page size.
     /// Default: the manifest's `page_size`.
     pub fn page_size(mut self, n: u32) -> Self {
-        if let Some(c) = &mut self.config {
+        if let Some(c) = self.inner.config_mut() {
             c.page_size = Some(n.max(1));
         }
         self
@@ -170,7 +171,7 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// Calls `f` after every page with the counts so far
     /// ([`Progress::ids_found`] and [`Progress::total`]).
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        if let Some(c) = &mut self.config {
+        if let Some(c) = self.inner.config_mut() {
             c.callback = Some(Arc::new(f));
         }
         self
@@ -178,7 +179,7 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
 
     /// Shares the counters of an export.
     pub(crate) fn with_tracker(mut self, tracker: Arc<Tracker>) -> Self {
-        if let Some(c) = &mut self.config {
+        if let Some(c) = self.inner.config_mut() {
             c.tracker = Some(tracker);
         }
         self
@@ -229,14 +230,7 @@ impl<R: DeserializeOwned + Send + 'static> Stream for Paginator<R> {
     type Item = Result<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some(c) = this.config.take() {
-            this.running = Some(Self::start(c));
-        }
-        match &mut this.running {
-            Some(s) => s.poll_next_unpin(cx),
-            None => Poll::Ready(None),
-        }
+        self.get_mut().inner.poll_next_unpin(cx)
     }
 }
 

@@ -7,16 +7,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use http::StatusCode;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::body::{Limited, read_limited};
 use crate::cloud::{self, Cloud};
-use crate::error::{Error, Result};
-use crate::response::{ApiError, Meta, trace_header};
+use crate::error::{ApiError, Error, Result};
+use crate::model::response::{Meta, trace_header};
+use crate::transport::body::{Limited, read_limited};
+use crate::transport::reply::location;
 
 /// Operation ID used in errors about the token endpoint.
 pub(crate) const TOKEN_OP: &str = "oauth2AccessToken";
@@ -285,7 +287,7 @@ impl Auth {
                 .send()
                 .await
                 .map_err(|e| transport(TOKEN_OP, e))?;
-            let status = reply.status().as_u16();
+            let status = reply.status();
             refuse_redirect(&reply)?;
             let trace_id = trace_header(reply.headers());
             let region = reply
@@ -294,12 +296,12 @@ impl Auth {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             let span = tracing::Span::current();
-            span.record("status", status);
+            span.record("status", status.as_u16());
             if let Some(t) = &trace_id {
                 span.record("trace_id", t.as_str());
             }
             let body = self.read(reply, TOKEN_OP).await?;
-            if status != 201 && status != 200 {
+            if status != StatusCode::CREATED && status != StatusCode::OK {
                 return Err(auth_error(status, &body.bytes, trace_id));
             }
             if body.exceeded {
@@ -310,10 +312,10 @@ impl Auth {
                 ));
             }
             let bytes = body.bytes;
-            let t: TokenReply = serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
+            let t: TokenReply = serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
                 operation: TOKEN_OP,
                 status,
-                message: e.to_string(),
+                source,
                 // The body holds a token: never quote it.
                 body_start: String::new(),
             })?;
@@ -353,16 +355,16 @@ impl Auth {
                 .send()
                 .await
                 .map_err(|e| transport(REVOKE_OP, e))?;
-            let status = reply.status().as_u16();
+            let status = reply.status();
             refuse_redirect(&reply)?;
             let trace_id = trace_header(reply.headers());
             let span = tracing::Span::current();
-            span.record("status", status);
+            span.record("status", status.as_u16());
             if let Some(t) = &trace_id {
                 span.record("trace_id", t.as_str());
             }
             let body = self.read(reply, REVOKE_OP).await?;
-            if (200..300).contains(&status) {
+            if status.is_success() {
                 Ok(())
             } else {
                 Err(auth_error(status, &body.bytes, trace_id))
@@ -386,11 +388,11 @@ impl Auth {
 /// A redirect on a request that carries the secret or a token is an
 /// error: following it could hand them to another host.
 fn refuse_redirect(reply: &reqwest::Response) -> Result<()> {
-    let status = reply.status().as_u16();
-    if !(300..400).contains(&status) {
+    let status = reply.status();
+    if !status.is_redirection() {
         return Ok(());
     }
-    let target = crate::transport::location(reply.headers());
+    let target = location(reply.headers());
     Err(Error::Auth {
         status,
         errors: vec![ApiError {
@@ -451,7 +453,7 @@ fn transport(operation: &'static str, e: reqwest::Error) -> Error {
 }
 
 /// An authentication error with the client's own `message`.
-fn auth_message(status: u16, trace_id: Option<String>, message: &str) -> Error {
+fn auth_message(status: StatusCode, trace_id: Option<String>, message: &str) -> Error {
     Error::Auth {
         status,
         errors: vec![ApiError {
@@ -464,7 +466,7 @@ fn auth_message(status: u16, trace_id: Option<String>, message: &str) -> Error {
 }
 
 /// A typed authentication error carrying the API's messages.
-fn auth_error(status: u16, bytes: &[u8], header_trace: Option<String>) -> Error {
+fn auth_error(status: StatusCode, bytes: &[u8], header_trace: Option<String>) -> Error {
     let parsed: Option<MetaOnly> = serde_json::from_slice(bytes).ok();
     let (mut errors, meta_trace) = match parsed {
         Some(m) => (
@@ -478,7 +480,7 @@ fn auth_error(status: u16, bytes: &[u8], header_trace: Option<String>) -> Error 
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !text.is_empty() {
             errors.push(ApiError {
-                code: Some(i64::from(status)),
+                code: Some(i64::from(status.as_u16())),
                 message: Some(text),
                 id: None,
             });
@@ -556,7 +558,7 @@ mod tests {
     #[test]
     fn auth_errors_carry_the_api_message() {
         let e = auth_error(
-            403,
+            StatusCode::FORBIDDEN,
             br#"{"meta":{"trace_id":"tr"},"errors":[{"code":403,"message":"access denied, invalid client"}]}"#,
             None,
         );
@@ -564,7 +566,11 @@ mod tests {
             e.to_string(),
             "authentication failed: HTTP 403; 403: access denied, invalid client (trace_id tr)"
         );
-        let e = auth_error(500, b"<html>oops</html>", Some("h".into()));
+        let e = auth_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            b"<html>oops</html>",
+            Some("h".into()),
+        );
         assert!(e.to_string().contains("<html>oops</html>"), "{e}");
         assert_eq!(e.trace_id(), Some("h"));
     }
