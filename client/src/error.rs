@@ -4,28 +4,8 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::StatusCode;
-use serde::{Deserialize, Serialize};
 
-use crate::model::lenient;
-use crate::transport::retry::Failure;
-
-/// One entry of the envelope's `errors` list.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
-pub struct ApiError {
-    /// Error code (often the HTTP status).
-    #[serde(
-        default,
-        deserialize_with = "lenient::int_or_absent",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub code: Option<i64>,
-    /// Human-readable message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// Identifier the error refers to, when the API gives one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-}
+use crate::model::response::{ApiError, ApiResponse};
 
 /// Everything that can go wrong when calling the API.
 ///
@@ -324,6 +304,51 @@ fn format_api_errors(errors: &[ApiError]) -> String {
             (None, None) => String::new(),
         })
         .collect()
+}
+
+impl<R> ApiResponse<R> {
+    /// Turns a reply whose `errors` is non-empty into [`Error::Api`],
+    /// for callers that treat partial failure as failure.
+    pub fn error_for_errors(self) -> Result<Self> {
+        if self.errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(Error::Api {
+                operation: self.operation,
+                status: self.status,
+                errors: self.errors,
+                trace_id: self.trace_id,
+                body_start: None,
+                attempts: 1,
+            })
+        }
+    }
+}
+
+/// How an attempt that got no reply failed, as far as a retry cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The request could not even be built: sending it again cannot help.
+    Unsendable,
+    /// The connection never opened: the API saw nothing.
+    NotSent,
+    /// The request may have reached the API (a timeout, a connection lost
+    /// after sending, a reply cut short).
+    MaybeSent,
+}
+
+impl Failure {
+    /// The one place where a reqwest error is sorted for retries (and for
+    /// [`Error::may_have_applied`]).
+    pub(crate) fn of(e: &reqwest::Error) -> Failure {
+        if e.is_builder() {
+            Failure::Unsendable
+        } else if e.is_connect() {
+            Failure::NotSent
+        } else {
+            Failure::MaybeSent
+        }
+    }
 }
 
 /// Why pagination stopped making progress (see [`Error::Pagination`]).

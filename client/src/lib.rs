@@ -88,11 +88,13 @@ pub use client::{
 };
 pub use cloud::{Cloud, Target};
 pub use command::Command;
-pub use error::{ApiError, Error, PaginationProblem, Result};
+pub use error::{Error, PaginationProblem, Result};
 pub use generated::{OPERATIONS, fields, models, requests, vocabularies};
 pub use http::StatusCode;
 pub use model::one_or_many::OneOrMany;
-pub use model::response::{ApiResponse, Meta, Offset, Pagination, RateLimit, RawResponse, Writes};
+pub use model::response::{
+    ApiError, ApiResponse, Meta, Offset, Pagination, RateLimit, RawResponse, Writes,
+};
 pub use model::shape;
 pub use request::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};
 pub use transport::download::Download;

@@ -15,7 +15,8 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::cloud::{self, Cloud};
-use crate::error::{ApiError, Error, Result};
+use crate::error::{Error, Result};
+use crate::model::response::ApiError;
 use crate::model::response::{Meta, trace_header};
 use crate::transport::body::{Limited, read_limited};
 use crate::transport::reply::location;
@@ -301,30 +302,9 @@ impl Auth {
                 span.record("trace_id", t.as_str());
             }
             let body = self.read(reply, TOKEN_OP).await?;
-            if status != StatusCode::CREATED && status != StatusCode::OK {
-                return Err(auth_error(status, &body.bytes, trace_id));
-            }
-            if body.exceeded {
-                return Err(auth_message(
-                    status,
-                    trace_id,
-                    "the token reply is larger than a token reply can be; check the base URL",
-                ));
-            }
-            let bytes = body.bytes;
-            let t: TokenReply = serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
-                operation: TOKEN_OP,
-                status,
-                source,
-                // The body holds a token: never quote it.
-                body_start: String::new(),
-            })?;
-            if let Err(problem) = check_token(&t.access_token) {
-                return Err(auth_message(status, trace_id, problem));
-            }
-            let ttl = token_lifetime(t.expires_in.as_ref());
+            let (token, ttl) = token_from(status, body, trace_id)?;
             tracing::debug!(expires_in_s = ttl.as_secs(), "token issued");
-            Ok((Secret::new(t.access_token), ttl, region))
+            Ok((token, ttl, region))
         }
         .instrument(span)
         .await
@@ -383,6 +363,38 @@ impl Auth {
             .await
             .map_err(|e| transport(operation, e))
     }
+}
+
+/// The token and its lifetime from a token reply, or why there is none.
+fn token_from(
+    status: StatusCode,
+    body: Limited,
+    trace_id: Option<String>,
+) -> Result<(Secret, Duration)> {
+    if status != StatusCode::CREATED && status != StatusCode::OK {
+        return Err(auth_error(status, &body.bytes, trace_id));
+    }
+    if body.exceeded {
+        return Err(auth_message(
+            status,
+            trace_id,
+            "the token reply is larger than a token reply can be; check the base URL",
+        ));
+    }
+    let t: TokenReply = serde_json::from_slice(&body.bytes).map_err(|source| Error::Decode {
+        operation: TOKEN_OP,
+        status,
+        source,
+        // The body holds a token: never quote it.
+        body_start: String::new(),
+    })?;
+    if let Err(problem) = check_token(&t.access_token) {
+        return Err(auth_message(status, trace_id, problem));
+    }
+    Ok((
+        Secret::new(t.access_token),
+        token_lifetime(t.expires_in.as_ref()),
+    ))
 }
 
 /// A redirect on a request that carries the secret or a token is an

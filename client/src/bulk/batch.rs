@@ -47,8 +47,8 @@ use crate::bulk::Lazy;
 use crate::bulk::paginate::KeyFn;
 use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::client::Client;
-use crate::error::ApiError;
 use crate::error::{Error, Result};
+use crate::model::response::ApiError;
 use crate::request::operation::Operation;
 use crate::request::{RequestParts, place_at};
 

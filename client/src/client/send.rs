@@ -312,15 +312,7 @@ impl Client {
         origin: &url::Origin,
     ) -> Step {
         let status = response.status();
-        let rate_limit = RateLimit::from_headers(response.headers());
-        let trace_id = trace_header(response.headers());
-        let span = tracing::Span::current();
-        span.record("status", status.as_u16());
-        if let Some(t) = &trace_id {
-            span.record("trace_id", t.as_str());
-        }
-        self.note_rate_limit(&rate_limit);
-        tracing::debug!(status = status.as_u16(), attempt = attempt.number, "reply");
+        let (rate_limit, trace_id) = self.observe(&response, attempt.number);
         let outcome = Outcome::Reply {
             status,
             retry_after: rate_limit.retry_after,
@@ -333,16 +325,8 @@ impl Client {
             }
             Decision::Throttled { cooldown } => {
                 self.set_cooldown(cooldown);
-                let body = read_limited(response, ERROR_BODY_LIMIT)
-                    .await
-                    .map(|l| l.bytes)
-                    .unwrap_or_default();
-                return Step::Done(Err(Error::RateLimited {
-                    operation: op.id,
-                    retry_after: rate_limit.retry_after,
-                    trace_id: trace_id.or_else(|| body_trace(&body)),
-                    attempts: attempt.number,
-                }));
+                let error = throttled(op, response, &rate_limit, trace_id, attempt.number).await;
+                return Step::Done(Err(error));
             }
             Decision::Cooldown(wait) => {
                 self.set_cooldown(wait);
@@ -380,6 +364,21 @@ impl Client {
         attempt.waited += wait;
         tokio::time::sleep(wait).await;
         Step::Again
+    }
+
+    /// Reads a reply's rate-limit figures and trace ID, and records them.
+    fn observe(&self, response: &reqwest::Response, attempt: u32) -> (RateLimit, Option<String>) {
+        let status = response.status().as_u16();
+        let rate_limit = RateLimit::from_headers(response.headers());
+        let trace_id = trace_header(response.headers());
+        let span = tracing::Span::current();
+        span.record("status", status);
+        if let Some(t) = &trace_id {
+            span.record("trace_id", t.as_str());
+        }
+        self.note_rate_limit(&rate_limit);
+        tracing::debug!(status, attempt, "reply");
+        (rate_limit, trace_id)
     }
 
     /// The reply the loop ends with: a redirect error, a success left to
@@ -439,6 +438,27 @@ impl Client {
             }));
         }
         Ok(body.bytes)
+    }
+}
+
+/// The error for a 429 that is not retried; its trace ID from the header
+/// or, failing that, the body.
+async fn throttled(
+    op: &'static Operation,
+    response: reqwest::Response,
+    rate_limit: &RateLimit,
+    trace_id: Option<String>,
+    attempts: u32,
+) -> Error {
+    let body = read_limited(response, ERROR_BODY_LIMIT)
+        .await
+        .map(|l| l.bytes)
+        .unwrap_or_default();
+    Error::RateLimited {
+        operation: op.id,
+        retry_after: rate_limit.retry_after,
+        trace_id: trace_id.or_else(|| body_trace(&body)),
+        attempts,
     }
 }
 

@@ -7,7 +7,6 @@ use http::StatusCode;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
 use crate::model::lenient;
 
 /// Rate-limit figures read from a response's headers (names compared
@@ -58,6 +57,24 @@ pub(crate) fn trace_header(headers: &reqwest::header::HeaderMap) -> Option<Strin
         .get("x-cs-traceid")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// One entry of the envelope's `errors` list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ApiError {
+    /// Error code (often the HTTP status).
+    #[serde(
+        default,
+        deserialize_with = "lenient::int_or_absent",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub code: Option<i64>,
+    /// Human-readable message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// Identifier the error refers to, when the API gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// An offset in `meta.pagination`: a number on most endpoints, an opaque
@@ -213,23 +230,6 @@ impl<R> ApiResponse<R> {
     /// errors, e.g. for some of the ids asked for).
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
-    }
-
-    /// Turns a reply whose `errors` is non-empty into [`crate::Error::Api`],
-    /// for callers that treat partial failure as failure.
-    pub fn error_for_errors(self) -> crate::Result<Self> {
-        if self.errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(crate::Error::Api {
-                operation: self.operation,
-                status: self.status,
-                errors: self.errors,
-                trace_id: self.trace_id,
-                body_start: None,
-                attempts: 1,
-            })
-        }
     }
 }
 

@@ -6,7 +6,8 @@ use http::StatusCode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, Error, Result};
+use crate::error::{Error, Result};
+use crate::model::response::ApiError;
 use crate::model::response::{Meta, RateLimit};
 use crate::request::operation::Operation;
 

@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
+pub(crate) use crate::error::Failure;
+
 /// How the client retries throttled and failed requests.
 ///
 /// - A `429` waits until `X-RateLimit-RetryAfter` (or a backoff when the
@@ -146,32 +148,6 @@ pub(crate) fn wait_for_429(
             .map(|d| d + Duration::from_millis(50))
             .unwrap_or(Duration::ZERO),
         None => fallback,
-    }
-}
-
-/// How an attempt that got no reply failed, as far as a retry cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Failure {
-    /// The request could not even be built: sending it again cannot help.
-    Unsendable,
-    /// The connection never opened: the API saw nothing.
-    NotSent,
-    /// The request may have reached the API (a timeout, a connection lost
-    /// after sending, a reply cut short).
-    MaybeSent,
-}
-
-impl Failure {
-    /// The one place where a reqwest error is sorted for retries (and for
-    /// [`Error::may_have_applied`](crate::Error::may_have_applied)).
-    pub(crate) fn of(e: &reqwest::Error) -> Failure {
-        if e.is_builder() {
-            Failure::Unsendable
-        } else if e.is_connect() {
-            Failure::NotSent
-        } else {
-            Failure::MaybeSent
-        }
     }
 }
 
