@@ -58,12 +58,14 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-// Layers, each using only those above it:
-// `model` (reply types, lenient decoding) and `request` (operations and
-// the parts of a request); `transport` (bounded bodies, replies, retry
-// decisions, downloads); `auth` (tokens); `client` (the client and its
-// send loop); `bulk` (pagination, batches, exports); `command` and the
-// `generated` builders on top.
+// Layers, each using only those listed before it (no module cycles):
+// `fql` (filters and sorts), `model` (reply types, lenient decoding),
+// `error`, `request` (operations, request parts, checks), `transport`
+// (bounded bodies, replies, the retry decision, downloads), `cloud`,
+// `auth` (tokens), `client` (the client and its send loop), `bulk`
+// (pagination, batches, exports), `command`, and the `generated`
+// builders, models and tables on top (which `fql` reads its default
+// field table from).
 mod auth;
 mod bulk;
 mod client;
