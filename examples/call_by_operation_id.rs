@@ -135,7 +135,7 @@ async fn run() -> Result<(), BoxError> {
         Ok(_) => println!("  (found)"),
     }
     let by_method = client.command("query_assets")?;
-    println!("  query_assets is {}", by_method.operation().id);
+    println!("  query_assets is {}", by_method.operation().id());
 
     session.close().await;
     Ok(())

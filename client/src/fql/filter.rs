@@ -65,7 +65,7 @@ impl Filter {
     /// Parses an FQL string and checks it against the filter table of the
     /// external assets operations (`query_assets`, `aggregate_assets`):
     /// every field must exist and support its operation, values must suit
-    /// the field's type, and there may be at most [`MAX_PROPERTIES`]
+    /// the field's type, and there may be at most [`MAX_PROPERTIES`](crate::fql::MAX_PROPERTIES)
     /// properties. Errors carry the byte position.
     ///
     /// Accepted beyond the canonical form that `Display` renders: spaces
@@ -151,13 +151,13 @@ impl Filter {
     }
 
     /// How many properties (comparisons) the filter has; FQL allows at most
-    /// [`MAX_PROPERTIES`].
+    /// [`MAX_PROPERTIES`](crate::fql::MAX_PROPERTIES).
     pub fn properties(&self) -> usize {
         self.node.count()
     }
 
     /// Checks the filter as it would be checked before sending: not empty,
-    /// at most [`MAX_PROPERTIES`] properties, no empty values, and, with a
+    /// at most [`MAX_PROPERTIES`](crate::fql::MAX_PROPERTIES) properties, no empty values, and, with a
     /// `table`, every field known and every operation supported by its field.
     /// Positions in the error are byte offsets into the rendered filter.
     pub fn validate(&self, table: Option<&FilterTable>) -> Result<(), FqlError> {
