@@ -51,7 +51,7 @@ async fn run() -> Result<(), BoxError> {
             command = command.query(k, v);
         }
         let reply = command.send().await?;
-        println!("{op} -> HTTP {}", reply.status);
+        println!("{op} -> HTTP {}", reply.status.as_u16());
         println!(
             "{}",
             serde_json::to_string_pretty(&reply.body["resources"])?
@@ -63,7 +63,12 @@ async fn run() -> Result<(), BoxError> {
     println!("\nThe operation table:");
     let mut table = support::table(&["Operation ID", "Method", "HTTP", "Route"]);
     for op in OPERATIONS {
-        table.add_row([op.id, op.method_name, op.http_method.as_str(), op.route]);
+        table.add_row([
+            op.id(),
+            op.method_name(),
+            op.http_method().as_str(),
+            op.route(),
+        ]);
     }
     support::print_table(&table);
 
@@ -71,7 +76,7 @@ async fn run() -> Result<(), BoxError> {
     println!("\nquery_external_assets, then get_external_assets with its ids:");
     let ids = client
         .command("query_external_assets")?
-        .parameters(
+        .query_object(
             json!({"filter": "asset_type:'dns_domain'", "limit": 3, "sort": "last_seen|desc"}),
         )
         .send()
@@ -130,7 +135,7 @@ async fn run() -> Result<(), BoxError> {
         Ok(_) => println!("  (found)"),
     }
     let by_method = client.command("query_assets")?;
-    println!("  query_assets is {}", by_method.operation().id);
+    println!("  query_assets is {}", by_method.operation().id());
 
     session.close().await;
     Ok(())

@@ -454,7 +454,7 @@ async fn assess(client: &Client, id: &str) -> Result<(), BoxError> {
         .description("Exposed service under review (falcon-exposure quickstart)")
         .send()
         .await?
-        .error_for_errors("patch_external_assets")?;
+        .error_for_errors()?;
     let affected = reply
         .meta
         .writes
@@ -602,7 +602,7 @@ async fn add_and_delete(client: &Client) -> Result<(), BoxError> {
         .description("created and removed by the falcon-exposure quickstart")
         .send()
         .await?
-        .error_for_errors("delete_external_assets")?;
+        .error_for_errors()?;
     let n = deleted
         .meta
         .writes
@@ -614,7 +614,10 @@ async fn add_and_delete(client: &Client) -> Result<(), BoxError> {
     match check {
         Ok(r) if r.resources.is_empty() => println!("  a get of {id} now finds nothing: gone"),
         Ok(_) => println!("  {id} is still returned (deletion may take a moment)"),
-        Err(Error::Api { status: 404, .. }) => println!("  a get of {id} now answers 404: gone"),
+        Err(Error::Api {
+            status: falcon_exposure::StatusCode::NOT_FOUND,
+            ..
+        }) => println!("  a get of {id} now answers 404: gone"),
         Err(e) => return Err(e.into()),
     }
     Ok(())

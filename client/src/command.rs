@@ -1,5 +1,7 @@
-//! Calling an operation by its operation ID or PEP8 name, with raw query
-//! parameters and a raw JSON body.
+//! Calling an operation by its operation ID or method name, with query
+//! parameters and a JSON body given as raw values: the untyped path, for
+//! code written against FalconPy's `command()` or tools that take the
+//! operation from their input.
 
 use std::fmt::Display;
 use std::time::Duration;
@@ -7,14 +9,16 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::client::Client;
-use crate::download::Download;
 use crate::error::{Error, Result};
-use crate::operation::Operation;
+use crate::model::response::RawResponse;
 use crate::request::RequestParts;
-use crate::response::RawResponse;
+use crate::request::operation::Operation;
+use crate::transport::download::Download;
 
 /// A request to an operation named at run time, built with
-/// [`Client::command`].
+/// [`Client::command`]. Everything it sends is raw: query parameters as
+/// text, the body as a JSON value, the reply as a JSON value. Prefer the
+/// typed method of the operation when the name is known in advance.
 ///
 /// ```no_run
 /// # async fn f(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
@@ -84,18 +88,18 @@ fn value_to_query(v: &Value) -> Option<String> {
 
 impl Client {
     /// The operation with this operation ID (`query_external_assets`, also
-    /// accepted with dashes) or PEP8 method name (`query_assets`).
+    /// accepted with dashes) or method name (`query_assets`).
     pub fn operation(&self, name: &str) -> Result<&'static Operation> {
         find_operation(crate::OPERATIONS, name)
     }
 
-    /// Starts a request to the operation with this operation ID or PEP8
-    /// method name. An unknown name is an error listing the closest names.
+    /// Starts a request to the operation with this operation ID or method
+    /// name. An unknown name is an error listing the closest names.
     pub fn command(&self, name: &str) -> Result<Command> {
         Ok(self.command_for(self.operation(name)?))
     }
 
-    /// Starts a request to `op`, which may be described by hand.
+    /// Starts a request to `op`, an entry of [`OPERATIONS`](crate::OPERATIONS).
     pub fn command_for(&self, op: &'static Operation) -> Command {
         Command {
             client: self.clone(),
@@ -130,9 +134,10 @@ impl Command {
         self
     }
 
-    /// Adds query parameters from a JSON object, as FalconPy's
-    /// `parameters=`: arrays become repeated parameters, `null` is skipped.
-    pub fn parameters(mut self, params: Value) -> Self {
+    /// Adds query parameters from a JSON object (what FalconPy takes as
+    /// `parameters=`): arrays become repeated parameters, `null` is
+    /// skipped, and anything but an object or `null` fails at `send()`.
+    pub fn query_object(mut self, params: Value) -> Self {
         match params {
             Value::Object(map) => {
                 for (k, v) in map {
@@ -155,14 +160,16 @@ impl Command {
             Value::Null => {}
             other => {
                 self.parts.invalid = Some(format!(
-                    "`parameters` must be a JSON object of query parameters, not {other}"
+                    "`query_object` takes a JSON object of query parameters, not {other}"
                 ))
             }
         }
         self
     }
 
-    /// The JSON body, sent as is.
+    /// The JSON body, sent as is: this builder's only body, since the
+    /// operation is not known until run time (the typed builders take
+    /// their model with `body(model)` and raw JSON with `raw_body`).
     pub fn body(mut self, body: Value) -> Self {
         self.parts.set_body(body);
         self
@@ -198,7 +205,7 @@ impl Command {
                         .into(),
             });
         }
-        self.client.execute_raw(self.op, self.parts).await
+        self.client.execute_json(self.op, self.parts).await
     }
 
     /// Sends the request and returns the binary body unread.
@@ -210,7 +217,7 @@ impl Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::HttpMethod;
+    use crate::request::operation::HttpMethod;
 
     const fn op(id: &'static str, method_name: &'static str) -> Operation {
         Operation {

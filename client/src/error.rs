@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::response::ApiError;
+use http::StatusCode;
+
+use crate::model::response::{ApiError, ApiResponse};
 
 /// Everything that can go wrong when calling the API.
 ///
@@ -14,7 +16,8 @@ use crate::response::ApiError;
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with a non-success status.
-    #[error("{operation}: HTTP {status}{}{}{}{}",
+    #[error("{operation}: HTTP {}{}{}{}{}",
+        .status.as_u16(),
         format_api_errors(.errors),
         format_excerpt(.body_start),
         format_trace(.trace_id),
@@ -23,7 +26,7 @@ pub enum Error {
         /// Operation ID.
         operation: &'static str,
         /// HTTP status.
-        status: u16,
+        status: StatusCode,
         /// Every entry of the envelope's `errors`.
         errors: Vec<ApiError>,
         /// Trace ID of the reply (`X-Cs-Traceid` or `meta.trace_id`).
@@ -37,10 +40,10 @@ pub enum Error {
     /// Getting or revoking an OAuth2 token failed (bad credentials, a
     /// member CID the API client may not use, throttling of the token
     /// endpoint, ...).
-    #[error("authentication failed: HTTP {status}{}{}", format_api_errors(.errors), format_trace(.trace_id))]
+    #[error("authentication failed: HTTP {}{}{}", .status.as_u16(), format_api_errors(.errors), format_trace(.trace_id))]
     Auth {
         /// HTTP status of the token endpoint's reply.
-        status: u16,
+        status: StatusCode,
         /// The reply's `errors`, carrying the API's message.
         errors: Vec<ApiError>,
         /// Trace ID of the reply.
@@ -102,12 +105,12 @@ pub enum Error {
     /// The API answered with a redirect the client does not follow: to
     /// another origin (scheme, host and port) than the request's, or one
     /// too many. Credentials and tokens are never sent to another host.
-    #[error("{operation}: HTTP {status} redirect to {location:?} not followed: {reason}")]
+    #[error("{operation}: HTTP {} redirect to {location:?} not followed: {reason}", .status.as_u16())]
     Redirect {
         /// Operation ID.
         operation: &'static str,
         /// HTTP status of the redirect.
-        status: u16,
+        status: StatusCode,
         /// The `Location` the reply pointed at (at most 256 characters).
         location: String,
         /// Why it was not followed.
@@ -183,16 +186,19 @@ pub enum Error {
     },
     /// The reply could not be decoded.
     #[error(
-        "{operation}: cannot decode HTTP {status} reply: {message}; body starts with {body_start:?}"
+        "{operation}: cannot decode HTTP {} reply: {source}; body starts with {body_start:?}",
+        .status.as_u16()
     )]
     Decode {
         /// Operation ID.
         operation: &'static str,
         /// HTTP status.
-        status: u16,
-        /// Decoder message.
-        message: String,
-        /// The first bytes of the body.
+        status: StatusCode,
+        /// Why the body could not be decoded.
+        #[source]
+        source: serde_json::Error,
+        /// The first bytes of the body (empty when the body holds a
+        /// secret, as a token reply does).
         body_start: String,
     },
 }
@@ -200,7 +206,8 @@ pub enum Error {
 impl Error {
     /// Maps a reqwest error of `operation` after `attempts` sends: a
     /// timeout becomes [`Error::Timeout`], anything else
-    /// [`Error::Transport`].
+    /// [`Error::Transport`]. The one place where reqwest errors become
+    /// the crate's.
     pub(crate) fn from_reqwest(operation: &'static str, attempts: u32, e: reqwest::Error) -> Error {
         if e.is_timeout() {
             Error::Timeout {
@@ -217,16 +224,16 @@ impl Error {
     }
 
     /// HTTP status of the reply the error comes from, if there was one.
-    pub fn status(&self) -> Option<u16> {
+    pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api { status, .. }
             | Error::Auth { status, .. }
             | Error::Redirect { status, .. }
             | Error::Decode { status, .. } => Some(*status),
-            Error::RateLimited { .. } => Some(429),
-            Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
+            Error::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
+            Error::Transport { source, .. } => source.status(),
             Error::Batch { source, .. } => source.status(),
-            Error::NotFound { .. } => Some(404),
+            Error::NotFound { .. } => Some(StatusCode::NOT_FOUND),
             _ => None,
         }
     }
@@ -259,9 +266,9 @@ impl Error {
     /// sending, an undecodable reply).
     pub fn may_have_applied(&self) -> bool {
         match self {
-            Error::Api { status, .. } => *status >= 500,
+            Error::Api { status, .. } => status.is_server_error(),
             Error::Timeout { .. } | Error::Decode { .. } => true,
-            Error::Transport { source, .. } => !source.is_connect() && !source.is_builder(),
+            Error::Transport { source, .. } => Failure::of(source) == Failure::MaybeSent,
             Error::Batch { source, .. } => source.may_have_applied(),
             _ => false,
         }
@@ -272,7 +279,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api { status, .. } | Error::Auth { status, .. } => {
-                matches!(status, 429 | 500 | 502 | 503 | 504)
+                matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
             }
             Error::RateLimited { .. } | Error::Timeout { .. } => true,
             Error::Batch { source, .. } => source.is_retryable(),
@@ -297,6 +304,51 @@ fn format_api_errors(errors: &[ApiError]) -> String {
             (None, None) => String::new(),
         })
         .collect()
+}
+
+impl<R> ApiResponse<R> {
+    /// Turns a reply whose `errors` is non-empty into [`Error::Api`],
+    /// for callers that treat partial failure as failure.
+    pub fn error_for_errors(self) -> Result<Self> {
+        if self.errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(Error::Api {
+                operation: self.operation,
+                status: self.status,
+                errors: self.errors,
+                trace_id: self.trace_id,
+                body_start: None,
+                attempts: 1,
+            })
+        }
+    }
+}
+
+/// How an attempt that got no reply failed, as far as a retry cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The request could not even be built: sending it again cannot help.
+    Unsendable,
+    /// The connection never opened: the API saw nothing.
+    NotSent,
+    /// The request may have reached the API (a timeout, a connection lost
+    /// after sending, a reply cut short).
+    MaybeSent,
+}
+
+impl Failure {
+    /// The one place where a reqwest error is sorted for retries (and for
+    /// [`Error::may_have_applied`]).
+    pub(crate) fn of(e: &reqwest::Error) -> Failure {
+        if e.is_builder() {
+            Failure::Unsendable
+        } else if e.is_connect() {
+            Failure::NotSent
+        } else {
+            Failure::MaybeSent
+        }
+    }
 }
 
 /// Why pagination stopped making progress (see [`Error::Pagination`]).
@@ -438,7 +490,7 @@ mod tests {
     fn api_errors_display_on_one_line_with_every_message() {
         let e = Error::Api {
             operation: "get_external_assets",
-            status: 400,
+            status: StatusCode::BAD_REQUEST,
             errors: vec![
                 ApiError {
                     code: Some(400),
@@ -461,7 +513,7 @@ mod tests {
             "get_external_assets: HTTP 400; 400: bad id; 404: not found (trace_id t-1) after 3 attempts"
         );
         assert!(!s.contains('\n'));
-        assert_eq!(e.status(), Some(400));
+        assert_eq!(e.status(), Some(StatusCode::BAD_REQUEST));
         assert_eq!(e.trace_id(), Some("t-1"));
         assert!(!e.is_retryable());
     }
@@ -470,7 +522,7 @@ mod tests {
     fn html_excerpts_are_flattened() {
         let e = Error::Api {
             operation: "op",
-            status: 502,
+            status: StatusCode::BAD_GATEWAY,
             errors: vec![],
             trace_id: None,
             body_start: Some("<html>\n<body>Bad gateway</body>\n</html>".into()),

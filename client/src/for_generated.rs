@@ -2,12 +2,12 @@
 //! it reaches the runtime's internals. The runtime may move its modules
 //! freely; only these re-exports follow.
 
-pub(crate) use crate::batch::{BatchPlace, BatchSpec};
-pub(crate) use crate::export::matches_all;
+pub(crate) use crate::bulk::batch::{BatchPlace, BatchSpec};
+pub(crate) use crate::bulk::export::matches_all;
+pub(crate) use crate::bulk::paginate::{KeyFn, PageSpec, string_key};
 pub(crate) use crate::fql::{Caps, Field, FieldSpec, FilterTable, ValueType, field_enum_impls};
-pub(crate) use crate::lenient;
-pub(crate) use crate::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};
-pub(crate) use crate::paginate::{KeyFn, PageSpec, string_key};
+pub(crate) use crate::model::lenient;
+pub(crate) use crate::model::shape::{Shape, Visitor};
+pub(crate) use crate::model::vocabulary::impls as vocabulary_impls;
 pub(crate) use crate::request::RequestParts;
-pub(crate) use crate::shape::{Shape, Visitor};
-pub(crate) use crate::vocabulary::impls as vocabulary_impls;
+pub(crate) use crate::request::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};

@@ -1,7 +1,7 @@
 //! Typed, async client for the CrowdStrike Falcon **Exposure Management**
 //! API (external assets, routes under `/fem/`).
 //!
-//! Every operation is a method on [`Client`] named after its PEP8 name
+//! Every operation is a method on [`Client`] named as in FalconPy
 //! (`query_assets`, `get_assets`, ...) and found in the docs by its
 //! operation ID too. Each returns a request builder whose `send()` performs
 //! the call. The methods, their builders, the [`models`], the FQL
@@ -58,47 +58,46 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+// Layers, each using only those listed before it (no module cycles):
+// `fql` (filters and sorts), `model` (reply types, lenient decoding),
+// `error`, `request` (operations, request parts, checks), `transport`
+// (bounded bodies, replies, the retry decision, downloads), `cloud`,
+// `auth` (tokens), `client` (the client and its send loop), `bulk`
+// (pagination, batches, exports), `command`, and the `generated`
+// builders, models and tables on top (which `fql` reads its default
+// field table from).
 mod auth;
-pub mod batch;
-mod body;
+mod bulk;
 mod client;
 pub mod cloud;
 mod command;
-mod download;
 mod error;
-mod export;
 mod for_generated;
 pub mod fql;
 #[rustfmt::skip]
 mod generated;
-mod lenient;
-mod one_or_many;
-pub mod operation;
-pub mod paginate;
-mod progress;
-pub mod request;
-mod response;
-mod retry;
-pub mod shape;
+mod model;
+mod request;
 mod transport;
-mod validate;
-mod vocabulary;
 
-pub use batch::{BatchReader, BatchWriter, Batched, WriteOutcome, WriteResult};
+pub use bulk::{
+    BatchReader, BatchWriter, DEFAULT_CONCURRENCY, Export, Paginator, Progress, WriteOutcome,
+    WriteResult,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
 };
 pub use cloud::{Cloud, Target};
 pub use command::Command;
-pub use download::Download;
 pub use error::{Error, PaginationProblem, Result};
-pub use export::Export;
 pub use generated::{OPERATIONS, fields, models, requests, vocabularies};
-pub use one_or_many::OneOrMany;
-pub use paginate::Paginator;
-pub use progress::Progress;
-pub use response::{
+pub use http::StatusCode;
+pub use model::one_or_many::OneOrMany;
+pub use model::response::{
     ApiError, ApiResponse, Meta, Offset, Pagination, RateLimit, RawResponse, Writes,
 };
-pub use retry::RetryPolicy;
+pub use model::shape;
+pub use request::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};
+pub use transport::download::Download;
+pub use transport::retry::RetryPolicy;

@@ -124,7 +124,16 @@ async fn token_replies_are_bounded_too() {
     })
     .await;
     let err = client(&server).authenticate().await.unwrap_err();
-    assert!(matches!(err, Error::Auth { status: 201, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                status: falcon_exposure::StatusCode::CREATED,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -138,7 +147,7 @@ async fn error_bodies_are_read_only_in_part() {
     .await;
     let err = client(&server).query_assets().send().await.unwrap_err();
     let Error::Api {
-        status: 400,
+        status: falcon_exposure::StatusCode::BAD_REQUEST,
         body_start: Some(start),
         ..
     } = &err

@@ -72,7 +72,13 @@ async fn unusable_tokens_are_auth_errors_and_never_sent() {
         let server = issuing(json!({"access_token": tok, "expires_in": 1799})).await;
         let err = client(&server).query_assets().send().await.unwrap_err();
         assert!(
-            matches!(err, Error::Auth { status: 201, .. }),
+            matches!(
+                err,
+                Error::Auth {
+                    status: falcon_exposure::StatusCode::CREATED,
+                    ..
+                }
+            ),
             "{tok}: {err:?}"
         );
         let msg = err.to_string();
@@ -99,7 +105,16 @@ async fn a_huge_token_reply_is_not_read_whole() {
     })
     .await;
     let err = client(&server).authenticate().await.unwrap_err();
-    assert!(matches!(err, Error::Auth { status: 201, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                status: falcon_exposure::StatusCode::CREATED,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("larger than"), "{err}");
 }
 

@@ -44,7 +44,7 @@ struct Outcome {
 fn read(client: &Client, operation: &str) -> falcon_exposure::Command {
     let command = client.command(operation).expect("the operation exists");
     assert!(
-        command.operation().scope.ends_with(":read"),
+        command.operation().scope().ends_with(":read"),
         "the live check never writes, and `{operation}` does"
     );
     command
@@ -220,7 +220,7 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
                 .collect::<serde_json::Map<_, _>>()
                 .into();
             let r = read(client, "blob_preview_external_assets")
-                .parameters(params)
+                .query_object(params)
                 .send()
                 .await;
             if refused(&mut out, "preview_assets", r)?.is_some() {

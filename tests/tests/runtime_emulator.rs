@@ -195,7 +195,16 @@ async fn malformed_json_is_a_decode_error() {
     let (emu, client) = start(EmulatorConfig::default()).await;
     emu.set_faults(FaultConfig::scheduled(&[1], Fault::MalformedJson));
     let e = client.query_assets().limit(1).send().await.unwrap_err();
-    assert!(matches!(e, Error::Decode { status: 200, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Decode {
+                status: falcon_exposure::StatusCode::OK,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     emu.shutdown().await;
 }
 

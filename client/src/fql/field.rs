@@ -2,6 +2,8 @@
 
 use std::marker::PhantomData;
 
+use super::error::{FqlError, FqlErrorKind};
+
 /// What an FQL filter field supports, as const parameters: exact match,
 /// wildcard (`*`), any-of lists (`[v1, v2]`), range comparisons
 /// (`>`, `>=`, `<`, `<=`). Comparisons are only implemented where the
@@ -194,4 +196,47 @@ impl FilterTable {
             .ok()
             .map(|i| &self.fields[i])
     }
+}
+
+/// The nearest names in `table` to `name`, best first (at most three).
+pub(crate) fn suggest(table: &FilterTable, name: &str) -> Vec<String> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let mut scored: Vec<(f64, &str)> = table
+        .fields
+        .iter()
+        .map(|f| {
+            let mut score = strsim::jaro_winkler(name, f.name);
+            if f.name != name && f.name.rsplit('.').next() == Some(last) {
+                score = score.max(0.9);
+            }
+            (score, f.name)
+        })
+        .filter(|(score, _)| *score >= 0.85)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_owned())
+        .collect()
+}
+
+/// The error for a field `name` (at byte `at`) that `table` does not have,
+/// suggesting the closest names.
+pub(crate) fn unknown_field(table: &FilterTable, name: &str, at: usize) -> FqlError {
+    let suggestions = suggest(table, name);
+    let hint = match suggestions.as_slice() {
+        [] => format!("it is not in the `{}` filter table", table.name),
+        [one] => format!("did you mean `{one}`?"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
+            format!("did you mean {} or `{last}`?", init.join(", "))
+        }
+    };
+    FqlError::new(
+        FqlErrorKind::UnknownField,
+        Some(at),
+        format!("unknown field `{name}` at byte {at}; {hint}"),
+    )
+    .with_suggestions(suggestions)
 }

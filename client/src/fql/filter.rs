@@ -1,177 +1,12 @@
-//! The filter tree, its rendering and the typed builder methods on fields.
+//! The typed filter: built from the field constants or parsed from a
+//! string, and the builder methods on fields.
 
 use std::fmt;
 
+use super::ast::{Comparison, Node, Op, Operand, join};
 use super::error::FqlError;
 use super::field::{Caps, Field, FilterTable, Text};
 use super::value::{IntoValue, Value};
-
-/// A comparison operator, as written after the colon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Op {
-    /// none: equals (or any-of with a list).
-    Eq,
-    /// `!`: not equal (or none-of with a list).
-    Ne,
-    /// `~`: text match.
-    Match,
-    /// `!~`: does not text-match.
-    NotMatch,
-    /// `*`: wildcard.
-    Wildcard,
-    /// `!*`: does not match the wildcard pattern.
-    NotWildcard,
-    /// `>`.
-    Gt,
-    /// `>=`.
-    Ge,
-    /// `<`.
-    Lt,
-    /// `<=`.
-    Le,
-}
-
-impl Op {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Op::Eq => "",
-            Op::Ne => "!",
-            Op::Match => "~",
-            Op::NotMatch => "!~",
-            Op::Wildcard => "*",
-            Op::NotWildcard => "!*",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Lt => "<",
-            Op::Le => "<=",
-        }
-    }
-
-    pub(crate) fn negated(self) -> Op {
-        match self {
-            Op::Eq => Op::Ne,
-            Op::Ne => Op::Eq,
-            Op::Match => Op::NotMatch,
-            Op::NotMatch => Op::Match,
-            Op::Wildcard => Op::NotWildcard,
-            Op::NotWildcard => Op::Wildcard,
-            Op::Gt => Op::Le,
-            Op::Le => Op::Gt,
-            Op::Ge => Op::Lt,
-            Op::Lt => Op::Ge,
-        }
-    }
-
-    pub(crate) fn is_negation(self) -> bool {
-        matches!(self, Op::Ne | Op::NotMatch | Op::NotWildcard)
-    }
-}
-
-/// The right-hand side of a comparison.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Operand {
-    One(Value),
-    List(Vec<Value>),
-}
-
-/// `field:[op]value`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Comparison {
-    pub(crate) field: String,
-    pub(crate) op: Op,
-    pub(crate) operand: Operand,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum Node {
-    Cmp(Comparison),
-    /// Joined by `+`; never directly contains another `All`.
-    All(Vec<Node>),
-    /// Joined by `,`; never directly contains another `Any`.
-    Any(Vec<Node>),
-}
-
-impl Node {
-    fn negate(self) -> Node {
-        match self {
-            Node::Cmp(mut c) => {
-                c.op = c.op.negated();
-                Node::Cmp(c)
-            }
-            Node::All(xs) => Node::Any(xs.into_iter().map(Node::negate).collect()),
-            Node::Any(xs) => Node::All(xs.into_iter().map(Node::negate).collect()),
-        }
-    }
-
-    fn count(&self) -> usize {
-        match self {
-            Node::Cmp(_) => 1,
-            Node::All(xs) | Node::Any(xs) => xs.iter().map(Node::count).sum(),
-        }
-    }
-
-    fn write(&self, f: &mut impl fmt::Write, nested: bool) -> fmt::Result {
-        let (items, sep) = match self {
-            Node::Cmp(c) => return c.write(f),
-            Node::All(xs) => (xs, '+'),
-            Node::Any(xs) => (xs, ','),
-        };
-        let parens = nested && items.len() > 1;
-        if parens {
-            f.write_char('(')?;
-        }
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                f.write_char(sep)?;
-            }
-            item.write(f, true)?;
-        }
-        if parens {
-            f.write_char(')')?;
-        }
-        Ok(())
-    }
-}
-
-impl Comparison {
-    fn write(&self, f: &mut impl fmt::Write) -> fmt::Result {
-        write!(f, "{}:{}", self.field, self.op.as_str())?;
-        match &self.operand {
-            Operand::One(v) => write!(f, "{v}"),
-            Operand::List(vs) => {
-                f.write_char('[')?;
-                for (i, v) in vs.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write!(f, "{v}")?;
-                }
-                f.write_char(']')
-            }
-        }
-    }
-}
-
-/// Joins `nodes` into an `All` (`and == true`) or `Any`, flattening nested
-/// groups of the same kind and unwrapping a single item.
-pub(crate) fn join(nodes: impl IntoIterator<Item = Node>, and: bool) -> Node {
-    let mut out = Vec::new();
-    for n in nodes {
-        match (n, and) {
-            (Node::All(xs), true) | (Node::Any(xs), false) => out.extend(xs),
-            (n, _) => out.push(n),
-        }
-    }
-    if out.len() == 1 {
-        if let Some(n) = out.pop() {
-            return n;
-        }
-    }
-    if and { Node::All(out) } else { Node::Any(out) }
-}
-
-/// The most properties (comparisons) one FQL filter may contain.
-pub const MAX_PROPERTIES: usize = 20;
 
 /// An FQL filter: built from the typed field constants in
 /// [`crate::fields`] or parsed (and validated) from a string.
@@ -230,7 +65,7 @@ impl Filter {
     /// Parses an FQL string and checks it against the filter table of the
     /// external assets operations (`query_assets`, `aggregate_assets`):
     /// every field must exist and support its operation, values must suit
-    /// the field's type, and there may be at most [`MAX_PROPERTIES`]
+    /// the field's type, and there may be at most [`MAX_PROPERTIES`](crate::fql::MAX_PROPERTIES)
     /// properties. Errors carry the byte position.
     ///
     /// Accepted beyond the canonical form that `Display` renders: spaces
@@ -316,13 +151,13 @@ impl Filter {
     }
 
     /// How many properties (comparisons) the filter has; FQL allows at most
-    /// [`MAX_PROPERTIES`].
+    /// [`MAX_PROPERTIES`](crate::fql::MAX_PROPERTIES).
     pub fn properties(&self) -> usize {
         self.node.count()
     }
 
     /// Checks the filter as it would be checked before sending: not empty,
-    /// at most [`MAX_PROPERTIES`] properties, no empty values, and, with a
+    /// at most [`MAX_PROPERTIES`](crate::fql::MAX_PROPERTIES) properties, no empty values, and, with a
     /// `table`, every field known and every operation supported by its field.
     /// Positions in the error are byte offsets into the rendered filter.
     pub fn validate(&self, table: Option<&FilterTable>) -> Result<(), FqlError> {

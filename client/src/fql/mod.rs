@@ -113,6 +113,7 @@
 //! );
 //! ```
 
+mod ast;
 mod error;
 mod field;
 mod filter;
@@ -120,14 +121,15 @@ mod parse;
 mod sort;
 mod value;
 
+pub use ast::MAX_PROPERTIES;
 pub use error::{FqlError, FqlErrorKind};
 pub(crate) use field::field_enum_impls;
+pub(crate) use field::unknown_field;
 pub use field::{
     Boolean, Caps, Field, FieldName, FieldSpec, FilterTable, Integer, IpAddress, Text, Timestamp,
     ValueType,
 };
-pub use filter::{Filter, MAX_PROPERTIES};
-pub(crate) use parse::unknown_field;
+pub use filter::Filter;
 pub use sort::{Direction, Sort};
 pub use value::{IntoValue, RelativeTime, Value};
 

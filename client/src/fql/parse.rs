@@ -1,8 +1,8 @@
 //! The FQL parser and the checks against a filter table.
 
+use super::ast::{Comparison, MAX_PROPERTIES, Node, Op, Operand, join};
 use super::error::{FqlError, FqlErrorKind as K};
-use super::field::{FieldSpec, FilterTable, ValueType};
-use super::filter::{Comparison, MAX_PROPERTIES, Node, Op, Operand, join};
+use super::field::{FieldSpec, FilterTable, ValueType, unknown_field};
 use super::value::Value;
 
 /// Parentheses may nest this deep.
@@ -317,72 +317,80 @@ impl<'a> Parser<'a> {
                 Some(at),
                 format!("expected a value for `{field}` at byte {at}, found the end of the filter"),
             )),
-            Some(q @ (b'\'' | b'"')) => {
-                self.pos += 1;
-                let mut out = String::new();
-                loop {
-                    let Some(c) = self.peek_char() else {
-                        return Err(FqlError::new(
-                            K::UnterminatedString,
-                            Some(at),
-                            format!("the quote at byte {at} is not closed"),
-                        ));
-                    };
-                    self.pos += c.len_utf8();
-                    if c == '\\' {
-                        let Some(n) = self.peek_char() else { continue };
-                        self.pos += n.len_utf8();
-                        out.push(n);
-                    } else if c == q as char {
-                        break;
-                    } else {
-                        out.push(c);
-                    }
-                }
-                if out.is_empty() {
-                    return Err(FqlError::new(
-                        K::EmptyValue,
-                        Some(at),
-                        format!("empty value for `{field}` at byte {at}"),
-                    ));
-                }
-                Ok((Value::Text(out), at))
-            }
-            Some(_) => {
-                while matches!(self.peek(), Some(c) if !b"+,()[]'\" \t\r\n".contains(&c)) {
-                    self.pos += 1;
-                }
-                let token = &self.src[at..self.pos];
-                let value = match token {
-                    "" => {
-                        return Err(match self.peek_char() {
-                            Some(c) => FqlError::new(
-                                K::EmptyValue,
-                                Some(at),
-                                format!("no value for `{field}` at byte {at}, found `{c}`"),
-                            ),
-                            None => self.unexpected("a value"),
-                        });
-                    }
-                    "null" => Value::Null,
-                    "true" => Value::Boolean(true),
-                    "false" => Value::Boolean(false),
-                    t => match t.parse::<i64>() {
-                        Ok(n) => Value::Integer(n),
-                        Err(_) => {
-                            return Err(FqlError::new(
-                                K::UnquotedValue,
-                                Some(at),
-                                format!(
-                                    "the value `{t}` for `{field}` at byte {at} must be quoted: `'{t}'`"
-                                ),
-                            ));
-                        }
-                    },
-                };
-                Ok((value, at))
+            Some(q @ (b'\'' | b'"')) => self.quoted_text(q, field),
+            Some(_) => self.bare(field),
+        }
+    }
+
+    /// A quoted value (`'...'` or `"..."`, a backslash escaping the next
+    /// character), its opening quote `q` at the current position.
+    fn quoted_text(&mut self, q: u8, field: &str) -> Result<Spanned, FqlError> {
+        let at = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let Some(c) = self.peek_char() else {
+                return Err(FqlError::new(
+                    K::UnterminatedString,
+                    Some(at),
+                    format!("the quote at byte {at} is not closed"),
+                ));
+            };
+            self.pos += c.len_utf8();
+            if c == '\\' {
+                let Some(n) = self.peek_char() else { continue };
+                self.pos += n.len_utf8();
+                out.push(n);
+            } else if c == q as char {
+                break;
+            } else {
+                out.push(c);
             }
         }
+        if out.is_empty() {
+            return Err(FqlError::new(
+                K::EmptyValue,
+                Some(at),
+                format!("empty value for `{field}` at byte {at}"),
+            ));
+        }
+        Ok((Value::Text(out), at))
+    }
+
+    /// An unquoted value: `null`, `true`, `false` or an integer.
+    fn bare(&mut self, field: &str) -> Result<Spanned, FqlError> {
+        let at = self.pos;
+        while matches!(self.peek(), Some(c) if !b"+,()[]'\" \t\r\n".contains(&c)) {
+            self.pos += 1;
+        }
+        let value = match &self.src[at..self.pos] {
+            "" => {
+                return Err(match self.peek_char() {
+                    Some(c) => FqlError::new(
+                        K::EmptyValue,
+                        Some(at),
+                        format!("no value for `{field}` at byte {at}, found `{c}`"),
+                    ),
+                    None => self.unexpected("a value"),
+                });
+            }
+            "null" => Value::Null,
+            "true" => Value::Boolean(true),
+            "false" => Value::Boolean(false),
+            t => match t.parse::<i64>() {
+                Ok(n) => Value::Integer(n),
+                Err(_) => {
+                    return Err(FqlError::new(
+                        K::UnquotedValue,
+                        Some(at),
+                        format!(
+                            "the value `{t}` for `{field}` at byte {at} must be quoted: `'{t}'`"
+                        ),
+                    ));
+                }
+            },
+        };
+        Ok((value, at))
     }
 }
 
@@ -405,6 +413,73 @@ fn caps_list(spec: &FieldSpec) -> String {
 
 /// Whether a field has the capability an operation needs.
 type Capability = fn(&FieldSpec) -> bool;
+
+/// What an operator needs of a field, given its operand.
+enum Need {
+    /// Nothing (`null` with `:` or `:!`).
+    Nothing,
+    /// This capability, described for the error.
+    Capability(Capability, String),
+    /// No field supports it; the description for the error.
+    Impossible(String),
+}
+
+/// A text operator's operand must be quoted text.
+fn quoted(v: &Value, at: usize, message: impl FnOnce() -> String) -> Result<(), FqlError> {
+    match v {
+        Value::Text(_) => Ok(()),
+        _ => Err(FqlError::new(K::ValueType, Some(at), message())),
+    }
+}
+
+/// What `op` with `operand` needs of the field `name`, whatever the field;
+/// `first` is the position of the first value.
+fn need(name: &str, op: Op, operand: &Operand, first: usize) -> Result<Need, FqlError> {
+    let sym = op.as_str();
+    Ok(match (op, operand) {
+        (Op::Eq | Op::Ne, Operand::List(_)) => {
+            Need::Capability(|s| s.list, "lists (`[...]`)".into())
+        }
+        (Op::Eq | Op::Ne, Operand::One(Value::Null)) => Need::Nothing,
+        (Op::Eq | Op::Ne, Operand::One(Value::Text(t))) if t.contains('*') => {
+            Need::Capability(|s| s.wildcard, "wildcard (`*` in the value)".into())
+        }
+        (Op::Eq | Op::Ne, Operand::One(_)) => {
+            Need::Capability(|s| s.exact, format!("exact match (`:{sym}`)"))
+        }
+        (_, Operand::List(_)) => {
+            Need::Impossible(format!("a list with `:{sym}` (lists take `:` or `:!`)"))
+        }
+        (_, Operand::One(Value::Null)) => {
+            Need::Impossible(format!("`null` with `:{sym}` (null takes `:` or `:!`)"))
+        }
+        (Op::Match | Op::NotMatch, Operand::One(v)) => {
+            quoted(v, first, || {
+                format!("text match (`{sym}`) on `{name}` takes a quoted value (byte {first})")
+            })?;
+            Need::Capability(
+                |s| s.value_type == ValueType::Text && (s.exact || s.wildcard),
+                format!("text match (`{sym}`)"),
+            )
+        }
+        (Op::Wildcard | Op::NotWildcard, Operand::One(v)) => {
+            quoted(v, first, || {
+                format!("the wildcard on `{name}` takes a quoted pattern (byte {first})")
+            })?;
+            Need::Capability(|s| s.wildcard, format!("wildcard (`{sym}`)"))
+        }
+        (_, Operand::One(Value::Boolean(_))) => {
+            return Err(FqlError::new(
+                K::ValueType,
+                Some(first),
+                format!("a range comparison on `{name}` cannot take a boolean (byte {first})"),
+            ));
+        }
+        (_, Operand::One(_)) => {
+            Need::Capability(|s| s.range, format!("range comparisons (`{sym}`)"))
+        }
+    })
+}
 
 /// Checks the operation and the values of one comparison.
 fn check(
@@ -431,74 +506,15 @@ fn check(
         ),
     };
     let first = positions.first().copied().unwrap_or(at);
-    // Shape of the operand for the operator, independent of the field.
-    let (needed, needed_what): (Option<Capability>, String) = match (op, operand) {
-        (Op::Eq | Op::Ne, Operand::List(_)) => (Some(|s| s.list), "lists (`[...]`)".into()),
-        (Op::Eq | Op::Ne, Operand::One(Value::Null)) => (None, String::new()),
-        (Op::Eq | Op::Ne, Operand::One(Value::Text(t))) if t.contains('*') => {
-            (Some(|s| s.wildcard), "wildcard (`*` in the value)".into())
-        }
-        (Op::Eq | Op::Ne, Operand::One(_)) => (
-            Some(|s| s.exact),
-            format!("exact match (`:{}`)", op.as_str()),
-        ),
-        (_, Operand::List(_)) => {
-            return Err(unsupported(&format!(
-                "a list with `:{}` (lists take `:` or `:!`)",
-                op.as_str()
-            )));
-        }
-        (_, Operand::One(Value::Null)) => {
-            return Err(unsupported(&format!(
-                "`null` with `:{}` (null takes `:` or `:!`)",
-                op.as_str()
-            )));
-        }
-        (Op::Match | Op::NotMatch, Operand::One(v)) => {
-            if !matches!(v, Value::Text(_)) {
-                return Err(FqlError::new(
-                    K::ValueType,
-                    Some(first),
-                    format!(
-                        "text match (`{}`) on `{name}` takes a quoted value (byte {first})",
-                        op.as_str()
-                    ),
-                ));
-            }
-            (
-                Some(|s| s.value_type == ValueType::Text && (s.exact || s.wildcard)),
-                format!("text match (`{}`)", op.as_str()),
-            )
-        }
-        (Op::Wildcard | Op::NotWildcard, Operand::One(v)) => {
-            if !matches!(v, Value::Text(_)) {
-                return Err(FqlError::new(
-                    K::ValueType,
-                    Some(first),
-                    format!("the wildcard on `{name}` takes a quoted pattern (byte {first})"),
-                ));
-            }
-            (
-                Some(|s| s.wildcard),
-                format!("wildcard (`{}`)", op.as_str()),
-            )
-        }
-        (_, Operand::One(Value::Boolean(_))) => {
-            return Err(FqlError::new(
-                K::ValueType,
-                Some(first),
-                format!("a range comparison on `{name}` cannot take a boolean (byte {first})"),
-            ));
-        }
-        (_, Operand::One(_)) => (
-            Some(|s| s.range),
-            format!("range comparisons (`{}`)", op.as_str()),
-        ),
+    let needed = match need(name, op, operand, first)? {
+        Need::Impossible(what) => return Err(unsupported(&what)),
+        Need::Nothing => None,
+        Need::Capability(f, what) => Some((f, what)),
     };
     let Some(spec) = spec else { return Ok(()) };
-    if let Some(f) = needed {
+    if let Some((f, what)) = needed {
         if !f(spec) {
-            return Err(unsupported(&needed_what));
+            return Err(unsupported(&what));
         }
     }
     if matches!(
@@ -566,45 +582,4 @@ fn looks_like_time(s: &str) -> bool {
         && s.bytes().take(4).all(|b| b.is_ascii_digit())
         && s.bytes()
             .all(|b| b.is_ascii_digit() || b"-:.+TZtz ".contains(&b))
-}
-
-/// The nearest names in `table` to `name`, best first (at most three).
-pub(crate) fn suggest(table: &FilterTable, name: &str) -> Vec<String> {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let mut scored: Vec<(f64, &str)> = table
-        .fields
-        .iter()
-        .map(|f| {
-            let mut score = strsim::jaro_winkler(name, f.name);
-            if f.name != name && f.name.rsplit('.').next() == Some(last) {
-                score = score.max(0.9);
-            }
-            (score, f.name)
-        })
-        .filter(|(score, _)| *score >= 0.85)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, n)| n.to_owned())
-        .collect()
-}
-
-pub(crate) fn unknown_field(table: &FilterTable, name: &str, at: usize) -> FqlError {
-    let suggestions = suggest(table, name);
-    let hint = match suggestions.as_slice() {
-        [] => format!("it is not in the `{}` filter table", table.name),
-        [one] => format!("did you mean `{one}`?"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|s| format!("`{s}`")).collect();
-            format!("did you mean {} or `{last}`?", init.join(", "))
-        }
-    };
-    FqlError::new(
-        K::UnknownField,
-        Some(at),
-        format!("unknown field `{name}` at byte {at}; {hint}"),
-    )
-    .with_suggestions(suggestions)
 }

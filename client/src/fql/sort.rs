@@ -3,8 +3,7 @@
 use std::fmt;
 
 use super::error::{FqlError, FqlErrorKind as K};
-use super::field::{FieldName, FilterTable};
-use super::parse::unknown_field;
+use super::field::{FieldName, FilterTable, unknown_field};
 
 /// A sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use falcon_exposure::{Client, ClientBuilder, Cloud, Error};
+use falcon_exposure::{Client, ClientBuilder, Cloud, Error, StatusCode};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -173,7 +173,7 @@ async fn a_second_401_is_an_api_error() {
         .mount(&server)
         .await;
     let e = client.query_assets().send().await.unwrap_err();
-    assert_eq!(e.status(), Some(401));
+    assert_eq!(e.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(e.to_string().contains("invalid bearer token"), "{e}");
     assert_eq!(tokens.issued(), 2);
     assert_eq!(api_requests(&server).await.len(), 2, "retried once only");
@@ -236,13 +236,13 @@ async fn token_endpoint_failures_are_typed_auth_errors() {
                 errors,
                 trace_id,
             } => {
-                assert_eq!(*s, status);
+                assert_eq!(s.as_u16(), status);
                 assert_eq!(errors[0].message.as_deref(), Some(message));
                 assert_eq!(trace_id.as_deref(), Some("tt"));
             }
             other => panic!("expected an auth error, got {other:?}"),
         }
-        assert_eq!(e.status(), Some(status));
+        assert_eq!(e.status().map(|s| s.as_u16()), Some(status));
         assert!(e.to_string().contains(message), "{e}");
         assert!(api_requests(&server).await.is_empty());
     }

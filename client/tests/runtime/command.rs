@@ -1,6 +1,6 @@
 //! Calling an operation by its operation ID or PEP8 name.
 
-use falcon_exposure::Error;
+use falcon_exposure::{Error, StatusCode};
 use serde_json::json;
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
@@ -23,7 +23,7 @@ async fn command_by_operation_id_returns_the_raw_envelope() {
         .send()
         .await
         .unwrap();
-    assert_eq!(reply.status, 200);
+    assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["resources"], json!(["a", "b"]));
     assert_eq!(reply.trace_id.as_deref(), Some("trace-123"));
     assert_eq!(reply.rate_limit.remaining, Some(5999));
@@ -45,7 +45,7 @@ async fn command_by_pep8_name_with_parameters_and_body() {
     client
         .command("delete_assets")
         .unwrap()
-        .parameters(json!({"ids": ["x", "y"]}))
+        .query_object(json!({"ids": ["x", "y"]}))
         .body(json!({"description": "string"}))
         .send()
         .await
@@ -118,7 +118,7 @@ fn an_unknown_operation_suggests_the_closest_names() {
         client
             .operation("aggregate-external-assets")
             .unwrap()
-            .method_name,
+            .method_name(),
         "aggregate_assets"
     );
 }

@@ -1,6 +1,6 @@
 //! Lenient decoding of the envelope, and errors for bodies that are not one.
 
-use falcon_exposure::Error;
+use falcon_exposure::{Error, StatusCode};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -38,7 +38,7 @@ async fn absent_errors_and_resources_read_as_empty() {
     .await;
     let r = client.query_assets().send().await.unwrap();
     assert!(r.resources.is_empty() && r.errors.is_empty());
-    assert_eq!(r.status, 200);
+    assert_eq!(r.status, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -86,8 +86,9 @@ async fn a_200_carrying_errors_is_surfaced() {
     assert_eq!(r.errors[0].code, Some(404));
     assert_eq!(r.errors[0].id.as_deref(), Some("b"));
     assert_eq!(r.resources.len(), 1);
-    let e = r.error_for_errors("get_external_assets").unwrap_err();
-    assert_eq!(e.status(), Some(200));
+    let e = r.error_for_errors().unwrap_err();
+    assert_eq!(e.status(), Some(StatusCode::OK));
+    assert!(e.to_string().starts_with("get_external_assets: "), "{e}");
     assert!(e.to_string().contains("asset not found"), "{e}");
 }
 
@@ -106,7 +107,7 @@ async fn an_html_error_page_becomes_an_api_error_with_its_start() {
     let e = client.get_assets().ids(["a"]).send().await.unwrap_err();
     match &e {
         Error::Api {
-            status: 403,
+            status: StatusCode::FORBIDDEN,
             errors,
             body_start: Some(b),
             ..
@@ -142,7 +143,7 @@ async fn an_html_page_with_200_is_a_decode_error() {
             ..
         } => {
             assert_eq!(*operation, "query_external_assets");
-            assert_eq!(*status, 200);
+            assert_eq!(*status, StatusCode::OK);
             assert!(body_start.starts_with("<!DOCTYPE html>"));
         }
         other => panic!("{other:?}"),
@@ -162,7 +163,16 @@ async fn a_truncated_body_is_a_decode_error() {
     )
     .await;
     let e = client.query_assets().send().await.unwrap_err();
-    assert!(matches!(e, Error::Decode { status: 200, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::Decode {
+                status: StatusCode::OK,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("query_external_assets"), "{e}");
 }
 
@@ -204,7 +214,7 @@ async fn api_errors_carry_every_code_and_message() {
         .unwrap_err();
     match &e {
         Error::Api {
-            status: 400,
+            status: StatusCode::BAD_REQUEST,
             errors,
             trace_id,
             attempts: 1,

@@ -227,7 +227,7 @@ async fn download_assets_streams_the_blob() {
         .send()
         .await
         .unwrap();
-    assert_eq!(dl.status(), 200);
+    assert_eq!(dl.status(), falcon_exposure::StatusCode::OK);
     assert_eq!(dl.trace_id(), Some("blob-trace"));
     let mut out = Vec::new();
     let n = dl.write_to(&mut out).await.unwrap();
@@ -266,7 +266,7 @@ async fn download_errors_are_api_errors() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(404));
+    assert_eq!(e.status(), Some(falcon_exposure::StatusCode::NOT_FOUND));
     assert_eq!(e.trace_id(), Some("t404"));
     assert!(e.to_string().contains("blob not found"), "{e}");
 }

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use falcon_exposure::{Error, RetryPolicy};
+use falcon_exposure::{Error, RetryPolicy, StatusCode};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -89,7 +89,7 @@ async fn a_429_retry_after_beyond_the_budget_fails_at_once_with_the_time() {
         other => panic!("expected RateLimited, got {other:?}"),
     }
     assert!(e.is_retryable());
-    assert_eq!(e.status(), Some(429));
+    assert_eq!(e.status(), Some(StatusCode::TOO_MANY_REQUESTS));
     assert_eq!(api_requests(&server).await.len(), 1);
 }
 
@@ -175,7 +175,7 @@ async fn retries_exhausted_report_the_attempts() {
         matches!(
             e,
             Error::Api {
-                status: 500,
+                status: StatusCode::INTERNAL_SERVER_ERROR,
                 attempts: 4,
                 ..
             }
@@ -210,7 +210,7 @@ async fn patch_is_not_retried_after_a_server_error_unless_opted_in() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(503));
+    assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(e.attempts(), Some(1));
     assert_eq!(api_requests(&server).await.len(), 1, "PATCH sent once");
 

@@ -2,12 +2,13 @@
 
 use bytes::Bytes;
 use futures::StreamExt;
+use http::StatusCode;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::body::read_limited;
 use crate::error::{Error, Result};
-use crate::operation::Operation;
-use crate::response::RateLimit;
+use crate::model::response::RateLimit;
+use crate::request::operation::Operation;
+use crate::transport::body::read_limited;
 
 /// The setting named in the error when a download passes its cap.
 const CAP_SETTING: &str = "Download::max_bytes";
@@ -20,7 +21,7 @@ const CAP_SETTING: &str = "Download::max_bytes";
 #[derive(Debug)]
 pub struct Download {
     op: &'static Operation,
-    status: u16,
+    status: StatusCode,
     rate_limit: RateLimit,
     trace_id: Option<String>,
     reply: reqwest::Response,
@@ -31,7 +32,7 @@ impl Download {
     pub(crate) fn new(
         op: &'static Operation,
         reply: reqwest::Response,
-        status: u16,
+        status: StatusCode,
         rate_limit: RateLimit,
         trace_id: Option<String>,
     ) -> Self {
@@ -53,7 +54,7 @@ impl Download {
     }
 
     /// HTTP status code.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.status
     }
 

@@ -9,11 +9,12 @@ use std::task::{Context, Poll};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::batch::{BatchReader, DEFAULT_CONCURRENCY, run_reads};
+use crate::bulk::Lazy;
+use crate::bulk::batch::{BatchReader, DEFAULT_CONCURRENCY, run_reads};
+use crate::bulk::paginate::Paginator;
+use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::error::{Error, Result};
 use crate::fql::FilterArg;
-use crate::paginate::Paginator;
-use crate::progress::{Callback, Progress, Tracker};
 
 /// Whether an export's filter is empty (the text `""`): it then exports
 /// everything, sending no filter.
@@ -36,21 +37,28 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 /// failed detail request an [`Error::Batch`], and the export goes on.
 #[must_use = "streams do nothing unless polled"]
 pub struct Export<R> {
-    config: Option<(Paginator<String>, BatchReader<R>)>,
+    inner: Lazy<ExportConfig<R>, Result<R>>,
+}
+
+/// An export before it starts.
+struct ExportConfig<R> {
+    ids: Paginator<String>,
+    details: BatchReader<R>,
     concurrency: usize,
     ordered: bool,
     page_size: Option<u32>,
     callback: Option<Callback>,
-    running: Option<BoxStream<'static, Result<R>>>,
 }
 
 impl<R> fmt::Debug for Export<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Export")
-            .field("concurrency", &self.concurrency)
-            .field("ordered", &self.ordered)
-            .field("page_size", &self.page_size)
-            .field("started", &self.running.is_some())
+        let mut d = f.debug_struct("Export");
+        if let Some(c) = self.inner.config() {
+            d.field("concurrency", &c.concurrency)
+                .field("ordered", &c.ordered)
+                .field("page_size", &c.page_size);
+        }
+        d.field("started", &self.inner.is_started())
             .finish_non_exhaustive()
     }
 }
@@ -59,55 +67,62 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
     /// An export of the ids of `ids` through the batched get `details`
     /// (whose own ids, if any, are ignored). Generated export methods call
     /// this.
-    pub fn new(ids: Paginator<String>, details: BatchReader<R>) -> Self {
-        Export {
-            config: Some((ids, details)),
+    pub(crate) fn new(ids: Paginator<String>, details: BatchReader<R>) -> Self {
+        let config = ExportConfig {
+            ids,
+            details,
             concurrency: DEFAULT_CONCURRENCY,
             ordered: false,
             page_size: None,
             callback: None,
-            running: None,
+        };
+        Export {
+            inner: Lazy::new(config, Self::start),
         }
     }
 
     /// Detail requests in flight at once (at least 1). Default:
     /// [`DEFAULT_CONCURRENCY`].
     pub fn concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n.max(1);
+        if let Some(c) = self.inner.config_mut() {
+            c.concurrency = n.max(1);
+        }
         self
     }
 
     /// Yields the items in the order of the query's ids (default: as the
     /// detail replies arrive).
     pub fn keep_order(mut self, yes: bool) -> Self {
-        self.ordered = yes;
+        if let Some(c) = self.inner.config_mut() {
+            c.ordered = yes;
+        }
         self
     }
 
     /// Ids per query page. Default: the query's `page_size` in the manifest.
     pub fn page_size(mut self, n: u32) -> Self {
-        self.page_size = Some(n.max(1));
+        if let Some(c) = self.inner.config_mut() {
+            c.page_size = Some(n.max(1));
+        }
         self
     }
 
     /// Calls `f` after every request with the counts so far: ids found by
     /// the query pages, items fetched, ids failed, and the query's total.
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        self.callback = Some(Arc::new(f));
+        if let Some(c) = self.inner.config_mut() {
+            c.callback = Some(Arc::new(f));
+        }
         self
     }
 
-    fn start(
-        &mut self,
-        ids: Paginator<String>,
-        details: BatchReader<R>,
-    ) -> BoxStream<'static, Result<R>> {
-        let tracker = Tracker::new(self.callback.take());
-        let Some((core, _)) = details.into_template() else {
+    fn start(c: ExportConfig<R>) -> BoxStream<'static, Result<R>> {
+        let tracker = Tracker::new(c.callback);
+        let Some((core, _)) = c.details.into_template() else {
             return futures::stream::empty().boxed();
         };
-        let mut ids = ids.with_tracker(tracker.clone());
-        if let Some(n) = self.page_size {
+        let mut ids = c.ids.with_tracker(tracker.clone());
+        if let Some(n) = c.page_size {
             ids = ids.page_size(n);
         }
         let size = core.spec.size;
@@ -128,7 +143,7 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
             }
             futures::stream::iter(out)
         });
-        run_reads(core, batches, self.concurrency, self.ordered, tracker)
+        run_reads(core, batches, c.concurrency, c.ordered, tracker)
     }
 }
 
@@ -136,14 +151,6 @@ impl<R: DeserializeOwned + Send + 'static> Stream for Export<R> {
     type Item = Result<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some((ids, details)) = this.config.take() {
-            let s = this.start(ids, details);
-            this.running = Some(s);
-        }
-        match &mut this.running {
-            Some(s) => s.poll_next_unpin(cx),
-            None => Poll::Ready(None),
-        }
+        self.get_mut().inner.poll_next_unpin(cx)
     }
 }

@@ -1,5 +1,7 @@
 //! The client and its builder.
 
+mod send;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::AtomicU64;
@@ -11,8 +13,8 @@ use url::Url;
 use crate::auth::{Auth, AuthConfig, Secret};
 use crate::cloud::{Cloud, Target, checked_base_url};
 use crate::error::{Error, Result};
-use crate::response::RateLimit;
-use crate::retry::RetryPolicy;
+use crate::model::response::RateLimit;
+use crate::transport::retry::RetryPolicy;
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -247,19 +249,13 @@ impl ClientBuilder {
     /// Builds the client. Fails on missing credentials, a bad URL or
     /// `http://` to a host that is not loopback.
     pub fn build(self) -> Result<Client> {
-        let agent = match self
-            .user_agent
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            Some(prefix) => format!("{prefix} falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
-            None => format!("falcon-exposure/{}", env!("CARGO_PKG_VERSION")),
-        };
+        let agent = self.agent();
         // Two clients with the same settings: credential-bearing requests
         // never follow a redirect, API calls only within their origin.
         let http = self.http_client(&agent, same_origin_redirects())?;
         let auth_http = self.http_client(&agent, reqwest::redirect::Policy::none())?;
+        // Checked after the credentials, whose errors come first.
+        let place = self.where_to();
         let client_id = self
             .client_id
             .filter(|s| !s.trim().is_empty())
@@ -278,21 +274,7 @@ impl ClientBuilder {
             })?;
         let member_cid = self.member_cid.filter(|s| !s.expose().trim().is_empty());
 
-        let mut cloud_urls = HashMap::new();
-        for (cloud, raw) in &self.cloud_urls {
-            cloud_urls.insert(*cloud, checked_base_url(raw)?);
-        }
-        let target = self.target.unwrap_or(Target::Cloud(Cloud::Us1));
-        let base: Url = match &target {
-            Target::Cloud(c) => match cloud_urls.get(c) {
-                Some(u) => u.clone(),
-                None => checked_base_url(c.base_url())?,
-            },
-            Target::Url(u) => checked_base_url(u)?,
-        };
-        let autodiscover = self
-            .autodiscover
-            .unwrap_or(matches!(target, Target::Cloud(Cloud::Us1)));
+        let (base, cloud_urls, autodiscover) = place?;
 
         let max_response_bytes = self
             .max_response_bytes
@@ -323,6 +305,41 @@ impl ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// The `User-Agent` header.
+    fn agent(&self) -> String {
+        let version = env!("CARGO_PKG_VERSION");
+        match self
+            .user_agent
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(prefix) => format!("{prefix} falcon-exposure/{version}"),
+            None => format!("falcon-exposure/{version}"),
+        }
+    }
+
+    /// The base URL, the checked per-cloud URLs and whether to follow the
+    /// token reply's region.
+    fn where_to(&self) -> Result<(Url, HashMap<Cloud, Url>, bool)> {
+        let mut cloud_urls = HashMap::new();
+        for (cloud, raw) in &self.cloud_urls {
+            cloud_urls.insert(*cloud, checked_base_url(raw)?);
+        }
+        let target = self.target.clone().unwrap_or(Target::Cloud(Cloud::Us1));
+        let base: Url = match &target {
+            Target::Cloud(c) => match cloud_urls.get(c) {
+                Some(u) => u.clone(),
+                None => checked_base_url(c.base_url())?,
+            },
+            Target::Url(u) => checked_base_url(u)?,
+        };
+        let autodiscover = self
+            .autodiscover
+            .unwrap_or(matches!(target, Target::Cloud(Cloud::Us1)));
+        Ok((base, cloud_urls, autodiscover))
+    }
+
     fn http_client(
         &self,
         agent: &str,

@@ -33,31 +33,33 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
+
+use crate::bulk::Lazy;
 use serde::de::DeserializeOwned;
 
+use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::client::Client;
 use crate::error::{Error, PaginationProblem, Result};
-use crate::operation::Operation;
-use crate::progress::{Progress, Tracker};
+use crate::model::response::Offset;
 use crate::request::RequestParts;
-use crate::response::Offset;
+use crate::request::operation::Operation;
 
 /// How many empty pages in a row, each with a new cursor, are accepted.
 const MAX_EMPTY_PAGES: usize = 3;
 
 /// The key of an item, by which repeats are recognised (an id).
-pub type KeyFn<R> = fn(&R) -> Option<&str>;
+pub(crate) type KeyFn<R> = fn(&R) -> Option<&str>;
 
 /// The key of a `String` item: the string itself.
 #[allow(clippy::ptr_arg)] // it must match `KeyFn<String>`
-pub fn string_key(s: &String) -> Option<&str> {
+pub(crate) fn string_key(s: &String) -> Option<&str> {
     Some(s.as_str())
 }
 
 /// How an operation's pages follow each other, as the manifest's
 /// `pagination:` key describes it. Generated code passes it to [`Paginator`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageSpec {
+pub(crate) enum PageSpec {
     /// The request names a starting `offset`; the reply's
     /// `meta.pagination` gives `offset` and `total`.
     Offset {
@@ -104,8 +106,7 @@ impl PageSpec {
 /// After an error the stream ends.
 #[must_use = "streams do nothing unless polled"]
 pub struct Paginator<R> {
-    config: Option<PagesConfig<R>>,
-    running: Option<BoxStream<'static, Result<R>>>,
+    inner: Lazy<PagesConfig<R>, Result<R>>,
 }
 
 struct PagesConfig<R> {
@@ -116,18 +117,18 @@ struct PagesConfig<R> {
     key: Option<KeyFn<R>>,
     page_size: Option<u32>,
     tracker: Option<Arc<Tracker>>,
-    callback: Option<crate::progress::Callback>,
+    callback: Option<Callback>,
 }
 
 impl<R> fmt::Debug for Paginator<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Paginator");
-        if let Some(c) = &self.config {
+        if let Some(c) = self.inner.config() {
             d.field("operation", &c.op.id)
                 .field("spec", &c.spec)
                 .field("page_size", &c.page_size);
         }
-        d.field("started", &self.running.is_some())
+        d.field("started", &self.inner.is_started())
             .finish_non_exhaustive()
     }
 }
@@ -136,32 +137,32 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// A stream over the pages of `op`, starting from the request `parts`.
     /// Items whose `key` was seen on an earlier page are dropped. Generated
     /// builders call this.
-    pub fn new(
+    pub(crate) fn new(
         client: Client,
         op: &'static Operation,
         spec: PageSpec,
         parts: RequestParts,
         key: Option<KeyFn<R>>,
     ) -> Self {
+        let config = PagesConfig {
+            client,
+            op,
+            spec,
+            parts,
+            key,
+            page_size: None,
+            tracker: None,
+            callback: None,
+        };
         Paginator {
-            config: Some(PagesConfig {
-                client,
-                op,
-                spec,
-                parts,
-                key,
-                page_size: None,
-                tracker: None,
-                callback: None,
-            }),
-            running: None,
+            inner: Lazy::new(config, Self::start),
         }
     }
 
     /// Items per request, when the request itself sets no page size.
     /// Default: the manifest's `page_size`.
     pub fn page_size(mut self, n: u32) -> Self {
-        if let Some(c) = &mut self.config {
+        if let Some(c) = self.inner.config_mut() {
             c.page_size = Some(n.max(1));
         }
         self
@@ -170,7 +171,7 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// Calls `f` after every page with the counts so far
     /// ([`Progress::ids_found`] and [`Progress::total`]).
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        if let Some(c) = &mut self.config {
+        if let Some(c) = self.inner.config_mut() {
             c.callback = Some(Arc::new(f));
         }
         self
@@ -178,7 +179,7 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
 
     /// Shares the counters of an export.
     pub(crate) fn with_tracker(mut self, tracker: Arc<Tracker>) -> Self {
-        if let Some(c) = &mut self.config {
+        if let Some(c) = self.inner.config_mut() {
             c.tracker = Some(tracker);
         }
         self
@@ -229,14 +230,7 @@ impl<R: DeserializeOwned + Send + 'static> Stream for Paginator<R> {
     type Item = Result<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
-        if let Some(c) = this.config.take() {
-            this.running = Some(Self::start(c));
-        }
-        match &mut this.running {
-            Some(s) => s.poll_next_unpin(cx),
-            None => Poll::Ready(None),
-        }
+        self.get_mut().inner.poll_next_unpin(cx)
     }
 }
 
@@ -272,12 +266,10 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         items
     }
 
-    async fn next_page(&mut self) -> Result<Vec<R>> {
-        if let Some(e) = self.pending.take() {
-            return Err(e);
-        }
-        let op = self.op;
-        let (position_param, max_offset, alternative) = match self.spec {
+    /// The query parameter of the position, the offset limit and the
+    /// cursor-paginated alternative.
+    fn position(&self) -> (&'static str, Option<u64>, Option<&'static str>) {
+        match self.spec {
             PageSpec::Offset {
                 offset,
                 max_offset,
@@ -285,21 +277,33 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 ..
             } => (offset, max_offset, alternative),
             PageSpec::Cursor { cursor, .. } => (cursor, None, None),
-        };
+        }
+    }
+
+    /// The error for results past the offset limit `max`.
+    fn ceiling(&self, total: Option<u64>, max: u64) -> Error {
+        Error::OffsetLimit {
+            operation: self.op.id,
+            total,
+            max_offset: max,
+            alternative: self.position().2,
+        }
+    }
+
+    async fn next_page(&mut self) -> Result<Vec<R>> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let (position_param, max_offset, _) = self.position();
         let sent: Option<String> = self
             .parts
             .query_values(position_param)
             .next()
             .map(str::to_owned);
-        let ceiling = |total: Option<u64>, max: u64| Error::OffsetLimit {
-            operation: op.id,
-            total,
-            max_offset: max,
-            alternative,
-        };
-        if let (Some(max), Some(n)) = (max_offset, sent.as_deref().and_then(numeric)) {
+        let start = sent.as_deref().and_then(numeric);
+        if let (Some(max), Some(n)) = (max_offset, start) {
             if n >= max {
-                return Err(ceiling(None, max));
+                return Err(self.ceiling(None, max));
             }
         }
         let reply = self
@@ -310,121 +314,165 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         let pagination = reply.meta.pagination.unwrap_or_default();
         let total = pagination.total.and_then(|t| u64::try_from(t).ok());
         if let (Some(max), Some(t)) = (max_offset, total) {
-            let start = sent.as_deref().and_then(numeric).unwrap_or(0);
-            if first && t > max && start < max {
-                return Err(ceiling(Some(t), max));
+            if first && t > max && start.unwrap_or(0) < max {
+                return Err(self.ceiling(Some(t), max));
             }
         }
         let count = reply.resources.len();
-        let mut items = reply.resources;
-        if let Some(key) = self.key {
-            let mut repeated = 0usize;
-            items.retain(|item| match key(item) {
-                Some(k) if !self.seen.insert(k.to_owned()) => {
-                    repeated += 1;
-                    false
-                }
-                _ => true,
-            });
-            if count > 0 && repeated == count {
-                return Err(Error::Pagination {
-                    operation: op.id,
-                    problem: PaginationProblem::RepeatedPage {
-                        at: sent,
-                        ids: count,
-                    },
-                });
-            }
-            if repeated > 0 {
-                tracing::warn!(
-                    operation = op.id,
-                    repeated,
-                    "a page repeats ids of earlier pages: dropping the repeats"
-                );
-            }
-        }
+        let items = self.drop_repeats(reply.resources, &sent)?;
         self.found += items.len() as u64;
         self.tracker.add(items.len() as u64, 0, 0, total);
-        match self.spec {
+        Ok(match self.spec {
+            PageSpec::Offset { .. } if count == 0 => {
+                self.done = true;
+                items
+            }
             PageSpec::Offset { offset, .. } => {
-                if count == 0 {
-                    self.done = true;
-                    return Ok(items);
-                }
-                let start = sent.as_deref().and_then(numeric).unwrap_or(0);
-                let next = match &pagination.offset {
-                    Some(Offset::Token(t)) if numeric(t).is_none() => {
-                        // An opaque token: it must differ from the one sent.
-                        if sent.as_deref() == Some(t.as_str()) {
-                            return Ok(self.defer(items, not_advancing(op, &sent, t)));
-                        }
-                        if total.is_some_and(|t| self.found >= t) {
-                            self.done = true;
-                        }
-                        self.parts.set_query(offset, t.clone());
-                        return Ok(items);
-                    }
-                    Some(o) => {
-                        let returned = match o {
-                            Offset::Number(n) => u64::try_from(*n).unwrap_or(0),
-                            Offset::Token(t) => numeric(t).unwrap_or(0),
-                        };
-                        if returned > start {
-                            // The reply names the next page's offset.
-                            returned
-                        } else if returned == start {
-                            // The reply names this page's offset.
-                            start + count as u64
-                        } else {
-                            return Ok(self.defer(items, not_advancing(op, &sent, &o.to_string())));
-                        }
-                    }
-                    None => start + count as u64,
-                };
-                if total.is_some_and(|t| next >= t) {
-                    self.done = true;
-                } else if let Some(max) = max_offset {
-                    if next >= max {
-                        return Ok(self.defer(items, ceiling(total, max)));
-                    }
-                }
-                self.parts.set_query(offset, next.to_string());
+                let page = Page { sent, count, total };
+                self.next_offset(items, offset, page, pagination.offset)
             }
             PageSpec::Cursor { cursor, .. } => {
-                match pagination.after.filter(|a| !a.trim().is_empty()) {
-                    None => self.done = true,
-                    Some(after) => {
-                        if !self.cursors.insert(after.clone()) {
-                            return Ok(self.defer(
-                                items,
-                                Error::Pagination {
-                                    operation: op.id,
-                                    problem: PaginationProblem::RepeatedCursor { cursor: after },
-                                },
-                            ));
-                        }
-                        if count == 0 {
-                            self.empty_pages += 1;
-                            if self.empty_pages >= MAX_EMPTY_PAGES {
-                                let pages = self.empty_pages;
-                                return Ok(self.defer(
-                                    items,
-                                    Error::Pagination {
-                                        operation: op.id,
-                                        problem: PaginationProblem::EmptyPages { pages },
-                                    },
-                                ));
-                            }
-                        } else {
-                            self.empty_pages = 0;
-                        }
-                        self.parts.set_query(cursor, after);
-                    }
-                }
+                self.next_cursor(items, cursor, count, pagination.after)
             }
+        })
+    }
+
+    /// Drops the items whose key an earlier page gave; a page made only of
+    /// such items is an error.
+    fn drop_repeats(&mut self, mut items: Vec<R>, sent: &Option<String>) -> Result<Vec<R>> {
+        let Some(key) = self.key else {
+            return Ok(items);
+        };
+        let count = items.len();
+        let mut repeated = 0usize;
+        items.retain(|item| match key(item) {
+            Some(k) if !self.seen.insert(k.to_owned()) => {
+                repeated += 1;
+                false
+            }
+            _ => true,
+        });
+        if count > 0 && repeated == count {
+            return Err(Error::Pagination {
+                operation: self.op.id,
+                problem: PaginationProblem::RepeatedPage {
+                    at: sent.clone(),
+                    ids: count,
+                },
+            });
+        }
+        if repeated > 0 {
+            tracing::warn!(
+                operation = self.op.id,
+                repeated,
+                "a page repeats ids of earlier pages: dropping the repeats"
+            );
         }
         Ok(items)
     }
+
+    /// Sets the offset of the next page from a non-empty page's reply, or
+    /// ends the walk; returns the page's items.
+    fn next_offset(
+        &mut self,
+        items: Vec<R>,
+        param: &'static str,
+        page: Page,
+        returned: Option<Offset>,
+    ) -> Vec<R> {
+        let op = self.op;
+        let start = page.sent.as_deref().and_then(numeric).unwrap_or(0);
+        let next = match &returned {
+            Some(Offset::Token(t)) if numeric(t).is_none() => {
+                // An opaque token: it must differ from the one sent.
+                if page.sent.as_deref() == Some(t.as_str()) {
+                    return self.defer(items, not_advancing(op, &page.sent, t));
+                }
+                if page.total.is_some_and(|t| self.found >= t) {
+                    self.done = true;
+                }
+                self.parts.set_query(param, t.clone());
+                return items;
+            }
+            Some(o) => {
+                let n = match o {
+                    Offset::Number(n) => u64::try_from(*n).unwrap_or(0),
+                    Offset::Token(t) => numeric(t).unwrap_or(0),
+                };
+                if n > start {
+                    // The reply names the next page's offset.
+                    n
+                } else if n == start {
+                    // The reply names this page's offset.
+                    start + page.count as u64
+                } else {
+                    return self.defer(items, not_advancing(op, &page.sent, &o.to_string()));
+                }
+            }
+            None => start + page.count as u64,
+        };
+        if page.total.is_some_and(|t| next >= t) {
+            self.done = true;
+        } else if let (_, Some(max), _) = self.position() {
+            if next >= max {
+                let e = self.ceiling(page.total, max);
+                return self.defer(items, e);
+            }
+        }
+        self.parts.set_query(param, next.to_string());
+        items
+    }
+
+    /// Sets the cursor of the next page from a page's reply, or ends the
+    /// walk; returns the page's items.
+    fn next_cursor(
+        &mut self,
+        items: Vec<R>,
+        param: &'static str,
+        count: usize,
+        after: Option<String>,
+    ) -> Vec<R> {
+        let Some(after) = after.filter(|a| !a.trim().is_empty()) else {
+            self.done = true;
+            return items;
+        };
+        let problem = if !self.cursors.insert(after.clone()) {
+            Some(PaginationProblem::RepeatedCursor {
+                cursor: after.clone(),
+            })
+        } else if count == 0 {
+            self.empty_pages += 1;
+            (self.empty_pages >= MAX_EMPTY_PAGES).then_some(PaginationProblem::EmptyPages {
+                pages: self.empty_pages,
+            })
+        } else {
+            self.empty_pages = 0;
+            None
+        };
+        match problem {
+            Some(problem) => {
+                let e = Error::Pagination {
+                    operation: self.op.id,
+                    problem,
+                };
+                self.defer(items, e)
+            }
+            None => {
+                self.parts.set_query(param, after);
+                items
+            }
+        }
+    }
+}
+
+/// What the walk knows of the page just read.
+struct Page {
+    /// The offset it was asked with (`None`: the first page).
+    sent: Option<String>,
+    /// How many items it held, repeats included.
+    count: usize,
+    /// The total the reply gave.
+    total: Option<u64>,
 }
 
 fn not_advancing(op: &'static Operation, sent: &Option<String>, returned: &str) -> Error {

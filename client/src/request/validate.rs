@@ -1,8 +1,8 @@
 //! Checks made on a request before it is sent, driven by the operation table.
 
 use crate::error::{Error, Result};
-use crate::operation::{Operation, ParamLocation, ParamSpec};
 use crate::request::RequestParts;
+use crate::request::operation::{Operation, ParamLocation, ParamSpec};
 
 fn is_list(p: &ParamSpec) -> bool {
     p.max_items.is_some() || p.data_type.contains("list") || p.data_type.contains("array")
@@ -74,7 +74,7 @@ pub(crate) fn validate(op: &'static Operation, parts: &RequestParts) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::HttpMethod;
+    use crate::request::operation::HttpMethod;
 
     const IDS: ParamSpec = ParamSpec {
         name: "ids",

@@ -3,8 +3,11 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use http::StatusCode;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
+
+use crate::model::lenient;
 
 /// Rate-limit figures read from a response's headers (names compared
 /// case-insensitively).
@@ -62,7 +65,7 @@ pub struct ApiError {
     /// Error code (often the HTTP status).
     #[serde(
         default,
-        deserialize_with = "lenient_i64",
+        deserialize_with = "lenient::int_or_absent",
         skip_serializing_if = "Option::is_none"
     )]
     pub code: Option<i64>,
@@ -105,11 +108,11 @@ impl Serialize for Offset {
 impl<'de> Deserialize<'de> for Offset {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => n
-                .as_i64()
-                .or_else(|| n.as_f64().map(|f| f as i64))
+            v @ serde_json::Value::Number(_) => lenient::int_or_absent(v)
+                .ok()
+                .flatten()
                 .map(Offset::Number)
-                .ok_or_else(|| de::Error::custom("offset out of range")),
+                .ok_or_else(|| de::Error::custom("offset is not an integer")),
             serde_json::Value::String(s) => Ok(Offset::Token(s)),
             other => Err(de::Error::custom(format!("unexpected offset {other}"))),
         }
@@ -129,14 +132,14 @@ pub struct Pagination {
     /// Page size.
     #[serde(
         default,
-        deserialize_with = "lenient_i64",
+        deserialize_with = "lenient::int_or_absent",
         skip_serializing_if = "Option::is_none"
     )]
     pub limit: Option<i64>,
     /// Total number of matches.
     #[serde(
         default,
-        deserialize_with = "lenient_i64",
+        deserialize_with = "lenient::int_or_absent",
         skip_serializing_if = "Option::is_none"
     )]
     pub total: Option<i64>,
@@ -154,7 +157,7 @@ pub struct Writes {
     /// How many resources the write changed.
     #[serde(
         default,
-        deserialize_with = "lenient_i64",
+        deserialize_with = "lenient::int_or_absent",
         skip_serializing_if = "Option::is_none"
     )]
     pub resources_affected: Option<i64>,
@@ -169,7 +172,7 @@ pub struct Meta {
     /// Server-side time spent, in seconds.
     #[serde(
         default,
-        deserialize_with = "lenient_f64",
+        deserialize_with = "lenient::float_or_absent",
         skip_serializing_if = "Option::is_none"
     )]
     pub query_time: Option<f64>,
@@ -202,9 +205,10 @@ impl Meta {
 /// A decoded reply: HTTP status, `meta`, `resources`, `errors` and the
 /// rate-limit figures of its headers.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiResponse<R> {
     /// HTTP status code.
-    pub status: u16,
+    pub status: StatusCode,
     /// The envelope's `meta`.
     pub meta: Meta,
     /// The envelope's `resources` (empty when null or absent).
@@ -216,6 +220,9 @@ pub struct ApiResponse<R> {
     pub rate_limit: RateLimit,
     /// `X-Cs-Traceid` header, or `meta.trace_id`.
     pub trace_id: Option<String>,
+    /// The operation that was called, for the errors of
+    /// [`Self::error_for_errors`].
+    pub(crate) operation: &'static str,
 }
 
 impl<R> ApiResponse<R> {
@@ -224,30 +231,14 @@ impl<R> ApiResponse<R> {
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
-
-    /// Turns a reply whose `errors` is non-empty into [`crate::Error::Api`],
-    /// for callers that treat partial failure as failure.
-    pub fn error_for_errors(self, operation: &'static str) -> crate::Result<Self> {
-        if self.errors.is_empty() {
-            Ok(self)
-        } else {
-            Err(crate::Error::Api {
-                operation,
-                status: self.status,
-                errors: self.errors,
-                trace_id: self.trace_id,
-                body_start: None,
-                attempts: 1,
-            })
-        }
-    }
 }
 
 /// A reply as raw JSON, returned by [`crate::Command::send`].
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RawResponse {
     /// HTTP status code.
-    pub status: u16,
+    pub status: StatusCode,
     /// The whole JSON envelope (`meta`, `errors`, `resources`).
     pub body: serde_json::Value,
     /// Rate-limit headers.
@@ -264,23 +255,6 @@ impl RawResponse {
             .and_then(|e| serde_json::from_value(e.clone()).ok())
             .unwrap_or_default()
     }
-}
-
-/// A number that may be sent as a JSON number, a numeric string or null.
-fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        Some(serde_json::Value::Number(n)) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok().map(|f| f as i64),
-        _ => None,
-    })
-}
-
-fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(match Option::<serde_json::Value>::deserialize(d)? {
-        Some(serde_json::Value::Number(n)) => n.as_f64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
 }
 
 fn lenient_offset<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Offset>, D::Error> {
@@ -316,6 +290,17 @@ mod tests {
         assert_eq!(p.limit, None);
         let e: ApiError = serde_json::from_str(r#"{"code":"404","message":"gone"}"#).unwrap();
         assert_eq!(e.code, Some(404));
+    }
+
+    #[test]
+    fn meta_reads_a_fractional_count_as_absent_and_a_whole_float_as_a_count() {
+        let p: Pagination =
+            serde_json::from_str(r#"{"offset":20.0,"limit":1.5,"total":"7.0"}"#).unwrap();
+        assert_eq!(p.offset, Some(Offset::Number(20)));
+        assert_eq!(p.limit, None);
+        assert_eq!(p.total, Some(7));
+        let p: Pagination = serde_json::from_str(r#"{"offset":2.5}"#).unwrap();
+        assert_eq!(p.offset, None);
     }
 
     #[test]

@@ -81,7 +81,7 @@ macro_rules! impls {
         }
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                crate::lenient::text(d).map(|s| Self::parse(&s))
+                crate::model::lenient::text(d).map(|s| Self::parse(&s))
             }
         }
         impl crate::fql::IntoValue<crate::fql::Text> for $name {
@@ -94,8 +94,8 @@ macro_rules! impls {
                 crate::fql::Value::Text(self.as_str().to_owned())
             }
         }
-        impl crate::shape::Shape for $name {
-            fn visit(&self, v: &mut crate::shape::Visitor<'_>) {
+        impl crate::model::shape::Shape for $name {
+            fn visit(&self, v: &mut crate::model::shape::Visitor<'_>) {
                 if self.is_unknown() {
                     v.unknown_value();
                 }

@@ -43,13 +43,14 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::bulk::Lazy;
+use crate::bulk::paginate::KeyFn;
+use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::operation::Operation;
-use crate::paginate::KeyFn;
-use crate::progress::{Callback, Progress, Tracker};
+use crate::model::response::ApiError;
+use crate::request::operation::Operation;
 use crate::request::{RequestParts, place_at};
-use crate::response::ApiError;
 
 /// Requests a batch stream keeps in flight unless told otherwise. In the
 /// export benchmark (BENCHMARKS.md, "Bulk export") 4 is 3× faster than 1
@@ -60,10 +61,12 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// Where the batched values go in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchPlace {
+pub(crate) enum BatchPlace {
     /// A repeated query parameter (`ids=a&ids=b`).
     Query(&'static str),
     /// A JSON array of strings in the body, at this path.
+    // Part of what the generator may emit; today's manifest has none.
+    #[allow(dead_code)]
     BodyList(&'static str),
     /// The field `field` of the elements of the body array at `array`: one
     /// element per value, each a copy of the element the other keywords
@@ -79,11 +82,11 @@ pub enum BatchPlace {
 /// A batched keyword, as the manifest's `batch:` key describes it.
 /// Generated code passes it to [`BatchReader`] and [`BatchWriter`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchSpec {
+pub(crate) struct BatchSpec {
     /// Where the values go.
-    pub place: BatchPlace,
+    pub(crate) place: BatchPlace,
     /// Most values per request (the keyword's `max_items`).
-    pub size: usize,
+    pub(crate) size: usize,
 }
 
 /// What every batch of one stream shares.
@@ -360,84 +363,49 @@ impl Default for Options {
     }
 }
 
-/// A batched request for any number of ids, as a [`futures::Stream`]:
-/// [`BatchReader`] for reads, [`BatchWriter`] for writes. Returned by the
-/// `items()` or `send_all()` method of the builder of an operation with a `batch:`
-/// keyword; configure it before polling it.
-///
-/// The ids are split into requests of at most the keyword's `max_items`,
-/// [`concurrency`](Self::concurrency) of them in flight at once. Repeated
-/// ids are asked for once.
-#[must_use = "streams do nothing unless polled"]
-pub struct Batched<R, M: Mode> {
-    core: Option<(Core<R>, Vec<String>)>,
+/// A batched request before it starts: the template, the ids and the
+/// options.
+pub(crate) struct Batch<R> {
+    core: Core<R>,
+    values: Vec<String>,
     options: Options,
-    running: Option<BoxStream<'static, M::Item<R>>>,
 }
 
-/// The items of a batched read, `Result<R>`. Each id that does not come
-/// back yields an [`Error::NotFound`]; a request that fails yields one
-/// [`Error::Batch`] naming its ids, and the stream goes on with the other
-/// batches.
-pub type BatchReader<R> = Batched<R, Read>;
+impl<R: DeserializeOwned + Send + 'static> Batch<R> {
+    /// A batched request of `op`: the values of the batched keyword are
+    /// taken out of `parts`, the rest is sent with every batch.
+    fn new(
+        client: Client,
+        op: &'static Operation,
+        spec: BatchSpec,
+        parts: RequestParts,
+        key: Option<KeyFn<R>>,
+    ) -> Self {
+        let (core, values) = Core::new(client, op, spec, parts, key);
+        Batch {
+            core,
+            values,
+            options: Options::default(),
+        }
+    }
 
-/// One [`WriteResult`] per id of a batched write. Each request is sent at
-/// most once past the point where it may have reached the API: a 429, a
-/// refused token or a connection that never opened is retried, a server
-/// error or a lost connection is not, so no id is written twice.
-pub type BatchWriter<R> = Batched<R, Write>;
+    /// The batches of the values, and a tracker counting them.
+    fn split(self) -> (Core<R>, Vec<Vec<String>>, Options, Arc<Tracker>) {
+        let tracker = Tracker::new(self.options.callback.clone());
+        tracker.set_total(self.values.len() as u64);
+        let batches = chunks(self.values, self.core.spec.size);
+        (self.core, batches, self.options, tracker)
+    }
 
-/// What a [`Batched`] stream does with its batches: [`Read`] or [`Write`].
-pub trait Mode: Send + 'static {
-    /// What the stream yields for items of type `R`.
-    type Item<R>;
-    /// The stream's name in `Debug` output.
-    const NAME: &'static str;
-}
-
-/// A batched read: yields the reply items.
-#[derive(Debug)]
-pub enum Read {}
-
-/// A batched write: yields one [`WriteResult`] per id.
-#[derive(Debug)]
-pub enum Write {}
-
-impl Mode for Read {
-    type Item<R> = Result<R>;
-    const NAME: &'static str = "Batch";
-}
-
-impl Mode for Write {
-    type Item<R> = WriteResult<R>;
-    const NAME: &'static str = "BatchWriter";
-}
-
-impl<R: DeserializeOwned + Send + 'static> BatchReader<R> {
-    fn start(
-        core: Core<R>,
-        values: Vec<String>,
-        options: Options,
-    ) -> BoxStream<'static, Result<R>> {
-        let tracker = Tracker::new(options.callback);
-        tracker.set_total(values.len() as u64);
-        let size = core.spec.size;
-        let batches = stream::iter(chunks(values, size)).map(Ok);
+    fn read(self) -> BoxStream<'static, Result<R>> {
+        let (core, batches, options, tracker) = self.split();
+        let batches = stream::iter(batches).map(Ok);
         run_reads(core, batches, options.concurrency, options.ordered, tracker)
     }
-}
 
-impl<R: DeserializeOwned + Send + 'static> BatchWriter<R> {
-    fn start(
-        core: Core<R>,
-        values: Vec<String>,
-        options: Options,
-    ) -> BoxStream<'static, WriteResult<R>> {
-        let tracker = Tracker::new(options.callback);
-        tracker.set_total(values.len() as u64);
-        let size = core.spec.size;
-        let writes = stream::iter(chunks(values, size))
-            .map(move |ids| core.clone().write(ids, tracker.clone()));
+    fn write(self) -> BoxStream<'static, WriteResult<R>> {
+        let (core, batches, options, tracker) = self.split();
+        let writes = stream::iter(batches).map(move |ids| core.clone().write(ids, tracker.clone()));
         if options.ordered {
             writes
                 .buffered(options.concurrency)
@@ -452,76 +420,138 @@ impl<R: DeserializeOwned + Send + 'static> BatchWriter<R> {
     }
 }
 
-impl<R, M: Mode> fmt::Debug for Batched<R, M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct(M::NAME);
-        if let Some((c, values)) = &self.core {
-            d.field("operation", &c.op.id)
-                .field("spec", &c.spec)
-                .field("ids", &values.len());
-        }
-        d.field("concurrency", &self.options.concurrency)
-            .field("ordered", &self.options.ordered)
-            .field("started", &self.running.is_some())
-            .finish_non_exhaustive()
+/// The `Debug` output of a batched stream.
+fn debug_batch<R>(
+    f: &mut fmt::Formatter<'_>,
+    name: &str,
+    inner: &Lazy<Batch<R>, impl Sized>,
+) -> fmt::Result {
+    let mut d = f.debug_struct(name);
+    if let Some(b) = inner.config() {
+        d.field("operation", &b.core.op.id)
+            .field("spec", &b.core.spec)
+            .field("ids", &b.values.len())
+            .field("concurrency", &b.options.concurrency)
+            .field("ordered", &b.options.ordered);
     }
+    d.field("started", &inner.is_started())
+        .finish_non_exhaustive()
 }
 
-impl<R: DeserializeOwned + Send + 'static, M: Mode> Batched<R, M> {
-    /// A batched request of `op`: the values of the batched keyword are
-    /// taken out of `parts`, the rest is sent with every batch. Generated
-    /// builders call this.
-    pub fn new(
-        client: Client,
-        op: &'static Operation,
-        spec: BatchSpec,
-        parts: RequestParts,
-        key: Option<KeyFn<R>>,
-    ) -> Self {
-        Batched {
-            core: Some(Core::new(client, op, spec, parts, key)),
-            options: Options::default(),
-            running: None,
-        }
-    }
-
-    /// Requests in flight at once (at least 1). Default:
-    /// [`DEFAULT_CONCURRENCY`].
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.options.concurrency = n.max(1);
-        self
-    }
-
-    /// Yields the items in the order of the ids given (default: as the
-    /// replies arrive). A read's [`Error::NotFound`] for an id comes in its
-    /// place.
-    pub fn keep_order(mut self, yes: bool) -> Self {
-        self.options.ordered = yes;
-        self
-    }
-
-    /// Calls `f` after every request with the counts so far (for a write,
-    /// [`Progress::fetched`] counts applied ids).
-    pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        self.options.callback = Some(Arc::new(f));
-        self
-    }
-
-    /// How many distinct ids will be sent.
-    pub fn len(&self) -> usize {
-        self.core.as_ref().map_or(0, |(_, v)| v.len())
-    }
-
-    /// Whether there are no ids to send.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+/// The items of a batched read of any number of ids, as a
+/// [`futures::Stream`] of `Result<R>`. Returned by the `items()` method of
+/// the builder of an operation with a batched read keyword; configure it
+/// before polling it.
+///
+/// The ids are split into requests of at most the keyword's `max_items`,
+/// [`concurrency`](Self::concurrency) of them in flight at once. Repeated
+/// ids are asked for once. Each id that does not come back yields an
+/// [`Error::NotFound`]; a request that fails yields one [`Error::Batch`]
+/// naming its ids, and the stream goes on with the other batches.
+#[must_use = "streams do nothing unless polled"]
+pub struct BatchReader<R> {
+    inner: Lazy<Batch<R>, Result<R>>,
 }
+
+/// One [`WriteResult`] per id of a batched write of any number of ids, as a
+/// [`futures::Stream`]. Returned by the `send_all()` method of the builder
+/// of an operation with a batched write keyword; configure it before
+/// polling it.
+///
+/// The ids are split into requests of at most the keyword's `max_items`,
+/// [`concurrency`](Self::concurrency) of them in flight at once. Repeated
+/// ids are sent once. Each request is sent at most once past the point
+/// where it may have reached the API: a 429, a refused token or a
+/// connection that never opened is retried, a server error or a lost
+/// connection is not, so no id is written twice.
+#[must_use = "streams do nothing unless polled"]
+pub struct BatchWriter<R> {
+    inner: Lazy<Batch<R>, WriteResult<R>>,
+}
+
+/// The options both batched streams share.
+macro_rules! batch_options {
+    ($name:ident, $start:ident, $item:ty) => {
+        impl<R: DeserializeOwned + Send + 'static> $name<R> {
+            /// A batched request of `op`: the values of the batched keyword
+            /// are taken out of `parts`, the rest is sent with every batch.
+            /// Generated builders call this.
+            pub(crate) fn new(
+                client: Client,
+                op: &'static Operation,
+                spec: BatchSpec,
+                parts: RequestParts,
+                key: Option<KeyFn<R>>,
+            ) -> Self {
+                let batch = Batch::new(client, op, spec, parts, key);
+                $name {
+                    inner: Lazy::new(batch, Batch::$start),
+                }
+            }
+
+            /// Requests in flight at once (at least 1). Default:
+            /// [`DEFAULT_CONCURRENCY`].
+            pub fn concurrency(mut self, n: usize) -> Self {
+                if let Some(b) = self.inner.config_mut() {
+                    b.options.concurrency = n.max(1);
+                }
+                self
+            }
+
+            /// Yields the items in the order of the ids given (default: as
+            /// the replies arrive). A read's [`Error::NotFound`] for an id
+            /// comes in its place.
+            pub fn keep_order(mut self, yes: bool) -> Self {
+                if let Some(b) = self.inner.config_mut() {
+                    b.options.ordered = yes;
+                }
+                self
+            }
+
+            /// Calls `f` after every request with the counts so far (for a
+            /// write, [`Progress::fetched`] counts applied ids).
+            pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+                if let Some(b) = self.inner.config_mut() {
+                    b.options.callback = Some(Arc::new(f));
+                }
+                self
+            }
+
+            /// How many distinct ids will be sent (0 once the stream has
+            /// started).
+            pub fn len(&self) -> usize {
+                self.inner.config().map_or(0, |b| b.values.len())
+            }
+
+            /// Whether there are no ids to send.
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+        }
+
+        impl<R> fmt::Debug for $name<R> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                debug_batch(f, stringify!($name), &self.inner)
+            }
+        }
+
+        impl<R: DeserializeOwned + Send + 'static> Stream for $name<R> {
+            type Item = $item;
+
+            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                self.get_mut().inner.poll_next_unpin(cx)
+            }
+        }
+    };
+}
+
+batch_options!(BatchReader, read, Result<R>);
+batch_options!(BatchWriter, write, WriteResult<R>);
 
 impl<R> BatchReader<R> {
     /// The template and options, for an export.
     pub(crate) fn into_template(self) -> Option<(Core<R>, Options)> {
-        self.core.map(|(core, _)| (core, self.options))
+        self.inner.into_config().map(|b| (b.core, b.options))
     }
 }
 
@@ -551,44 +581,6 @@ pub(crate) fn run_reads<R: DeserializeOwned + Send + 'static>(
             .buffer_unordered(concurrency)
             .flat_map(stream::iter)
             .boxed()
-    }
-}
-
-/// Sends the batches of a [`Batched`] stream.
-type StartFn<R, M> = fn(Core<R>, Vec<String>, Options) -> BoxStream<'static, <M as Mode>::Item<R>>;
-
-impl<R, M: Mode> Batched<R, M> {
-    /// Starts the batches with `start` on the first poll, then yields what
-    /// they yield.
-    fn poll_batches(
-        &mut self,
-        cx: &mut Context<'_>,
-        start: StartFn<R, M>,
-    ) -> Poll<Option<M::Item<R>>> {
-        if let Some((core, values)) = self.core.take() {
-            let options = std::mem::take(&mut self.options);
-            self.running = Some(start(core, values, options));
-        }
-        match &mut self.running {
-            Some(s) => s.poll_next_unpin(cx),
-            None => Poll::Ready(None),
-        }
-    }
-}
-
-impl<R: DeserializeOwned + Send + 'static> Stream for BatchReader<R> {
-    type Item = Result<R>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_batches(cx, Self::start)
-    }
-}
-
-impl<R: DeserializeOwned + Send + 'static> Stream for BatchWriter<R> {
-    type Item = WriteResult<R>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_batches(cx, Self::start)
     }
 }
 

@@ -1,0 +1,189 @@
+//! Replies: what the send loop hands back, and how a reply body becomes a
+//! value or a typed error.
+
+use bytes::Bytes;
+use http::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+use crate::model::response::ApiError;
+use crate::model::response::{Meta, RateLimit};
+use crate::request::operation::Operation;
+
+/// How many bytes of an undecodable body errors quote.
+const EXCERPT: usize = 256;
+
+/// The envelope every JSON reply shares, with `resources` as `R`.
+#[derive(Deserialize)]
+pub(crate) struct Envelope<R> {
+    #[serde(default)]
+    pub(crate) meta: Option<Meta>,
+    #[serde(default = "Option::default")]
+    pub(crate) resources: Option<Vec<R>>,
+    #[serde(default)]
+    pub(crate) errors: Option<Vec<ApiError>>,
+}
+
+impl<R> Default for Envelope<R> {
+    fn default() -> Self {
+        Envelope {
+            meta: None,
+            resources: None,
+            errors: None,
+        }
+    }
+}
+
+/// A reply with a final status (a success, or a failure not retried),
+/// with its headers read.
+pub(crate) struct Reply {
+    pub(crate) body: Body,
+    pub(crate) status: StatusCode,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) trace_id: Option<String>,
+    pub(crate) attempts: u32,
+}
+
+/// A reply's body: read (bounded), or left to stream.
+pub(crate) enum Body {
+    /// Read in full (a JSON reply, or any failure reply).
+    Read(Bytes),
+    /// A successful binary reply, not read yet.
+    Stream(reqwest::Response),
+}
+
+impl Reply {
+    /// The body of a JSON success reply decoded as `T` (an empty body as
+    /// `T::default()`), or the error a failure reply stands for.
+    pub(crate) fn json<T: DeserializeOwned + Default>(
+        self,
+        op: &'static Operation,
+    ) -> Result<(Head, T)> {
+        let bytes = match &self.body {
+            Body::Read(b) => b.clone(),
+            Body::Stream(_) => Bytes::new(),
+        };
+        if !self.status.is_success() {
+            return Err(api_error(
+                op,
+                self.status,
+                &bytes,
+                self.trace_id,
+                self.attempts,
+            ));
+        }
+        let value = if bytes.iter().all(u8::is_ascii_whitespace) {
+            T::default()
+        } else {
+            decode(op, self.status, &bytes)?
+        };
+        let head = Head {
+            status: self.status,
+            rate_limit: self.rate_limit,
+            trace_id: self.trace_id,
+        };
+        Ok((head, value))
+    }
+}
+
+/// What a decoded reply keeps of its status line and headers.
+pub(crate) struct Head {
+    pub(crate) status: StatusCode,
+    pub(crate) rate_limit: RateLimit,
+    pub(crate) trace_id: Option<String>,
+}
+
+/// The `Location` header, shortened for error messages.
+pub(crate) fn location(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(256)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The first bytes of a body, for an error message.
+pub(crate) fn excerpt(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT)]).into_owned()
+}
+
+/// `meta.trace_id` of a body, if it is an envelope that has one.
+pub(crate) fn body_trace(bytes: &[u8]) -> Option<String> {
+    let env: Envelope<serde_json::Value> = serde_json::from_slice(bytes).ok()?;
+    env.meta.and_then(|m| m.trace_id)
+}
+
+/// Decodes a success body, or says why it cannot be decoded.
+pub(crate) fn decode<T: DeserializeOwned>(
+    op: &'static Operation,
+    status: StatusCode,
+    bytes: &[u8],
+) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+        operation: op.id,
+        status,
+        source,
+        body_start: excerpt(bytes),
+    })
+}
+
+/// The error for a non-success reply: every `errors[]` entry and the trace
+/// ID when the body is an envelope, else the start of the body.
+pub(crate) fn api_error(
+    op: &'static Operation,
+    status: StatusCode,
+    bytes: &[u8],
+    header_trace: Option<String>,
+    attempts: u32,
+) -> Error {
+    let (errors, trace_id, body_start) =
+        match serde_json::from_slice::<Envelope<serde_json::Value>>(bytes) {
+            Ok(env) => (
+                env.errors.unwrap_or_default(),
+                header_trace.or_else(|| env.meta.and_then(|m| m.trace_id)),
+                None,
+            ),
+            Err(_) => (
+                Vec::new(),
+                header_trace,
+                (!bytes.is_empty()).then(|| excerpt(bytes)),
+            ),
+        };
+    Error::Api {
+        operation: op.id,
+        status,
+        errors,
+        trace_id,
+        body_start,
+        attempts,
+    }
+}
+
+/// The error for a redirect the client did not follow: to another origin
+/// than the request's `origin`, or one too many.
+pub(crate) fn redirect_error(
+    op: &'static Operation,
+    response: &reqwest::Response,
+    origin: &url::Origin,
+) -> Error {
+    let target = location(response.headers());
+    let same_origin = response
+        .url()
+        .join(&target)
+        .is_ok_and(|u| u.origin() == *origin);
+    Error::Redirect {
+        operation: op.id,
+        status: response.status(),
+        location: target,
+        reason: if same_origin {
+            "too many redirects"
+        } else {
+            "it leads to another origin (scheme, host, port) than the request's, where the token must not go"
+        },
+    }
+}
