@@ -91,7 +91,11 @@ async fn query_assets_v2_pages_by_cursor_over_the_same_results_as_v1() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(400), "{e}");
+    assert_eq!(
+        e.status(),
+        Some(falcon_exposure::StatusCode::BAD_REQUEST),
+        "{e}"
+    );
     emu.shutdown().await;
 }
 
@@ -212,7 +216,11 @@ async fn add_assets_needs_the_write_scope() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(403), "{e}");
+    assert_eq!(
+        e.status(),
+        Some(falcon_exposure::StatusCode::FORBIDDEN),
+        "{e}"
+    );
     emu.shutdown().await;
 }
 
@@ -345,6 +353,10 @@ async fn ecosystem_subsidiaries_query_get_and_combined() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(e.status(), Some(400), "{e}");
+    assert_eq!(
+        e.status(),
+        Some(falcon_exposure::StatusCode::BAD_REQUEST),
+        "{e}"
+    );
     emu.shutdown().await;
 }

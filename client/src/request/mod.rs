@@ -17,7 +17,7 @@ use crate::fql::{FilterArg, FilterTable, SortArg};
 /// contents are the crate's own: none of it can be named or changed from
 /// outside.
 #[derive(Debug, Clone, Default)]
-pub struct RequestParts {
+pub(crate) struct RequestParts {
     /// Query parameters in order; a name may repeat (`ids=a&ids=b`).
     pub(crate) query: Vec<(String, String)>,
     /// JSON body, if any.
@@ -45,11 +45,6 @@ impl RequestParts {
         Self::default()
     }
 
-    /// The JSON body, as it will be sent (before batching splits it).
-    pub fn body(&self) -> Option<&Value> {
-        self.body.as_ref()
-    }
-
     /// Sets a single-valued query parameter, replacing an earlier value.
     pub(crate) fn set_query(&mut self, name: &str, value: impl Into<String>) {
         self.query.retain(|(n, _)| n != name);
@@ -62,7 +57,7 @@ impl RequestParts {
     }
 
     /// Values of the query parameter `name`, as they will be sent.
-    pub fn query_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn query_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.query
             .iter()
             .filter(move |(n, _)| n == name)
