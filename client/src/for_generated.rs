@@ -8,6 +8,6 @@ pub(crate) use crate::bulk::paginate::{KeyFn, PageSpec, string_key};
 pub(crate) use crate::fql::{Caps, Field, FieldSpec, FilterTable, ValueType, field_enum_impls};
 pub(crate) use crate::model::lenient;
 pub(crate) use crate::model::shape::{Shape, Visitor};
-pub(crate) use crate::model::vocabulary::impls as vocabulary_impls;
+pub(crate) use crate::model::vocabulary::vocabulary_impls;
 pub(crate) use crate::request::RequestParts;
 pub(crate) use crate::request::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};

@@ -7,7 +7,7 @@
 /// `Deref<Target = str>` (so `field.as_deref()` reads the text), comparisons
 /// with `str`, serde as a plain string (any scalar is read as text, so a
 /// value never fails decoding), FQL text values and the shape report.
-macro_rules! impls {
+macro_rules! vocabulary_impls {
     ($name:ident) => {
         impl Default for $name {
             /// The empty text, outside the list, as an absent text field
@@ -103,4 +103,4 @@ macro_rules! impls {
         }
     };
 }
-pub(crate) use impls;
+pub(crate) use vocabulary_impls;
