@@ -87,8 +87,11 @@ def target(cur, path, depth=0):
 
 edges = {m: set() for m in mods}
 for mod, (rel, code) in files.items():
+    test = re.search(r'#\[cfg\(test\)\]\s*mod\s+\w+\s*\{', code)
+    if test: code = code[:test.start()]  # unit tests may use anything
     refs = [p for u in re.findall(r'\buse\s+([^;]+);', code) for p in expand_use(u)]
-    refs += re.findall(r'\b(?:crate|super|self)(?:::\w+)+', code)
+    # whole paths only: the prefix of a `use a::{...}` group is no reference
+    refs += re.findall(r'\b(?:crate|super|self)(?:::\w+)+(?![\w:])', code)
     children = {m.split("::")[-1] for m in mods
                 if m and m.rsplit("::", 1)[0] == mod and (mod or "::" not in m)}
     refs += [r for r in re.findall(r'(?<![:\w])(\w+(?:::\w+)+)', code) if r.split("::")[0] in children]

@@ -43,7 +43,7 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::bulk::Lazy;
+use crate::bulk::lazy::Lazy;
 use crate::bulk::paginate::KeyFn;
 use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::client::Client;

@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::bulk::Lazy;
 use crate::bulk::batch::{BatchReader, DEFAULT_CONCURRENCY, run_reads};
+use crate::bulk::lazy::Lazy;
 use crate::bulk::paginate::Paginator;
 use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::error::{Error, Result};

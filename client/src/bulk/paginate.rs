@@ -34,7 +34,7 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
-use crate::bulk::Lazy;
+use crate::bulk::lazy::Lazy;
 use serde::de::DeserializeOwned;
 
 use crate::bulk::progress::{Callback, Progress, Tracker};
