@@ -1,5 +1,6 @@
 //! Emulator configuration.
 
+use crate::rng::Rng;
 use std::time::Duration;
 
 /// Client id of the API client [`EmulatorConfig::default`] creates.
@@ -88,6 +89,9 @@ pub struct FaultConfig {
     pub every: Option<u64>,
     /// Latency added to every API request.
     pub latency: Option<Duration>,
+    /// A random latency added to every API request (after `latency`),
+    /// drawn from this distribution.
+    pub latency_distribution: Option<LatencyDistribution>,
     /// Tokens stop working this long after they were issued, whatever
     /// their advertised `expires_in`.
     pub token_lifetime: Option<Duration>,
@@ -122,6 +126,98 @@ impl FaultConfig {
     }
 }
 
+/// A log-normal latency given by its median and its 99th percentile.
+///
+/// The emulator draws one value per API request from
+/// [`samples`](Self::samples)`(seed)`, with the configuration's seed; the
+/// sequence restarts whenever the fault configuration is replaced. The
+/// shape (log-normal) is a modelling choice: the API documents no latency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencyDistribution {
+    /// Half of the requests wait less than this.
+    pub median: Duration,
+    /// 99 % of the requests wait less than this; at or below `median`
+    /// every request waits exactly `median`.
+    pub p99: Duration,
+}
+
+/// The 99th percentile of the standard normal distribution.
+const Z99: f64 = 2.326_347_874_040_841;
+/// Longest latency drawn, whatever the distribution's tail.
+pub const MAX_LATENCY: Duration = Duration::from_secs(60);
+
+impl LatencyDistribution {
+    /// A distribution with this median and 99th percentile.
+    pub fn new(median: Duration, p99: Duration) -> Self {
+        LatencyDistribution { median, p99 }
+    }
+
+    /// The deterministic sequence of latencies drawn for `seed`.
+    pub fn samples(self, seed: u64) -> LatencySamples {
+        LatencySamples {
+            dist: self,
+            rng: Rng::new(seed ^ 0x1A7E_0C1E),
+        }
+    }
+
+    /// The latency at the standard normal quantile `z`, capped at
+    /// [`MAX_LATENCY`].
+    fn at(self, z: f64) -> Duration {
+        let median = self.median.as_secs_f64();
+        let p99 = self.p99.as_secs_f64();
+        let sigma = if median > 0.0 && p99 > median {
+            (p99 / median).ln() / Z99
+        } else {
+            0.0
+        };
+        let secs = median * (sigma * z).exp();
+        if secs.is_finite() {
+            Duration::from_secs_f64(secs.clamp(0.0, MAX_LATENCY.as_secs_f64()))
+        } else {
+            MAX_LATENCY
+        }
+    }
+}
+
+/// The latencies of a [`LatencyDistribution`] for one seed.
+#[derive(Debug, Clone)]
+pub struct LatencySamples {
+    dist: LatencyDistribution,
+    rng: Rng,
+}
+
+impl Iterator for LatencySamples {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        // Box-Muller: two uniforms in (0, 1] give one standard normal.
+        let u1 = 1.0 - self.rng.unit();
+        let u2 = self.rng.unit();
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        Some(self.dist.at(z))
+    }
+}
+
+/// A member CID (MSSP child account) with its own inventory and its own
+/// rate-limit window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberCid {
+    /// The member's customer id.
+    pub cid: String,
+    /// Number of generated assets in its inventory.
+    pub assets: usize,
+}
+
+/// Another integration of the same customer, inside the emulator: it
+/// spends `fraction` of `cid`'s per-minute budget, evenly over the minute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackgroundLoad {
+    /// The CID whose budget it spends (the parent or a member).
+    pub cid: String,
+    /// The share of the budget, in (0, 1].
+    pub fraction: f64,
+}
+
 /// Everything the emulator serves.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -146,6 +242,12 @@ pub struct EmulatorConfig {
     pub rate_limit_per_minute: Option<u32>,
     /// Faults to inject.
     pub faults: FaultConfig,
+    /// Member CIDs with a generated inventory. A member CID that an API
+    /// client may ask tokens for ([`ApiClient::member_cids`]) but that is
+    /// not listed here has an empty inventory.
+    pub members: Vec<MemberCid>,
+    /// Background consumers, at most one per CID.
+    pub background: Vec<BackgroundLoad>,
     /// Size in bytes of every blob served by `blob_download_external_assets`.
     pub blob_size: u64,
     /// Port on 127.0.0.1; 0 picks a free one.
@@ -193,6 +295,8 @@ impl Default for EmulatorConfig {
             region: None,
             rate_limit_per_minute: None,
             faults: FaultConfig::default(),
+            members: Vec::new(),
+            background: Vec::new(),
             blob_size: 4096,
             port: 0,
             mixed_fqdn_forms: true,
@@ -249,6 +353,34 @@ impl EmulatorConfig {
     /// Sets the faults.
     pub fn faults(mut self, faults: FaultConfig) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Adds a member CID with `assets` generated assets, seeded from the
+    /// seed and the CID. API clients still need it in their
+    /// [`ApiClient::member_cids`] to get its tokens.
+    pub fn member(mut self, cid: &str, assets: usize) -> Self {
+        self.members.push(MemberCid {
+            cid: cid.to_string(),
+            assets,
+        });
+        self
+    }
+
+    /// Adds a background consumer spending `fraction` (0 to 1) of `cid`'s
+    /// per-minute budget.
+    pub fn background_load(mut self, cid: &str, fraction: f64) -> Self {
+        self.background.push(BackgroundLoad {
+            cid: cid.to_string(),
+            fraction,
+        });
+        self
+    }
+
+    /// Adds a log-normal latency with this median and 99th percentile to
+    /// every API request (on top of any constant `faults.latency`).
+    pub fn latency_distribution(mut self, median: Duration, p99: Duration) -> Self {
+        self.faults.latency_distribution = Some(LatencyDistribution::new(median, p99));
         self
     }
 

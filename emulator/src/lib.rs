@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 
 mod aggregate;
+mod background;
 mod config;
 mod conn;
 mod data;
@@ -41,8 +42,9 @@ mod time;
 
 pub use aggregate::MAX_AGG_DEPTH;
 pub use config::{
-    ApiClient, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, Fault,
-    FaultConfig, SCOPE_READ, SCOPE_WRITE, ScheduledFault,
+    ApiClient, BackgroundLoad, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    EmulatorConfig, Fault, FaultConfig, LatencyDistribution, LatencySamples, MAX_LATENCY,
+    MemberCid, SCOPE_READ, SCOPE_WRITE, ScheduledFault,
 };
 pub use config::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
 pub use conn::{MAX_ACCEPT_BACKOFF, accept_backoff};
@@ -62,10 +64,11 @@ pub mod filter_parser {
     pub use crate::fql::{MAX_DEPTH, MAX_FILTER_LEN, MAX_PROPERTIES, check};
 }
 
-use server::{Route, Shared};
+use server::{Route, Shared, Tenant};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -91,12 +94,40 @@ pub struct Stats {
     /// Requests received per operation id (e.g. `get_external_assets`),
     /// whatever their outcome; unrouted requests count as `unknown`.
     pub operations: BTreeMap<String, u64>,
+    /// Rate-limit counts per CID (lower case; the parent and every member
+    /// CID), for the requests that reached the CID's window.
+    pub cids: BTreeMap<String, CidStats>,
+}
+
+/// What one CID's per-minute window counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CidStats {
+    /// API-client requests counted in the window (with a valid token of
+    /// this CID, on an API route).
+    pub requests: u64,
+    /// API-client requests refused with 429 because the window was full
+    /// (injected 429 faults are not counted).
+    pub throttled: u64,
+    /// Requests of the background consumer counted in the window.
+    pub background_requests: u64,
+    /// Requests of the background consumer refused because the window was
+    /// full.
+    pub background_throttled: u64,
 }
 
 impl Stats {
     /// Requests received for `operation` (an operation id).
     pub fn operation(&self, operation: &str) -> u64 {
         self.operations.get(operation).copied().unwrap_or(0)
+    }
+
+    /// The window counts of `cid` (case-insensitive); zero for a CID the
+    /// emulator does not serve.
+    pub fn cid(&self, cid: &str) -> CidStats {
+        self.cids
+            .get(&cid.to_ascii_lowercase())
+            .copied()
+            .unwrap_or_default()
     }
 
     /// All requests received.
@@ -114,12 +145,26 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> Result<EmulatorHandle, StartError> {
         let now = time::now_secs();
         let anchor = config.anchor.unwrap_or(now - now.rem_euclid(86_400));
-        let (n, seed, cid) = (config.assets, config.seed, config.cid.clone());
-        let mixed = config.mixed_fqdn_forms;
-        let (assets, subsidiaries) = tokio::task::spawn_blocking(move || {
-            let mut g = data::Generator::new(seed, &cid, anchor).mixed_fqdn_forms(mixed);
-            let assets: Vec<_> = (0..n).map(|i| g.asset(i)).collect();
-            (assets, g.subsidiaries())
+        let accounts = accounts(&config);
+        let background = background_loads(&config, &accounts)?;
+        let (seed, mixed) = (config.seed, config.mixed_fqdn_forms);
+        let tenants = tokio::task::spawn_blocking(move || {
+            accounts
+                .into_iter()
+                .enumerate()
+                .map(|(i, (cid, n))| {
+                    // The parent keeps the main seed; each member's is drawn
+                    // from it and the CID, so datasets differ and are stable.
+                    let seed = if i == 0 {
+                        seed
+                    } else {
+                        member_seed(seed, &cid)
+                    };
+                    let mut g = data::Generator::new(seed, &cid, anchor).mixed_fqdn_forms(mixed);
+                    let assets: Vec<_> = (0..n).map(|i| g.asset(i)).collect();
+                    Tenant::new(cid, store::Store::new(assets), g.subsidiaries(), seed)
+                })
+                .collect::<Vec<_>>()
         })
         .await
         .map_err(|e| StartError(e.to_string()))?;
@@ -129,26 +174,98 @@ impl Emulator {
         let addr = listener
             .local_addr()
             .map_err(|e| StartError(e.to_string()))?;
-        let shared = Arc::new(Shared::new(
-            config,
-            anchor,
-            store::Store::new(assets),
-            subsidiaries,
-        ));
+        let shared = Arc::new(Shared::new(config, anchor, tenants));
         let timeouts = conn::Timeouts {
             header_read: shared.cfg.header_read_timeout,
             idle: shared.cfg.idle_timeout,
         };
         let router = server::router(shared.clone());
         let (stop_tx, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(conn::serve(listener, router, timeouts, stop_rx));
+        let mut tasks: Vec<_> = background
+            .into_iter()
+            .map(|(tenant, fraction)| {
+                tokio::spawn(background::run(
+                    shared.clone(),
+                    tenant,
+                    fraction,
+                    stop_rx.clone(),
+                ))
+            })
+            .collect();
+        tasks.push(tokio::spawn(conn::serve(
+            listener, router, timeouts, stop_rx,
+        )));
         Ok(EmulatorHandle {
             addr,
             shared,
             stop: stop_tx,
-            task: Some(task),
+            tasks,
         })
     }
+}
+
+/// The accounts to serve, parent first: (CID, number of assets). Members
+/// come from [`EmulatorConfig::members`], then from the clients' member
+/// CIDs not configured there (empty); a CID is listed once, the first
+/// configuration winning.
+fn accounts(cfg: &EmulatorConfig) -> Vec<(String, usize)> {
+    let mut out = vec![(cfg.cid.clone(), cfg.assets)];
+    let configured = cfg.members.iter().map(|m| (m.cid.as_str(), m.assets));
+    let named = cfg
+        .clients
+        .iter()
+        .flat_map(|c| c.member_cids.iter().map(|m| (m.as_str(), 0)));
+    for (cid, n) in configured.chain(named) {
+        if !out.iter().any(|(c, _)| c.eq_ignore_ascii_case(cid)) {
+            out.push((cid.to_string(), n));
+        }
+    }
+    out
+}
+
+/// The seed of member `cid`'s inventory: FNV-1a of the lower-case CID,
+/// mixed into the main seed.
+fn member_seed(seed: u64, cid: &str) -> u64 {
+    let h = cid
+        .bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    seed ^ h
+}
+
+/// The background consumers as (account index, fraction), checked.
+fn background_loads(
+    cfg: &EmulatorConfig,
+    accounts: &[(String, usize)],
+) -> Result<Vec<(usize, f64)>, StartError> {
+    let mut out: Vec<(usize, f64)> = Vec::new();
+    for b in &cfg.background {
+        let Some(i) = accounts
+            .iter()
+            .position(|(c, _)| c.eq_ignore_ascii_case(&b.cid))
+        else {
+            return Err(StartError(format!(
+                "background load for unknown CID '{}': use the parent CID or add the member with EmulatorConfig::member",
+                b.cid
+            )));
+        };
+        if !(b.fraction > 0.0 && b.fraction <= 1.0) {
+            return Err(StartError(format!(
+                "background load fraction {} for CID '{}' must be in (0, 1]",
+                b.fraction, b.cid
+            )));
+        }
+        if out.iter().any(|(j, _)| *j == i) {
+            return Err(StartError(format!(
+                "more than one background load for CID '{}': give one with the combined fraction",
+                b.cid
+            )));
+        }
+        out.push((i, b.fraction));
+    }
+    Ok(out)
 }
 
 /// A running emulator. Dropping it stops the server in the background;
@@ -157,7 +274,8 @@ pub struct EmulatorHandle {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    /// The server and the background consumers.
+    tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl EmulatorHandle {
@@ -183,6 +301,16 @@ impl EmulatorHandle {
                 }
             }
         }
+        for (i, t) in self.shared.tenants.iter().enumerate() {
+            let c = self.shared.limits.counters(i);
+            let stats = CidStats {
+                requests: c.requests.load(Relaxed),
+                throttled: c.throttled.load(Relaxed),
+                background_requests: c.background.load(Relaxed),
+                background_throttled: c.background_throttled.load(Relaxed),
+            };
+            s.cids.insert(t.cid.to_ascii_lowercase(), stats);
+        }
         s
     }
 
@@ -202,9 +330,21 @@ impl EmulatorHandle {
         self.shared.expire_tokens();
     }
 
-    /// Number of assets currently in the inventory.
+    /// Number of assets currently in the parent CID's inventory.
     pub fn asset_count(&self) -> usize {
-        self.shared.store.read().map(|s| s.len()).unwrap_or(0)
+        self.shared.tenants[0]
+            .store
+            .read()
+            .map(|s| s.len())
+            .unwrap_or(0)
+    }
+
+    /// Number of assets currently in `cid`'s inventory (the parent or a
+    /// member, case-insensitive); `None` for a CID the emulator does not
+    /// serve.
+    pub fn asset_count_of(&self, cid: &str) -> Option<usize> {
+        let t = self.shared.tenant(self.shared.tenant_of(cid)?);
+        t.store.read().map(|s| s.len()).ok()
     }
 
     /// The configuration the emulator runs with.
@@ -217,11 +357,11 @@ impl EmulatorHandle {
         self.shared.anchor
     }
 
-    /// Stops accepting connections, lets in-flight requests finish and
-    /// waits for the server to stop.
+    /// Stops accepting connections and the background consumers, lets
+    /// in-flight requests finish and waits for the server to stop.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
+        for task in std::mem::take(&mut self.tasks) {
             let _ = task.await;
         }
     }

@@ -43,9 +43,25 @@ struct Args {
     /// Probability (0-1) of a random fault (429/500/502/503) per API request.
     #[arg(long, default_value_t = 0.0)]
     fault_rate: f64,
-    /// Latency added to every API request, in milliseconds.
+    /// Constant latency added to every API request, in milliseconds.
     #[arg(long)]
     latency_ms: Option<u64>,
+    /// Median of a log-normal latency added to every API request, in
+    /// milliseconds (on top of --latency-ms).
+    #[arg(long)]
+    latency_median_ms: Option<u64>,
+    /// 99th percentile of that latency, in milliseconds (default: the
+    /// median, i.e. no spread).
+    #[arg(long, requires = "latency_median_ms")]
+    latency_p99_ms: Option<u64>,
+    /// Member CID with its own inventory and budget, as CID:ASSETS; every
+    /// API client may ask tokens for it. Repeatable.
+    #[arg(long = "member", value_name = "CID:ASSETS")]
+    members: Vec<String>,
+    /// Background consumer spending a fraction of a CID's budget, as
+    /// FRACTION (the parent CID) or CID:FRACTION. Repeatable, once per CID.
+    #[arg(long = "background-load", value_name = "[CID:]FRACTION")]
+    background: Vec<String>,
     /// Seconds a client may take to send a request header (0: no limit).
     #[arg(long, default_value_t = falcon_emulator::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
     header_read_timeout: u64,
@@ -96,9 +112,40 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     faults.latency = args.latency_ms.map(Duration::from_millis);
     cfg.faults = faults;
+    if let Some(median) = args.latency_median_ms {
+        let p99 = args.latency_p99_ms.unwrap_or(median);
+        cfg = cfg.latency_distribution(Duration::from_millis(median), Duration::from_millis(p99));
+    }
+    let mut member_cids = Vec::new();
+    for m in &args.members {
+        let (cid, n) = m
+            .rsplit_once(':')
+            .ok_or_else(|| format!("expected CID:ASSETS, got '{m}'"))?;
+        let n = n
+            .parse()
+            .map_err(|_| format!("invalid asset count in '{m}'"))?;
+        cfg = cfg.member(cid, n);
+        member_cids.push(cid.to_string());
+    }
+    let members: Vec<&str> = member_cids.iter().map(String::as_str).collect();
+    for c in &mut cfg.clients {
+        c.member_cids.extend(members.iter().map(|m| m.to_string()));
+    }
+    for b in &args.background {
+        let (cid, fraction) = b
+            .rsplit_once(':')
+            .unwrap_or((falcon_emulator::DEFAULT_CID, b));
+        let fraction = fraction
+            .parse()
+            .map_err(|_| format!("invalid fraction in '{b}'"))?;
+        cfg = cfg.background_load(cid, fraction);
+    }
     let emu = Emulator::start(cfg).await?;
     println!("falcon-emulator listening on {}", emu.base_url());
     println!("assets: {} (seed {})", emu.asset_count(), args.seed);
+    for m in &emu.config().members {
+        println!("member cid={} assets={}", m.cid, m.assets);
+    }
     for c in &emu.config().clients {
         println!(
             "client_id={} client_secret={} scopes={}",

@@ -15,9 +15,10 @@ mod tokens;
 
 pub use layers::auth::{BAD_TOKEN_LIMIT, Peer};
 pub use layers::faults::ConnKill;
+pub use layers::rate_limit::{Spender, Window};
 pub use params::{DEFAULT_LIMIT, MAX_IDS, MAX_RESULT_WINDOW};
 pub use route::Route;
-pub use state::Shared;
+pub use state::{Shared, Tenant};
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;

@@ -13,46 +13,72 @@ use crate::store::{QueryCache, Store};
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+/// One customer account (the parent CID or a member CID): its inventory,
+/// its query cache and its subsidiaries.
+pub struct Tenant {
+    pub cid: String,
+    pub store: RwLock<Store>,
+    pub cache: QueryCache,
+    pub subsidiaries: Vec<SubsidiaryInfo>,
+    /// Version of the subsidiary set (ecosystem-subsidiaries `version_id`).
+    pub subsidiaries_version: String,
+}
+
+impl Tenant {
+    /// The account `cid` holding `store` and `subsidiaries`; `seed` draws
+    /// the subsidiary set's version.
+    pub fn new(cid: String, store: Store, subsidiaries: Vec<SubsidiaryInfo>, seed: u64) -> Self {
+        Tenant {
+            cid,
+            store: RwLock::new(store),
+            cache: QueryCache::default(),
+            subsidiaries,
+            subsidiaries_version: Rng::new(seed ^ 0x5EB5).hex(8),
+        }
+    }
+}
+
 /// State shared by every request.
 pub struct Shared {
     pub cfg: EmulatorConfig,
     /// The inventory's time anchor.
     pub anchor: i64,
-    pub store: RwLock<Store>,
-    pub cache: QueryCache,
+    /// The parent CID first, then the member CIDs.
+    pub tenants: Vec<Tenant>,
     pub tokens: Tokens,
     pub bad_tokens: BadTokens,
     pub limits: RateLimits,
     pub faults: Faults,
     counts: [AtomicU64; ROUTES.len()],
     seq: AtomicU64,
-    pub subsidiaries: Vec<SubsidiaryInfo>,
-    /// Version of the subsidiary set (ecosystem-subsidiaries `version_id`).
-    pub subsidiaries_version: String,
 }
 
 impl Shared {
-    pub fn new(
-        cfg: EmulatorConfig,
-        anchor: i64,
-        store: Store,
-        subsidiaries: Vec<SubsidiaryInfo>,
-    ) -> Self {
-        let mut r = Rng::new(cfg.seed ^ 0x5EB5);
+    /// The state for `tenants`, the parent CID's first (at least one).
+    pub fn new(cfg: EmulatorConfig, anchor: i64, tenants: Vec<Tenant>) -> Self {
         Shared {
-            limits: RateLimits::new(cfg.rate_limit_per_minute),
+            limits: RateLimits::new(cfg.rate_limit_per_minute, tenants.len()),
             bad_tokens: BadTokens::new(cfg.enforce_bad_token_limit),
-            faults: Faults::new(cfg.faults.clone(), cfg.seed ^ 0xFA17),
+            faults: Faults::new(cfg.faults.clone(), cfg.seed),
             anchor,
-            store: RwLock::new(store),
-            cache: QueryCache::default(),
+            tenants,
             tokens: Tokens::default(),
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
             seq: AtomicU64::new(now_nanos()),
-            subsidiaries,
-            subsidiaries_version: r.hex(8),
             cfg,
         }
+    }
+
+    /// The account at `index` (the parent when out of range).
+    pub fn tenant(&self, index: usize) -> &Tenant {
+        self.tenants.get(index).unwrap_or(&self.tenants[0])
+    }
+
+    /// The index of the account `cid` (compared case-insensitively).
+    pub fn tenant_of(&self, cid: &str) -> Option<usize> {
+        self.tenants
+            .iter()
+            .position(|t| t.cid.eq_ignore_ascii_case(cid))
     }
 
     /// Counts a request of `route`.

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 struct Token {
     client_id: String,
     scopes: Vec<String>,
+    /// The CID it acts for, as an index of `Shared::tenants`.
+    tenant: usize,
     issued: Instant,
     expires: Instant,
 }
@@ -18,8 +20,8 @@ struct Token {
 pub enum Refusal {
     /// Missing, unknown, expired or revoked: 401.
     Invalid,
-    /// Valid, without the route's scope: 403.
-    MissingScope,
+    /// Valid, without the route's scope: 403; the token's CID.
+    MissingScope(usize),
     /// The token table is unusable: 500.
     Internal,
 }
@@ -29,9 +31,9 @@ pub enum Refusal {
 pub struct Tokens(RwLock<HashMap<String, Token>>);
 
 impl Tokens {
-    /// Records `token` for `client`, valid for `ttl`, and forgets the
-    /// tokens that have expired.
-    pub fn issue(&self, token: String, client: &ApiClient, ttl: Duration) {
+    /// Records `token` for `client` acting for `tenant`, valid for `ttl`,
+    /// and forgets the tokens that have expired.
+    pub fn issue(&self, token: String, client: &ApiClient, tenant: usize, ttl: Duration) {
         let now = Instant::now();
         if let Ok(mut t) = self.0.write() {
             t.retain(|_, tok| tok.expires > now);
@@ -40,6 +42,7 @@ impl Tokens {
                 Token {
                     client_id: client.client_id.clone(),
                     scopes: client.scopes.clone(),
+                    tenant,
                     issued: now,
                     expires: now + ttl,
                 },
@@ -64,14 +67,15 @@ impl Tokens {
         }
     }
 
-    /// The client id owning `token` when it is live (and younger than
-    /// `lifetime`, the fault that kills tokens early) and has `scope`.
+    /// The client id owning `token` and the CID it acts for, when it is
+    /// live (and younger than `lifetime`, the fault that kills tokens
+    /// early) and has `scope`.
     pub fn check(
         &self,
         token: Option<&str>,
         scope: &str,
         lifetime: Option<Duration>,
-    ) -> Result<String, Refusal> {
+    ) -> Result<(String, usize), Refusal> {
         let token = token.ok_or(Refusal::Invalid)?;
         let tokens = self.0.read().map_err(|_| Refusal::Internal)?;
         let tok = tokens.get(token).ok_or(Refusal::Invalid)?;
@@ -79,8 +83,8 @@ impl Tokens {
             return Err(Refusal::Invalid);
         }
         if !tok.scopes.iter().any(|s| s == scope) {
-            return Err(Refusal::MissingScope);
+            return Err(Refusal::MissingScope(tok.tenant));
         }
-        Ok(tok.client_id.clone())
+        Ok((tok.client_id.clone(), tok.tenant))
     }
 }

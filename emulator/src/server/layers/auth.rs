@@ -77,10 +77,14 @@ pub async fn auth(
         return next.run(req).await;
     };
     let lifetime = st.faults.token_lifetime();
-    let refusal = match st.tokens.check(bearer(req.headers()), scope, lifetime) {
-        Ok(client_id) => {
+    let (refusal, tenant) = match st.tokens.check(bearer(req.headers()), scope, lifetime) {
+        Ok((client_id, tenant)) => {
             let client_id = client_id.into();
-            req.extensions_mut().insert(Ctx { client_id, ..ctx });
+            req.extensions_mut().insert(Ctx {
+                client_id,
+                tenant,
+                ..ctx
+            });
             return next.run(req).await;
         }
         Err(Refusal::Invalid) => {
@@ -90,11 +94,11 @@ pub async fn auth(
                 .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |p| p.0.ip());
             return bad_token(&st, ip, ctx.now);
         }
-        Err(Refusal::MissingScope) => Error::authorization_failed(),
-        Err(Refusal::Internal) => Error::internal("internal error"),
+        Err(Refusal::MissingScope(tenant)) => (Error::authorization_failed(), tenant),
+        Err(Refusal::Internal) => (Error::internal("internal error"), ctx.tenant),
     };
-    // Refused with a good token: the account's budget, not spent.
-    st.limits.peek(ctx.route, ctx.now).attach(refusal)
+    // Refused with a good token: its account's budget, not spent.
+    st.limits.peek(ctx.route, tenant, ctx.now).attach(refusal)
 }
 
 /// The reply to a request with a bad token: 401, or 429 once the source

@@ -29,6 +29,9 @@ pub struct Ctx {
     pub route: Route,
     /// The client id of its bearer token; empty on routes that take none.
     pub client_id: Arc<str>,
+    /// The CID its bearer token was issued for, as an index of
+    /// `Shared::tenants` (0, the parent, on routes that take no token).
+    pub tenant: usize,
 }
 
 /// The context layer.
@@ -42,6 +45,7 @@ pub async fn context(State(st): State<Arc<Shared>>, mut req: Request, next: Next
         now: now_secs(),
         route,
         client_id: Arc::from(""),
+        tenant: 0,
     };
     req.extensions_mut().insert(ctx.clone());
     let mut r = next.run(req).await;

@@ -2,7 +2,7 @@
 //! before its handler runs, so a failed write changes nothing.
 
 use super::Ctx;
-use crate::config::{Fault, FaultConfig};
+use crate::config::{Fault, FaultConfig, LatencySamples};
 use crate::rng::Rng;
 use crate::server::error::Error;
 use crate::server::reply;
@@ -24,6 +24,9 @@ struct FaultState {
     cfg: FaultConfig,
     counter: u64,
     rng: Rng,
+    /// The seed of the latency draws, restarted with every configuration.
+    seed: u64,
+    latencies: Option<LatencySamples>,
 }
 
 impl FaultState {
@@ -53,18 +56,23 @@ impl FaultState {
 pub struct Faults(Mutex<FaultState>);
 
 impl Faults {
-    /// Faults from `cfg`, random ones drawn from `seed`.
+    /// Faults from `cfg`, random ones drawn from `seed ^ 0xFA17`,
+    /// latencies from `LatencyDistribution::samples(seed)`.
     pub fn new(cfg: FaultConfig, seed: u64) -> Self {
         Faults(Mutex::new(FaultState {
+            latencies: cfg.latency_distribution.map(|d| d.samples(seed)),
             cfg,
             counter: 0,
-            rng: Rng::new(seed),
+            rng: Rng::new(seed ^ 0xFA17),
+            seed,
         }))
     }
 
-    /// Replaces the configuration and restarts the request counter.
+    /// Replaces the configuration and restarts the request counter and
+    /// the latency draws.
     pub fn set(&self, cfg: FaultConfig) {
         if let Ok(mut f) = self.0.lock() {
+            f.latencies = cfg.latency_distribution.map(|d| d.samples(f.seed));
             f.cfg = cfg;
             f.counter = 0;
         }
@@ -82,12 +90,18 @@ impl Faults {
             && (!route.is_oauth() || self.0.lock().is_ok_and(|f| f.cfg.include_oauth))
     }
 
-    /// Counts a request: its fault, if any, and the latency added to all.
+    /// Counts a request: its fault, if any, and the latency added to it
+    /// (the constant one plus a draw from the distribution).
     fn next(&self) -> (Option<Fault>, Option<Duration>) {
-        match self.0.lock() {
-            Ok(mut f) => (f.decide(), f.cfg.latency),
-            Err(_) => (None, None),
-        }
+        let Ok(mut f) = self.0.lock() else {
+            return (None, None);
+        };
+        let drawn = f.latencies.as_mut().and_then(Iterator::next);
+        let latency = match (f.cfg.latency, drawn) {
+            (Some(a), Some(b)) => Some(a.saturating_add(b)),
+            (a, b) => a.or(b),
+        };
+        (f.decide(), latency)
     }
 }
 

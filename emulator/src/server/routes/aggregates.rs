@@ -43,6 +43,7 @@ pub async fn aggregate(
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Result<Response, Error> {
+    let st = st.tenant(ctx.tenant);
     let reqs = requests(&body)?;
     let now = now_secs();
     for r in &reqs {

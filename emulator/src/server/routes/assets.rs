@@ -5,7 +5,7 @@ use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::params::{MAX_IDS, MAX_RESULT_WINDOW, Params};
 use crate::server::reply::{self, ApiError};
-use crate::server::state::Shared;
+use crate::server::state::{Shared, Tenant};
 use crate::store::Store;
 use crate::time::now_secs;
 use axum::body::Bytes;
@@ -21,7 +21,7 @@ type Handled = Result<Response, Error>;
 /// The store and the positions of the assets matching the request's
 /// `filter`, in its `sort` order.
 fn select<'a>(
-    st: &'a Shared,
+    st: &'a Tenant,
     p: &Params,
 ) -> Result<(RwLockReadGuard<'a, Store>, Arc<Vec<u32>>), Error> {
     let store = st.store.read().map_err(|_| Error::poisoned())?;
@@ -72,10 +72,11 @@ pub async fn query(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Handled {
+    let st = st.tenant(ctx.tenant);
     let p = Params::parse(q);
     let limit = p.limit(MAX_RESULT_WINDOW)?;
     let offset = offset(&p)?;
-    let (store, hits) = select(&st, &p)?;
+    let (store, hits) = select(st, &p)?;
     let end = (offset + limit).min(hits.len()).min(MAX_RESULT_WINDOW);
     let page = page_ids(&store, &hits, offset, end);
     let pagination = json!({"offset": offset, "limit": limit, "total": hits.len()});
@@ -97,6 +98,7 @@ pub async fn query_v2(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Handled {
+    let st = st.tenant(ctx.tenant);
     let p = Params::parse(q);
     let limit = p.limit(MAX_RESULT_WINDOW)?;
     // The cursor is the position after the last returned result, encoded.
@@ -105,7 +107,7 @@ pub async fn query_v2(
         Some(s) => decode_cursor(s)
             .ok_or_else(|| Error::bad_request(format!("invalid after cursor '{s}'")))?,
     };
-    let (store, hits) = select(&st, &p)?;
+    let (store, hits) = select(st, &p)?;
     let end = (start + limit).min(hits.len());
     let page = page_ids(&store, &hits, start, end);
     let after = if end < hits.len() {
@@ -123,6 +125,7 @@ pub async fn get(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Handled {
+    let st = st.tenant(ctx.tenant);
     let ids = Params::parse(q).required_ids()?;
     let store = st.store.read().map_err(|_| Error::poisoned())?;
     let mut found: Vec<&Asset> = Vec::with_capacity(ids.len());
@@ -214,6 +217,7 @@ pub async fn patch(
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Handled {
+    let st = st.tenant(ctx.tenant);
     let items = patch_items(&body)?;
     let now = Ts(now_secs());
     let who: Str = Cow::Owned(ctx.client_id.to_string());
@@ -245,6 +249,7 @@ pub async fn delete(
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Handled {
+    let st = st.tenant(ctx.tenant);
     let ids = Params::parse(q).required_ids()?;
     if !body.iter().all(u8::is_ascii_whitespace) {
         #[derive(Deserialize)]

@@ -7,7 +7,7 @@ use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::params::Params;
 use crate::server::reply;
-use crate::server::state::Shared;
+use crate::server::state::{Shared, Tenant};
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::{HeaderValue, header};
@@ -42,7 +42,7 @@ impl Blob {
 }
 
 /// The blob `p` names (`assetId`, `hash`).
-fn find(st: &Shared, p: &Params) -> Result<Blob, Error> {
+fn find(st: &Tenant, p: &Params) -> Result<Blob, Error> {
     let (Some(asset_id), Some(hash)) = (
         p.get("assetId").filter(|s| !s.is_empty()),
         p.get("hash").filter(|s| !s.is_empty()),
@@ -91,9 +91,10 @@ fn banner(a: &Asset, s: &Service, what: &str) -> String {
 /// `GET /fem/entities/blobs-download/v1`: streams `blob_size` bytes.
 pub async fn download(
     State(st): State<Arc<Shared>>,
+    Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let blob = Arc::new(find(&st, &Params::parse(q))?);
+    let blob = Arc::new(find(st.tenant(ctx.tenant), &Params::parse(q))?);
     let size = st.cfg.blob_size;
     let stream = futures::stream::unfold(0u64, move |pos| {
         let blob = blob.clone();
@@ -121,7 +122,7 @@ pub async fn preview(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let blob = find(&st, &Params::parse(q))?;
+    let blob = find(st.tenant(ctx.tenant), &Params::parse(q))?;
     let len = (st.cfg.blob_size as usize).min(PREVIEW_LEN);
     let preview = String::from_utf8_lossy(&blob.bytes(0, len)).into_owned();
     Ok(reply::ok(&ctx, [preview]).into_response())

@@ -6,7 +6,7 @@ use crate::model::Subsidiary;
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::reply;
-use crate::server::state::Shared;
+use crate::server::state::{Shared, Tenant};
 use crate::time::now_secs;
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
@@ -50,7 +50,7 @@ fn kind_of(value: &str) -> Option<&'static str> {
 
 /// Registers one item of `group`; the result entry says what became of it.
 fn register(
-    st: &Shared,
+    st: &Tenant,
     group: &str,
     sub: Option<&SubsidiaryInfo>,
     item: Item,
@@ -84,7 +84,7 @@ fn register(
         &value,
         kind == "ip",
         subsidiary,
-        &st.cfg.cid,
+        &st.cid,
         now_secs(),
     );
     let mut store = st.store.write().map_err(|_| Error::poisoned())?;
@@ -104,12 +104,13 @@ pub async fn post(
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Result<Response, Error> {
+    let st = st.tenant(ctx.tenant);
     let req: Req = serde_json::from_slice(&body).map_err(Error::invalid_body)?;
     let mut results = Vec::new();
     for g in req.data {
         let sub = st.subsidiaries.iter().find(|s| s.id == g.subsidiary_id);
         for item in g.assets {
-            results.push(register(&st, &g.subsidiary_id, sub, item, results.len())?);
+            results.push(register(st, &g.subsidiary_id, sub, item, results.len())?);
         }
     }
     let n = results.iter().filter(|r| r.get("error").is_none()).count();

@@ -63,8 +63,11 @@ pub async fn token(State(st): State<Arc<Shared>>, body: Bytes) -> Result<Respons
     let client = client(&st, id, secret)
         .filter(|c| member.is_none_or(|m| c.member_cids.iter().any(|c| c.eq_ignore_ascii_case(m))))
         .ok_or_else(|| Error::forbidden("Failed to issue access token - Not Authorized"))?;
+    // Every member CID of a configured client has a tenant (built at start).
+    let tenant = member.map_or(Some(0), |m| st.tenant_of(m)).unwrap_or(0);
     let token = st.new_token();
-    st.tokens.issue(token.clone(), client, st.cfg.token_ttl);
+    st.tokens
+        .issue(token.clone(), client, tenant, st.cfg.token_ttl);
     let body = json!({
         "access_token": token,
         "token_type": "bearer",

@@ -6,7 +6,7 @@ use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::params::Params;
 use crate::server::reply::{self, ApiError};
-use crate::server::state::Shared;
+use crate::server::state::{Shared, Tenant};
 use axum::extract::{Extension, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ use std::sync::Arc;
 /// Most subsidiaries per page.
 const MAX_LIMIT: usize = 1000;
 
-fn to_json(st: &Shared, s: &SubsidiaryInfo) -> Value {
+fn to_json(st: &Tenant, s: &SubsidiaryInfo) -> Value {
     let store = st.store.read();
     let count = store
         .map(|store| {
@@ -27,7 +27,7 @@ fn to_json(st: &Shared, s: &SubsidiaryInfo) -> Value {
         .unwrap_or(0);
     json!({
         "id": s.id,
-        "cid": st.cfg.cid,
+        "cid": st.cid,
         "name": s.name,
         "primary_domain": s.domain,
         "parent_id": s.parent_id,
@@ -39,7 +39,7 @@ fn to_json(st: &Shared, s: &SubsidiaryInfo) -> Value {
 }
 
 /// Refuses a `version_id` other than the current one.
-fn check_version(st: &Shared, p: &Params) -> Result<(), Error> {
+fn check_version(st: &Tenant, p: &Params) -> Result<(), Error> {
     match p.get("version_id").filter(|v| !v.is_empty()) {
         Some(v) if v != st.subsidiaries_version => {
             Err(Error::bad_request(format!("unknown version_id '{v}'")))
@@ -104,7 +104,7 @@ fn parse_sort(sort: &str) -> Result<(bool, bool), String> {
     Ok((by_domain, desc))
 }
 
-fn sort(st: &Shared, idx: &mut [usize], sort: &str) -> Result<(), Error> {
+fn sort(st: &Tenant, idx: &mut [usize], sort: &str) -> Result<(), Error> {
     let (by_domain, desc) = parse_sort(sort).map_err(Error::bad_request)?;
     idx.sort_by(|a, b| {
         let (a, b) = (&st.subsidiaries[*a], &st.subsidiaries[*b]);
@@ -122,7 +122,7 @@ fn sort(st: &Shared, idx: &mut [usize], sort: &str) -> Result<(), Error> {
 
 /// The positions of the page of subsidiaries the request asks for, and
 /// its `meta.pagination`.
-fn page(st: &Shared, p: &Params) -> Result<(Vec<usize>, Value), Error> {
+fn page(st: &Tenant, p: &Params) -> Result<(Vec<usize>, Value), Error> {
     check_version(st, p)?;
     let limit = p.limit(MAX_LIMIT)?;
     let offset: usize = match p.get("offset").filter(|s| !s.is_empty()) {
@@ -153,7 +153,8 @@ pub async fn query(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let (page, pagination) = page(&st, &Params::parse(q))?;
+    let st = st.tenant(ctx.tenant);
+    let (page, pagination) = page(st, &Params::parse(q))?;
     let ids: Vec<&str> = page
         .iter()
         .map(|i| st.subsidiaries[*i].id.as_str())
@@ -170,10 +171,11 @@ pub async fn combined(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let (page, pagination) = page(&st, &Params::parse(q))?;
+    let st = st.tenant(ctx.tenant);
+    let (page, pagination) = page(st, &Params::parse(q))?;
     let res: Vec<Value> = page
         .iter()
-        .map(|i| to_json(&st, &st.subsidiaries[*i]))
+        .map(|i| to_json(st, &st.subsidiaries[*i]))
         .collect();
     Ok(reply::ok(&ctx, res)
         .pagination(pagination)
@@ -187,14 +189,15 @@ pub async fn get(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
+    let st = st.tenant(ctx.tenant);
     let p = Params::parse(q);
     let ids = p.required_ids()?;
-    check_version(&st, &p)?;
+    check_version(st, &p)?;
     let mut res = Vec::new();
     let mut errors = Vec::new();
     for id in ids {
         match st.subsidiaries.iter().find(|s| s.id == id) {
-            Some(s) => res.push(to_json(&st, s)),
+            Some(s) => res.push(to_json(st, s)),
             None => errors.push(ApiError::for_id(
                 404,
                 format!("subsidiary not found: {id}"),

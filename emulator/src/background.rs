@@ -1,0 +1,52 @@
+//! The background consumer: another integration of the same customer,
+//! spending a set share of one CID's per-minute budget in that CID's
+//! window, evenly over the minute, until the emulator stops.
+
+use crate::server::{Route, Shared, Spender, Window};
+use crate::time::now_secs;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Requests per minute a `fraction` of `limit` allows (at least 0).
+pub fn quota(limit: u32, fraction: f64) -> u32 {
+    let q = (f64::from(limit) * fraction).floor();
+    if q.is_finite() && q > 0.0 {
+        q.min(f64::from(limit)) as u32
+    } else {
+        0
+    }
+}
+
+/// Spends `fraction` of `tenant`'s budget until `stop` turns true. Each
+/// request is counted in the CID's window as one query would be; its own
+/// window keeps it at or under its share even when its timer runs late.
+pub async fn run(
+    shared: Arc<Shared>,
+    tenant: usize,
+    fraction: f64,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut own = Window::default();
+    loop {
+        // The share follows run-time changes of the budget.
+        let quota = quota(shared.limits.limit(), fraction);
+        let pause = if quota == 0 {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(60) / quota
+        };
+        let now = now_secs();
+        if quota > 0 && own.used(now) < quota {
+            own.record(now);
+            // A refusal is counted by the window as the consumer's own 429.
+            let _ = shared
+                .limits
+                .admit(Route::QueryAssets, tenant, Spender::Background, now);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
