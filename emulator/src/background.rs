@@ -7,6 +7,7 @@ use crate::time::now_secs;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 /// Requests per minute a `fraction` of `limit` allows (at least 0).
 pub fn quota(limit: u32, fraction: f64) -> u32 {
@@ -28,6 +29,7 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut own = Window::default();
+    let mut next = Instant::now();
     loop {
         // The share follows run-time changes of the budget.
         let quota = quota(shared.limits.limit(), fraction);
@@ -44,8 +46,11 @@ pub async fn run(
                 .limits
                 .admit(Route::QueryAssets, tenant, Spender::Background, now);
         }
+        // Paced by deadline, so the time each step takes does not slow it;
+        // after a stall it resumes from now rather than bursting.
+        next = (next + pause).max(Instant::now());
         tokio::select! {
-            _ = tokio::time::sleep(pause) => {}
+            _ = tokio::time::sleep_until(next) => {}
             _ = stop.wait_for(|s| *s) => return,
         }
     }

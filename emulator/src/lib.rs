@@ -3,7 +3,9 @@
 //! It serves the seven documented external-asset operations (plus the five
 //! newer ones), OAuth2 token issue and revocation, the real response
 //! envelope and headers, an FQL filter engine, a deterministic synthetic
-//! inventory, a per-minute rate limit and fault injection.
+//! inventory per customer account (the parent CID and member CIDs), a
+//! per-minute rate limit per account with an optional background consumer,
+//! a latency distribution and fault injection.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
