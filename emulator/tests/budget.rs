@@ -361,3 +361,43 @@ async fn background_load_is_checked_at_start() {
         assert!(err.to_string().contains("background load"), "{why}: {err}");
     }
 }
+
+#[tokio::test]
+async fn a_refusal_for_scope_reports_the_token_cids_budget() {
+    let cfg = mssp(small()).rate_limit_per_minute(10).client(
+        ApiClient::new("reader", "reader-secret", &[SCOPE_READ]).with_member_cids(&["child-a"]),
+    );
+    let emu = Emulator::start(cfg).await.unwrap();
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/oauth2/token", emu.base_url()))
+        .form(&[
+            ("client_id", "reader"),
+            ("client_secret", "reader-secret"),
+            ("member_cid", "child-a"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let token = r.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, h, _) = get(&http, &emu, &token, QUERY, &[]).await;
+    assert_eq!((s, remaining(&h)), (200, 9));
+    let r = http
+        .delete(format!("{}{ENTITIES}", emu.base_url()))
+        .query(&[("ids", "x")])
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"description": "no"}))
+        .send()
+        .await
+        .unwrap();
+    let (s, h, _) = split(r).await;
+    // 403 before the window: child-a's budget, not spent, not the parent's.
+    assert_eq!((s, limit(&h), remaining(&h)), (403, 10, 9));
+    let parent = token_for(&http, &emu.base_url(), MSSP.0, MSSP.1).await;
+    let (_, h, _) = get(&http, &emu, &parent, QUERY, &[]).await;
+    assert_eq!(remaining(&h), 9);
+    emu.shutdown().await;
+}
