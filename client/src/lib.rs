@@ -69,7 +69,7 @@
 mod auth;
 mod bulk;
 mod client;
-pub mod cloud;
+mod cloud;
 mod command;
 mod error;
 mod for_generated;
