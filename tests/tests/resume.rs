@@ -234,3 +234,29 @@ async fn an_export_asks_for_id_pages_of_10000() {
     // 10,000 + 10,000 + 5,000.
     assert_eq!(emu.stats().operation("query_external_assets_v2"), 3);
 }
+
+#[tokio::test]
+async fn an_export_killed_twice_resumes_each_time_with_each_asset_once() {
+    let (_emu, client) = common::start(EmulatorConfig::default().assets(3_000)).await;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut point: Option<ResumePoint> = None;
+    // Three runs of at most 1,100 assets each; the last one finishes.
+    for run in 0..3 {
+        let mut assets = client.export_assets("").page_size(200).concurrency(4);
+        if let Some(p) = &point {
+            assets = assets.resume_from(p).unwrap();
+        }
+        let mut n = 0;
+        while let Some(asset) = assets.next().await {
+            let id = asset.unwrap().id.unwrap();
+            assert!(seen.insert(id.clone()), "{id} again in run {run}");
+            point = Some(saved(&assets.resume_point()));
+            n += 1;
+            if n == 1_100 {
+                break;
+            }
+        }
+    }
+    assert_eq!(seen.len(), 3_000);
+    assert!(point.unwrap().is_finished());
+}

@@ -150,6 +150,9 @@ pub(crate) struct Ledger {
     next: Option<String>,
     /// No page is left to read.
     finished: bool,
+    /// Keys a resumed stream skips that no page read so far held: they
+    /// belong to pages not read yet, and stay in the point until then.
+    carried: HashSet<String>,
 }
 
 impl Ledger {
@@ -161,6 +164,7 @@ impl Ledger {
             pages: VecDeque::new(),
             next: None,
             finished: false,
+            carried: HashSet::new(),
         }
     }
 
@@ -178,6 +182,7 @@ impl Ledger {
     pub(crate) fn start_at(&mut self, point: &ResumePoint) {
         self.next = point.position.clone();
         self.finished = point.finished;
+        self.carried = skip_set(point);
     }
 
     /// Records a page read with `sent`: the keys of the items it will
@@ -192,6 +197,9 @@ impl Ledger {
         next: Option<String>,
         finished: bool,
     ) {
+        for k in &skipped {
+            self.carried.remove(k);
+        }
         self.pages.push_back(PageRecord {
             sent,
             remaining: keys.into_iter().collect(),
@@ -230,17 +238,20 @@ impl Ledger {
 
     /// The point covering every item yielded so far.
     pub(crate) fn point(&self) -> ResumePoint {
+        let mut carried: Vec<String> = self.carried.iter().cloned().collect();
+        carried.sort();
         let (position, done, finished) = match self.pages.front() {
-            Some(head) => (
-                head.sent.clone(),
-                self.pages
+            Some(head) => {
+                let mut done: Vec<String> = self
+                    .pages
                     .iter()
                     .flat_map(|p| p.done.iter().cloned())
-                    .collect(),
-                false,
-            ),
+                    .collect();
+                done.extend(carried);
+                (head.sent.clone(), done, false)
+            }
             None if self.finished => (None, Vec::new(), true),
-            None => (self.next.clone(), Vec::new(), false),
+            None => (self.next.clone(), carried, false),
         };
         ResumePoint {
             version: FORMAT,
@@ -303,6 +314,33 @@ mod tests {
         l.read(Some("c2".into()), keys(&[]), 0, vec![], None, true);
         assert!(l.point().finished);
         assert!(l.point().check("op", "filter=x").is_ok());
+    }
+
+    #[test]
+    fn a_resumed_point_keeps_the_skipped_keys_of_pages_not_read_yet() {
+        let mut first = Ledger::new("op", String::new());
+        first.read(None, keys(&["a", "b"]), 0, vec![], Some("c1".into()), false);
+        first.read(Some("c1".into()), keys(&["c", "d"]), 0, vec![], None, true);
+        first.yielded(Some("b"));
+        first.yielded(Some("d"));
+        let saved = first.point();
+        assert_eq!(saved.done, keys(&["b", "d"]));
+
+        // A second run: before any page, and after the first page only.
+        let mut second = Ledger::new("op", String::new());
+        second.start_at(&saved);
+        assert_eq!(second.point(), saved);
+        second.read(
+            None,
+            keys(&["a"]),
+            0,
+            keys(&["b"]),
+            Some("c1".into()),
+            false,
+        );
+        second.yielded(Some("a"));
+        let p = second.point();
+        assert_eq!((p.position.as_deref(), p.done), (Some("c1"), keys(&["d"])));
     }
 
     #[test]
