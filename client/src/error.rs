@@ -184,6 +184,17 @@ pub enum Error {
         #[source]
         source: Arc<Error>,
     },
+    /// A saved [`ResumePoint`](crate::ResumePoint) cannot restart this
+    /// stream: it comes from another operation or query, or it is
+    /// malformed. Start from the beginning, or pass the point saved by a
+    /// stream of the same operation and query.
+    #[error("{operation}: cannot resume from this point: {reason}")]
+    InvalidResumePoint {
+        /// Operation ID of the stream being resumed.
+        operation: &'static str,
+        /// What is wrong with the point.
+        reason: String,
+    },
     /// The reply could not be decoded.
     #[error(
         "{operation}: cannot decode HTTP {} reply: {source}; body starts with {body_start:?}",

@@ -81,8 +81,8 @@ mod request;
 mod transport;
 
 pub use bulk::{
-    BatchReader, BatchWriter, DEFAULT_CONCURRENCY, Export, Paginator, Progress, WriteOutcome,
-    WriteResult,
+    BatchReader, BatchWriter, DEFAULT_CONCURRENCY, Export, Paginator, Progress, ResumePoint,
+    WriteOutcome, WriteResult,
 };
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,

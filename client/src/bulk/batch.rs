@@ -98,7 +98,7 @@ pub(crate) struct Core<R> {
     parts: RequestParts,
     /// For [`BatchPlace::BodyElement`]: the element the other keywords built.
     element: Value,
-    key: Option<KeyFn<R>>,
+    pub(crate) key: Option<KeyFn<R>>,
 }
 
 impl<R> Clone for Core<R> {

@@ -8,8 +8,10 @@ pub(crate) mod export;
 mod lazy;
 pub(crate) mod paginate;
 pub(crate) mod progress;
+pub(crate) mod resume;
 
 pub use batch::{BatchReader, BatchWriter, DEFAULT_CONCURRENCY, WriteOutcome, WriteResult};
 pub use export::Export;
 pub use paginate::Paginator;
 pub use progress::Progress;
+pub use resume::ResumePoint;

@@ -25,11 +25,15 @@
 //! ([`Error::Pagination`]), or when the results lie past the offset limit of
 //! offset pagination ([`Error::OffsetLimit`], raised before the first item
 //! when the reply's total says so).
+//!
+//! [`Paginator::resume_point`] tells where the stream stands, as a
+//! [`ResumePoint`] a job can save; a later stream of the same query started
+//! with [`Paginator::resume_from`] carries on from there.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
@@ -38,6 +42,7 @@ use crate::bulk::lazy::Lazy;
 use serde::de::DeserializeOwned;
 
 use crate::bulk::progress::{Callback, Progress, Tracker};
+use crate::bulk::resume::{self, Ledger, ResumePoint};
 use crate::client::Client;
 use crate::error::{Error, PaginationProblem, Result};
 use crate::model::response::Offset;
@@ -97,6 +102,14 @@ impl PageSpec {
             } => (limit, page_size),
         }
     }
+
+    /// The query parameter of the position (offset or cursor).
+    fn position(&self) -> &'static str {
+        match *self {
+            PageSpec::Offset { offset, .. } => offset,
+            PageSpec::Cursor { cursor, .. } => cursor,
+        }
+    }
 }
 
 /// Every item of a paginated operation, page after page, as a
@@ -104,9 +117,17 @@ impl PageSpec {
 /// a paginated operation's builder; configure it before polling it.
 ///
 /// After an error the stream ends.
+///
+/// [`resume_point`](Self::resume_point) gives, at any time, the point that
+/// covers every item yielded so far; [`resume_from`](Self::resume_from)
+/// starts a new stream of the same query there. Items are recognised by
+/// their id: a resumed stream yields each item the first one had not
+/// yielded, once. (Items without an id are counted instead; those of the
+/// page being read when the point was taken are yielded again.)
 #[must_use = "streams do nothing unless polled"]
 pub struct Paginator<R> {
     inner: Lazy<PagesConfig<R>, Result<R>>,
+    ledger: Arc<Mutex<Ledger>>,
 }
 
 struct PagesConfig<R> {
@@ -118,6 +139,16 @@ struct PagesConfig<R> {
     page_size: Option<u32>,
     tracker: Option<Arc<Tracker>>,
     callback: Option<Callback>,
+    ledger: Arc<Mutex<Ledger>>,
+    /// Keys of items a resumed stream skips (yielded by an earlier run).
+    skip: HashSet<String>,
+    /// Whether the stream records its yields in the ledger (an export
+    /// records its own).
+    record_yields: bool,
+    /// The point resumed from says everything was yielded.
+    finished: bool,
+    /// Page size to try first, shrunk on a 400 that names the limit.
+    discover: Option<u32>,
 }
 
 impl<R> fmt::Debug for Paginator<R> {
@@ -144,6 +175,9 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
         parts: RequestParts,
         key: Option<KeyFn<R>>,
     ) -> Self {
+        let (limit, _) = spec.limit();
+        let query = resume::fingerprint(&parts, spec.position(), limit);
+        let ledger = Arc::new(Mutex::new(Ledger::new(op.id, query)));
         let config = PagesConfig {
             client,
             op,
@@ -153,10 +187,97 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
             page_size: None,
             tracker: None,
             callback: None,
+            ledger: ledger.clone(),
+            skip: HashSet::new(),
+            record_yields: true,
+            finished: false,
+            discover: None,
         };
         Paginator {
             inner: Lazy::new(config, Self::start),
+            ledger,
         }
+    }
+
+    /// Starts the stream from `point`, saved by
+    /// [`resume_point`](Self::resume_point) of a stream of the same
+    /// operation and query. Call it before the first poll.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidResumePoint`] when the point belongs to another
+    /// operation or query, is malformed, or the stream has already started.
+    ///
+    /// ```no_run
+    /// # async fn f(client: falcon_exposure::Client, saved: String) -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures::StreamExt;
+    ///
+    /// let point: falcon_exposure::ResumePoint = serde_json::from_str(&saved)?;
+    /// let mut ids = client.query_assets_v2().items().resume_from(&point)?;
+    /// while let Some(id) = ids.next().await {
+    ///     println!("{}", id?);
+    ///     let _save = serde_json::to_string(&ids.resume_point())?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn resume_from(mut self, point: &ResumePoint) -> Result<Self> {
+        self.resume_at(point)?;
+        Ok(self)
+    }
+
+    /// [`resume_from`](Self::resume_from) in place.
+    pub(crate) fn resume_at(&mut self, point: &ResumePoint) -> Result<()> {
+        let Some(c) = self.inner.config_mut() else {
+            return Err(Error::InvalidResumePoint {
+                operation: self.ledger_op(),
+                reason: "the stream has already started; call resume_from before polling it".into(),
+            });
+        };
+        point.check(c.op.id, resume::lock(&c.ledger).query())?;
+        if let Some(p) = point.position() {
+            c.parts.set_query(c.spec.position(), p);
+        } else {
+            let position = c.spec.position();
+            c.parts.query.retain(|(n, _)| n != position);
+        }
+        c.skip = resume::skip_set(point);
+        c.finished = point.is_finished();
+        resume::lock(&c.ledger).start_at(point);
+        Ok(())
+    }
+
+    /// The point that covers every item yielded so far: the position of
+    /// the first page whose items are not all yielded (the `after` cursor
+    /// of the last page fully yielded, or the offset), and the ids of the
+    /// items of that page and later ones already yielded. Save it after
+    /// each item processed; [`resume_from`](Self::resume_from) carries on
+    /// from it.
+    pub fn resume_point(&self) -> ResumePoint {
+        resume::lock(&self.ledger).point()
+    }
+
+    fn ledger_op(&self) -> &'static str {
+        resume::lock(&self.ledger).operation()
+    }
+
+    /// The ledger, for an export that records its own yields.
+    pub(crate) fn ledger_for_export(mut self) -> (Self, Arc<Mutex<Ledger>>) {
+        if let Some(c) = self.inner.config_mut() {
+            c.record_yields = false;
+        }
+        let ledger = self.ledger.clone();
+        (self, ledger)
+    }
+
+    /// Asks for pages of `first` items unless the request or
+    /// [`page_size`](Self::page_size) sets a size; a 400 whose message
+    /// names the limit shrinks it (to the number the message gives below
+    /// the size sent, else by half, not below the manifest's page size).
+    pub(crate) fn discover_page_size(mut self, first: u32) -> Self {
+        if let Some(c) = self.inner.config_mut() {
+            c.discover = Some(first.max(1));
+        }
+        self
     }
 
     /// Items per request, when the request itself sets no page size.
@@ -186,13 +307,25 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     }
 
     fn start(c: PagesConfig<R>) -> BoxStream<'static, Result<R>> {
+        if c.finished {
+            return stream::empty().boxed();
+        }
         let tracker = c.tracker.unwrap_or_else(|| Tracker::new(c.callback));
         let mut parts = c.parts;
         let (limit, default_size) = c.spec.limit();
+        let mut shrink_to = None;
         if parts.query_values(limit).next().is_none() {
-            let size = c.page_size.unwrap_or(default_size);
+            let size = match (c.page_size, c.discover) {
+                (Some(n), _) => n,
+                (None, Some(first)) if first > default_size => {
+                    shrink_to = Some(default_size);
+                    first
+                }
+                (None, _) => default_size,
+            };
             parts.set_query(limit, size.to_string());
         }
+        let (key, ledger, record) = (c.key, c.ledger.clone(), c.record_yields);
         let walk = Walk {
             client: c.client,
             op: c.op,
@@ -200,6 +333,9 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
             parts,
             key: c.key,
             tracker,
+            ledger: c.ledger,
+            skip: c.skip,
+            shrink_to,
             seen: HashSet::new(),
             cursors: HashSet::new(),
             empty_pages: 0,
@@ -222,6 +358,11 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
             Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
             Err(e) => stream::once(async { Err(e) }).right_stream(),
         })
+        .inspect(move |item| {
+            if let (true, Ok(item)) = (record, item) {
+                resume::lock(&ledger).yielded(key.and_then(|k| k(item)));
+            }
+        })
         .boxed()
     }
 }
@@ -243,6 +384,11 @@ struct Walk<R> {
     parts: RequestParts,
     key: Option<KeyFn<R>>,
     tracker: Arc<Tracker>,
+    ledger: Arc<Mutex<Ledger>>,
+    /// Keys yielded by an earlier run, dropped without counting as repeats.
+    skip: HashSet<String>,
+    /// While the page size is being discovered: the smallest to try.
+    shrink_to: Option<u32>,
     seen: HashSet<String>,
     cursors: HashSet<String>,
     empty_pages: usize,
@@ -306,10 +452,19 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 return Err(self.ceiling(None, max));
             }
         }
-        let reply = self
-            .client
-            .execute::<R>(self.op, self.parts.clone())
-            .await?;
+        let reply = loop {
+            match self.client.execute::<R>(self.op, self.parts.clone()).await {
+                Ok(reply) => break reply,
+                Err(e) => match self.smaller_page(&e) {
+                    Some(n) => self.parts.set_query(self.spec.limit().0, n.to_string()),
+                    None => return Err(e),
+                },
+            }
+        };
+        if self.shrink_to.take().is_some() {
+            let limit = self.parts.query_values(self.spec.limit().0).next();
+            tracing::debug!(operation = self.op.id, limit, "page size accepted");
+        }
         let first = std::mem::replace(&mut self.first, false);
         let pagination = reply.meta.pagination.unwrap_or_default();
         let total = pagination.total.and_then(|t| u64::try_from(t).ok());
@@ -319,39 +474,115 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
             }
         }
         let count = reply.resources.len();
-        let items = self.drop_repeats(reply.resources, &sent)?;
+        let (items, skipped) = self.drop_repeats(reply.resources, &sent)?;
         self.found += items.len() as u64;
         self.tracker.add(items.len() as u64, 0, 0, total);
-        Ok(match self.spec {
+        let items = match self.spec {
             PageSpec::Offset { .. } if count == 0 => {
                 self.done = true;
                 items
             }
             PageSpec::Offset { offset, .. } => {
-                let page = Page { sent, count, total };
+                let page = Page {
+                    sent: sent.clone(),
+                    count,
+                    total,
+                };
                 self.next_offset(items, offset, page, pagination.offset)
             }
             PageSpec::Cursor { cursor, .. } => {
                 self.next_cursor(items, cursor, count, pagination.after)
             }
-        })
+        };
+        self.record(sent, &items, skipped);
+        Ok(items)
+    }
+
+    /// Notes the page just read in the ledger.
+    fn record(&self, sent: Option<String>, items: &[R], skipped: Vec<String>) {
+        let mut keys = Vec::with_capacity(items.len());
+        let mut unkeyed = 0;
+        for item in items {
+            match self.key.and_then(|k| k(item)) {
+                Some(k) => keys.push(k.to_owned()),
+                None => unkeyed += 1,
+            }
+        }
+        let next = self
+            .parts
+            .query_values(self.spec.position())
+            .next()
+            .map(str::to_owned);
+        let finished = self.done && self.pending.is_none();
+        resume::lock(&self.ledger).read(sent, keys, unkeyed, skipped, next, finished);
+    }
+
+    /// The page size to ask for after `e`, while discovering it: `e` is a
+    /// 400 whose message names the limit.
+    fn smaller_page(&mut self, e: &Error) -> Option<u32> {
+        let floor = self.shrink_to?;
+        let Error::Api { status, errors, .. } = e else {
+            return None;
+        };
+        let sent: u32 = self
+            .parts
+            .query_values(self.spec.limit().0)
+            .next()?
+            .parse()
+            .ok()?;
+        if *status != http::StatusCode::BAD_REQUEST || sent <= floor {
+            return None;
+        }
+        let messages = errors.iter().filter_map(|e| e.message.as_deref());
+        let about_limit: Vec<&str> = messages
+            .filter(|m| m.to_ascii_lowercase().contains("limit"))
+            .collect();
+        if about_limit.is_empty() {
+            return None;
+        }
+        let named = about_limit
+            .iter()
+            .filter_map(|m| named_limit(m, sent))
+            .max();
+        let next = named.unwrap_or((sent / 2).max(floor));
+        if next <= floor {
+            self.shrink_to = None;
+        }
+        tracing::debug!(
+            operation = self.op.id,
+            sent,
+            next,
+            "page size refused: asking for less"
+        );
+        Some(next)
     }
 
     /// Drops the items whose key an earlier page gave; a page made only of
     /// such items is an error.
-    fn drop_repeats(&mut self, mut items: Vec<R>, sent: &Option<String>) -> Result<Vec<R>> {
+    /// Items a resumed stream skips are dropped too, and returned apart.
+    fn drop_repeats(
+        &mut self,
+        mut items: Vec<R>,
+        sent: &Option<String>,
+    ) -> Result<(Vec<R>, Vec<String>)> {
         let Some(key) = self.key else {
-            return Ok(items);
+            return Ok((items, Vec::new()));
         };
-        let count = items.len();
+        let mut skipped = Vec::new();
         let mut repeated = 0usize;
         items.retain(|item| match key(item) {
+            Some(k) if self.skip.remove(k) => {
+                self.seen.insert(k.to_owned());
+                skipped.push(k.to_owned());
+                false
+            }
             Some(k) if !self.seen.insert(k.to_owned()) => {
                 repeated += 1;
                 false
             }
             _ => true,
         });
+        let count = items.len() + repeated;
         if count > 0 && repeated == count {
             return Err(Error::Pagination {
                 operation: self.op.id,
@@ -368,7 +599,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 "a page repeats ids of earlier pages: dropping the repeats"
             );
         }
-        Ok(items)
+        Ok((items, skipped))
     }
 
     /// Sets the offset of the next page from a non-empty page's reply, or
@@ -475,6 +706,17 @@ struct Page {
     total: Option<u64>,
 }
 
+/// The limit a refusal's `message` names: its largest number below the
+/// size `sent` ("invalid limit '20000': must be between 1 and 10000").
+fn named_limit(message: &str, sent: u32) -> Option<u32> {
+    message
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|d| !d.is_empty() && d.len() <= 9)
+        .filter_map(|d| d.parse::<u32>().ok())
+        .filter(|&n| n >= 1 && n < sent)
+        .max()
+}
+
 fn not_advancing(op: &'static Operation, sent: &Option<String>, returned: &str) -> Error {
     Error::Pagination {
         operation: op.id,
@@ -482,5 +724,19 @@ fn not_advancing(op: &'static Operation, sent: &Option<String>, returned: &str) 
             sent: sent.clone().unwrap_or_else(|| "0".into()),
             returned: returned.to_owned(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_limit;
+
+    #[test]
+    fn a_refusal_names_the_largest_limit_below_the_size_sent() {
+        let m = "invalid limit '20000': must be an integer between 1 and 10000";
+        assert_eq!(named_limit(m, 20_000), Some(10_000));
+        assert_eq!(named_limit("limit must be <= 2500", 10_000), Some(2_500));
+        assert_eq!(named_limit("limit is too large", 10_000), None);
+        assert_eq!(named_limit("limit 99999999999999 too large", 10_000), None);
     }
 }
