@@ -85,8 +85,8 @@ pub use bulk::{
     WriteResult,
 };
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
+    BudgetStatus, Client, ClientBuilder, DEFAULT_BUDGET_SHARE, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
 };
 pub use cloud::{Cloud, Target};
 pub use command::Command;
