@@ -16,8 +16,8 @@ use crate::error::{Error, Result};
 use crate::model::response::RateLimit;
 use crate::transport::retry::RetryPolicy;
 
-use budget::{Account, Budget, Key};
 pub use budget::BudgetStatus;
+use budget::{Account, Budget, Key};
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
