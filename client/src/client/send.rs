@@ -165,7 +165,12 @@ impl Client {
     }
 
     fn set_cooldown(&self, wait: Duration) {
-        self.inner.budget.cool_down(Instant::now() + wait);
+        // A wait too long for the clock is taken as a day: still "not now".
+        let now = Instant::now();
+        let until = now
+            .checked_add(wait)
+            .unwrap_or_else(|| now + Duration::from_secs(24 * 60 * 60));
+        self.inner.budget.cool_down(until);
     }
 
     /// Sends the request, retrying as the policy allows. Returns the
