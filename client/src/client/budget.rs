@@ -209,9 +209,9 @@ impl Budget {
         }
     }
 
-    /// Records a reply's rate-limit figures. A 429's `Remaining` (zero)
-    /// says nothing about others: its `RetryAfter` rules instead.
-    pub(crate) fn observe(&self, now: Instant, rl: &RateLimit, throttled: bool) {
+    /// Records the rate-limit figures of a reply that reports the
+    /// account's budget.
+    pub(crate) fn observe(&self, now: Instant, rl: &RateLimit) {
         let mut s = self.lock();
         s.prune(now);
         if let Some(l) = rl.limit.filter(|&l| l > 0) {
@@ -219,7 +219,7 @@ impl Budget {
         }
         if let Some(r) = rl.remaining {
             s.remaining = Some(r);
-            if let (Some(limit), false) = (s.limit, throttled) {
+            if let Some(limit) = s.limit {
                 let used = limit.saturating_sub(r.min(limit));
                 let own = u64::try_from(s.sends.len()).unwrap_or(u64::MAX);
                 s.others = Some((used.saturating_sub(own), now));
@@ -292,7 +292,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_low_share_spreads_sends_and_the_seventh_waits_for_the_window() {
         let b = Arc::new(Budget::default());
-        b.observe(Instant::now(), &rl(60, 60), false);
+        b.observe(Instant::now(), &rl(60, 60));
         let start = Instant::now();
         let mut at = Vec::new();
         for _ in 0..7 {
@@ -308,7 +308,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_larger_share_bursts_a_tenth_then_spreads() {
         let b = Budget::default();
-        b.observe(Instant::now(), &rl(6000, 6000), false);
+        b.observe(Instant::now(), &rl(6000, 6000));
         let start = Instant::now();
         for _ in 0..300 {
             b.acquire(0.5).await;
@@ -328,7 +328,7 @@ mod tests {
         // Limit 60, share 0.5 = 30; a reply says 13 remain after our one
         // send: others used 46, leaving 14.
         b.reserve(start, 0.5);
-        b.observe(start, &rl(60, 13), false);
+        b.observe(start, &rl(60, 13));
         let st = b.status(start, 0.5);
         assert_eq!(st.others_in_window, Some(46));
         assert_eq!(st.allowed, Some(14));
@@ -344,11 +344,9 @@ mod tests {
     }
 
     #[test]
-    fn a_429_does_not_count_as_others_and_its_cooldown_holds_everyone() {
+    fn a_cooldown_holds_everyone() {
         let b = Budget::default();
         let now = Instant::now();
-        b.observe(now, &rl(6000, 0), true);
-        assert_eq!(b.status(now, 0.5).others_in_window, None);
         b.cool_down(now + Duration::from_secs(5));
         assert_eq!(b.reserve(now, 0.5), Some(now + Duration::from_secs(5)));
         assert_eq!(b.reserve(now + Duration::from_secs(5), 0.5), None);
@@ -358,8 +356,8 @@ mod tests {
     fn hostile_figures_stay_in_range() {
         let b = Budget::default();
         let now = Instant::now();
-        b.observe(now, &rl(u64::MAX, u64::MAX), false);
-        b.observe(now, &rl(0, u64::MAX), false);
+        b.observe(now, &rl(u64::MAX, u64::MAX));
+        b.observe(now, &rl(0, u64::MAX));
         let st = b.status(now, 1.0);
         assert_eq!(st.limit, Some(MAX_LIMIT));
         assert_eq!(st.allowed, Some(MAX_LIMIT));

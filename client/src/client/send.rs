@@ -155,8 +155,17 @@ impl Client {
         self.inner.budget.acquire(self.inner.share).await;
     }
 
-    fn note_rate_limit(&self, rl: &RateLimit, throttled: bool) {
-        self.inner.budget.observe(Instant::now(), rl, throttled);
+    /// Records a reply's rate-limit figures: for this client's
+    /// [`Client::last_rate_limit`], and for the account's budget unless the
+    /// figures are not the account's. A 401 reports the bad-token class
+    /// (a few requests a minute per source address), and a 429 reports no
+    /// budget left (its `X-RateLimit-RetryAfter` rules instead).
+    fn note_rate_limit(&self, rl: &RateLimit, status: reqwest::StatusCode) {
+        if status != reqwest::StatusCode::UNAUTHORIZED
+            && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+        {
+            self.inner.budget.observe(Instant::now(), rl);
+        }
         if rl.limit.is_some() || rl.remaining.is_some() {
             if let Ok(mut g) = self.inner.last_rate_limit.lock() {
                 *g = rl.clone();
@@ -367,8 +376,7 @@ impl Client {
         if let Some(t) = &trace_id {
             span.record("trace_id", t.as_str());
         }
-        let throttled = response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS;
-        self.note_rate_limit(&rate_limit, throttled);
+        self.note_rate_limit(&rate_limit, response.status());
         tracing::debug!(status, attempt, "reply");
         (rate_limit, trace_id)
     }

@@ -211,3 +211,43 @@ fn offline_builder() -> falcon_exposure::ClientBuilder {
         .client_secret(SECRET)
         .base_url("http://127.0.0.1:9")
 }
+
+#[tokio::test]
+async fn replies_that_do_not_report_the_account_budget_are_not_counted() {
+    let (server, _t, client) = setup().await;
+    // A 401 reports the bad-token class (15 a minute), a 429 none left:
+    // neither is the account's budget.
+    Mock::given(method("GET"))
+        .and(path(QUERY))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .insert_header("X-Ratelimit-Limit", "15")
+                .insert_header("X-Ratelimit-Remaining", "0"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(QUERY))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("X-Ratelimit-Limit", "6000")
+                .insert_header("X-Ratelimit-Remaining", "0")
+                .insert_header("X-Ratelimit-Retryafter", "1"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(QUERY))
+        .respond_with(ResponseTemplate::new(200).set_body_json(envelope(json!([]))))
+        .mount(&server)
+        .await;
+    client.query_assets().send().await.unwrap();
+    let st = client.budget_status();
+    assert_eq!(st.sent_in_window, 3);
+    assert_eq!(st.limit, None);
+    assert_eq!(st.others_in_window, None);
+    // The client's own view of the last reply still has the figures.
+    assert_eq!(client.last_rate_limit().limit, Some(6000));
+}
