@@ -91,6 +91,16 @@ pub enum Error {
     /// The client could not be configured.
     #[error("configuration: {0}")]
     Config(String),
+    /// [`ClientBuilder::budget_share`](crate::ClientBuilder::budget_share)
+    /// is outside its range.
+    #[error(
+        "configuration: budget_share must be greater than 0 and at most 1 (0 < share <= 1), got {value}: \
+         pass the fraction of the account's rate limit this client may use, e.g. 0.5"
+    )]
+    BudgetShare {
+        /// The value given.
+        value: f64,
+    },
     /// The request could not be sent or its reply not read.
     #[error("{operation}: transport error: {}{}", error_chain(.source), format_attempts(*.attempts))]
     Transport {

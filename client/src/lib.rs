@@ -45,6 +45,29 @@
 //!   errors are retried with backoff for operations safe to send twice;
 //!   the client slows down when few requests remain in the window. Every
 //!   reply's rate-limit headers are in [`ApiResponse::rate_limit`].
+//!
+//!   The API allows each account (CID) a number of requests per sliding
+//!   minute, shared by every integration of the customer. Every [`Client`]
+//!   of one account in the process, clones and separately built clients
+//!   alike, draws from one budget, keyed by the base URL and the account:
+//!   [`ClientBuilder::account`] when set, else the member CID, else the
+//!   client ID (the token does not tell the client its CID, so two API
+//!   clients of one CID share only when named). The budget learns the limit
+//!   from `X-RateLimit-Limit` and others' use from `X-RateLimit-Remaining`
+//!   (the limit less what remains less this process's own sends in the
+//!   minute). A client of [`ClientBuilder::budget_share`] `f` sends only
+//!   while the process's requests in the last minute stay under `f` of the
+//!   limit and under what others leave; when they do not, it waits until
+//!   the oldest leaves the window (a minute and a second: the server counts
+//!   whole seconds). Within that, a tenth of the allowance may go at once
+//!   and the rest is spread evenly over the minute. The default,
+//!   [`DEFAULT_BUDGET_SHARE`], leaves the other integrations of the
+//!   customer as much as this client takes; raise it for a job that runs
+//!   alone, lower it beside busy integrations. Before the first reply the
+//!   limit is unknown and nothing is paced. A `429` makes every client of
+//!   the account wait for `X-RateLimit-RetryAfter`. [`Client::for_member`]
+//!   gives an MSSP member CID's client with its own token and budget on the
+//!   same connection pool; [`Client::budget_status`] shows the figures.
 //! - **Errors.** One [`Error`] enum with [`Error::status`],
 //!   [`Error::trace_id`] and [`Error::is_retryable`]. Requests the API
 //!   would refuse (empty or too many `ids`, a missing required parameter)
@@ -85,8 +108,8 @@ pub use bulk::{
     WriteOutcome, WriteResult,
 };
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
+    BudgetStatus, Client, ClientBuilder, DEFAULT_BUDGET_SHARE, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
 };
 pub use cloud::{Cloud, Target};
 pub use command::Command;

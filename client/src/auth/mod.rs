@@ -43,6 +43,7 @@ pub(crate) struct Session {
 }
 
 /// Settings of the token manager.
+#[derive(Clone)]
 pub(crate) struct AuthConfig {
     /// Never follows redirects: the requests carry the secret or a token.
     pub(crate) http: reqwest::Client,
@@ -99,6 +100,19 @@ impl Auth {
 
     pub(crate) fn client_id(&self) -> &str {
         &self.cfg.client_id
+    }
+
+    /// A token manager for member CID `cid` with the same credentials and
+    /// HTTP client (so the same connection pool), and a token of its own.
+    /// It starts on the cloud this one has settled on, if it has.
+    pub(crate) fn for_member(&self, cid: Secret) -> Auth {
+        let mut cfg = self.cfg.clone();
+        cfg.member_cid = Some(cid);
+        if let Some(s) = self.cached() {
+            cfg.base = s.base.clone();
+            cfg.autodiscover = false;
+        }
+        Auth::new(cfg)
     }
 
     /// The base URL requests go to now.

@@ -1,10 +1,10 @@
 //! The client and its builder.
 
+mod budget;
 mod send;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,6 +15,9 @@ use crate::cloud::{Cloud, Target, checked_base_url};
 use crate::error::{Error, Result};
 use crate::model::response::RateLimit;
 use crate::transport::retry::RetryPolicy;
+
+pub use budget::BudgetStatus;
+use budget::{Account, Budget, Key};
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,13 +31,22 @@ pub const DEFAULT_RENEW_WINDOW: Duration = Duration::from_secs(120);
 /// 1 MiB; the limit leaves room for far richer records while keeping a
 /// hostile or broken server from filling memory.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// Default [`ClientBuilder::budget_share`]: half of the account's rate
+/// limit.
+///
+/// The limit is shared by every integration of the customer (SIEM
+/// connectors, SOAR playbooks, other scripts), which this client cannot
+/// see until they have already used the budget. Half leaves the other
+/// integrations as much as this one takes, so that neither is pushed into
+/// 429s while the other works steadily; a job that runs alone can raise it.
+pub const DEFAULT_BUDGET_SHARE: f64 = 0.5;
 /// Most redirects an API call follows (within its origin).
 const MAX_REDIRECTS: usize = 5;
 
 /// A Falcon Exposure Management API client.
 ///
 /// Cheap to clone: clones share the connection pool, the token and the
-/// rate-limit state, and may be used from many tasks at once.
+/// rate budget, and may be used from many tasks at once.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -47,10 +59,12 @@ pub(crate) struct Inner {
     pub(crate) max_response_bytes: u64,
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
-    /// Until when every request waits, after a 429.
-    pub(crate) cooldown: Mutex<Option<tokio::time::Instant>>,
-    /// Last `X-RateLimit-Remaining` seen (`u64::MAX`: none yet).
-    pub(crate) remaining: AtomicU64,
+    /// The account's budget, shared with every client of the same key.
+    pub(crate) budget: Arc<Budget>,
+    /// This client's share of the account's limit.
+    pub(crate) share: f64,
+    /// The base URL part of the budget key, for member clients.
+    budget_base: String,
     pub(crate) last_rate_limit: Mutex<RateLimit>,
 }
 
@@ -60,6 +74,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.auth.base_url().as_str())
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
+            .field("budget_share", &self.inner.share)
             .finish_non_exhaustive()
     }
 }
@@ -82,6 +97,8 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     renew_window: Option<Duration>,
     max_response_bytes: Option<u64>,
+    budget_share: Option<f64>,
+    account: Option<Secret>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -93,6 +110,8 @@ impl fmt::Debug for ClientBuilder {
             .field("target", &self.target)
             .field("autodiscover", &self.autodiscover)
             .field("proxy", &self.proxy.as_ref().map(|_| "***"))
+            .field("budget_share", &self.budget_share)
+            .field("account", &self.account.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
     }
 }
@@ -246,8 +265,37 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Fails on missing credentials, a bad URL or
-    /// `http://` to a host that is not loopback.
+    /// The fraction of the account's rate limit this client may use,
+    /// `0 < share ≤ 1`. Default: [`DEFAULT_BUDGET_SHARE`].
+    ///
+    /// Every client of the same account in the process draws from one
+    /// budget (see [`Self::account`]); this client sends only while the
+    /// process's requests in the last minute stay under `share` of the
+    /// account's `X-RateLimit-Limit`, and fewer when the replies'
+    /// `X-RateLimit-Remaining` show other integrations using more than the
+    /// rest. A value outside the range fails [`Self::build`] with
+    /// [`Error::BudgetShare`].
+    pub fn budget_share(mut self, share: f64) -> Self {
+        self.budget_share = Some(share);
+        self
+    }
+
+    /// Names the account (CID) this client acts on, so that clients built
+    /// from different API clients of the same CID share one rate budget.
+    ///
+    /// Without it the budget is keyed by the member CID when one is set,
+    /// else by the client ID: the client cannot learn its CID from the
+    /// token, and two API clients of one CID would otherwise each assume
+    /// the whole limit. The name is compared without case and never
+    /// printed.
+    pub fn account(mut self, cid: impl Into<String>) -> Self {
+        self.account = Some(Secret::new(cid));
+        self
+    }
+
+    /// Builds the client. Fails on missing credentials, a bad URL,
+    /// `http://` to a host that is not loopback, or a budget share outside
+    /// `0 < share ≤ 1`.
     pub fn build(self) -> Result<Client> {
         let agent = self.agent();
         // Two clients with the same settings: credential-bearing requests
@@ -275,6 +323,13 @@ impl ClientBuilder {
         let member_cid = self.member_cid.filter(|s| !s.expose().trim().is_empty());
 
         let (base, cloud_urls, autodiscover) = place?;
+        let share = checked_share(self.budget_share.unwrap_or(DEFAULT_BUDGET_SHARE))?;
+        let account = match (&self.account, &member_cid) {
+            (Some(a), _) if !a.expose().trim().is_empty() => Account::cid(a.expose()),
+            (_, Some(m)) => Account::cid(m.expose()),
+            _ => Account::ClientId(client_id.trim().to_owned()),
+        };
+        let budget_base = base.as_str().to_owned();
 
         let max_response_bytes = self
             .max_response_bytes
@@ -296,8 +351,9 @@ impl ClientBuilder {
                     cloud_urls,
                 }),
                 retry: self.retry.unwrap_or_default(),
-                cooldown: Mutex::new(None),
-                remaining: AtomicU64::new(u64::MAX),
+                budget: budget::shared(Key::new(&budget_base, account)),
+                share,
+                budget_base,
                 last_rate_limit: Mutex::new(RateLimit::default()),
             }),
         })
@@ -367,6 +423,15 @@ impl ClientBuilder {
     }
 }
 
+/// `share` when `0 < share ≤ 1`.
+fn checked_share(share: f64) -> Result<f64> {
+    if share > 0.0 && share <= 1.0 {
+        Ok(share)
+    } else {
+        Err(Error::BudgetShare { value: share })
+    }
+}
+
 /// Follows at most [`MAX_REDIRECTS`] redirects, and only to the origin
 /// (scheme, host, port) of the original request; otherwise the redirect
 /// reply itself is returned, and the caller turns it into an error. So the
@@ -416,6 +481,44 @@ impl Client {
             .lock()
             .map(|g| g.clone())
             .unwrap_or_default()
+    }
+
+    /// This client's view of the account's rate budget now: its share, the
+    /// limit, the process's requests in the last minute and what this
+    /// client may still send.
+    pub fn budget_status(&self) -> BudgetStatus {
+        self.inner
+            .budget
+            .status(tokio::time::Instant::now(), self.inner.share)
+    }
+
+    /// A client for member (child) CID `cid` of this MSSP parent.
+    ///
+    /// It shares this client's connection pool, credentials, cloud and
+    /// settings (budget share included), and has its own token (requested
+    /// with `member_cid`) and its own rate budget, the member's. This
+    /// client is unchanged. Fails when `cid` is empty.
+    pub fn for_member(&self, cid: impl Into<String>) -> Result<Client> {
+        let cid = cid.into();
+        if cid.trim().is_empty() {
+            return Err(Error::Config(
+                "the member CID given to `Client::for_member` is empty".into(),
+            ));
+        }
+        let inner = &self.inner;
+        let key = Key::new(&inner.budget_base, Account::cid(&cid));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                max_response_bytes: inner.max_response_bytes,
+                auth: inner.auth.for_member(Secret::new(cid.trim())),
+                retry: inner.retry.clone(),
+                budget: budget::shared(key),
+                share: inner.share,
+                budget_base: inner.budget_base.clone(),
+                last_rate_limit: Mutex::new(RateLimit::default()),
+            }),
+        })
     }
 
     /// Gets a token now (and runs autodiscovery) instead of on the first

@@ -2,7 +2,6 @@
 //! decoding. What to do after each attempt is decided by
 //! [`retry::decide`]; this module carries the decision out.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -139,20 +138,11 @@ impl Client {
         }
     }
 
-    /// Waits for a shared 429 cooldown and slows down when the rate-limit
-    /// budget runs low.
+    /// Slows down when the account's window runs low, then waits for a
+    /// slot of the account's budget: after a 429's cooldown, within this
+    /// client's share and what other integrations leave.
     async fn pace(&self) {
-        let until = self.inner.cooldown.lock().ok().and_then(|g| *g);
-        if let Some(until) = until {
-            if until > Instant::now() {
-                tracing::debug!(
-                    wait_ms = (until - Instant::now()).as_millis() as u64,
-                    "waiting for rate-limit cooldown"
-                );
-                tokio::time::sleep_until(until).await;
-            }
-        }
-        let remaining = self.inner.remaining.load(Ordering::Relaxed);
+        let remaining = self.inner.budget.remaining();
         let delay = self.inner.retry.pace(remaining);
         if !delay.is_zero() {
             tracing::debug!(
@@ -162,11 +152,19 @@ impl Client {
             );
             tokio::time::sleep(delay).await;
         }
+        self.inner.budget.acquire(self.inner.share).await;
     }
 
-    fn note_rate_limit(&self, rl: &RateLimit) {
-        if let Some(r) = rl.remaining {
-            self.inner.remaining.store(r, Ordering::Relaxed);
+    /// Records a reply's rate-limit figures: for this client's
+    /// [`Client::last_rate_limit`], and for the account's budget unless the
+    /// figures are not the account's. A 401 reports the bad-token class
+    /// (a few requests a minute per source address), and a 429 reports no
+    /// budget left (its `X-RateLimit-RetryAfter` rules instead).
+    fn note_rate_limit(&self, rl: &RateLimit, status: reqwest::StatusCode) {
+        if status != reqwest::StatusCode::UNAUTHORIZED
+            && status != reqwest::StatusCode::TOO_MANY_REQUESTS
+        {
+            self.inner.budget.observe(Instant::now(), rl);
         }
         if rl.limit.is_some() || rl.remaining.is_some() {
             if let Ok(mut g) = self.inner.last_rate_limit.lock() {
@@ -176,12 +174,12 @@ impl Client {
     }
 
     fn set_cooldown(&self, wait: Duration) {
-        let until = Instant::now() + wait;
-        if let Ok(mut g) = self.inner.cooldown.lock() {
-            if g.is_none_or(|u| u < until) {
-                *g = Some(until);
-            }
-        }
+        // A wait too long for the clock is taken as a day: still "not now".
+        let now = Instant::now();
+        let until = now
+            .checked_add(wait)
+            .unwrap_or_else(|| now + Duration::from_secs(24 * 60 * 60));
+        self.inner.budget.cool_down(until);
     }
 
     /// Sends the request, retrying as the policy allows. Returns the
@@ -378,7 +376,7 @@ impl Client {
         if let Some(t) = &trace_id {
             span.record("trace_id", t.as_str());
         }
-        self.note_rate_limit(&rate_limit);
+        self.note_rate_limit(&rate_limit, response.status());
         tracing::debug!(status, attempt, "reply");
         (rate_limit, trace_id)
     }
