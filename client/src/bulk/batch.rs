@@ -492,9 +492,7 @@ macro_rules! batch_options {
             /// Requests in flight at once (at least 1). Default:
             /// [`DEFAULT_CONCURRENCY`].
             pub fn concurrency(mut self, n: usize) -> Self {
-                if let Some(b) = self.inner.config_mut() {
-                    b.options.concurrency = n.max(1);
-                }
+                self.inner.configure(|b| b.options.concurrency = n.max(1));
                 self
             }
 
@@ -502,18 +500,15 @@ macro_rules! batch_options {
             /// the replies arrive). A read's [`Error::NotFound`] for an id
             /// comes in its place.
             pub fn keep_order(mut self, yes: bool) -> Self {
-                if let Some(b) = self.inner.config_mut() {
-                    b.options.ordered = yes;
-                }
+                self.inner.configure(|b| b.options.ordered = yes);
                 self
             }
 
             /// Calls `f` after every request with the counts so far (for a
             /// write, [`Progress::fetched`] counts applied ids).
             pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-                if let Some(b) = self.inner.config_mut() {
-                    b.options.callback = Some(Arc::new(f));
-                }
+                self.inner
+                    .configure(|b| b.options.callback = Some(Arc::new(f)));
                 self
             }
 

@@ -172,35 +172,27 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
     /// Detail requests in flight at once (at least 1). Default:
     /// [`DEFAULT_CONCURRENCY`].
     pub fn concurrency(mut self, n: usize) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.concurrency = n.max(1);
-        }
+        self.inner.configure(|c| c.concurrency = n.max(1));
         self
     }
 
     /// Yields the items in the order of the query's ids (default: as the
     /// detail replies arrive).
     pub fn keep_order(mut self, yes: bool) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.ordered = yes;
-        }
+        self.inner.configure(|c| c.ordered = yes);
         self
     }
 
     /// Ids per query page. Default: the query's `page_size` in the manifest.
     pub fn page_size(mut self, n: u32) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.page_size = Some(n.max(1));
-        }
+        self.inner.configure(|c| c.page_size = Some(n.max(1)));
         self
     }
 
     /// Calls `f` after every request with the counts so far: ids found by
     /// the query pages, items fetched, ids failed, and the query's total.
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.callback = Some(Arc::new(f));
-        }
+        self.inner.configure(|c| c.callback = Some(Arc::new(f)));
         self
     }
 

@@ -33,6 +33,14 @@ impl<C, T> Lazy<C, T> {
         self.config.as_mut()
     }
 
+    /// Changes the configuration; once the stream has started the change is
+    /// ignored, as the stream runs with what it started with.
+    pub(crate) fn configure(&mut self, change: impl FnOnce(&mut C)) {
+        if let Some(c) = self.config.as_mut() {
+            change(c);
+        }
+    }
+
     /// The configuration, taken out (the stream then yields nothing).
     pub(crate) fn into_config(self) -> Option<C> {
         self.config

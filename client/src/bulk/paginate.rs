@@ -262,9 +262,7 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
 
     /// The ledger, for an export that records its own yields.
     pub(crate) fn ledger_for_export(mut self) -> (Self, Arc<Mutex<Ledger>>) {
-        if let Some(c) = self.inner.config_mut() {
-            c.record_yields = false;
-        }
+        self.inner.configure(|c| c.record_yields = false);
         let ledger = self.ledger.clone();
         (self, ledger)
     }
@@ -274,35 +272,27 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// names the limit shrinks it (to the number the message gives below
     /// the size sent, else by half, not below the manifest's page size).
     pub(crate) fn discover_page_size(mut self, first: u32) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.discover = Some(first.max(1));
-        }
+        self.inner.configure(|c| c.discover = Some(first.max(1)));
         self
     }
 
     /// Items per request, when the request itself sets no page size.
     /// Default: the manifest's `page_size`.
     pub fn page_size(mut self, n: u32) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.page_size = Some(n.max(1));
-        }
+        self.inner.configure(|c| c.page_size = Some(n.max(1)));
         self
     }
 
     /// Calls `f` after every page with the counts so far
     /// ([`Progress::ids_found`] and [`Progress::total`]).
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.callback = Some(Arc::new(f));
-        }
+        self.inner.configure(|c| c.callback = Some(Arc::new(f)));
         self
     }
 
     /// Shares the counters of an export.
     pub(crate) fn with_tracker(mut self, tracker: Arc<Tracker>) -> Self {
-        if let Some(c) = self.inner.config_mut() {
-            c.tracker = Some(tracker);
-        }
+        self.inner.configure(|c| c.tracker = Some(tracker));
         self
     }
 

@@ -147,22 +147,32 @@ fn page(st: &Tenant, p: &Params) -> Result<(Vec<usize>, Value), Error> {
     ))
 }
 
+/// A page of the subsidiaries matching the query, each as `item` makes it.
+fn listing(
+    st: &Shared,
+    ctx: &Ctx,
+    q: Option<String>,
+    item: fn(&Tenant, &SubsidiaryInfo) -> Value,
+) -> Result<Response, Error> {
+    let st = st.tenant(ctx.tenant);
+    let (page, pagination) = page(st, &Params::parse(q))?;
+    let res: Vec<Value> = page
+        .iter()
+        .map(|i| item(st, &st.subsidiaries[*i]))
+        .collect();
+    Ok(reply::ok(ctx, res)
+        .pagination(pagination)
+        .version(&st.subsidiaries_version)
+        .into_response())
+}
+
 /// `GET /fem/queries/ecosystem-subsidiaries/v1`.
 pub async fn query(
     State(st): State<Arc<Shared>>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let st = st.tenant(ctx.tenant);
-    let (page, pagination) = page(st, &Params::parse(q))?;
-    let ids: Vec<&str> = page
-        .iter()
-        .map(|i| st.subsidiaries[*i].id.as_str())
-        .collect();
-    Ok(reply::ok(&ctx, ids)
-        .pagination(pagination)
-        .version(&st.subsidiaries_version)
-        .into_response())
+    listing(&st, &ctx, q, |_, s| Value::String(s.id.clone()))
 }
 
 /// `GET /fem/combined/ecosystem-subsidiaries/v1`.
@@ -171,16 +181,7 @@ pub async fn combined(
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let st = st.tenant(ctx.tenant);
-    let (page, pagination) = page(st, &Params::parse(q))?;
-    let res: Vec<Value> = page
-        .iter()
-        .map(|i| to_json(st, &st.subsidiaries[*i]))
-        .collect();
-    Ok(reply::ok(&ctx, res)
-        .pagination(pagination)
-        .version(&st.subsidiaries_version)
-        .into_response())
+    listing(&st, &ctx, q, to_json)
 }
 
 /// `GET /fem/entities/ecosystem-subsidiaries/v1`.
