@@ -222,15 +222,7 @@ impl Auth {
     /// `POST /oauth2/token`; returns the token, its lifetime and the
     /// `X-Cs-Region` header.
     async fn fetch(&self, base: &Url) -> Result<(Secret, Duration, Option<String>)> {
-        let span = tracing::info_span!(
-            "falcon.oauth2",
-            operation = TOKEN_OP,
-            method = "POST",
-            route = "/oauth2/token",
-            host = base.host_str().unwrap_or_default(),
-            status = tracing::field::Empty,
-            trace_id = tracing::field::Empty,
-        );
+        let span = oauth_span(TOKEN_OP, "/oauth2/token", base);
         async {
             let mut form: Vec<(&str, &str)> = vec![
                 ("client_id", self.cfg.client_id.as_str()),
@@ -272,15 +264,7 @@ impl Auth {
 
     /// `POST /oauth2/revoke` with Basic authentication.
     async fn revoke_token(&self, base: &Url, token: &Secret) -> Result<()> {
-        let span = tracing::info_span!(
-            "falcon.oauth2",
-            operation = REVOKE_OP,
-            method = "POST",
-            route = "/oauth2/revoke",
-            host = base.host_str().unwrap_or_default(),
-            status = tracing::field::Empty,
-            trace_id = tracing::field::Empty,
-        );
+        let span = oauth_span(REVOKE_OP, "/oauth2/revoke", base);
         async {
             let reply = self
                 .cfg
@@ -327,4 +311,18 @@ impl Auth {
 
 fn transport(operation: &'static str, e: reqwest::Error) -> Error {
     Error::from_reqwest(operation, 1, e.without_url())
+}
+
+/// The span of a request to an OAuth2 route; status and trace ID are
+/// recorded once the reply arrives.
+fn oauth_span(operation: &'static str, route: &'static str, base: &Url) -> tracing::Span {
+    tracing::info_span!(
+        "falcon.oauth2",
+        operation,
+        method = "POST",
+        route,
+        host = base.host_str().unwrap_or_default(),
+        status = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+    )
 }
