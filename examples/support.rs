@@ -9,6 +9,10 @@ use falcon_emulator::EmulatorHandle;
 use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig};
 use falcon_exposure::{Client, ClientBuilder};
 
+// Beside the examples, not among them: `examples/` holds only their mains.
+#[path = "support/mssp.rs"]
+pub mod mssp;
+
 /// Where the example runs.
 pub struct Session {
     /// The client, connected to the real cloud or to the emulator.
@@ -23,6 +27,11 @@ impl Session {
     /// `FALCON_MEMBER_CID`). Without it: an emulator started in-process with
     /// `assets` generated assets.
     pub async fn open(assets: usize) -> Result<Session, Box<dyn std::error::Error>> {
+        Session::open_with(EmulatorConfig::default().assets(assets)).await
+    }
+
+    /// As [`Session::open`], with this configuration for the emulator.
+    pub async fn open_with(config: EmulatorConfig) -> Result<Session, Box<dyn std::error::Error>> {
         let has_credentials = std::env::var("FALCON_CLIENT_ID")
             .map(|v| !v.trim().is_empty())
             .unwrap_or(false);
@@ -35,7 +44,7 @@ impl Session {
                 emulator: None,
             });
         }
-        let emulator = Emulator::start(EmulatorConfig::default().assets(assets)).await?;
+        let emulator = Emulator::start(config).await?;
         println!(
             "No FALCON_CLIENT_ID in the environment: using the built-in emulator at {} \
              with {} generated assets.",
