@@ -10,30 +10,22 @@
 //!
 //! Runs against the built-in emulator unless `FALCON_CLIENT_ID` is set.
 
-use clap::{Arg, ArgAction, Command};
+use clap::Parser;
 use falcon_exposure::{Error, OPERATIONS};
 use serde_json::{Value, json};
 use support::Session;
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// The command line.
-fn command() -> Command {
-    Command::new("call_by_operation_id")
-        .about(
-            "Calls operations by operation ID. Without arguments, a tour of the \
-             operation table and of a few calls",
-        )
-        .args([
-            Arg::new("operation")
-                .value_name("OPERATION")
-                .help("Operation ID (or method name) to call"),
-            Arg::new("params")
-                .value_name("PARAMS")
-                .help("Query parameters of that call, as key=value")
-                .action(ArgAction::Append)
-                .requires("operation"),
-        ])
+/// Calls operations by operation ID. Without arguments, a tour of the
+/// operation table and of a few calls.
+#[derive(Parser)]
+struct Args {
+    /// Operation ID (or method name) to call.
+    operation: Option<String>,
+    /// Query parameters of that call, as key=value.
+    #[arg(requires = "operation")]
+    params: Vec<String>,
 }
 
 #[tokio::main]
@@ -45,19 +37,14 @@ async fn main() {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let args = command().get_matches();
-    let operation: Option<String> = support::value(&args, "operation");
-    let params: Vec<String> = args
-        .get_many::<String>("params")
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default();
+    let args = Args::parse();
     let session = Session::open(500).await?;
     let client = &session.client;
 
-    if let Some(op) = &operation {
+    if let Some(op) = &args.operation {
         // An operation and key=value query parameters from the command line.
         let mut command = client.command(op)?;
-        for kv in &params {
+        for kv in &args.params {
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| format!("expected key=value, got {kv}"))?;

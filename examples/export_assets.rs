@@ -14,7 +14,7 @@
 
 use std::io::Write;
 
-use clap::Command;
+use clap::Parser;
 use falcon_exposure::Error;
 use falcon_exposure::fql::Filter;
 use futures::StreamExt;
@@ -22,20 +22,15 @@ use support::{Session, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// The command line.
-fn command() -> Command {
-    Command::new("export_assets")
-        .about("Exports every asset matching a filter to a JSON Lines file")
-        .args([
-            support::option(
-                "filter",
-                "FILTER",
-                "FQL filter on external assets, checked before anything is sent",
-            )
-            .default_value("internet_exposure:'Yes'"),
-            support::option("out", "OUT", "The JSON Lines file to write")
-                .default_value("assets.jsonl"),
-        ])
+/// Exports every asset matching a filter to a JSON Lines file.
+#[derive(Parser)]
+struct Args {
+    /// FQL filter on external assets, checked before anything is sent.
+    #[arg(long, default_value = "internet_exposure:'Yes'")]
+    filter: String,
+    /// The JSON Lines file to write.
+    #[arg(long, default_value = "assets.jsonl")]
+    out: String,
 }
 
 #[tokio::main]
@@ -47,9 +42,7 @@ async fn main() {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let args = command().get_matches();
-    let filter: String = support::defaulted(&args, "filter")?;
-    let out: String = support::defaulted(&args, "out")?;
+    let Args { filter, out } = Args::parse();
     let filter = Filter::parse(&filter)?;
     let session = Session::open(20_000).await?;
     let client = &session.client;

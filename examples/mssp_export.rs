@@ -16,38 +16,30 @@
 //! shares the connection pool and has its own token and rate budget. A
 //! member that fails stops alone; the summary says which and why.
 
-use clap::{ArgAction, Command, value_parser};
+use clap::Parser;
 use indicatif::MultiProgress;
 use support::mssp::{self, MemberExport};
 use support::{Session, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// The command line.
-fn command() -> Command {
-    use support::option;
-    Command::new("mssp_export")
-        .about("Exports every asset of several member CIDs into one JSON Lines file, tagged by CID")
-        .args([
-            option("out", "OUT", "The JSON Lines file to write").default_value("members.jsonl"),
-            option(
-                "cid",
-                "CID",
-                "A member CID to export; repeatable. Required against a real tenant; \
-                 against the emulator, the CIDs of its members",
-            )
-            .action(ArgAction::Append),
-            option(
-                "members",
-                "MEMBERS",
-                "Number of member CIDs of the emulator, when no --cid is given",
-            )
-            .value_parser(value_parser!(u16).range(1..=100))
-            .default_value("4"),
-            option("assets", "ASSETS", "Assets of each member of the emulator")
-                .value_parser(value_parser!(usize))
-                .default_value("3000"),
-        ])
+/// Exports every asset of several member CIDs into one JSON Lines file,
+/// tagged by CID.
+#[derive(Parser)]
+struct Args {
+    /// The JSON Lines file to write.
+    #[arg(long, default_value = "members.jsonl")]
+    out: String,
+    /// A member CID to export; repeatable. Required against a real tenant;
+    /// against the emulator, the CIDs of its members.
+    #[arg(long = "cid", value_name = "CID")]
+    cids: Vec<String>,
+    /// Number of member CIDs of the emulator, when no --cid is given.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=100))]
+    members: u16,
+    /// Assets of each member of the emulator.
+    #[arg(long, default_value_t = 3_000)]
+    assets: usize,
 }
 
 #[tokio::main]
@@ -59,15 +51,20 @@ async fn main() {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let args = command().get_matches();
-    let out: String = support::defaulted(&args, "out")?;
-    let given: Vec<String> = args
-        .get_many::<String>("cid")
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default();
-    let members: u16 = support::defaulted(&args, "members")?;
-    let assets: usize = support::defaulted(&args, "assets")?;
-
+    let Args {
+        out,
+        cids: named_cids,
+        members,
+        assets,
+    } = Args::parse();
+    // Each member once, in the order given: a repeat would write its
+    // assets twice.
+    let mut given: Vec<String> = Vec::new();
+    for cid in named_cids {
+        if !given.iter().any(|g| g.eq_ignore_ascii_case(&cid)) {
+            given.push(cid);
+        }
+    }
     let named = !given.is_empty();
     // Demo member CIDs for the emulator, 32 hex digits like real ones.
     let cids = if !named {

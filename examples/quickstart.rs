@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use clap::Command;
+use clap::Parser;
 use falcon_exposure::fields::external_assets as f;
 use falcon_exposure::fql::RelativeTime;
 use falcon_exposure::models::{AggregationResult, FemExternalAsset, UserExternalAsset};
@@ -23,15 +23,13 @@ use support::{Session, bar, fmt_count, heading, or_dash};
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// The command line.
-fn command() -> Command {
-    Command::new("quickstart")
-        .about("The story of a user of the Exposure Management API, end to end")
-        .arg(support::flag(
-            "write",
-            "Against a real tenant, also triage, add and delete assets (the \
-             emulator is always changed)",
-        ))
+/// The story of a user of the Exposure Management API, end to end.
+#[derive(Parser)]
+struct Args {
+    /// Against a real tenant, also triage, add and delete assets (the
+    /// emulator is always changed).
+    #[arg(long)]
+    write: bool,
 }
 
 #[tokio::main]
@@ -43,7 +41,7 @@ async fn main() {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let write_flag = command().get_matches().get_flag("write");
+    let write_flag = Args::parse().write;
     let session = Session::open(5_000).await?;
     // Against the emulator everything may be changed; a real tenant only
     // with --write.

@@ -1,7 +1,6 @@
 //! Shared by the examples: choose the real cloud or the embedded emulator,
 //! show progress, print tables. Not part of the client library.
 
-use clap::{Arg, ArgAction, ArgMatches};
 use comfy_table::{CellAlignment, Table, modifiers, presets};
 use indicatif::{HumanCount, ProgressBar, ProgressStyle};
 
@@ -77,30 +76,6 @@ impl Session {
             e.shutdown().await;
         }
     }
-}
-
-/// `--long <VALUE>`: an option taking one value (a string unless a
-/// `value_parser` says otherwise).
-pub fn option(long: &'static str, value_name: &'static str, help: &'static str) -> Arg {
-    Arg::new(long).long(long).value_name(value_name).help(help)
-}
-
-/// `--long`: a switch, off unless given.
-pub fn flag(long: &'static str, help: &'static str) -> Arg {
-    Arg::new(long)
-        .long(long)
-        .action(ArgAction::SetTrue)
-        .help(help)
-}
-
-/// The value of option `id`, given or by default.
-pub fn value<T: Clone + Send + Sync + 'static>(m: &ArgMatches, id: &str) -> Option<T> {
-    m.get_one::<T>(id).cloned()
-}
-
-/// The value of option `id`, which has a default.
-pub fn defaulted<T: Clone + Send + Sync + 'static>(m: &ArgMatches, id: &str) -> Result<T, String> {
-    value(m, id).ok_or_else(|| format!("--{id} has no value"))
 }
 
 /// A progress bar on standard error for a bulk stream, labelled `label`:

@@ -19,46 +19,39 @@
 
 use std::collections::BTreeSet;
 
-use clap::Command;
+use clap::Parser;
 use falcon_exposure::WriteOutcome;
 use futures::StreamExt;
 use support::{Session, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
 
-/// The command line.
-fn command() -> Command {
-    use support::{flag, option};
-    Command::new("triage")
-        .about("Bulk triage of the asset ids of a CSV file")
-        .args([
-            option(
-                "csv",
-                "CSV",
-                "CSV file whose first column is the asset id (a header row `id` is \
-                 skipped). Without it, against the emulator, a demo CSV is written",
-            ),
-            option(
-                "assigned-to",
-                "ASSIGNED_TO",
-                "Who the assets are assigned to",
-            )
-            .default_value("triage@example.com"),
-            option("description", "DESCRIPTION", "The triage note")
-                .default_value("Bulk triage (falcon-exposure triage example)"),
-            option(
-                "criticality",
-                "CRITICALITY",
-                "Criticality level: Critical, High, Noncritical or Unassigned",
-            ),
-            option("status", "STATUS", "Triage status, as your tenant shows it"),
-            option("action", "ACTION", "Triage action, as your tenant shows it"),
-            flag(
-                "write",
-                "Against a real tenant, apply the changes (the emulator is always \
-                 changed)",
-            ),
-        ])
+/// Bulk triage of the asset ids of a CSV file.
+#[derive(Parser)]
+struct Args {
+    /// CSV file whose first column is the asset id (a header row `id` is
+    /// skipped). Without it, against the emulator, a demo CSV is written.
+    #[arg(long)]
+    csv: Option<String>,
+    /// Who the assets are assigned to.
+    #[arg(long, default_value = "triage@example.com")]
+    assigned_to: String,
+    /// The triage note.
+    #[arg(long, default_value = "Bulk triage (falcon-exposure triage example)")]
+    description: String,
+    /// Criticality level: Critical, High, Noncritical or Unassigned.
+    #[arg(long)]
+    criticality: Option<String>,
+    /// Triage status, as your tenant shows it.
+    #[arg(long)]
+    status: Option<String>,
+    /// Triage action, as your tenant shows it.
+    #[arg(long)]
+    action: Option<String>,
+    /// Against a real tenant, apply the changes (the emulator is always
+    /// changed).
+    #[arg(long)]
+    write: bool,
 }
 
 #[tokio::main]
@@ -92,14 +85,15 @@ fn read_ids(path: &str) -> Result<Vec<String>, BoxError> {
 }
 
 async fn run() -> Result<(), BoxError> {
-    let args = command().get_matches();
-    let csv: Option<String> = support::value(&args, "csv");
-    let assigned_to: String = support::defaulted(&args, "assigned-to")?;
-    let description: String = support::defaulted(&args, "description")?;
-    let criticality: Option<String> = support::value(&args, "criticality");
-    let status: Option<String> = support::value(&args, "status");
-    let action: Option<String> = support::value(&args, "action");
-    let write = args.get_flag("write");
+    let Args {
+        csv,
+        assigned_to,
+        description,
+        criticality,
+        status,
+        action,
+        write,
+    } = Args::parse();
     let session = Session::open(2_000).await?;
     let client = &session.client;
 

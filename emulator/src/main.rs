@@ -1,143 +1,73 @@
 //! `falcon-emulator`: runs the emulator on a fixed port until interrupted.
 
-use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use clap::Parser;
 use falcon_emulator::{
     ApiClient, Emulator, EmulatorConfig, Fault, FaultConfig, SCOPE_READ, SCOPE_WRITE,
 };
 use std::time::Duration;
 
-/// The command line: every flag with its help text and default.
-fn command() -> Command {
-    let header_read_timeout = falcon_emulator::DEFAULT_HEADER_READ_TIMEOUT.as_secs();
-    let idle_timeout = falcon_emulator::DEFAULT_IDLE_TIMEOUT.as_secs();
-    Command::new(env!("CARGO_PKG_NAME"))
-        .version(env!("CARGO_PKG_VERSION"))
-        .about(env!("CARGO_PKG_DESCRIPTION"))
-        .args([
-            option("port", "PORT", "Port on 127.0.0.1 (0 picks a free one)")
-                .value_parser(value_parser!(u16))
-                .default_value("8080"),
-            option("assets", "ASSETS", "Number of generated assets")
-                .value_parser(value_parser!(usize))
-                .default_value("2000"),
-            option("seed", "SEED", "Seed of the generated inventory")
-                .value_parser(value_parser!(u64))
-                .default_value("42"),
-            option(
-                "anchor",
-                "ANCHOR",
-                "Anchor of the inventory's timestamps, Unix seconds (default: start of today, UTC)",
-            )
-            .value_parser(value_parser!(i64)),
-            repeated(
-                "client",
-                "ID:SECRET",
-                "Extra API client as ID:SECRET (both scopes); repeatable",
-            ),
-            repeated(
-                "read-only-client",
-                "ID:SECRET",
-                "Extra read-only API client as ID:SECRET; repeatable",
-            ),
-            option("token-ttl", "TOKEN_TTL", "Token lifetime in seconds (expires_in)")
-                .value_parser(value_parser!(u64))
-                .default_value("1799"),
-            option(
-                "region",
-                "REGION",
-                "Region to report in X-Cs-Region on token responses (e.g. us-2)",
-            ),
-            option("rate-limit", "RATE_LIMIT", "Requests per minute before 429")
-                .value_parser(value_parser!(u32)),
-            option(
-                "blob-size",
-                "BLOB_SIZE",
-                "Size in bytes of every downloadable blob",
-            )
-            .value_parser(value_parser!(u64))
-            .default_value("4096"),
-            option(
-                "fault-rate",
-                "FAULT_RATE",
-                "Probability (0-1) of a random fault (429/500/502/503) per API request",
-            )
-            .value_parser(value_parser!(f64))
-            .default_value("0"),
-            option(
-                "latency-ms",
-                "LATENCY_MS",
-                "Constant latency added to every API request, in milliseconds",
-            )
-            .value_parser(value_parser!(u64)),
-            option(
-                "latency-median-ms",
-                "LATENCY_MEDIAN_MS",
-                "Median of a log-normal latency added to every API request, in \
-                 milliseconds (on top of --latency-ms)",
-            )
-            .value_parser(value_parser!(u64)),
-            option(
-                "latency-p99-ms",
-                "LATENCY_P99_MS",
-                "99th percentile of that latency, in milliseconds (default: the \
-                 median, i.e. no spread)",
-            )
-            .value_parser(value_parser!(u64))
-            .requires("latency-median-ms"),
-            repeated(
-                "member",
-                "CID:ASSETS",
-                "Member CID with its own inventory and budget, as CID:ASSETS; every \
-                 API client may ask tokens for it. Repeatable",
-            ),
-            repeated(
-                "background-load",
-                "[CID:]FRACTION",
-                "Background consumer spending a fraction of a CID's budget, as \
-                 FRACTION (the parent CID) or CID:FRACTION. Repeatable, once per CID",
-            ),
-            option(
-                "header-read-timeout",
-                "HEADER_READ_TIMEOUT",
-                "Seconds a client may take to send a request header (0: no limit)",
-            )
-            .value_parser(value_parser!(u64))
-            .default_value(header_read_timeout.to_string()),
-            option(
-                "idle-timeout",
-                "IDLE_TIMEOUT",
-                "Seconds after which a connection with no request and no traffic is closed (0: never)",
-            )
-            .value_parser(value_parser!(u64))
-            .default_value(idle_timeout.to_string()),
-        ])
-}
-
-/// `--long <VALUE>`: an option taking one value.
-fn option(long: &'static str, value_name: &'static str, help: &'static str) -> Arg {
-    Arg::new(long).long(long).value_name(value_name).help(help)
-}
-
-/// `--long <VALUE>`, repeatable: every value is kept.
-fn repeated(long: &'static str, value_name: &'static str, help: &'static str) -> Arg {
-    option(long, value_name, help).action(ArgAction::Append)
-}
-
-/// The value of an option that has one (given or by default).
-fn value<T: Clone + Send + Sync + 'static>(m: &ArgMatches, id: &str) -> Option<T> {
-    m.get_one::<T>(id).cloned()
-}
-
-/// The value of an option that has a default.
-fn defaulted<T: Clone + Send + Sync + 'static>(m: &ArgMatches, id: &str) -> Result<T, String> {
-    value(m, id).ok_or_else(|| format!("--{id} has no value"))
-}
-
-/// Every value given to a repeatable option.
-fn values(m: &ArgMatches, id: &str) -> Vec<String> {
-    m.get_many::<String>(id)
-        .map(|v| v.cloned().collect())
-        .unwrap_or_default()
+/// Loopback emulator of the CrowdStrike Falcon Exposure Management API.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Number of generated assets.
+    #[arg(long, default_value_t = 2_000)]
+    assets: usize,
+    /// Seed of the generated inventory.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Anchor of the inventory's timestamps, Unix seconds (default: start of today, UTC).
+    #[arg(long)]
+    anchor: Option<i64>,
+    /// Extra API client as ID:SECRET (both scopes); repeatable.
+    #[arg(long = "client", value_name = "ID:SECRET")]
+    clients: Vec<String>,
+    /// Extra read-only API client as ID:SECRET; repeatable.
+    #[arg(long = "read-only-client", value_name = "ID:SECRET")]
+    read_only_clients: Vec<String>,
+    /// Token lifetime in seconds (expires_in).
+    #[arg(long, default_value_t = 1799)]
+    token_ttl: u64,
+    /// Region to report in X-Cs-Region on token responses (e.g. us-2).
+    #[arg(long)]
+    region: Option<String>,
+    /// Requests per minute before 429.
+    #[arg(long)]
+    rate_limit: Option<u32>,
+    /// Size in bytes of every downloadable blob.
+    #[arg(long, default_value_t = 4096)]
+    blob_size: u64,
+    /// Probability (0-1) of a random fault (429/500/502/503) per API request.
+    #[arg(long, default_value_t = 0.0)]
+    fault_rate: f64,
+    /// Constant latency added to every API request, in milliseconds.
+    #[arg(long)]
+    latency_ms: Option<u64>,
+    /// Median of a log-normal latency added to every API request, in
+    /// milliseconds (on top of --latency-ms).
+    #[arg(long)]
+    latency_median_ms: Option<u64>,
+    /// 99th percentile of that latency, in milliseconds (default: the
+    /// median, i.e. no spread).
+    #[arg(long, requires = "latency_median_ms")]
+    latency_p99_ms: Option<u64>,
+    /// Member CID with its own inventory and budget, as CID:ASSETS; every
+    /// API client may ask tokens for it. Repeatable.
+    #[arg(long = "member", value_name = "CID:ASSETS")]
+    members: Vec<String>,
+    /// Background consumer spending a fraction of a CID's budget, as
+    /// FRACTION (the parent CID) or CID:FRACTION. Repeatable, once per CID.
+    #[arg(long = "background-load", value_name = "[CID:]FRACTION")]
+    background: Vec<String>,
+    /// Seconds a client may take to send a request header (0: no limit).
+    #[arg(long, default_value_t = falcon_emulator::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    header_read_timeout: u64,
+    /// Seconds after which a connection with no request and no traffic is closed (0: never).
+    #[arg(long, default_value_t = falcon_emulator::DEFAULT_IDLE_TIMEOUT.as_secs())]
+    idle_timeout: u64,
 }
 
 fn secs(n: u64) -> Option<Duration> {
@@ -151,29 +81,28 @@ fn split(s: &str) -> Result<(&str, &str), String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = command().get_matches();
-    let seed: u64 = defaulted(&args, "seed")?;
+    let args = Args::parse();
     let mut cfg = EmulatorConfig::default()
-        .assets(defaulted(&args, "assets")?)
-        .seed(seed)
-        .port(defaulted(&args, "port")?)
-        .token_ttl(Duration::from_secs(defaulted(&args, "token-ttl")?))
-        .blob_size(defaulted(&args, "blob-size")?);
-    cfg.anchor = value(&args, "anchor");
-    cfg.region = value(&args, "region");
-    cfg.rate_limit_per_minute = value(&args, "rate-limit");
-    cfg.header_read_timeout = secs(defaulted(&args, "header-read-timeout")?);
-    cfg.idle_timeout = secs(defaulted(&args, "idle-timeout")?);
-    for c in &values(&args, "client") {
+        .assets(args.assets)
+        .seed(args.seed)
+        .port(args.port)
+        .token_ttl(Duration::from_secs(args.token_ttl))
+        .blob_size(args.blob_size);
+    cfg.anchor = args.anchor;
+    cfg.region = args.region;
+    cfg.rate_limit_per_minute = args.rate_limit;
+    cfg.header_read_timeout = secs(args.header_read_timeout);
+    cfg.idle_timeout = secs(args.idle_timeout);
+    for c in &args.clients {
         let (id, secret) = split(c)?;
         cfg = cfg.client(ApiClient::new(id, secret, &[SCOPE_READ, SCOPE_WRITE]));
     }
-    for c in &values(&args, "read-only-client") {
+    for c in &args.read_only_clients {
         let (id, secret) = split(c)?;
         cfg = cfg.client(ApiClient::new(id, secret, &[SCOPE_READ]));
     }
     let mut faults = FaultConfig::random(
-        defaulted(&args, "fault-rate")?,
+        args.fault_rate,
         &[
             Fault::TooManyRequests,
             Fault::InternalServerError,
@@ -181,14 +110,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Fault::ServiceUnavailable,
         ],
     );
-    faults.latency = value(&args, "latency-ms").map(Duration::from_millis);
+    faults.latency = args.latency_ms.map(Duration::from_millis);
     cfg.faults = faults;
-    if let Some(median) = value(&args, "latency-median-ms") {
-        let p99 = value(&args, "latency-p99-ms").unwrap_or(median);
+    if let Some(median) = args.latency_median_ms {
+        let p99 = args.latency_p99_ms.unwrap_or(median);
         cfg = cfg.latency_distribution(Duration::from_millis(median), Duration::from_millis(p99));
     }
     let mut member_cids = Vec::new();
-    for m in &values(&args, "member") {
+    for m in &args.members {
         let (cid, n) = m
             .rsplit_once(':')
             .ok_or_else(|| format!("expected CID:ASSETS, got '{m}'"))?;
@@ -202,7 +131,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for c in &mut cfg.clients {
         c.member_cids.extend(members.iter().map(|m| m.to_string()));
     }
-    for b in &values(&args, "background-load") {
+    for b in &args.background {
         let (cid, fraction) = b
             .rsplit_once(':')
             .unwrap_or((falcon_emulator::DEFAULT_CID, b));
@@ -213,7 +142,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let emu = Emulator::start(cfg).await?;
     println!("falcon-emulator listening on {}", emu.base_url());
-    println!("assets: {} (seed {})", emu.asset_count(), seed);
+    println!("assets: {} (seed {})", emu.asset_count(), args.seed);
     for m in &emu.config().members {
         println!("member cid={} assets={}", m.cid, m.assets);
     }
