@@ -1,17 +1,18 @@
 """FalconPy side of the throughput benchmark (see run.sh and
 tests/examples/bench_throughput.rs, which starts this script).
 
-Usage: python falconpy_export.py BASE_URL plain|session PAGE_SIZE
+Usage: python falconpy_export.py BASE_URL plain|session PAGE_SIZE [EXPORTS]
 
-One export of every asset, the loop of FalconPy's samples: `query_assets`
-(the v2 query, `after` cursor) pages of PAGE_SIZE ids, and one `get_assets`
-of 100 ids after another, sequentially.
+EXPORTS (default 1) exports of every asset, one after another, each the
+loop of FalconPy's samples: `query_assets` (the v2 query, `after` cursor)
+pages of PAGE_SIZE ids, and one `get_assets` of 100 ids after another,
+sequentially.
 
 - `plain`: `ExposureManagement(...)` as today's comparison benchmark builds
   it; FalconPy then sends every call with `requests.request`, which opens a
   new connection each time.
 - `session`: the same with `session=requests.Session()` (a keyword the
-  service classes take since FalconPy 1.6), so connections are reused as on
+  service classes of FalconPy 1.6.6 take), so connections are reused as on
   the Rust side.
 
 The token is fetched before the clock starts (a service class logs in when
@@ -66,6 +67,7 @@ def export(api, page_size):
 
 def main():
     base_url, mode, page_size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    exports = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     if mode not in ("plain", "session"):
         raise SystemExit(f"unknown mode {mode}: plain or session")
     kwargs = {"session": requests.Session()} if mode == "session" else {}
@@ -76,9 +78,12 @@ def main():
     if not api.authenticated():
         raise SystemExit("FalconPy could not get a token")
     cpu_before, started = cpu(), time.perf_counter()
-    seen, errors = export(api, page_size)
+    assets = errors = 0
+    for _ in range(exports):
+        seen, failed = export(api, page_size)
+        assets, errors = assets + len(seen), errors + failed
     wall = time.perf_counter() - started
-    print(json.dumps({"assets": len(seen), "errors": errors, "wall_s": wall,
+    print(json.dumps({"assets": assets, "errors": errors, "wall_s": wall,
                       "cpu_s": cpu() - cpu_before}), flush=True)
 
 

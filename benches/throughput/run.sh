@@ -16,6 +16,9 @@
 # Usage: benches/throughput/run.sh                  full run, about 25 minutes
 #        ASSETS=10000 MEDIAN_MS=20 P99_MS=60 MSSP_ASSETS=1000 benches/throughput/run.sh
 #                                                   reduced run, about 2 minutes
+#        EXPORTS=6 CASES=adaptive0.5,adaptive0.9 MSSP_MEMBERS=0 benches/throughput/run.sh
+#                                                   back-to-back exports: over a minute
+#                                                   at the share, the window's steady state
 # Needs: cargo, python3 with venv, network access to PyPI (for FalconPy).
 set -euo pipefail
 
@@ -28,6 +31,7 @@ MEDIAN_MS=${MEDIAN_MS:-150}
 P99_MS=${P99_MS:-400}
 LIMIT=${LIMIT:-6000}
 BACKGROUND=${BACKGROUND:-0.30}
+EXPORTS=${EXPORTS:-1}
 CASES=${CASES:-fixed1,fixed4,fixed8,adaptive0.5,adaptive0.9,falconpy,falconpy-session}
 MSSP_MEMBERS=${MSSP_MEMBERS:-10}
 MSSP_ASSETS=${MSSP_ASSETS:-10000}
@@ -52,7 +56,7 @@ OUT="$WORK/throughput.md"
   echo
 } > "$OUT"
 "$BIN/bench_throughput" --assets "$ASSETS" --median-ms "$MEDIAN_MS" --p99-ms "$P99_MS" \
-  --limit "$LIMIT" --background "$BACKGROUND" --cases "$CASES" \
+  --limit "$LIMIT" --background "$BACKGROUND" --cases "$CASES" --exports "$EXPORTS" \
   --mssp-members "$MSSP_MEMBERS" --mssp-assets "$MSSP_ASSETS" \
   --python "$PY" --falconpy-script "$HERE/falconpy_export.py" | tee -a "$OUT"
 

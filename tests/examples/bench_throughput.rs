@@ -112,12 +112,20 @@ struct ClientArgs {
     /// Member CIDs (for the MSSP jobs).
     #[arg(long, default_value_t = 0)]
     members: usize,
+    /// Exports, one after another with the same client.
+    #[arg(long, default_value_t = 1)]
+    exports: usize,
 }
 
 #[derive(Args)]
 struct RunArgs {
     #[command(flatten)]
     emulator: EmulatorArgs,
+    /// Exports per case, one after another with the same client: above
+    /// one minute of requests at the case's rate, the rate window reaches
+    /// its steady state.
+    #[arg(long, default_value_t = 1)]
+    exports: usize,
     /// Cases, comma-separated: fixedN, adaptiveF, falconpy, falconpy-session.
     #[arg(long, value_delimiter = ',', default_value = ALL_CASES)]
     cases: Vec<Case>,
@@ -396,17 +404,19 @@ async fn client_job(a: ClientArgs) -> Outcome {
     let client = client.build().expect("client builds");
     client.authenticate().await.expect("token");
     let (cpu, started) = (cpu_seconds(), Instant::now());
-    let mut export = client.export_assets("");
-    if let Some(n) = concurrency {
-        export = export.concurrency(n);
+    let mut out = Outcome::default();
+    for _ in 0..a.exports {
+        let mut export = client.export_assets("");
+        if let Some(n) = concurrency {
+            export = export.concurrency(n);
+        }
+        let (assets, errors) = drain(export).await;
+        out.assets += assets;
+        out.errors += errors;
     }
-    let (assets, errors) = drain(export).await;
-    Outcome {
-        assets,
-        errors,
-        wall_s: started.elapsed().as_secs_f64(),
-        cpu_s: cpu_seconds() - cpu,
-    }
+    out.wall_s = started.elapsed().as_secs_f64();
+    out.cpu_s = cpu_seconds() - cpu;
+    out
 }
 
 /// Exports every member CID with `for_member` clients of one parent (the
@@ -466,7 +476,7 @@ fn run_child(cmd: &mut Command) -> Result<Outcome, String> {
     }
 }
 
-fn rust_client(url: &str, job: &str, members: usize) -> Result<Outcome, String> {
+fn rust_client(url: &str, job: &str, members: usize, exports: usize) -> Result<Outcome, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     run_child(Command::new(exe).args([
         "client",
@@ -476,6 +486,8 @@ fn rust_client(url: &str, job: &str, members: usize) -> Result<Outcome, String> 
         job,
         "--members",
         &members.to_string(),
+        "--exports",
+        &exports.to_string(),
     ]))
 }
 
@@ -488,10 +500,11 @@ fn run_case(r: &RunArgs, case: Case, url: &str) -> Result<Outcome, String> {
                     .arg(&r.falconpy_script)
                     .arg(url)
                     .arg(if session { "session" } else { "plain" })
-                    .arg(r.falconpy_page_size.to_string()),
+                    .arg(r.falconpy_page_size.to_string())
+                    .arg(r.exports.to_string()),
             )
         }
-        _ => rust_client(url, &case.to_string(), 0),
+        _ => rust_client(url, &case.to_string(), 0, r.exports),
     }
 }
 
@@ -572,8 +585,13 @@ fn run(r: RunArgs) {
     } else {
         "no added latency".into()
     };
+    let exports = if r.exports > 1 {
+        format!("{} exports one after another", r.exports)
+    } else {
+        "one export".into()
+    };
     println!(
-        "Export of {} assets, {latency}, budget {} requests/min per CID\n",
+        "{exports} of {} assets per case, {latency}, budget {} requests/min per CID\n",
         e.assets, e.limit
     );
     println!(
@@ -598,7 +616,7 @@ fn run(r: RunArgs) {
                 label: case.label(),
                 background,
                 share: case.share(),
-                expected: e.assets as u64,
+                expected: (e.assets * r.exports) as u64,
                 outcome,
                 counts: report.cids.get(DEFAULT_CID).copied().unwrap_or_default(),
                 emulator_cpu_s: report.cpu_s,
@@ -634,7 +652,7 @@ fn mssp_table(r: &RunArgs) {
             ..r.emulator.clone()
         };
         let server = Server::spawn(&emulator, 0.0, n, each);
-        let outcome = rust_client(&server.url, job, n);
+        let outcome = rust_client(&server.url, job, n, 1);
         let report = server.finish();
         let counts = member_cids(n)
             .iter()
