@@ -7,18 +7,19 @@
 #       each alone and beside a background consumer taking BACKGROUND of the
 #       budget; then MSSP_MEMBERS member CIDs x MSSP_ASSETS assets exported all
 #       at once with for_member, against one after another;
-#   (b) the same export on loopback (no latency, budget out of reach): client
-#       and emulator CPU per 1,000 assets;
+#   (b) the same export on loopback (no latency, budget out of reach), fixed
+#       concurrency 1, 4, 8 and adaptive: client and emulator CPU per 1,000 assets;
 #   (c) the cost of decoding the detail replies (asset model, Value, parse only).
 # Every case gets a fresh emulator in a child process
 # (tests/examples/bench_throughput.rs).
 #
 # Usage: benches/throughput/run.sh                  full run, about 25 minutes
 #        ASSETS=10000 MEDIAN_MS=20 P99_MS=60 MSSP_ASSETS=1000 benches/throughput/run.sh
-#                                                   reduced run, about 2 minutes
+#                                                   reduced run, about 1 minute
 #        EXPORTS=6 CASES=adaptive0.5,adaptive0.9 MSSP_MEMBERS=0 benches/throughput/run.sh
-#                                                   back-to-back exports: over a minute
-#                                                   at the share, the window's steady state
+#                                                   six exports back to back per case, over
+#                                                   a minute at the share: the window's
+#                                                   steady state (about 8 minutes)
 # Needs: cargo, python3 with venv, network access to PyPI (for FalconPy).
 set -euo pipefail
 
@@ -64,7 +65,7 @@ OUT="$WORK/throughput.md"
 # neither the round trip nor the pacing sets the pace, only the CPU.
 printf '\n## (b) loopback\n\n' >> "$OUT"
 "$BIN/bench_throughput" --assets "$LOOPBACK_ASSETS" --median-ms 0 --limit 100000000 \
-  --background 0 --cases fixed1,fixed4,fixed8 --mssp-members 0 | tee -a "$OUT"
+  --background 0 --cases fixed1,fixed4,fixed8,adaptive1 --mssp-members 0 | tee -a "$OUT"
 
 printf '\n## (c) decoding\n\n' >> "$OUT"
 "$BIN/bench_decode" 20000 5 | tee -a "$OUT"
