@@ -54,3 +54,19 @@ pub fn report(bench: &str, imp: &str, started: Instant, extra: &str) {
         peak_rss_kib()
     );
 }
+
+/// CPU time (user + system) this process has used so far, all its threads
+/// counted, from `/proc/self/stat` (`utime` + `stime`, in clock ticks of
+/// 1/100 s, the `USER_HZ` Linux reports to user space); 0 where unreadable.
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces: count from after its ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: u64 = rest
+        .split_whitespace()
+        .skip(11) // fields 3..=13; utime and stime are fields 14 and 15
+        .take(2)
+        .filter_map(|v| v.parse::<u64>().ok())
+        .sum();
+    ticks as f64 / 100.0
+}
