@@ -1,6 +1,6 @@
 //! Batched requests: any number of ids, split into requests the API
 //! accepts, sent a few at a time (as many as the stream's adaptive window
-//! allows: see [`window`](super::window)).
+//! allows: see the `window` module).
 //!
 //! A keyword the manifest marks with `batch:` gives its operation's builder
 //! an `items()` (read) or `send_all()` (write) method. For a read (`batch: {mode: read}`) it returns a
@@ -465,9 +465,10 @@ fn debug_batch<R>(
 /// The ids are split into requests of at most the keyword's `max_items`,
 /// as many in flight at once as the account's rate budget and the measured
 /// round trip call for, up to [`concurrency`](Self::concurrency) (see
-/// [`Export`](crate::Export#concurrency)). Repeated ids are asked for once. Each id that does not come back yields an
-/// [`Error::NotFound`]; a request that fails yields one [`Error::Batch`]
-/// naming its ids, and the stream goes on with the other batches.
+/// [`Export`](crate::Export#concurrency)). Repeated ids are asked for
+/// once. Each id that does not come back yields an [`Error::NotFound`]; a
+/// request that fails yields one [`Error::Batch`] naming its ids, and the
+/// stream goes on with the other batches.
 #[must_use = "streams do nothing unless polled"]
 pub struct BatchReader<R> {
     inner: Lazy<Batch<R>, Result<R>>,
@@ -481,10 +482,11 @@ pub struct BatchReader<R> {
 /// The ids are split into requests of at most the keyword's `max_items`,
 /// as many in flight at once as the account's rate budget and the measured
 /// round trip call for, up to [`concurrency`](Self::concurrency) (see
-/// [`Export`](crate::Export#concurrency)). Repeated ids are sent once. Each request is sent at most once past the point
-/// where it may have reached the API: a 429, a refused token or a
-/// connection that never opened is retried, a server error or a lost
-/// connection is not, so no id is written twice.
+/// [`Export`](crate::Export#concurrency)). Repeated ids are sent once.
+/// Each request is sent at most once past the point where it may have
+/// reached the API: a 429, a refused token or a connection that never
+/// opened is retried, a server error or a lost connection is not, so no id
+/// is written twice.
 #[must_use = "streams do nothing unless polled"]
 pub struct BatchWriter<R> {
     inner: Lazy<Batch<R>, WriteResult<R>>,

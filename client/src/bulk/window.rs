@@ -499,4 +499,40 @@ mod tests {
         assert_eq!(w.lock().in_flight, 0);
         assert_eq!(tracker.snapshot().concurrency, 4);
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn many_tasks_never_exceed_the_window_and_none_is_left_waiting() {
+        let client = Client::builder()
+            .client_id("id")
+            .client_secret("secret")
+            .base_url("http://127.0.0.1:1")
+            .build()
+            .unwrap();
+        let rounds = async {
+            for _ in 0..300 {
+                // A fresh window of 1 each round: the last release of a
+                // round is the only one that can wake its last waiter.
+                let w = Window::new(client.clone(), 1, Tracker::new(None));
+                let tasks: Vec<_> = (0..4)
+                    .map(|_| {
+                        let w = w.clone();
+                        tokio::spawn(async move {
+                            let p = w.acquire().await;
+                            assert_eq!(w.lock().in_flight, 1);
+                            tokio::task::yield_now().await;
+                            drop(p);
+                        })
+                    })
+                    .collect();
+                for t in futures::future::join_all(tasks).await {
+                    t.expect("a task failed");
+                }
+                assert_eq!(w.lock().in_flight, 0);
+            }
+        };
+        // A lost wake-up would leave a task waiting for ever.
+        tokio::time::timeout(Duration::from_secs(30), rounds)
+            .await
+            .expect("a task was left waiting");
+    }
 }
