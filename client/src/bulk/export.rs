@@ -68,8 +68,9 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 /// less what other integrations use) and to the measured round trip: by
 /// Little's law, ⌈allowed requests per second × smoothed round trip ×
 /// 1.25⌉ + 1 keeps the budget busy without requests piling up in the
-/// pacer. The window starts at 1 (or at that number when the client
-/// already knows both), grows by one per completed request (up to
+/// pacer. The window starts at that number when the client knows both at
+/// the stream's first request (an export learns them from its first id
+/// page), else at 1, grows by one per completed request (up to
 /// [`concurrency`](Self::concurrency) while the limit is unknown), falls at
 /// once when the number falls, and halves, at most once per round trip, on
 /// a 429, a server error, a timeout or a lost connection, growing back by

@@ -89,6 +89,8 @@ impl Inputs {
 /// Why the window changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cause {
+    /// The first target known before any request of the stream completed.
+    Start,
     /// Growing toward the target.
     Grow,
     /// The target fell below the window.
@@ -111,6 +113,8 @@ pub(crate) struct Change {
 pub(crate) struct Control {
     window: u32,
     cap: u32,
+    /// No request has completed yet.
+    fresh: bool,
     /// Since an overload: growing additively until the target is reached.
     recovering: bool,
     /// While recovering: completions counted toward the next step up.
@@ -140,17 +144,37 @@ pub(crate) fn target(inputs: Inputs, cap: u32) -> u32 {
 
 impl Control {
     /// A window capped at `cap` (at least 1): at its target when the
-    /// inputs give one, else at 1, growing from there.
+    /// inputs give one, else at 1 (see [`Self::prime`]).
     pub(crate) fn new(cap: usize, inputs: Inputs) -> Self {
-        let cap = u32::try_from(cap).unwrap_or(u32::MAX).max(1);
-        let known = inputs.srtt.is_some() && inputs.allowed_per_minute.is_some();
-        Control {
-            window: if known { target(inputs, cap) } else { 1 },
-            cap,
+        let mut c = Control {
+            window: 1,
+            cap: u32::try_from(cap).unwrap_or(u32::MAX).max(1),
+            fresh: true,
             recovering: false,
             acked: 0,
             last_decrease: None,
+        };
+        c.prime(inputs);
+        c
+    }
+
+    /// Until a request of the stream completes, sets the window to the
+    /// target as soon as the inputs give one: the client may learn them
+    /// from other requests after the stream was created (an export's first
+    /// id page), and starting there saves the round trips of growing from 1.
+    pub(crate) fn prime(&mut self, inputs: Inputs) -> Option<Change> {
+        if !self.fresh || inputs.srtt.is_none() || inputs.allowed_per_minute.is_none() {
+            return None;
         }
+        self.fresh = false;
+        let from = self.window;
+        self.window = target(inputs, self.cap);
+        (self.window != from).then_some(Change {
+            from,
+            to: self.window,
+            target: self.window,
+            cause: Cause::Start,
+        })
     }
 
     /// Requests allowed in flight now.
@@ -166,6 +190,7 @@ impl Control {
         inputs: Inputs,
         overload: bool,
     ) -> Option<Change> {
+        self.fresh = false;
         let from = self.window;
         let target = target(inputs, self.cap);
         let cause = if overload {
@@ -265,6 +290,11 @@ impl Window {
             freed.as_mut().enable();
             {
                 let mut s = self.lock();
+                if s.control.fresh {
+                    let inputs = Inputs::of(&self.client);
+                    let change = s.control.prime(inputs);
+                    self.changed(change, inputs);
+                }
                 if s.in_flight < s.control.window() {
                     s.in_flight += 1;
                     return Permit {
@@ -280,16 +310,20 @@ impl Window {
     fn release(&self, overloads_at_start: u64) {
         let inputs = Inputs::of(&self.client);
         let overload = self.client.signals().overloads() > overloads_at_start;
-        let change = {
+        {
             let mut s = self.lock();
             s.in_flight = s.in_flight.saturating_sub(1);
             let change = s.control.on_complete(Instant::now(), inputs, overload);
-            if let Some(c) = change {
-                self.tracker.set_concurrency(u64::from(c.to));
-            }
-            change
-        };
+            self.changed(change, inputs);
+        }
+        self.freed.notify_waiters();
+    }
+
+    /// Reports a change of the window (called under the state's lock, so
+    /// that reports come in the order of the changes).
+    fn changed(&self, change: Option<Change>, inputs: Inputs) {
         if let Some(c) = change {
+            self.tracker.set_concurrency(u64::from(c.to));
             tracing::debug!(
                 from = c.from,
                 to = c.to,
@@ -299,8 +333,9 @@ impl Window {
                 allowed_per_minute = inputs.allowed_per_minute,
                 "bulk concurrency window changed"
             );
+            // A larger window has room for waiters.
+            self.freed.notify_waiters();
         }
-        self.freed.notify_waiters();
     }
 }
 
@@ -415,6 +450,24 @@ mod tests {
                 cause: Cause::Target
             })
         );
+    }
+
+    #[test]
+    fn a_window_made_before_the_inputs_are_known_starts_at_the_target_once_they_are() {
+        let mut c = Control::new(64, Inputs::default());
+        assert_eq!(c.window(), 1);
+        assert_eq!(c.prime(Inputs::default()), None);
+        assert_eq!(
+            c.prime(inputs(1_000, 600)).map(|c| (c.to, c.cause)),
+            Some((14, Cause::Start))
+        );
+        // Only once: later changes come from completions.
+        assert_eq!(c.prime(inputs(2_000, 600)), None);
+        // And not after a completion.
+        let mut c = Control::new(64, Inputs::default());
+        c.on_complete(Instant::now(), Inputs::default(), false);
+        assert_eq!(c.prime(inputs(1_000, 600)), None);
+        assert_eq!(c.window(), 2);
     }
 
     #[test]
