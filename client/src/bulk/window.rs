@@ -26,12 +26,15 @@
 //! above needs no probing. Probing remains where there is nothing to
 //! compute from, and for the server's own limits:
 //!
-//! - Growth toward the target is one more request per completed request
-//!   (doubling per round trip). While the limit is unknown (no reply has
-//!   given `X-RateLimit-Limit` yet, or a gateway strips it) the target is
-//!   the cap: a slow start.
+//! - A stream starts at the target when the client knows the round trip
+//!   and the budget by its first request (an export learns both from its
+//!   first id page), else at 1. Growth toward the target is one more
+//!   request per completed request (doubling per round trip). While the
+//!   limit is unknown (no reply has given `X-RateLimit-Limit` yet, or a
+//!   gateway strips it) the target is the cap: a slow start.
 //! - A 429, a 5xx reply, a timeout or a lost connection seen by the
-//!   client's send loop while a request held its permit halves the window
+//!   client's send loop (for any of its requests: they share the server
+//!   and the budget) while a request held its permit halves the window
 //!   (never below 1), at most once per round trip: the replies of one bad
 //!   round trip are one signal. Growth back toward the target is then
 //!   additive, one request per round trip's worth of completions, as in
