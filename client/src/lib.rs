@@ -104,7 +104,7 @@ mod request;
 mod transport;
 
 pub use bulk::{
-    BatchReader, BatchWriter, DEFAULT_CONCURRENCY, Export, Paginator, Progress, ResumePoint,
+    BatchReader, BatchWriter, DEFAULT_MAX_CONCURRENCY, Export, Paginator, Progress, ResumePoint,
     WriteOutcome, WriteResult,
 };
 pub use client::{

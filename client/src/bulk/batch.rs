@@ -1,5 +1,6 @@
 //! Batched requests: any number of ids, split into requests the API
-//! accepts, sent a few at a time.
+//! accepts, sent a few at a time (as many as the stream's adaptive window
+//! allows: see the `window` module).
 //!
 //! A keyword the manifest marks with `batch:` gives its operation's builder
 //! an `items()` (read) or `send_all()` (write) method. For a read (`batch: {mode: read}`) it returns a
@@ -10,7 +11,7 @@
 //! # async fn f(client: falcon_exposure::Client, ids: Vec<String>) -> falcon_exposure::Result<()> {
 //! use futures::StreamExt;
 //!
-//! // Any number of ids: requests of 100, four at a time, in input order.
+//! // Any number of ids: requests of 100, at most four at a time, in input order.
 //! let mut assets = client.get_assets().ids(ids.clone()).items().concurrency(4).keep_order(true);
 //! while let Some(asset) = assets.next().await {
 //!     match asset {
@@ -46,18 +47,12 @@ use serde_json::Value;
 use crate::bulk::lazy::Lazy;
 use crate::bulk::paginate::KeyFn;
 use crate::bulk::progress::{Callback, Progress, Tracker};
+use crate::bulk::window::{DEFAULT_MAX_CONCURRENCY, Permit, Window};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::model::response::ApiError;
 use crate::request::operation::Operation;
 use crate::request::{RequestParts, place_at};
-
-/// Requests a batch stream keeps in flight unless told otherwise. In the
-/// export benchmark (BENCHMARKS.md, "Bulk export") 4 is 3× faster than 1
-/// once requests take a round trip, while staying well inside the API's
-/// 6,000 requests a minute per customer account, which 8 would nearly use
-/// up at 50 ms per request.
-pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// Where the batched values go in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,11 +210,19 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
         parts
     }
 
-    /// Fetches one batch of a read; the items, then an error per id that
-    /// did not come back.
-    async fn read(self, ids: Vec<String>, ordered: bool, tracker: Arc<Tracker>) -> Vec<Result<R>> {
+    /// Fetches one batch of a read, holding `permit` while the request
+    /// runs; the items, then an error per id that did not come back.
+    async fn read(
+        self,
+        ids: Vec<String>,
+        ordered: bool,
+        tracker: Arc<Tracker>,
+        permit: Permit,
+    ) -> Vec<Result<R>> {
         let op = self.op;
-        let reply = match self.client.execute::<R>(op, self.request(&ids)).await {
+        let reply = self.client.execute::<R>(op, self.request(&ids)).await;
+        drop(permit);
+        let reply = match reply {
             Ok(r) => r,
             Err(e) => {
                 tracker.add(0, 0, ids.len() as u64, None);
@@ -275,11 +278,19 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
         out.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Sends one batch of a write, once; an outcome per id.
-    async fn write(self, ids: Vec<String>, tracker: Arc<Tracker>) -> Vec<WriteResult<R>> {
+    /// Sends one batch of a write, once, holding `permit` while the
+    /// request runs; an outcome per id.
+    async fn write(
+        self,
+        ids: Vec<String>,
+        tracker: Arc<Tracker>,
+        permit: Permit,
+    ) -> Vec<WriteResult<R>> {
         let mut parts = self.request(&ids);
         parts.at_most_once = true;
-        let reply = match self.client.execute::<R>(self.op, parts).await {
+        let reply = self.client.execute::<R>(self.op, parts).await;
+        drop(permit);
+        let reply = match reply {
             Ok(r) => r,
             Err(e) => {
                 tracker.add(0, 0, ids.len() as u64, None);
@@ -348,6 +359,7 @@ fn chunks(values: Vec<String>, size: usize) -> Vec<Vec<String>> {
 
 /// Options every batch stream shares.
 pub(crate) struct Options {
+    /// The cap of the adaptive window.
     pub(crate) concurrency: usize,
     pub(crate) ordered: bool,
     pub(crate) callback: Option<Callback>,
@@ -356,7 +368,7 @@ pub(crate) struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: DEFAULT_MAX_CONCURRENCY,
             ordered: false,
             callback: None,
         }
@@ -405,7 +417,14 @@ impl<R: DeserializeOwned + Send + 'static> Batch<R> {
 
     fn write(self) -> BoxStream<'static, WriteResult<R>> {
         let (core, batches, options, tracker) = self.split();
-        let writes = stream::iter(batches).map(move |ids| core.clone().write(ids, tracker.clone()));
+        let window = Window::new(core.client.clone(), options.concurrency, tracker.clone());
+        let writes = stream::iter(batches).map(move |ids| {
+            let (core, tracker, window) = (core.clone(), tracker.clone(), window.clone());
+            async move {
+                let permit = window.acquire().await;
+                core.write(ids, tracker, permit).await
+            }
+        });
         if options.ordered {
             writes
                 .buffered(options.concurrency)
@@ -444,10 +463,12 @@ fn debug_batch<R>(
 /// before polling it.
 ///
 /// The ids are split into requests of at most the keyword's `max_items`,
-/// [`concurrency`](Self::concurrency) of them in flight at once. Repeated
-/// ids are asked for once. Each id that does not come back yields an
-/// [`Error::NotFound`]; a request that fails yields one [`Error::Batch`]
-/// naming its ids, and the stream goes on with the other batches.
+/// as many in flight at once as the account's rate budget and the measured
+/// round trip call for, up to [`concurrency`](Self::concurrency) (see
+/// [`Export`](crate::Export#concurrency)). Repeated ids are asked for
+/// once. Each id that does not come back yields an [`Error::NotFound`]; a
+/// request that fails yields one [`Error::Batch`] naming its ids, and the
+/// stream goes on with the other batches.
 #[must_use = "streams do nothing unless polled"]
 pub struct BatchReader<R> {
     inner: Lazy<Batch<R>, Result<R>>,
@@ -459,11 +480,13 @@ pub struct BatchReader<R> {
 /// polling it.
 ///
 /// The ids are split into requests of at most the keyword's `max_items`,
-/// [`concurrency`](Self::concurrency) of them in flight at once. Repeated
-/// ids are sent once. Each request is sent at most once past the point
-/// where it may have reached the API: a 429, a refused token or a
-/// connection that never opened is retried, a server error or a lost
-/// connection is not, so no id is written twice.
+/// as many in flight at once as the account's rate budget and the measured
+/// round trip call for, up to [`concurrency`](Self::concurrency) (see
+/// [`Export`](crate::Export#concurrency)). Repeated ids are sent once.
+/// Each request is sent at most once past the point where it may have
+/// reached the API: a 429, a refused token or a connection that never
+/// opened is retried, a server error or a lost connection is not, so no id
+/// is written twice.
 #[must_use = "streams do nothing unless polled"]
 pub struct BatchWriter<R> {
     inner: Lazy<Batch<R>, WriteResult<R>>,
@@ -489,8 +512,9 @@ macro_rules! batch_options {
                 }
             }
 
-            /// Requests in flight at once (at least 1). Default:
-            /// [`DEFAULT_CONCURRENCY`].
+            /// Most requests in flight at once (at least 1): the cap of
+            /// the adaptive window, which [`Progress::concurrency`]
+            /// reports. Default: [`DEFAULT_MAX_CONCURRENCY`].
             pub fn concurrency(mut self, n: usize) -> Self {
                 self.inner.configure(|b| b.options.concurrency = n.max(1));
                 self
@@ -550,7 +574,8 @@ impl<R> BatchReader<R> {
     }
 }
 
-/// Fetches the batches of `batches` (an upstream error passes through).
+/// Fetches the batches of `batches` (an upstream error passes through),
+/// at most `concurrency` at once, as many as the adaptive window allows.
 pub(crate) fn run_reads<R: DeserializeOwned + Send + 'static>(
     core: Core<R>,
     batches: impl Stream<Item = Result<Vec<String>>> + Send + 'static,
@@ -558,13 +583,16 @@ pub(crate) fn run_reads<R: DeserializeOwned + Send + 'static>(
     ordered: bool,
     tracker: Arc<Tracker>,
 ) -> BoxStream<'static, Result<R>> {
+    let window = Window::new(core.client.clone(), concurrency, tracker.clone());
     let fetches = batches.map(move |batch| {
-        let core = core.clone();
-        let tracker = tracker.clone();
+        let (core, tracker, window) = (core.clone(), tracker.clone(), window.clone());
         async move {
             match batch {
                 Ok(ids) if ids.is_empty() => Vec::new(),
-                Ok(ids) => core.read(ids, ordered, tracker).await,
+                Ok(ids) => {
+                    let permit = window.acquire().await;
+                    core.read(ids, ordered, tracker, permit).await
+                }
                 Err(e) => vec![Err(e)],
             }
         }

@@ -9,11 +9,12 @@ use std::task::{Context, Poll};
 use futures::stream::{BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::bulk::batch::{BatchReader, DEFAULT_CONCURRENCY, run_reads};
+use crate::bulk::batch::{BatchReader, run_reads};
 use crate::bulk::lazy::Lazy;
 use crate::bulk::paginate::Paginator;
 use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::bulk::resume::{self, Ledger, ResumePoint};
+use crate::bulk::window::DEFAULT_MAX_CONCURRENCY;
 use crate::error::{Error, Result};
 use crate::fql::FilterArg;
 
@@ -37,8 +38,8 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 /// before polling it.
 ///
 /// The two are pipelined: details of the first ids are fetched while the
-/// next id pages arrive, [`concurrency`](Self::concurrency) detail requests
-/// at once. Only a page of ids and the batches in flight are held, so the
+/// next id pages arrive, several detail requests at once (see
+/// [Concurrency](Self#concurrency)). Only a page of ids and the batches in flight are held, so the
 /// memory used does not grow with the number of results (apart from the
 /// ids seen, kept to drop repeats). A pagination error ends the stream; an
 /// id whose details are not found yields an [`Error::NotFound`] and a
@@ -59,6 +60,23 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 /// again with the number the message gives below the size sent, or else
 /// half the size, down to the manifest's page size (1,000); other errors
 /// are not retried this way.
+///
+/// # Concurrency
+///
+/// The detail requests in flight adapt to what the account's rate budget
+/// allows this client ([`ClientBuilder::budget_share`](crate::ClientBuilder::budget_share),
+/// less what other integrations use) and to the measured round trip: by
+/// Little's law, ⌈allowed requests per second × smoothed round trip ×
+/// 1.25⌉ + 1 keeps the budget busy without requests piling up in the
+/// pacer. The window starts at that number when the client knows both at
+/// the stream's first request (an export learns them from its first id
+/// page), else at 1, grows by one per completed request (up to
+/// [`concurrency`](Self::concurrency) while the limit is unknown), falls at
+/// once when the number falls, and halves, at most once per round trip, on
+/// a 429, a server error, a timeout or a lost connection, growing back by
+/// one per round trip. [`Progress::concurrency`] reports it. Batched reads
+/// and writes ([`BatchReader`], [`BatchWriter`](crate::BatchWriter)) adapt
+/// the same way; the id pages follow one another.
 ///
 /// # Resuming
 ///
@@ -115,7 +133,7 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
         let config = ExportConfig {
             ids,
             details,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: DEFAULT_MAX_CONCURRENCY,
             ordered: false,
             page_size: None,
             callback: None,
@@ -169,8 +187,9 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
         resume::lock(&self.ledger).point()
     }
 
-    /// Detail requests in flight at once (at least 1). Default:
-    /// [`DEFAULT_CONCURRENCY`].
+    /// Most detail requests in flight at once (at least 1): the cap of the
+    /// adaptive window (see [Concurrency](Self#concurrency)). Default:
+    /// [`DEFAULT_MAX_CONCURRENCY`].
     pub fn concurrency(mut self, n: usize) -> Self {
         self.inner.configure(|c| c.concurrency = n.max(1));
         self

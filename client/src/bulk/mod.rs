@@ -9,9 +9,11 @@ mod lazy;
 pub(crate) mod paginate;
 pub(crate) mod progress;
 pub(crate) mod resume;
+mod window;
 
-pub use batch::{BatchReader, BatchWriter, DEFAULT_CONCURRENCY, WriteOutcome, WriteResult};
+pub use batch::{BatchReader, BatchWriter, WriteOutcome, WriteResult};
 pub use export::Export;
 pub use paginate::Paginator;
 pub use progress::Progress;
 pub use resume::ResumePoint;
+pub use window::DEFAULT_MAX_CONCURRENCY;

@@ -19,6 +19,11 @@ pub struct Progress {
     pub total: Option<u64>,
     /// Requests that got a reply.
     pub requests: u64,
+    /// Requests the stream allows in flight now: the adaptive window of a
+    /// batched read or write, or of an export's detail requests (whose id
+    /// pages, one at a time, come on top); 1 for a paginator, whose pages
+    /// follow one another. See [`DEFAULT_MAX_CONCURRENCY`](crate::DEFAULT_MAX_CONCURRENCY).
+    pub concurrency: u64,
 }
 
 impl Progress {
@@ -40,6 +45,7 @@ pub(crate) struct Tracker {
     /// `u64::MAX`: not known yet.
     total: AtomicU64,
     requests: AtomicU64,
+    concurrency: AtomicU64,
     callback: Option<Callback>,
 }
 
@@ -56,6 +62,7 @@ impl Tracker {
     pub(crate) fn new(callback: Option<Callback>) -> Arc<Self> {
         Arc::new(Tracker {
             total: AtomicU64::new(u64::MAX),
+            concurrency: AtomicU64::new(1),
             callback,
             ..Tracker::default()
         })
@@ -69,6 +76,7 @@ impl Tracker {
             failed: self.failed.load(Ordering::Relaxed),
             total: (total != u64::MAX).then_some(total),
             requests: self.requests.load(Ordering::Relaxed),
+            concurrency: self.concurrency.load(Ordering::Relaxed),
         }
     }
 
@@ -89,5 +97,10 @@ impl Tracker {
     /// Sets the total without counting a request.
     pub(crate) fn set_total(&self, total: u64) {
         self.total.store(total, Ordering::Relaxed);
+    }
+
+    /// Sets the requests allowed in flight, reported with the next request.
+    pub(crate) fn set_concurrency(&self, n: u64) {
+        self.concurrency.store(n, Ordering::Relaxed);
     }
 }

@@ -2,6 +2,7 @@
 
 mod budget;
 mod send;
+mod signals;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -18,6 +19,7 @@ use crate::transport::retry::RetryPolicy;
 
 pub use budget::BudgetStatus;
 use budget::{Account, Budget, Key};
+pub(crate) use signals::Signals;
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -66,6 +68,8 @@ pub(crate) struct Inner {
     /// The base URL part of the budget key, for member clients.
     budget_base: String,
     pub(crate) last_rate_limit: Mutex<RateLimit>,
+    /// Round trips and overloads seen by the send loop.
+    pub(crate) signals: Signals,
 }
 
 impl fmt::Debug for Client {
@@ -355,6 +359,7 @@ impl ClientBuilder {
                 share,
                 budget_base,
                 last_rate_limit: Mutex::new(RateLimit::default()),
+                signals: Signals::default(),
             }),
         })
     }
@@ -492,6 +497,19 @@ impl Client {
             .status(tokio::time::Instant::now(), self.inner.share)
     }
 
+    /// The round trips and overload signals of this client's requests,
+    /// for the bulk streams' concurrency windows.
+    pub(crate) fn signals(&self) -> &Signals {
+        &self.inner.signals
+    }
+
+    /// Requests this client may send in a minute now (its share of the
+    /// account's limit, less what others use); `None` while the limit is
+    /// unknown.
+    pub(crate) fn allowed_per_minute(&self) -> Option<u64> {
+        self.budget_status().allowed
+    }
+
     /// A client for member (child) CID `cid` of this MSSP parent.
     ///
     /// It shares this client's connection pool, credentials, cloud and
@@ -517,6 +535,7 @@ impl Client {
                 share: inner.share,
                 budget_base: inner.budget_base.clone(),
                 last_rate_limit: Mutex::new(RateLimit::default()),
+                signals: Signals::default(),
             }),
         })
     }

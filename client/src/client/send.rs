@@ -36,8 +36,8 @@ enum Step {
     Done(Result<Reply>),
     /// The token was refused: renew it and send again.
     Renew,
-    /// Send again.
-    Again,
+    /// Send again after this wait.
+    Again(Duration),
     /// Reading the body failed like a failed send.
     Failed(reqwest::Error),
 }
@@ -227,27 +227,40 @@ impl Client {
             let session = self.inner.auth.session().await?;
             attempt.fresh_token = renewed_after.is_some_and(|g| session.generation > g);
             let (request, origin) = self.request(op, parts, &session.base, session.token.expose());
-            let failure = match request.send().await {
-                Ok(response) => match self
-                    .on_reply(op, mode, &mut attempt, response, &origin)
-                    .await
-                {
-                    Step::Renew => {
-                        self.inner.auth.invalidate(session.generation);
-                        renewed_after = Some(self.inner.auth.latest_generation());
-                        continue;
-                    }
-                    Step::Again => {
-                        renewed_after = None;
-                        continue;
-                    }
-                    Step::Done(result) => return result,
-                    Step::Failed(e) => e,
-                },
-                Err(e) => e,
+            // The round trip starts here: after the pacing and the token.
+            let sent_at = Instant::now();
+            let step = match request.send().await {
+                Ok(response) => {
+                    self.on_reply(op, mode, &mut attempt, response, &origin)
+                        .await
+                }
+                Err(e) => Step::Failed(e),
+            };
+            if !matches!(step, Step::Failed(_)) {
+                // A reply: its wire time, before any wait for a retry.
+                self.inner.signals.sample(sent_at.elapsed());
+            }
+            let failure = match step {
+                Step::Renew => {
+                    self.inner.auth.invalidate(session.generation);
+                    renewed_after = Some(self.inner.auth.latest_generation());
+                    continue;
+                }
+                Step::Again(wait) => {
+                    renewed_after = None;
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Step::Done(result) => return result,
+                Step::Failed(e) => e,
             };
             renewed_after = None;
-            let outcome = Outcome::Failed(Failure::of(&failure));
+            let kind = Failure::of(&failure);
+            if kind != Failure::Unsendable {
+                // A timeout or a lost connection: the path may be overloaded.
+                self.inner.signals.overload();
+            }
+            let outcome = Outcome::Failed(kind);
             match self.decide(&attempt, outcome) {
                 Decision::Backoff(wait) => {
                     tracing::warn!(attempt = attempt.number, error = %failure, wait_ms = wait.as_millis() as u64, "transport error: retrying");
@@ -362,8 +375,7 @@ impl Client {
         };
         drop(response);
         attempt.waited += wait;
-        tokio::time::sleep(wait).await;
-        Step::Again
+        Step::Again(wait)
     }
 
     /// Reads a reply's rate-limit figures and trace ID, and records them.
@@ -377,6 +389,11 @@ impl Client {
             span.record("trace_id", t.as_str());
         }
         self.note_rate_limit(&rate_limit, response.status());
+        if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
+            || response.status().is_server_error()
+        {
+            self.inner.signals.overload();
+        }
         tracing::debug!(status, attempt, "reply");
         (rate_limit, trace_id)
     }

@@ -1,0 +1,160 @@
+//! Adaptive concurrency of the bulk streams against the emulator: the
+//! window follows a latency jump while the requests stay within the
+//! client's share of the account's budget, and `.concurrency(n)` caps it.
+//!
+//! The budget is small (600 requests a minute, half of it for the client:
+//! 5 a second) so that it, not the emulator, is what limits the streams.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use falcon_emulator::{DEFAULT_CID, EmulatorConfig, FaultConfig};
+use falcon_exposure::{DEFAULT_MAX_CONCURRENCY, Progress};
+use futures::{Stream, StreamExt, TryStreamExt};
+use tokio::time::Instant;
+
+const ASSETS: usize = 10_000;
+const LIMIT_PER_MINUTE: u32 = 600;
+/// The client's default share of the limit.
+const SHARE: f64 = 0.5;
+/// The budget's allowance per second, and the burst it lets out at once
+/// (a tenth of the minute's allowance).
+const ALLOWED_PER_SECOND: f64 = LIMIT_PER_MINUTE as f64 * SHARE / 60.0;
+const BURST: f64 = LIMIT_PER_MINUTE as f64 * SHARE / 10.0;
+
+fn latency(ms: u64) -> FaultConfig {
+    FaultConfig {
+        latency: Some(Duration::from_millis(ms)),
+        ..FaultConfig::none()
+    }
+}
+
+/// Every progress report, with when it came.
+type Log = Arc<Mutex<Vec<(Instant, Progress)>>>;
+
+/// Drains `stream` until `end`, failing on an error; returns the items read.
+async fn drain_until<T>(
+    stream: &mut (impl Stream<Item = falcon_exposure::Result<T>> + Unpin),
+    end: Instant,
+) -> usize {
+    let mut n = 0;
+    while let Ok(Some(item)) = tokio::time::timeout_at(end, stream.next()).await {
+        item.unwrap_or_else(|e| panic!("stream failed: {e}"));
+        n += 1;
+    }
+    n
+}
+
+fn max_window(log: &[(Instant, Progress)], from: Instant, to: Instant) -> u64 {
+    log.iter()
+        .filter(|(at, _)| *at >= from && *at < to)
+        .map(|(_, p)| p.concurrency)
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
+    let config = EmulatorConfig::default()
+        .assets(ASSETS)
+        .rate_limit_per_minute(LIMIT_PER_MINUTE)
+        .faults(latency(20));
+    let (emu, client) = common::start(config).await;
+    let log: Log = Arc::default();
+    let sink = log.clone();
+    let start = Instant::now();
+    let mut assets = client
+        .export_assets("")
+        .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)));
+
+    // 20 ms round trips: 5 requests a second need 1 in flight, +1.
+    let jump = start + Duration::from_millis(2_500);
+    let first = drain_until(&mut assets, jump).await;
+    emu.set_faults(latency(1_500));
+    // 1.5 s round trips: the same rate needs 10 in flight, +1.
+    let end = jump + Duration::from_millis(5_500);
+    let second = drain_until(&mut assets, end).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    drop(assets);
+
+    let log = log.lock().unwrap().clone();
+    let before = max_window(&log, start + Duration::from_millis(1_000), jump);
+    let after = max_window(&log, jump, Instant::now());
+    let settled = log.last().map(|(_, p)| p.concurrency).unwrap_or(0);
+    let timeline: Vec<(u128, u64)> = log
+        .iter()
+        .map(|(at, p)| ((*at - start).as_millis(), p.concurrency))
+        .collect();
+    println!("(ms since start, window) at each reply: {timeline:?}");
+    println!(
+        "window before the jump {before}, after {after} (last {settled}); \
+         items {first} then {second} in {elapsed:.1} s"
+    );
+    assert!(first > 0 && second > 0, "the export made no progress");
+    assert!(before >= 1, "no report before the jump");
+    assert!(
+        after >= 2 * before,
+        "the window did not follow the latency: {before} before the jump, {after} after"
+    );
+    // Yet no more than the budget needs: at round trips up to 3 s, 20
+    // (5/s × 3 s × 1.25, + 1), short of the cap a window probing for the
+    // limit would climb to.
+    assert!(after <= 20, "the window overshot: {after}");
+    assert!(
+        log.iter()
+            .all(|(_, p)| (1..=DEFAULT_MAX_CONCURRENCY as u64).contains(&p.concurrency))
+    );
+
+    // And it stayed within the share: the budget's burst, then 5 a second
+    // (the first request, which reports the limit, is not paced).
+    let stats = emu.stats().cid(DEFAULT_CID);
+    let most = BURST + ALLOWED_PER_SECOND * elapsed + 1.0;
+    println!(
+        "{} requests in {elapsed:.1} s, at most {most:.0} allowed",
+        stats.requests
+    );
+    assert!(
+        (stats.requests as f64) <= most,
+        "{} requests in {elapsed:.1} s: over the share ({most:.0})",
+        stats.requests
+    );
+    assert_eq!(stats.throttled, 0, "the client drew 429s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_explicit_concurrency_caps_the_window() {
+    let config = EmulatorConfig::default()
+        .assets(2_000)
+        .rate_limit_per_minute(LIMIT_PER_MINUTE);
+    let (emu, client) = common::start(config).await;
+    let ids: Vec<String> = client
+        .query_assets_v2()
+        .items()
+        .page_size(2_000)
+        .try_collect()
+        .await
+        .unwrap();
+    // 1 s round trips would call for 8 in flight; the cap is 3.
+    emu.set_faults(latency(1_000));
+    let log: Log = Arc::default();
+    let sink = log.clone();
+    let mut assets = client
+        .get_assets()
+        .ids(ids)
+        .items()
+        .concurrency(3)
+        .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)));
+    let start = Instant::now();
+    let read = drain_until(&mut assets, start + Duration::from_millis(4_500)).await;
+    drop(assets);
+
+    let log = log.lock().unwrap().clone();
+    let windows: Vec<u64> = log.iter().map(|(_, p)| p.concurrency).collect();
+    println!("windows reported: {windows:?}; {read} items");
+    assert!(read > 0);
+    assert!(windows.iter().all(|&w| (1..=3).contains(&w)), "{windows:?}");
+    // It reached the cap: the cap, not the target, held it there.
+    assert_eq!(windows.iter().max(), Some(&3), "{windows:?}");
+}
