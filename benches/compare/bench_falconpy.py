@@ -20,7 +20,9 @@ from urllib.parse import parse_qs, urlparse
 import requests
 from falconpy import ExposureManagement
 
-# The export loop of FalconPy's samples, shared with the throughput benchmark.
+# The export loop of FalconPy's samples, shared with the throughput benchmark
+# (imported without leaving a __pycache__ in the source tree).
+sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "throughput"))
 from falconpy_export import export as export_all  # noqa: E402
 
