@@ -1,6 +1,11 @@
 """FalconPy side of the comparison benchmarks (see run.sh).
 
-Usage: python bench_falconpy.py calls|export|download [args]
+Usage: python bench_falconpy.py calls [N] [session] | export [session] | download OUT [stream]
+
+`session`: the service class is built with `session=requests.Session()`
+(FalconPy 1.6.6 takes it), so connections are reused as on the Rust side;
+without it FalconPy sends every call with `requests.request`, which opens
+a new connection each time.
 
 Prints one line per run: bench, implementation, seconds, peak RSS (KiB),
 details; the same format as the Rust bench binaries.
@@ -9,18 +14,31 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import requests
 from falconpy import ExposureManagement
+
+# The export loop of FalconPy's samples, shared with the throughput benchmark
+# (imported without leaving a __pycache__ in the source tree).
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "throughput"))
+from falconpy_export import export as export_all  # noqa: E402
 
 BASE_URL = os.environ.get("BENCH_BASE_URL", "http://127.0.0.1:8080")
 CLIENT_ID = os.environ.get("BENCH_CLIENT_ID", "emulator-client-id")
 CLIENT_SECRET = os.environ.get("BENCH_CLIENT_SECRET", "emulator-client-secret")
 
 
-def falcon():
+def falcon(session=False):
     # base_url takes a full URL; FalconPy keeps the http:// scheme given.
-    return ExposureManagement(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=BASE_URL)
+    kwargs = {"session": requests.Session()} if session else {}
+    return ExposureManagement(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=BASE_URL, **kwargs)
+
+
+def name(session):
+    return "falconpy-session" if session else "falconpy"
 
 
 def report(bench, imp, started, extra):
@@ -28,8 +46,8 @@ def report(bench, imp, started, extra):
     print(f"{bench}\t{imp}\t{time.perf_counter() - started:.3f}\t{peak}\t{extra}", flush=True)
 
 
-def calls(n=2000):
-    api = falcon()
+def calls(n=2000, session=False):
+    api = falcon(session)
     ids = api.query_assets_v1(limit=100)["body"]["resources"]
     assert len(ids) == 100
     api.get_assets(ids=ids)  # token
@@ -40,31 +58,17 @@ def calls(n=2000):
         assert reply["status_code"] == 200
         total += len(reply["body"]["resources"])
     assert total == n * 100
-    report("calls", "falconpy", started, f"{n} calls")
+    report("calls", name(session), started, f"{n} calls")
 
 
-def export():
-    """Every asset, the way FalconPy's samples page and batch by hand."""
-    api = falcon()
+def export(session=False):
+    """Every asset: v2 id pages of 1,000, `get_assets` of 100 ids each."""
+    api = falcon(session)
     api.query_assets(limit=1)  # token
     started = time.perf_counter()
-    seen = set()
-    after = None
-    while True:
-        kwargs = {"limit": 1000}
-        if after:
-            kwargs["after"] = after
-        page = api.query_assets(**kwargs)
-        assert page["status_code"] == 200, page
-        ids = page["body"]["resources"]
-        for i in range(0, len(ids), 100):
-            details = api.get_assets(ids=ids[i:i + 100])
-            for asset in details["body"]["resources"]:
-                seen.add(asset["id"])
-        after = page["body"]["meta"].get("pagination", {}).get("after")
-        if not after or not ids:
-            break
-    report("export", "falconpy", started, f"{len(seen)} assets")
+    seen, errors = export_all(api, 1000)
+    assert errors == 0
+    report("export", name(session), started, f"{len(seen)} assets")
 
 
 def blob_link(api):
@@ -104,11 +108,13 @@ def download(out, stream=False):
 
 
 if __name__ == "__main__":
-    what = sys.argv[1]
+    what, args = sys.argv[1], sys.argv[2:]
+    with_session = "session" in args
     if what == "calls":
-        calls(int(sys.argv[2]) if len(sys.argv) > 2 else 2000)
+        numbers = [int(a) for a in args if a.isdigit()]
+        calls(numbers[0] if numbers else 2000, with_session)
     elif what == "export":
-        export()
+        export(with_session)
     elif what == "download":
         download(sys.argv[2], stream=len(sys.argv) > 3 and sys.argv[3] == "stream")
     else:

@@ -12,9 +12,9 @@ for line in open(sys.argv[1]):
     rows[(bench, imp)].append((secs, rss))
 
 BASES = {
-    "calls": ["raw-reqwest", "raw-reqwest-typed", "falconpy"],
-    "export": ["falconpy"],
-    "export-20ms": ["falconpy"],
+    "calls": ["raw-reqwest", "raw-reqwest-typed", "falconpy", "falconpy-session"],
+    "export": ["falconpy", "falconpy-session"],
+    "export-20ms": ["falconpy", "falconpy-session"],
     "download": [],
 }
 for bench, bases in BASES.items():
