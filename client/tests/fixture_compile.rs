@@ -135,22 +135,23 @@ fn host_triple() -> String {
 }
 
 /// `cargo check --lib` of the scratch crate in trybuild's target directory,
-/// with the flags trybuild builds the cases' dependencies with, so that the
-/// dependencies the compile-fail cases built (or this check builds first)
-/// serve both. Were trybuild to change its flags, the check would still
-/// run, only slower.
+/// with the flags the compile-fail cases are checked with (see
+/// `fql_compile_fail.rs`), so that the dependencies they built (or this
+/// check builds first) serve both. Were trybuild to change its flags, the
+/// check would still run, only slower.
 fn check_like_trybuild(scratch: &Path) -> std::process::Output {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let target_dir = tmp.parent().unwrap().join("tests").join("trybuild");
-    let host = host_triple();
-    let rustflags = r#"["--cfg", "trybuild", "--verbose", "-A", "dead_code"]"#;
     Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--quiet", "--lib", "--target", &host])
-        .arg(format!("--config=build.rustflags={rustflags}"))
-        .arg(format!("--config=target.{host}.rustflags={rustflags}"))
+        .args(["check", "--offline", "--quiet", "--lib", "--target"])
+        .arg(host_triple())
         .current_dir(scratch)
         .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_INCREMENTAL", "0")
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            crate::fql_compile_fail::encoded_rustflags(),
+        )
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap()
