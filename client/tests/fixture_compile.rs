@@ -75,50 +75,37 @@ fn copy_dir(from: &Path, to: &Path, skip: &Path) {
 
 /// The client's manifest made standalone: the workspace's shared package
 /// fields and dependency versions are carried into a workspace of its own,
-/// and the dev-dependencies join the dependencies, as in trybuild's cases:
-/// with the same dependency graph and flags (see [`check_like_trybuild`])
-/// both checks share one build of it.
+/// with the client's dependencies and none of its test targets and test
+/// dependencies, as in trybuild's cases (the test dependencies are under
+/// `cfg(not(trybuild))`, and trybuild leaves itself out): with the same
+/// dependency graph and flags (see [`check_like_trybuild`]) both checks
+/// share one build of it.
 fn standalone_manifest() -> String {
     let client = std::fs::read_to_string(root().join("client/Cargo.toml")).unwrap();
     let workspace = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
     let shared = &workspace[workspace.find("[workspace.package]").unwrap()..];
     let shared = &shared[..shared.find("\n[profile").unwrap_or(shared.len())];
     let mut package = String::new();
-    // (name, line) in order; a dev-dependency replaces the dependency of
-    // the same name (tokio with test-util), as in trybuild's cases.
-    let mut dependencies: Vec<(String, String)> = Vec::new();
+    let mut dependencies = String::new();
     let mut section = String::new();
     for line in client.lines() {
         if line.starts_with('[') {
             section = line.trim().to_owned();
-        }
-        if section != "[dependencies]" && section != "[dev-dependencies]" {
-            if !line.starts_with("readme") {
-                package.push_str(line);
-                package.push('\n');
+            if section == "[dependencies]" {
+                continue;
             }
-            continue;
         }
-        if line.starts_with('[') || line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let name = line
-            .split(['.', '=', ' '])
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        // Path dependencies (the generator) from the scratch crate's place.
-        let line = line.replace("path = \"../", &format!("path = \"{}/", root().display()));
-        dependencies.retain(|(n, _)| *n != name);
-        // trybuild leaves itself out of the cases' dependencies.
-        if name != "trybuild" {
-            dependencies.push((name, line));
+        let kept = section == "[package]"
+            || section == "[features]"
+            || section.starts_with("[package.metadata");
+        if section == "[dependencies]" {
+            dependencies.push_str(line);
+            dependencies.push('\n');
+        } else if kept && !line.starts_with("readme") {
+            package.push_str(line);
+            package.push('\n');
         }
     }
-    let dependencies: String = dependencies
-        .into_iter()
-        .map(|(_, l)| format!("{l}\n"))
-        .collect();
     format!("{package}\n[dependencies]\n{dependencies}\n[workspace]\n\n{shared}\n")
 }
 
@@ -135,22 +122,23 @@ fn host_triple() -> String {
 }
 
 /// `cargo check --lib` of the scratch crate in trybuild's target directory,
-/// with the flags trybuild builds the cases' dependencies with, so that the
-/// dependencies the compile-fail cases built (or this check builds first)
-/// serve both. Were trybuild to change its flags, the check would still
-/// run, only slower.
+/// with the flags the compile-fail cases are checked with (see
+/// `fql_compile_fail.rs`), so that the dependencies they built (or this
+/// check builds first) serve both. Were trybuild to change its flags, the
+/// check would still run, only slower.
 fn check_like_trybuild(scratch: &Path) -> std::process::Output {
     let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let target_dir = tmp.parent().unwrap().join("tests").join("trybuild");
-    let host = host_triple();
-    let rustflags = r#"["--cfg", "trybuild", "--verbose", "-A", "dead_code"]"#;
     Command::new(env!("CARGO"))
-        .args(["check", "--offline", "--quiet", "--lib", "--target", &host])
-        .arg(format!("--config=build.rustflags={rustflags}"))
-        .arg(format!("--config=target.{host}.rustflags={rustflags}"))
+        .args(["check", "--offline", "--quiet", "--lib", "--target"])
+        .arg(host_triple())
         .current_dir(scratch)
         .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_INCREMENTAL", "0")
+        .env(
+            "CARGO_ENCODED_RUSTFLAGS",
+            crate::fql_compile_fail::encoded_rustflags(),
+        )
         .env_remove("RUSTFLAGS")
         .output()
         .unwrap()

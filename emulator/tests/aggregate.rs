@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const AGG: &str = "/fem/aggregates/external-assets/v1";

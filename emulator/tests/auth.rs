@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use crate::common::*;
 use falcon_emulator::{ApiClient, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, SCOPE_READ};
 use std::time::Duration;
 

@@ -2,9 +2,7 @@
 //! and each member), member inventories, the background consumer, the
 //! rate-limit headers and the per-CID counts.
 
-mod common;
-
-use common::{ids, small, split, token_for};
+use crate::common::{ids, small, split, token_for};
 use falcon_emulator::{
     ApiClient, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig,
     EmulatorHandle, SCOPE_READ, SCOPE_WRITE,

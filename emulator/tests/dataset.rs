@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use crate::common::*;
 use falcon_emulator::{Emulator, EmulatorConfig};
 use serde_json::Value;
 use std::collections::BTreeSet;

@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use crate::common::*;
 use falcon_emulator::{Fault, FaultConfig, ScheduledFault};
 use serde_json::json;
 use std::time::Duration;

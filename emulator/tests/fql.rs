@@ -1,6 +1,4 @@
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// Evaluates `pred` over every asset, to compare with the server's answer.

@@ -2,9 +2,7 @@
 //! 99th percentile, are fixed by the seed, and delay every API request
 //! but not the token request.
 
-mod common;
-
-use common::{small, start};
+use crate::common::{small, start};
 use falcon_emulator::{FaultConfig, LatencyDistribution, MAX_LATENCY};
 use std::time::{Duration, Instant};
 

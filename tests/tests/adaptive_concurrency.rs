@@ -5,7 +5,7 @@
 //! The budget is small (600 requests a minute, half of it for the client:
 //! 5 a second) so that it, not the emulator, is what limits the streams.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

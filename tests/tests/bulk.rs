@@ -1,7 +1,7 @@
 //! Bulk work against the emulator: id streams over both paginations, the
 //! offset limit, batched gets, the full export, bulk writes and progress.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! server errors or dropped connections, and tokens die during the run.
 //! Every asset must come back exactly once.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -452,6 +452,16 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / hz
 }
 
+/// The name the test harness knows `test` of this module by: its module
+/// path without the crate's name, as in `suite::module::test`.
+#[cfg(target_os = "linux")]
+fn test_path(test: &str) -> String {
+    match module_path!().split_once("::") {
+        Some((_, module)) => format!("{module}::{test}"),
+        None => test.to_owned(),
+    }
+}
+
 /// Runs the emulator in a child process limited to 64 file descriptors,
 /// holds 150 connections open (so that accepting fails with `EMFILE`) and
 /// measures the child's CPU use: a loop that retries at once keeps a core
@@ -463,8 +473,9 @@ fn accept_errors_back_off_instead_of_spinning() {
     let exe = std::env::current_exe().expect("test binary");
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(r#"ulimit -n 64 && exec "$0" fd_limited_emulator --exact --ignored --nocapture"#)
+        .arg(r#"ulimit -n 64 && exec "$0" "$1" --exact --ignored --nocapture"#)
         .arg(exe)
+        .arg(test_path("fd_limited_emulator"))
         .env(CHILD, "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -2,8 +2,7 @@
 //! decompression), bounded error bodies, timeouts, and body reads that fail
 //! half-way following the retry rules of connection errors.
 
-#[path = "common/hostile.rs"]
-mod hostile;
+use crate::hostile;
 
 use std::io::Write;
 use std::time::{Duration, Instant};

@@ -2,8 +2,7 @@
 //! value arrives intact as one query parameter, the request line stays
 //! well-formed and nothing else is added.
 
-#[path = "common/hostile.rs"]
-mod hostile;
+use crate::hostile;
 
 use falcon_exposure::Error;
 use falcon_exposure::fql::{FilterArg, SortArg};

@@ -2,8 +2,7 @@
 //! follow one, API calls only within their origin; the secret and the
 //! token never reach another host.
 
-#[path = "common/hostile.rs"]
-mod hostile;
+use crate::hostile;
 
 use falcon_exposure::Error;
 use hostile::{Hostile, SECRET, client, empty_page, json, reply, token, with_token};

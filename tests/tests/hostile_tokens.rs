@@ -2,8 +2,7 @@
 //! header-breaking tokens, unknown or host-name regions, and where the
 //! autodiscovery token is revoked.
 
-#[path = "common/hostile.rs"]
-mod hostile;
+use crate::hostile;
 
 use falcon_exposure::{Client, Cloud, Error};
 use hostile::{Hostile, SECRET, client, empty_page, json, reply, token};

@@ -1,7 +1,7 @@
 //! The five operations newer than the documentation page, which were added
 //! through the manifest alone, end to end against the emulator.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -2,7 +2,7 @@
 //! from its saved point without reading again the pages it finished, and
 //! each asset comes out once across the two runs.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

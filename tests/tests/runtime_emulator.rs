@@ -1,7 +1,7 @@
 //! The runtime end to end against the loopback emulator: real envelopes,
 //! headers, token expiry, faults and rate limits.
 
-mod common;
+use crate::common;
 
 use falcon_emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, EmulatorHandle, Fault,

@@ -9,7 +9,7 @@ use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::*;
+use super::common::*;
 
 async fn mount_query(server: &MockServer) {
     Mock::given(method("GET"))
@@ -102,7 +102,7 @@ async fn token_is_renewed_ahead_of_expiry() {
     t.expires_in = 0;
     let t = t.mount(&server).await;
     mount_query(&server).await;
-    let stale = crate::common::client(&server);
+    let stale = super::common::client(&server);
     for _ in 0..10 {
         stale.query_assets().send().await.unwrap();
     }

@@ -11,7 +11,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::common::*;
+use super::common::*;
 
 const QUERY: &str = "/fem/queries/external-assets/v1";
 

@@ -5,7 +5,7 @@ use serde_json::json;
 use wiremock::Mock;
 use wiremock::matchers::{method, path};
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn command_by_operation_id_returns_the_raw_envelope() {

@@ -5,7 +5,7 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::*;
+use super::common::*;
 
 const QUERY: &str = "/fem/queries/external-assets/v1";
 const GET: &str = "/fem/entities/external-assets/v1";

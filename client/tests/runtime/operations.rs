@@ -6,7 +6,7 @@ use tokio::io::AsyncWriteExt;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::common::*;
+use super::common::*;
 
 #[tokio::test]
 async fn query_assets_sends_filter_limit_offset_sort_with_plus_as_2b() {

@@ -11,7 +11,7 @@ use tracing_subscriber::fmt::format::FmtSpan;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::common::*;
+use super::common::*;
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -165,7 +165,7 @@ async fn secrets_are_absent_from_debug_and_display() {
         ))
         .mount(&leaky)
         .await;
-    let c = crate::common::client(&leaky);
+    let c = super::common::client(&leaky);
     let e = c.query_assets().send().await.unwrap_err();
     assert_no_secret(&format!("{e} {e:?}"));
 

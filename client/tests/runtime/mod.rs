@@ -1,5 +1,5 @@
-//! Behaviour of the client runtime against mock servers: one binary, one
-//! module per area.
+//! Behaviour of the client runtime against mock servers, one module per
+//! area.
 
 mod common;
 
