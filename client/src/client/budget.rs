@@ -79,8 +79,10 @@ pub struct BudgetStatus {
     /// (`None` while the limit is unknown: no pacing).
     pub allowed: Option<u64>,
     /// Requests in the last minute by others (other integrations or
-    /// processes), estimated from the last reply's
-    /// `X-RateLimit-Remaining`; `None` when no recent reply gave it.
+    /// processes): the highest estimate from the `X-RateLimit-Remaining`
+    /// of the last minute's replies (others this client crowds out stop
+    /// showing in the API's count, so the latest would understate them);
+    /// `None` when no recent reply gave it.
     pub others_in_window: Option<u64>,
 }
 
@@ -98,8 +100,13 @@ struct State {
     limit: Option<u64>,
     /// The last `X-RateLimit-Remaining`.
     remaining: Option<u64>,
-    /// Others' use of the window and when it was seen.
-    others: Option<(u64, Instant)>,
+    /// Others' use of the window as each reply showed it, and when: the
+    /// readings that may still be the minute's highest, in decreasing
+    /// order (a sliding maximum). The highest of the last minute rules,
+    /// not the last: once this client takes what others left, their
+    /// refused requests no longer show in the API's count, and the last
+    /// reading would shrink as they are squeezed out.
+    others: VecDeque<(u64, Instant)>,
     /// When the next send is due when sends are spread evenly (the
     /// "theoretical arrival time" of a generic cell rate algorithm).
     due: Option<Instant>,
@@ -145,16 +152,25 @@ impl State {
         {
             self.sends.pop_front();
         }
-        if self
+        while self
             .others
-            .is_some_and(|(_, seen)| seen + WINDOW + SLACK <= now)
+            .front()
+            .is_some_and(|&(_, seen)| seen + WINDOW + SLACK <= now)
         {
-            self.others = None;
+            self.others.pop_front();
         }
     }
 
+    /// The highest reading of others' use in the last minute.
     fn others(&self) -> Option<u64> {
-        self.others.map(|(o, _)| o)
+        self.others.front().map(|&(o, _)| o)
+    }
+
+    fn saw_others(&mut self, others: u64, now: Instant) {
+        while self.others.back().is_some_and(|&(o, _)| o <= others) {
+            self.others.pop_back();
+        }
+        self.others.push_back((others, now));
     }
 }
 
@@ -222,7 +238,7 @@ impl Budget {
             if let Some(limit) = s.limit {
                 let used = limit.saturating_sub(r.min(limit));
                 let own = u64::try_from(s.sends.len()).unwrap_or(u64::MAX);
-                s.others = Some((used.saturating_sub(own), now));
+                s.saw_others(used.saturating_sub(own), now);
             }
         }
     }
@@ -341,6 +357,27 @@ mod tests {
         // The 15th waits for the first to leave the window.
         assert_eq!(Instant::now() - start, WINDOW + SLACK);
         assert!(Instant::now() > before);
+    }
+
+    #[test]
+    fn others_squeezed_out_still_count_for_a_minute() {
+        let b = Budget::default();
+        let start = Instant::now();
+        // Limit 6,000, share 0.9: others were seen using 1,800...
+        b.observe(start, &rl(6000, 4200));
+        assert_eq!(b.status(start, 0.9).allowed, Some(4200));
+        // ...then fewer, as if refused: the allowance keeps room for the
+        // 1,800 until that reading is a minute old.
+        let later = start + Duration::from_secs(30);
+        b.observe(later, &rl(6000, 5000));
+        assert_eq!(b.status(later, 0.9).others_in_window, Some(1800));
+        assert_eq!(b.status(later, 0.9).allowed, Some(4200));
+        let after = start + WINDOW + SLACK;
+        assert_eq!(b.status(after, 0.9).others_in_window, Some(1000));
+        assert_eq!(b.status(after, 0.9).allowed, Some(5000));
+        // A higher reading replaces the lower ones at once.
+        b.observe(after, &rl(6000, 3000));
+        assert_eq!(b.status(after, 0.9).others_in_window, Some(3000));
     }
 
     #[test]
