@@ -17,10 +17,11 @@ mkdir -p "$WORK"
 REVS=("$@")
 [ ${#REVS[@]} -eq 0 ] && REVS=(HEAD)
 
-secs() { # command... ; prints the wall time in seconds
-    local start end
+secs() { # log command... ; prints the wall time in seconds, output to log
+    local log=$1 start end
+    shift
     start=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; return 1; }
+    "$@" >"$log" 2>&1 || { echo "failed: $* (output: $log)" >&2; tail -n 40 "$log" >&2; return 1; }
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }
@@ -64,9 +65,9 @@ for rev in "${REVS[@]}"; do
     (cd "$BARE" && cargo fetch -q && rm -rf target)
     crates=$(cd "$dir" && cargo tree -q -e normal,build,dev --prefix none -p "$(cd "$dir" && cargo metadata -q --format-version 1 --no-deps |
         python3 -c 'import json,sys; m=json.load(sys.stdin); print(next(t for p in m["packages"] for t in [p["name"]] if any(x["name"]=="quickstart" for x in p["targets"])))')" 2>/dev/null | sort -u | wc -l)
-    quickstart=$(cd "$dir" && secs cargo run --example quickstart)
-    bare=$(cd "$BARE" && secs cargo build)
-    tests=$(cd "$dir" && secs cargo test --workspace)
+    quickstart=$(cd "$dir" && secs "$WORK/$sha-quickstart.log" cargo run --example quickstart)
+    bare=$(cd "$BARE" && secs "$WORK/$sha-bare.log" cargo build)
+    tests=$(cd "$dir" && secs "$WORK/$sha-tests.log" cargo test --workspace)
     printf '%s  quickstart %6.0f s  bare %5.0f s  ratio %4.1f  tests after %6.0f s  crates in the quickstart package graph %s\n' \
         "$sha" "$quickstart" "$bare" "$(echo "$quickstart / $bare" | bc -l)" "$tests" "$crates"
     rm -rf "$dir"

@@ -34,15 +34,20 @@ fn latency(ms: u64) -> FaultConfig {
 /// Every progress report, with when it came.
 type Log = Arc<Mutex<Vec<(Instant, Progress)>>>;
 
-/// Drains `stream` until `end`, failing on an error; returns the items read.
+/// Drains `stream` until `done()` holds after an item, or until `end`,
+/// failing on an error; returns the items read.
 async fn drain_until<T>(
     stream: &mut (impl Stream<Item = falcon_exposure::Result<T>> + Unpin),
     end: Instant,
+    done: impl Fn(usize) -> bool,
 ) -> usize {
     let mut n = 0;
     while let Ok(Some(item)) = tokio::time::timeout_at(end, stream.next()).await {
         item.unwrap_or_else(|e| panic!("stream failed: {e}"));
         n += 1;
+        if done(n) {
+            break;
+        }
     }
     n
 }
@@ -69,18 +74,44 @@ async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
         .export_assets("")
         .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)));
 
-    // 20 ms round trips: 5 requests a second need 1 in flight, +1.
-    let jump = start + Duration::from_millis(2_500);
-    let first = drain_until(&mut assets, jump).await;
+    // 20 ms round trips: 5 requests a second need 1 in flight, +1. The
+    // phases end on progress, not on the clock alone, so that a loaded
+    // machine (slow start-up, slow replies) shifts them rather than
+    // failing the test; the deadlines only keep a broken build from
+    // hanging.
+    let first = drain_until(&mut assets, start + Duration::from_secs(60), |n| {
+        n >= 1_000 && start.elapsed() >= Duration::from_millis(2_500)
+    })
+    .await;
+    let jump = Instant::now();
+    let before = {
+        let log = log.lock().unwrap();
+        // The reports after the first second of items: the window at 20 ms.
+        let first_item = log.first().map_or(start, |(at, _)| *at);
+        max_window(&log, first_item + Duration::from_secs(1), jump)
+    };
     emu.set_faults(latency(1_500));
-    // 1.5 s round trips: the same rate needs 10 in flight, +1.
-    let end = jump + Duration::from_millis(5_500);
-    let second = drain_until(&mut assets, end).await;
+    // 1.5 s round trips: the same rate needs 10 in flight, +1. Read on
+    // until the window has doubled, and a second more for any overshoot.
+    let grown = |log: &Log| {
+        log.lock()
+            .unwrap()
+            .iter()
+            .any(|(at, p)| *at >= jump && p.concurrency >= 2 * before.max(1))
+    };
+    let watch = log.clone();
+    let mut second = drain_until(&mut assets, jump + Duration::from_secs(20), |_| {
+        grown(&watch)
+    })
+    .await;
+    second += drain_until(&mut assets, Instant::now() + Duration::from_secs(1), |_| {
+        false
+    })
+    .await;
     let elapsed = start.elapsed().as_secs_f64();
     drop(assets);
 
     let log = log.lock().unwrap().clone();
-    let before = max_window(&log, start + Duration::from_millis(1_000), jump);
     let after = max_window(&log, jump, Instant::now());
     let settled = log.last().map(|(_, p)| p.concurrency).unwrap_or(0);
     let timeline: Vec<(u128, u64)> = log
@@ -146,8 +177,26 @@ async fn an_explicit_concurrency_caps_the_window() {
         .items()
         .concurrency(3)
         .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)));
-    let start = Instant::now();
-    let read = drain_until(&mut assets, start + Duration::from_millis(4_500)).await;
+    // Until the window reaches the cap (a deadline only against a hang),
+    // then two round trips more, in which it must not pass it.
+    let watch = log.clone();
+    let at_cap = move |_| {
+        watch
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(_, p)| p.concurrency >= 3)
+    };
+    let mut read = drain_until(
+        &mut assets,
+        Instant::now() + Duration::from_secs(30),
+        at_cap,
+    )
+    .await;
+    read += drain_until(&mut assets, Instant::now() + Duration::from_secs(2), |_| {
+        false
+    })
+    .await;
     drop(assets);
 
     let log = log.lock().unwrap().clone();
