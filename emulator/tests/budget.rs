@@ -2,7 +2,7 @@
 //! and each member), member inventories, the background consumer, the
 //! rate-limit headers and the per-CID counts.
 
-use crate::common::{ids, small, split, token_for};
+use crate::common::{Api, ids, small, split, start, token_for};
 use falcon_emulator::{
     ApiClient, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig,
     EmulatorHandle, SCOPE_READ, SCOPE_WRITE,
@@ -259,15 +259,7 @@ async fn background_consumer_spends_in_the_cid_window_and_counts_its_own_429s() 
     let cfg = small()
         .rate_limit_per_minute(60)
         .background_load(DEFAULT_CID, 0.5);
-    let emu = Emulator::start(cfg).await.unwrap();
-    let http = reqwest::Client::new();
-    let token = token_for(
-        &http,
-        &emu.base_url(),
-        DEFAULT_CLIENT_ID,
-        DEFAULT_CLIENT_SECRET,
-    )
-    .await;
+    let Api { emu, http, token } = start(cfg).await;
     let mut waited = 0;
     while emu.stats().cid(DEFAULT_CID).background_requests == 0 && waited < 50 {
         tokio::time::sleep(Duration::from_millis(100)).await;
