@@ -164,14 +164,32 @@ pub enum Error {
         /// Method of the cursor-paginated operation that reaches every result.
         alternative: Option<&'static str>,
     },
-    /// Pagination stopped making progress: the API sent a page again, an
-    /// offset that does not advance or a cursor it sent before.
+    /// Pagination stopped making progress: the API sent an offset that
+    /// does not advance or a cursor it sent before.
     #[error("{operation}: pagination does not advance: {problem}")]
     Pagination {
         /// Operation ID.
         operation: &'static str,
         /// What went wrong.
         problem: PaginationProblem,
+    },
+    /// The results ended with fewer distinct items than the API's last
+    /// total said. Not a failure of the items before it: a paginated
+    /// stream or an export yields it as its last item, after every item it
+    /// received, so nothing received is lost. Seen when the cursor stops
+    /// early, repeats pages without reaching the end, or results are
+    /// deleted during the read (the total is then out of date).
+    #[error(
+        "{operation}: the results ended with {received} distinct items, but the API's total was {expected}; \
+         items may have been missed (or deleted during the read): run the read again or narrow the filter"
+    )]
+    Incomplete {
+        /// Operation ID of the query.
+        operation: &'static str,
+        /// The total the last page's reply gave.
+        expected: u64,
+        /// The distinct items received.
+        received: u64,
     },
     /// An id asked for in a batch is not in the reply.
     #[error("{operation}: {id:?} not found{}", format_not_found(.error))]
@@ -376,13 +394,6 @@ impl Failure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PaginationProblem {
-    /// Every id of a page was returned by an earlier page.
-    RepeatedPage {
-        /// The offset or cursor the page was asked for with (`None`: the first page).
-        at: Option<String>,
-        /// How many ids the page held.
-        ids: usize,
-    },
     /// The next offset the API gave is not past the one sent.
     OffsetNotAdvancing {
         /// The offset sent.
@@ -395,30 +406,17 @@ pub enum PaginationProblem {
         /// The cursor.
         cursor: String,
     },
-    /// Several pages in a row were empty yet gave a new cursor.
-    EmptyPages {
-        /// How many empty pages in a row.
-        pages: usize,
-    },
 }
 
 impl std::fmt::Display for PaginationProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PaginationProblem::RepeatedPage { at, ids } => write!(
-                f,
-                "the page at {} repeats all its {ids} ids from earlier pages",
-                at.as_deref().unwrap_or("the start")
-            ),
             PaginationProblem::OffsetNotAdvancing { sent, returned } => write!(
                 f,
                 "offset {sent:?} was sent and the reply's offset {returned:?} is not past it"
             ),
             PaginationProblem::RepeatedCursor { cursor } => {
                 write!(f, "the reply gave cursor {cursor:?} a second time")
-            }
-            PaginationProblem::EmptyPages { pages } => {
-                write!(f, "{pages} empty pages in a row, each with a new cursor")
             }
         }
     }

@@ -1,22 +1,57 @@
-//! The id page size of an export against a mock API whose cursor query has
-//! a smaller largest `limit` than the export asks for first: the export
-//! shrinks its pages on the 400 that names the limit, and only on it.
+//! The id pages of an export against a mock API whose cursor query allows
+//! fewer ids a page than the export asks for first, refusing more in each
+//! of the ways APIs do: the export finds the page size without failing,
+//! remembers it, and returns every asset exactly once; a query the API
+//! really refuses still fails with its message; a total that the cursor
+//! does not reach ends the export with `Error::Incomplete` after every
+//! asset.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use falcon_exposure::{Client, Error, RetryPolicy};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const IDS: usize = 12_000;
+const IDS: usize = 3_000;
 
-/// The cursor query: `limit` at most `max`, refused with `message`.
-struct Query {
+/// How the mock answers a `limit` above its largest page.
+#[derive(Clone, Copy)]
+enum Refusal {
+    /// A 400 with this message.
+    BadRequest(&'static str),
+    /// The largest page, and the cursor to go on.
+    SilentCap,
+    /// No id and no cursor, with the true total.
+    Empty,
+}
+
+/// The cursor query.
+#[derive(Clone, Copy)]
+struct Api {
     max: usize,
-    message: &'static str,
+    refusal: Refusal,
+    /// The total the replies give (the true count when `None`).
+    total: Option<usize>,
+    /// At the end, a cursor whose page repeats the last page.
+    repeat_last_page: bool,
+}
+
+impl Api {
+    fn new(max: usize, refusal: Refusal) -> Self {
+        Api {
+            max,
+            refusal,
+            total: None,
+            repeat_last_page: false,
+        }
+    }
+}
+
+struct Query {
+    api: Api,
     limits: Arc<Mutex<Vec<usize>>>,
 }
 
@@ -27,31 +62,55 @@ fn param(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+fn reply(ids: &[String], after: &str, limit: usize, total: usize) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "meta": {"query_time": 0.01, "trace_id": "t",
+                 "pagination": {"after": after, "limit": limit, "total": total}},
+        "resources": ids,
+        "errors": [],
+    }))
+}
+
 impl Respond for Query {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let limit: usize = param(req, "limit").unwrap().parse().unwrap();
-        self.limits.lock().unwrap().push(limit);
-        if limit > self.max {
-            return ResponseTemplate::new(400).set_body_json(json!({
-                "meta": {"query_time": 0.01, "trace_id": "t"},
-                "resources": [],
-                "errors": [{"code": 400, "message": self.message}],
-            }));
+        let api = self.api;
+        let asked: usize = param(req, "limit").unwrap().parse().unwrap();
+        self.limits.lock().unwrap().push(asked);
+        let total = api.total.unwrap_or(IDS);
+        let after = param(req, "after").unwrap_or_default();
+        let mut limit = asked;
+        if asked > api.max {
+            match api.refusal {
+                Refusal::BadRequest(message) => {
+                    return ResponseTemplate::new(400).set_body_json(json!({
+                        "meta": {"query_time": 0.01, "trace_id": "t"},
+                        "resources": [],
+                        "errors": [{"code": 400, "message": message}],
+                    }));
+                }
+                Refusal::Empty => return reply(&[], "", asked, total),
+                Refusal::SilentCap => limit = api.max,
+            }
         }
-        let start: usize = param(req, "after").map_or(0, |a| a.parse().unwrap());
+        // "r<n>": the last page again, from position n.
+        if let Some(from) = after.strip_prefix('r') {
+            let from: usize = from.parse().unwrap();
+            let ids: Vec<String> = (from..IDS).map(|i| format!("a{i}")).collect();
+            return reply(&ids, "", limit, total);
+        }
+        let start: usize = if after.is_empty() {
+            0
+        } else {
+            after.parse().unwrap()
+        };
         let end = (start + limit).min(IDS);
         let ids: Vec<String> = (start..end).map(|i| format!("a{i}")).collect();
-        let after = if end < IDS {
-            end.to_string()
-        } else {
-            String::new()
+        let next = match (end < IDS, api.repeat_last_page) {
+            (true, _) => end.to_string(),
+            (false, true) => format!("r{start}"),
+            (false, false) => String::new(),
         };
-        ResponseTemplate::new(200).set_body_json(json!({
-            "meta": {"query_time": 0.01, "trace_id": "t",
-                     "pagination": {"after": after, "limit": limit, "total": IDS}},
-            "resources": ids,
-            "errors": [],
-        }))
+        reply(&ids, &next, limit, total)
     }
 }
 
@@ -74,7 +133,7 @@ impl Respond for Details {
     }
 }
 
-async fn mock(max: usize, message: &'static str) -> (MockServer, Client, Arc<Mutex<Vec<usize>>>) {
+async fn mock(api: Api) -> (MockServer, Client, Arc<Mutex<Vec<usize>>>) {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
@@ -88,8 +147,7 @@ async fn mock(max: usize, message: &'static str) -> (MockServer, Client, Arc<Mut
     Mock::given(method("GET"))
         .and(path("/fem/queries/external-assets/v2"))
         .respond_with(Query {
-            max,
-            message,
+            api,
             limits: limits.clone(),
         })
         .mount(&server)
@@ -109,48 +167,92 @@ async fn mock(max: usize, message: &'static str) -> (MockServer, Client, Arc<Mut
     (server, client, limits)
 }
 
+/// Every asset's id, checked to come once each.
 async fn export_all(client: &Client) -> falcon_exposure::Result<HashSet<String>> {
     let assets: Vec<_> = client.export_assets("").try_collect().await?;
-    let ids: HashSet<String> = assets.into_iter().filter_map(|a| a.id).collect();
+    let ids: HashSet<String> = assets.iter().filter_map(|a| a.id.clone()).collect();
+    assert_eq!(ids.len(), assets.len(), "an asset came twice");
     Ok(ids)
 }
 
+/// The limits asked for, then forgotten.
+fn take(limits: &Mutex<Vec<usize>>) -> Vec<usize> {
+    std::mem::take(&mut *limits.lock().unwrap())
+}
+
+const UNNAMED: &str = "The request is invalid.";
+
 #[tokio::test]
-async fn a_refusal_naming_the_limit_sets_the_page_size() {
-    let message = "invalid limit '10000': must be an integer between 1 and 5000";
-    let (_server, client, limits) = mock(5_000, message).await;
+async fn a_refusal_naming_the_limit_sets_the_page_size_at_once() {
+    let message = "invalid limit '10000': must be an integer between 1 and 100";
+    let (_server, client, limits) = mock(Api::new(100, Refusal::BadRequest(message))).await;
     assert_eq!(export_all(&client).await.unwrap().len(), IDS);
-    assert_eq!(*limits.lock().unwrap(), [10_000, 5_000, 5_000, 5_000]);
+    let limits = take(&limits);
+    assert_eq!(limits[..3], [10_000, 100, 100]);
+    assert_eq!(limits.len(), 1 + IDS / 100);
 }
 
 #[tokio::test]
-async fn a_refusal_about_the_limit_without_a_number_halves_it() {
-    let (_server, client, limits) = mock(2_500, "limit is too large").await;
+async fn a_refusal_that_does_not_name_the_limit_checks_the_query_then_walks_down() {
+    let (_server, client, limits) = mock(Api::new(100, Refusal::BadRequest(UNNAMED))).await;
     assert_eq!(export_all(&client).await.unwrap().len(), IDS);
-    let limits = limits.lock().unwrap().clone();
-    assert_eq!(limits[..4], [10_000, 5_000, 2_500, 2_500]);
-    assert_eq!(limits.len(), 2 + 5, "two refusals, then 5 pages of 2,500");
+    let limits = take(&limits);
+    // A page of one proves the query good, then 5,000 .. 500 are refused.
+    assert_eq!(limits[..7], [10_000, 1, 5_000, 1_000, 500, 100, 100]);
+    assert!(limits[5..].iter().all(|&n| n == 100), "{limits:?}");
 }
 
 #[tokio::test]
-async fn the_page_size_never_drops_below_the_manifests() {
-    let (_server, client, limits) = mock(10, "limit is too large").await;
-    let e = export_all(&client).await.unwrap_err();
-    assert_eq!(e.status(), Some(falcon_exposure::StatusCode::BAD_REQUEST));
-    assert_eq!(
-        *limits.lock().unwrap(),
-        [10_000, 5_000, 2_500, 1_250, 1_000]
-    );
+async fn a_silent_cap_and_an_empty_reply_are_recognised() {
+    let (_server, client, limits) = mock(Api::new(100, Refusal::SilentCap)).await;
+    assert_eq!(export_all(&client).await.unwrap().len(), IDS);
+    let limits = take(&limits);
+    assert_eq!(limits[..3], [10_000, 100, 100]);
+    assert_eq!(limits.len(), IDS / 100);
+
+    let (_server, client, limits) = mock(Api::new(100, Refusal::Empty)).await;
+    assert_eq!(export_all(&client).await.unwrap().len(), IDS);
+    let limits = take(&limits);
+    assert_eq!(limits[..6], [10_000, 5_000, 1_000, 500, 100, 100]);
 }
 
 #[tokio::test]
-async fn another_refusal_or_a_page_size_set_by_the_caller_is_not_shrunk() {
-    let (_server, client, limits) = mock(5_000, "invalid filter").await;
+async fn the_size_found_is_where_the_clients_next_export_starts() {
+    let (_server, client, limits) = mock(Api::new(100, Refusal::BadRequest(UNNAMED))).await;
+    export_all(&client).await.unwrap();
+    take(&limits);
+    // A clone shares what the client found, and a plain paginated read
+    // of the query starts there too.
+    assert_eq!(export_all(&client.clone()).await.unwrap().len(), IDS);
+    assert!(take(&limits).iter().all(|&n| n == 100));
+    let ids: Vec<String> = client
+        .query_assets_v2()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), IDS);
+    assert!(take(&limits).iter().all(|&n| n == 100));
+    // Another client of the same API finds it again.
+    let (_server, other, limits) = mock(Api::new(100, Refusal::BadRequest(UNNAMED))).await;
+    export_all(&other).await.unwrap();
+    assert_eq!(take(&limits)[0], 10_000);
+}
+
+#[tokio::test]
+async fn a_query_the_api_refuses_fails_with_its_message_after_two_requests() {
+    // Every limit refused: the filter is what the API refuses.
+    let (_server, client, limits) = mock(Api::new(0, Refusal::BadRequest("invalid filter"))).await;
     let e = export_all(&client).await.unwrap_err();
     assert!(matches!(e, Error::Api { .. }), "{e}");
-    assert_eq!(*limits.lock().unwrap(), [10_000]);
+    assert!(e.to_string().contains("invalid filter"), "{e}");
+    assert_eq!(take(&limits), [10_000, 1]);
+}
 
-    let (_server, client, limits) = mock(5_000, "limit is too large").await;
+#[tokio::test]
+async fn a_page_size_set_by_the_caller_is_not_changed() {
+    let message = "limit must be at most 100";
+    let (_server, client, limits) = mock(Api::new(100, Refusal::BadRequest(message))).await;
     let e = client
         .export_assets("")
         .page_size(6_000)
@@ -158,5 +260,35 @@ async fn another_refusal_or_a_page_size_set_by_the_caller_is_not_shrunk() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Api { .. }), "{e}");
-    assert_eq!(*limits.lock().unwrap(), [6_000]);
+    assert_eq!(take(&limits), [6_000]);
+}
+
+#[tokio::test]
+async fn a_repeated_last_page_ends_the_export_cleanly() {
+    let mut api = Api::new(100, Refusal::SilentCap);
+    api.repeat_last_page = true;
+    let (_server, client, limits) = mock(api).await;
+    assert_eq!(export_all(&client).await.unwrap().len(), IDS);
+    // Every page, then the last one again.
+    assert_eq!(take(&limits).len(), IDS / 100 + 1);
+}
+
+#[tokio::test]
+async fn a_total_the_cursor_does_not_reach_ends_with_incomplete_after_every_asset() {
+    let mut api = Api::new(100, Refusal::SilentCap);
+    api.total = Some(IDS + 50);
+    let (_server, client, _limits) = mock(api).await;
+    let items: Vec<_> = client.export_assets("").concurrency(8).collect().await;
+    let (last, assets) = items.split_last().unwrap();
+    let ids: HashSet<String> = assets
+        .iter()
+        .map(|a| a.as_ref().unwrap().id.clone().unwrap())
+        .collect();
+    assert_eq!((ids.len(), assets.len()), (IDS, IDS));
+    match last {
+        Err(Error::Incomplete {
+            expected, received, ..
+        }) => assert_eq!((*expected, *received), (IDS as u64 + 50, IDS as u64)),
+        other => panic!("{other:?}"),
+    }
 }

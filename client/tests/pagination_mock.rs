@@ -73,7 +73,7 @@ async fn problem(
 }
 
 #[tokio::test]
-async fn a_page_repeating_earlier_ids_is_an_error() {
+async fn pages_repeating_earlier_ids_stop_the_stream_after_three_then_it_is_incomplete() {
     let (server, client) = mock().await;
     // Whatever the offset, the same page (and no offset in the reply).
     Mock::given(method("GET"))
@@ -84,13 +84,14 @@ async fn a_page_repeating_earlier_ids_is_an_error() {
     let (ok, e) = problem(client.query_assets().limit(2).items()).await;
     assert_eq!(ok, ["a", "b"]);
     match &e {
-        Error::Pagination {
-            problem: PaginationProblem::RepeatedPage { at, ids },
-            ..
-        } => assert_eq!((at.as_deref(), *ids), (Some("2"), 2)),
+        Error::Incomplete {
+            expected, received, ..
+        } => assert_eq!((*expected, *received), (10, 2)),
         other => panic!("{other:?}"),
     }
-    assert!(e.to_string().contains("does not advance"), "{e}");
+    assert!(e.to_string().contains("total was 10"), "{e}");
+    // The first page, then three that bring nothing new.
+    assert_eq!(server.received_requests().await.unwrap().len(), 1 + 1 + 3);
 }
 
 #[tokio::test]
@@ -227,41 +228,49 @@ async fn a_cursor_given_twice_is_an_error() {
 }
 
 #[tokio::test]
-async fn empty_pages_with_new_cursors_end_in_an_error() {
+async fn empty_pages_with_new_cursors_end_the_stream_after_three() {
     let (server, client) = mock().await;
-    mount(
-        &server,
-        V2,
-        ("after", None),
-        page(&[], json!({"after": "c1"})),
-    )
-    .await;
-    mount(
-        &server,
-        V2,
-        ("after", Some("c1")),
-        page(&[], json!({"after": "c2"})),
-    )
-    .await;
-    mount(
-        &server,
-        V2,
-        ("after", Some("c2")),
-        page(&[], json!({"after": "c3"})),
-    )
-    .await;
-    let (ok, e) = problem(client.query_assets_v2().items()).await;
-    assert!(ok.is_empty());
-    assert!(
-        matches!(
-            &e,
-            Error::Pagination {
-                problem: PaginationProblem::EmptyPages { pages: 3 },
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    for (at, next) in [(None, "c1"), (Some("c1"), "c2"), (Some("c2"), "c3")] {
+        mount(
+            &server,
+            V2,
+            ("after", at),
+            page(&[], json!({"after": next})),
+        )
+        .await;
+    }
+    let ids: Vec<String> = client
+        .query_assets_v2()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(ids.is_empty());
+    let queries = server.received_requests().await.unwrap();
+    assert_eq!(queries.iter().filter(|r| r.url.path() == V2).count(), 3);
+}
+
+#[tokio::test]
+async fn a_middle_page_repeated_with_a_new_cursor_loses_nothing() {
+    let (server, client) = mock().await;
+    let pages = [
+        (None, vec!["a", "b"], "c1"),
+        (Some("c1"), vec!["c", "d"], "c2"),
+        (Some("c2"), vec!["c", "d"], "c3"),
+        (Some("c3"), vec!["e"], ""),
+    ];
+    for (at, ids, next) in pages {
+        let reply = page(&ids, json!({"after": next, "total": 5}));
+        mount(&server, V2, ("after", at), reply).await;
+    }
+    let ids: Vec<String> = client
+        .query_assets_v2()
+        .limit(2)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["a", "b", "c", "d", "e"]);
 }
 
 #[tokio::test]

@@ -18,11 +18,12 @@ use crate::bulk::window::DEFAULT_MAX_CONCURRENCY;
 use crate::error::{Error, Result};
 use crate::fql::FilterArg;
 
-/// Ids asked for per query page when neither the request nor
-/// [`Export::page_size`] sets a size. The API documents no largest `limit`
-/// for the cursor query; 10,000 is the largest result window any of its
-/// documents names (the offset query's). A 400 whose message names the
-/// limit makes the export ask for less (see [`Export`]).
+/// Ids asked for on the first query page when neither the request nor
+/// [`Export::page_size`] sets a size and the client has found none for the
+/// query. The API documents no largest `limit`; 10,000 is the largest
+/// result window any of its documents names (the offset query's). If the
+/// API refuses it, in whatever way, the export asks for less (see
+/// [`Export`]).
 const FIRST_ID_PAGE: u32 = 10_000;
 
 /// Whether an export's filter is empty (the text `""`): it then exports
@@ -49,17 +50,46 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 ///
 /// The query's pages come one after the other (each needs the cursor of
 /// the one before), so at one round trip per page they cap the export at
-/// page size ÷ round trip: 6,667 ids/s for pages of 1,000 at 150 ms, below
-/// the ~9,000 assets/s that the API's 6,000 requests a minute allow. The
-/// pipelining above hides a page's round trip only behind the detail
-/// requests already in flight. So unless [`page_size`](Self::page_size)
-/// is set, the export asks for pages of 10,000 ids, the largest result
-/// window the API's documents name (the cursor query's own largest `limit`
-/// is undocumented), which moves the cap to 66,667 ids/s. If the API
-/// refuses that with a 400 whose message names the limit, the export asks
-/// again with the number the message gives below the size sent, or else
-/// half the size, down to the manifest's page size (1,000); other errors
-/// are not retried this way.
+/// page size ÷ round trip: 667 ids/s for pages of 100 at 150 ms, 66,667
+/// for pages of 10,000. So unless [`page_size`](Self::page_size) is set,
+/// the export starts with pages of 10,000 ids (or the size this client
+/// found before for the query) and finds the largest the API accepts,
+/// whatever way it refuses a larger one:
+///
+/// - a 400 whose message names the limit: the export asks for that many;
+/// - a 400 that does not: the export asks for a page of one, to learn
+///   whether the API refuses the size or the query itself. If the page of
+///   one is refused too, the export fails with the API's error (a bad
+///   filter, say); if not, it goes on with 5,000, 1,000, 500, 100, 50, 10,
+///   5 and 1 ids until one is accepted;
+/// - fewer ids than asked while the reply gives a next cursor (a silent
+///   cap): the export asks for that many from then on;
+/// - an empty page while the total says results remain: the export asks
+///   again with the next smaller size.
+///
+/// The size found is remembered for the query by this client (and its
+/// clones) and logged once at info level: the next export starts there.
+/// [`page_size`](Self::page_size) asks for exactly that many and fails if
+/// the API refuses it.
+///
+/// # Repeated pages and the total
+///
+/// Ids that a page repeats from earlier ones are dropped (with a warning
+/// in the log), and the export goes on while the cursor advances; it stops
+/// after three pages in a row that bring no new id. A cursor the API gave
+/// before ends it with [`Error::Pagination`] naming the cursor, after the
+/// ids before it.
+///
+/// When the ids end, their number is checked against the last total the
+/// API gave (`meta.pagination.total`): if fewer distinct ids came, the
+/// export's last item, after every asset, is [`Error::Incomplete`] naming
+/// the expected and received counts. The last total counts because the
+/// total may change while an export runs (assets found or deleted
+/// meanwhile): a shortfall then may mean deletions rather than missed
+/// ids, which the error says. A total below the ids received (capped or
+/// approximate) is no shortfall; without a total there is no check; an
+/// export resumed from a saved point is not checked (the ids of its
+/// first run are not counted).
 ///
 /// # Concurrency
 ///
@@ -223,18 +253,25 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
         let mut ids = c.ids.with_tracker(tracker.clone());
         ids = match c.page_size {
             Some(n) => ids.page_size(n),
-            None => ids.discover_page_size(FIRST_ID_PAGE),
+            None => ids.first_page_size(FIRST_ID_PAGE),
         };
         let key = core.key;
         let size = core.spec.size;
+        // An incomplete id walk is told after every asset, so it is held
+        // back until the detail requests in flight have all come back.
+        let incomplete: Arc<Mutex<Option<Error>>> = Arc::default();
+        let held = incomplete.clone();
         // Group the ids into batches as they arrive; a pagination error
         // ends the ids and is passed on after the ids before it.
-        let batches = ids.chunks(size).flat_map(|chunk| {
+        let batches = ids.chunks(size).flat_map(move |chunk| {
             let mut ok = Vec::with_capacity(chunk.len());
             let mut failed: Option<Error> = None;
             for id in chunk {
                 match id {
                     Ok(id) => ok.push(id),
+                    Err(e @ Error::Incomplete { .. }) => {
+                        *held.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    }
                     Err(e) => failed = Some(e),
                 }
             }
@@ -245,6 +282,10 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
             futures::stream::iter(out)
         });
         let ledger = c.ledger;
+        let last = futures::stream::once(async move {
+            incomplete.lock().unwrap_or_else(|p| p.into_inner()).take()
+        })
+        .filter_map(|e| async move { e.map(Err) });
         run_reads(core, batches, c.concurrency, c.ordered, tracker)
             .inspect(move |item| {
                 let mut ledger = resume::lock(&ledger);
@@ -259,6 +300,7 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
                     Err(_) => {}
                 }
             })
+            .chain(last)
             .boxed()
     }
 }

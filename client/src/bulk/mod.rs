@@ -6,6 +6,7 @@
 pub(crate) mod batch;
 pub(crate) mod export;
 mod lazy;
+mod page_size;
 pub(crate) mod paginate;
 pub(crate) mod progress;
 pub(crate) mod resume;

@@ -19,12 +19,21 @@
 //! ```
 //!
 //! The stream holds one page at a time (plus the keys of the items seen, to
-//! drop repeats). It ends after the last page, and fails with a typed
-//! error instead of looping when the API repeats a page, gives an offset
-//! that does not advance or a cursor it gave before
-//! ([`Error::Pagination`]), or when the results lie past the offset limit of
-//! offset pagination ([`Error::OffsetLimit`], raised before the first item
-//! when the reply's total says so).
+//! drop repeats). It ends after the last page. It goes on through pages
+//! that repeat items of earlier ones while the position advances (the
+//! repeats are dropped), and stops, with a warning in the log, after
+//! [`MAX_STALE_PAGES`] pages in a row that bring no new item. It fails with
+//! a typed error instead of looping when the API gives an offset that does
+//! not advance or a cursor it gave before ([`Error::Pagination`]), or when
+//! the results lie past the offset limit of offset pagination
+//! ([`Error::OffsetLimit`], raised before the first item when the reply's
+//! total says so). When it ends with fewer distinct items than the API's
+//! last total, its last item is [`Error::Incomplete`].
+//!
+//! Unless the request or [`Paginator::page_size`] sets the page size, the
+//! stream finds the largest the API accepts (see `bulk::page_size`): it
+//! starts at the size this client last found for the query, else at the
+//! manifest's `page_size`, and asks for less on a refusal.
 //!
 //! [`Paginator::resume_point`] tells where the stream stands, as a
 //! [`ResumePoint`] a job can save; a later stream of the same query started
@@ -39,18 +48,20 @@ use std::task::{Context, Poll};
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::bulk::lazy::Lazy;
+use crate::bulk::page_size::{Accepted, PageSize};
 use serde::de::DeserializeOwned;
 
 use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::bulk::resume::{self, Ledger, ResumePoint};
 use crate::client::Client;
 use crate::error::{Error, PaginationProblem, Result};
-use crate::model::response::Offset;
+use crate::model::response::{ApiResponse, Offset};
 use crate::request::RequestParts;
 use crate::request::operation::Operation;
 
-/// How many empty pages in a row, each with a new cursor, are accepted.
-const MAX_EMPTY_PAGES: usize = 3;
+/// Pages in a row that bring no new item (empty, or only repeats) after
+/// which a stream stops, although the API gives a next position.
+pub(crate) const MAX_STALE_PAGES: usize = 3;
 
 /// The key of an item, by which repeats are recognised (an id).
 pub(crate) type KeyFn<R> = fn(&R) -> Option<&str>;
@@ -116,7 +127,12 @@ impl PageSpec {
 /// [`futures::Stream`] of `Result<R>`. Returned by the `items()` method of
 /// a paginated operation's builder; configure it before polling it.
 ///
-/// After an error the stream ends.
+/// After an error the stream ends. Unless the request or
+/// [`page_size`](Self::page_size) sets one, the page size is found as the
+/// stream reads, as an [export](crate::Export#id-pages) finds it. Repeated
+/// items are dropped, and a stream that ends with fewer distinct items than
+/// the API's last total yields [`Error::Incomplete`] last (see
+/// [repeated pages](crate::Export#repeated-pages-and-the-total)).
 ///
 /// [`resume_point`](Self::resume_point) gives, at any time, the point that
 /// covers every item yielded so far; [`resume_from`](Self::resume_from)
@@ -147,8 +163,8 @@ struct PagesConfig<R> {
     record_yields: bool,
     /// The point resumed from says everything was yielded.
     finished: bool,
-    /// Page size to try first, shrunk on a 400 that names the limit.
-    discover: Option<u32>,
+    /// Page size to try first when none is set (default: the manifest's).
+    first_size: Option<u32>,
 }
 
 impl<R> fmt::Debug for Paginator<R> {
@@ -191,7 +207,7 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
             skip: HashSet::new(),
             record_yields: true,
             finished: false,
-            discover: None,
+            first_size: None,
         };
         Paginator {
             inner: Lazy::new(config, Self::start),
@@ -267,17 +283,19 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
         (self, ledger)
     }
 
-    /// Asks for pages of `first` items unless the request or
-    /// [`page_size`](Self::page_size) sets a size; a 400 whose message
-    /// names the limit shrinks it (to the number the message gives below
-    /// the size sent, else by half, not below the manifest's page size).
-    pub(crate) fn discover_page_size(mut self, first: u32) -> Self {
-        self.inner.configure(|c| c.discover = Some(first.max(1)));
+    /// Asks first for pages of `first` items, unless the request or
+    /// [`page_size`](Self::page_size) sets a size or the client has found a
+    /// smaller one for the query.
+    pub(crate) fn first_page_size(mut self, first: u32) -> Self {
+        self.inner.configure(|c| c.first_size = Some(first.max(1)));
         self
     }
 
-    /// Items per request, when the request itself sets no page size.
-    /// Default: the manifest's `page_size`.
+    /// Items per request, when the request itself sets no page size: the
+    /// stream then asks for exactly this many, and fails if the API refuses
+    /// it. Default: found as the stream reads, starting at the manifest's
+    /// `page_size` (the refusals recognised are those of an
+    /// [export](crate::Export#id-pages)).
     pub fn page_size(mut self, n: u32) -> Self {
         self.inner.configure(|c| c.page_size = Some(n.max(1)));
         self
@@ -301,35 +319,37 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
             return stream::empty().boxed();
         }
         let tracker = c.tracker.unwrap_or_else(|| Tracker::new(c.callback));
-        let mut parts = c.parts;
         let (limit, default_size) = c.spec.limit();
-        let mut shrink_to = None;
-        if parts.query_values(limit).next().is_none() {
-            let size = match (c.page_size, c.discover) {
-                (Some(n), _) => n,
-                (None, Some(first)) if first > default_size => {
-                    shrink_to = Some(default_size);
-                    first
-                }
-                (None, _) => default_size,
-            };
-            parts.set_query(limit, size.to_string());
-        }
+        let set: Option<u32> = c.parts.query_values(limit).next().map(|v| {
+            // A size the API would refuse is the API's to refuse.
+            v.trim().parse().unwrap_or(u32::MAX)
+        });
+        let size = match set.or(c.page_size) {
+            Some(n) => PageSize::fixed(n),
+            None => {
+                let first = c.first_size.unwrap_or(default_size);
+                let found = c.client.page_size_found(c.op.id);
+                PageSize::find_from(found.map_or(first, |n| n.min(first)))
+            }
+        };
+        let from_start = c.parts.query_values(c.spec.position()).next().is_none();
         let (key, ledger, record) = (c.key, c.ledger.clone(), c.record_yields);
         let walk = Walk {
             client: c.client,
             op: c.op,
             spec: c.spec,
-            parts,
+            parts: c.parts,
             key: c.key,
             tracker,
             ledger: c.ledger,
             skip: c.skip,
-            shrink_to,
+            size,
             seen: HashSet::new(),
             cursors: HashSet::new(),
-            empty_pages: 0,
+            stale_pages: 0,
             found: 0,
+            total: None,
+            from_start,
             pending: None,
             first: true,
             done: false,
@@ -377,13 +397,19 @@ struct Walk<R> {
     ledger: Arc<Mutex<Ledger>>,
     /// Keys yielded by an earlier run, dropped without counting as repeats.
     skip: HashSet<String>,
-    /// While the page size is being discovered: the smallest to try.
-    shrink_to: Option<u32>,
+    /// The page size, found as the pages come.
+    size: PageSize,
     seen: HashSet<String>,
     cursors: HashSet<String>,
-    empty_pages: usize,
+    /// Pages in a row that brought no new item.
+    stale_pages: usize,
     /// Items yielded so far.
     found: u64,
+    /// The total the last reply gave.
+    total: Option<u64>,
+    /// Whether the walk started at the first page (not resumed from a
+    /// position), so that its items can be checked against the total.
+    from_start: bool,
     /// An error found after a page was read, reported after its items.
     pending: Option<Error>,
     first: bool,
@@ -442,31 +468,23 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 return Err(self.ceiling(None, max));
             }
         }
-        let reply = loop {
-            match self.client.execute::<R>(self.op, self.parts.clone()).await {
-                Ok(reply) => break reply,
-                Err(e) => match self.smaller_page(&e) {
-                    Some(n) => self.parts.set_query(self.spec.limit().0, n.to_string()),
-                    None => return Err(e),
-                },
-            }
-        };
-        if self.shrink_to.take().is_some() {
-            let limit = self.parts.query_values(self.spec.limit().0).next();
-            tracing::debug!(operation = self.op.id, limit, "page size accepted");
-        }
+        let reply = self.read_page(start.unwrap_or(0)).await?;
         let first = std::mem::replace(&mut self.first, false);
         let pagination = reply.meta.pagination.unwrap_or_default();
         let total = pagination.total.and_then(|t| u64::try_from(t).ok());
+        if total.is_some() {
+            self.total = total;
+        }
         if let (Some(max), Some(t)) = (max_offset, total) {
             if first && t > max && start.unwrap_or(0) < max {
                 return Err(self.ceiling(Some(t), max));
             }
         }
         let count = reply.resources.len();
-        let (items, skipped) = self.drop_repeats(reply.resources, &sent)?;
+        let (items, skipped) = self.drop_repeats(reply.resources);
         self.found += items.len() as u64;
         self.tracker.add(items.len() as u64, 0, 0, total);
+        let stale = items.is_empty() && skipped.is_empty();
         let items = match self.spec {
             PageSpec::Offset { .. } if count == 0 => {
                 self.done = true;
@@ -480,12 +498,98 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 };
                 self.next_offset(items, offset, page, pagination.offset)
             }
-            PageSpec::Cursor { cursor, .. } => {
-                self.next_cursor(items, cursor, count, pagination.after)
-            }
+            PageSpec::Cursor { cursor, .. } => self.next_cursor(items, cursor, pagination.after),
         };
+        self.count_stale(stale);
         self.record(sent, &items, skipped);
+        if self.done && self.pending.is_none() {
+            self.pending = self.incomplete();
+        }
         Ok(items)
+    }
+
+    /// Reads the page at the current position, starting at offset `start`
+    /// (0 for a cursor), asking again with fewer items while the API
+    /// refuses the page size (see `bulk::page_size`).
+    async fn read_page(&mut self, start: u64) -> Result<ApiResponse<R>> {
+        let limit = self.spec.limit().0;
+        loop {
+            self.parts.set_query(limit, self.size.current().to_string());
+            let reply = match self.client.execute::<R>(self.op, self.parts.clone()).await {
+                Ok(reply) => reply,
+                Err(e) if self.size.refused(&e) => continue,
+                Err(e) => return Err(e),
+            };
+            let pagination = reply.meta.pagination.as_ref();
+            let count = reply.resources.len() as u64;
+            let total = pagination
+                .and_then(|p| p.total)
+                .and_then(|t| u64::try_from(t).ok());
+            let has_next = match self.spec {
+                PageSpec::Cursor { .. } => pagination
+                    .and_then(|p| p.after.as_deref())
+                    .is_some_and(|a| !a.trim().is_empty()),
+                PageSpec::Offset { .. } => total.is_some_and(|t| start + count < t),
+            };
+            let read = match self.key {
+                Some(_) => self.seen.len() as u64,
+                None => self.found,
+            };
+            let more = total.is_some_and(|t| t > read);
+            match self.size.accepted(count as usize, has_next, more) {
+                Accepted::Retry => continue,
+                Accepted::Keep { found } => {
+                    if let Some(n) = found {
+                        self.client.remember_page_size(self.op.id, n);
+                    }
+                    return Ok(reply);
+                }
+            }
+        }
+    }
+
+    /// Counts a page that brought no new item; after [`MAX_STALE_PAGES`]
+    /// of them in a row the walk ends.
+    fn count_stale(&mut self, stale: bool) {
+        if !stale {
+            self.stale_pages = 0;
+            return;
+        }
+        self.stale_pages += 1;
+        if self.stale_pages >= MAX_STALE_PAGES && !self.done {
+            tracing::warn!(
+                operation = self.op.id,
+                pages = self.stale_pages,
+                "pages in a row brought no new item although the API gave a next position: stopping"
+            );
+            self.done = true;
+        }
+    }
+
+    /// [`Error::Incomplete`] when a walk from the first page ended with
+    /// fewer distinct items than the last total the API gave. No total, no
+    /// check; a total below the items received (capped or approximate) is
+    /// not a shortfall.
+    fn incomplete(&self) -> Option<Error> {
+        let expected = self.total.filter(|_| self.from_start)?;
+        let received = match self.key {
+            Some(_) => self.seen.len() as u64,
+            None => self.found,
+        };
+        if received >= expected {
+            return None;
+        }
+        tracing::warn!(
+            operation = self.op.id,
+            expected,
+            received,
+            "the results ended short of the API's total"
+        );
+        Some(Error::Incomplete {
+            operation: self.op.id,
+            expected,
+            received,
+        })
     }
 
     /// Notes the page just read in the ledger.
@@ -507,56 +611,11 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         resume::lock(&self.ledger).read(sent, keys, unkeyed, skipped, next, finished);
     }
 
-    /// The page size to ask for after `e`, while discovering it: `e` is a
-    /// 400 whose message names the limit.
-    fn smaller_page(&mut self, e: &Error) -> Option<u32> {
-        let floor = self.shrink_to?;
-        let Error::Api { status, errors, .. } = e else {
-            return None;
-        };
-        let sent: u32 = self
-            .parts
-            .query_values(self.spec.limit().0)
-            .next()?
-            .parse()
-            .ok()?;
-        if *status != http::StatusCode::BAD_REQUEST || sent <= floor {
-            return None;
-        }
-        let messages = errors.iter().filter_map(|e| e.message.as_deref());
-        let about_limit: Vec<&str> = messages
-            .filter(|m| m.to_ascii_lowercase().contains("limit"))
-            .collect();
-        if about_limit.is_empty() {
-            return None;
-        }
-        let named = about_limit
-            .iter()
-            .filter_map(|m| named_limit(m, sent))
-            .max();
-        let next = named.unwrap_or((sent / 2).max(floor));
-        if next <= floor {
-            self.shrink_to = None;
-        }
-        tracing::debug!(
-            operation = self.op.id,
-            sent,
-            next,
-            "page size refused: asking for less"
-        );
-        Some(next)
-    }
-
-    /// Drops the items whose key an earlier page gave; a page made only of
-    /// such items is an error.
-    /// Items a resumed stream skips are dropped too, and returned apart.
-    fn drop_repeats(
-        &mut self,
-        mut items: Vec<R>,
-        sent: &Option<String>,
-    ) -> Result<(Vec<R>, Vec<String>)> {
+    /// Drops the items whose key an earlier page gave (logged), and the
+    /// items a resumed stream skips, returned apart.
+    fn drop_repeats(&mut self, mut items: Vec<R>) -> (Vec<R>, Vec<String>) {
         let Some(key) = self.key else {
-            return Ok((items, Vec::new()));
+            return (items, Vec::new());
         };
         let mut skipped = Vec::new();
         let mut repeated = 0usize;
@@ -572,24 +631,14 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
             }
             _ => true,
         });
-        let count = items.len() + repeated;
-        if count > 0 && repeated == count {
-            return Err(Error::Pagination {
-                operation: self.op.id,
-                problem: PaginationProblem::RepeatedPage {
-                    at: sent.clone(),
-                    ids: count,
-                },
-            });
-        }
         if repeated > 0 {
             tracing::warn!(
                 operation = self.op.id,
                 repeated,
-                "a page repeats ids of earlier pages: dropping the repeats"
+                "a page repeats items of earlier pages: dropping the repeats"
             );
         }
-        Ok((items, skipped))
+        (items, skipped)
     }
 
     /// Sets the offset of the next page from a non-empty page's reply, or
@@ -646,43 +695,20 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
 
     /// Sets the cursor of the next page from a page's reply, or ends the
     /// walk; returns the page's items.
-    fn next_cursor(
-        &mut self,
-        items: Vec<R>,
-        param: &'static str,
-        count: usize,
-        after: Option<String>,
-    ) -> Vec<R> {
+    fn next_cursor(&mut self, items: Vec<R>, param: &'static str, after: Option<String>) -> Vec<R> {
         let Some(after) = after.filter(|a| !a.trim().is_empty()) else {
             self.done = true;
             return items;
         };
-        let problem = if !self.cursors.insert(after.clone()) {
-            Some(PaginationProblem::RepeatedCursor {
-                cursor: after.clone(),
-            })
-        } else if count == 0 {
-            self.empty_pages += 1;
-            (self.empty_pages >= MAX_EMPTY_PAGES).then_some(PaginationProblem::EmptyPages {
-                pages: self.empty_pages,
-            })
-        } else {
-            self.empty_pages = 0;
-            None
-        };
-        match problem {
-            Some(problem) => {
-                let e = Error::Pagination {
-                    operation: self.op.id,
-                    problem,
-                };
-                self.defer(items, e)
-            }
-            None => {
-                self.parts.set_query(param, after);
-                items
-            }
+        if !self.cursors.insert(after.clone()) {
+            let e = Error::Pagination {
+                operation: self.op.id,
+                problem: PaginationProblem::RepeatedCursor { cursor: after },
+            };
+            return self.defer(items, e);
         }
+        self.parts.set_query(param, after);
+        items
     }
 }
 
@@ -696,17 +722,6 @@ struct Page {
     total: Option<u64>,
 }
 
-/// The limit a refusal's `message` names: its largest number below the
-/// size `sent` ("invalid limit '20000': must be between 1 and 10000").
-fn named_limit(message: &str, sent: u32) -> Option<u32> {
-    message
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|d| !d.is_empty() && d.len() <= 9)
-        .filter_map(|d| d.parse::<u32>().ok())
-        .filter(|&n| n >= 1 && n < sent)
-        .max()
-}
-
 fn not_advancing(op: &'static Operation, sent: &Option<String>, returned: &str) -> Error {
     Error::Pagination {
         operation: op.id,
@@ -714,19 +729,5 @@ fn not_advancing(op: &'static Operation, sent: &Option<String>, returned: &str) 
             sent: sent.clone().unwrap_or_else(|| "0".into()),
             returned: returned.to_owned(),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::named_limit;
-
-    #[test]
-    fn a_refusal_names_the_largest_limit_below_the_size_sent() {
-        let m = "invalid limit '20000': must be an integer between 1 and 10000";
-        assert_eq!(named_limit(m, 20_000), Some(10_000));
-        assert_eq!(named_limit("limit must be <= 2500", 10_000), Some(2_500));
-        assert_eq!(named_limit("limit is too large", 10_000), None);
-        assert_eq!(named_limit("limit 99999999999999 too large", 10_000), None);
     }
 }

@@ -77,6 +77,9 @@ pub(crate) struct Inner {
     pub(crate) last_rate_limit: Mutex<RateLimit>,
     /// Round trips and overloads seen by the send loop.
     pub(crate) signals: Signals,
+    /// The largest page each query gave, by operation ID, once found (see
+    /// `bulk::page_size`): the next read of the query starts there.
+    page_sizes: Mutex<HashMap<&'static str, u32>>,
 }
 
 impl fmt::Debug for Client {
@@ -367,6 +370,7 @@ impl ClientBuilder {
                 budget_base,
                 last_rate_limit: Mutex::new(RateLimit::default()),
                 signals: Signals::default(),
+                page_sizes: Mutex::default(),
             }),
         })
     }
@@ -517,6 +521,28 @@ impl Client {
         self.budget_status().allowed
     }
 
+    /// The largest page the query `operation` gave this client's account,
+    /// once a read has found it.
+    pub(crate) fn page_size_found(&self, operation: &str) -> Option<u32> {
+        let sizes = self.inner.page_sizes.lock().ok()?;
+        sizes.get(operation).copied()
+    }
+
+    /// Remembers `size` as the largest page of `operation` for the
+    /// client's life; logged once per size.
+    pub(crate) fn remember_page_size(&self, operation: &'static str, size: u32) {
+        let Ok(mut sizes) = self.inner.page_sizes.lock() else {
+            return;
+        };
+        if sizes.insert(operation, size) != Some(size) {
+            tracing::info!(
+                operation,
+                size,
+                "page size found: the API gives at most this many results a page"
+            );
+        }
+    }
+
     /// A client for member (child) CID `cid` of this MSSP parent.
     ///
     /// It shares this client's connection pool, credentials, cloud and
@@ -543,6 +569,7 @@ impl Client {
                 budget_base: inner.budget_base.clone(),
                 last_rate_limit: Mutex::new(RateLimit::default()),
                 signals: Signals::default(),
+                page_sizes: Mutex::default(),
             }),
         })
     }
