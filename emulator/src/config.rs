@@ -218,6 +218,94 @@ pub struct BackgroundLoad {
     pub fraction: f64,
 }
 
+/// How a query answers a `limit` above its largest page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitRefusal {
+    /// 400 whose message names the largest page:
+    /// "invalid limit '10000': must be an integer between 1 and 100".
+    #[default]
+    Named,
+    /// 400 whose message names neither the limit nor a number: "The request is invalid."
+    /// (it must not contain the word "limit" nor any digit).
+    Unnamed,
+    /// 200 with at most the largest page of ids, and the cursor (v2) or the next offset
+    /// (v1, subsidiaries) to go on, as if the larger limit had been asked.
+    /// `meta.pagination.limit` reports the limit actually used (the largest page).
+    SilentCap,
+    /// 200 with no ids at all (`resources: []`), the true `meta.pagination.total`, and no
+    /// next cursor (v2: `after` is ""), as some CrowdStrike APIs answer a too-large limit
+    /// (FalconPy #1151: "anything over 1000 results in an empty response"; PSFalcon #36:
+    /// "Limits higher than 500 return no results").
+    Empty,
+}
+
+/// The page limits of the query operations and the faults of their pages.
+///
+/// A largest page of 0 makes no sense: [`Emulator::start`](crate::Emulator::start)
+/// refuses it, and a `repeat_page` below 2, with a `StartError`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paging {
+    /// Largest `limit` of `GET /fem/queries/external-assets/v1` (offset query).
+    pub assets_v1: usize,
+    /// Largest `limit` of `GET /fem/queries/external-assets/v2` (cursor query).
+    pub assets_v2: usize,
+    /// Largest `limit` of the ecosystem-subsidiaries query and combined listing.
+    pub subsidiaries: usize,
+    /// How a larger `limit` is answered (the same for every query).
+    pub refusal: LimitRefusal,
+    /// v2 only: at the end of the results, instead of an empty `after`, the last page
+    /// carries a fresh cursor whose page hands back the same ids again, with an empty
+    /// `after` (FalconPy's em_manager.py guards against this: it stops at a page with no new id).
+    pub repeat_last_page: bool,
+    /// v2 only: page number n (1-based, n >= 2) of every cursor walk hands back the ids of
+    /// page n-1 again, with a fresh cursor (a string never given before) that leads to the
+    /// real page n. So the walk sees one page twice and loses nothing.
+    pub repeat_page: Option<u32>,
+}
+
+/// Largest page of every query by default: the page the public clients use
+/// (see the emulator's README, "Page limits").
+const DEFAULT_PAGE_LIMIT: usize = 100;
+
+impl Default for Paging {
+    fn default() -> Self {
+        Self::max(DEFAULT_PAGE_LIMIT, LimitRefusal::Named)
+    }
+}
+
+impl Paging {
+    /// Largest page `n` on every query, a larger `limit` answered as
+    /// `refusal` says; no repeated pages.
+    pub fn max(n: usize, refusal: LimitRefusal) -> Paging {
+        Paging {
+            assets_v1: n,
+            assets_v2: n,
+            subsidiaries: n,
+            refusal,
+            repeat_last_page: false,
+            repeat_page: None,
+        }
+    }
+
+    /// Why this setting cannot be served, if it cannot.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let maxima = [
+            ("assets_v1", self.assets_v1),
+            ("assets_v2", self.assets_v2),
+            ("subsidiaries", self.subsidiaries),
+        ];
+        if let Some((name, _)) = maxima.iter().find(|(_, n)| *n == 0) {
+            return Err(format!("page limit {name} must be at least 1"));
+        }
+        match self.repeat_page {
+            Some(n) if n < 2 => Err(format!(
+                "repeat_page {n} must be at least 2: page 1 has no page before it"
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Everything the emulator serves.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
@@ -272,6 +360,9 @@ pub struct EmulatorConfig {
     /// moved in either direction for this long is closed. `None` keeps idle
     /// connections open.
     pub idle_timeout: Option<Duration>,
+    /// The page limits of the query operations and the faults of their
+    /// pages.
+    pub paging: Paging,
 }
 
 /// Default of [`EmulatorConfig::header_read_timeout`].
@@ -303,6 +394,7 @@ impl Default for EmulatorConfig {
             enforce_bad_token_limit: true,
             header_read_timeout: Some(DEFAULT_HEADER_READ_TIMEOUT),
             idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            paging: Paging::default(),
         }
     }
 }
@@ -418,6 +510,23 @@ impl EmulatorConfig {
     /// Sets the idle connection timeout (`None`: none).
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets the page limits and page faults.
+    pub fn paging(mut self, p: Paging) -> Self {
+        self.paging = p;
+        self
+    }
+
+    /// Sets the largest page of every query to `n` and how a larger `limit`
+    /// is answered, keeping the repeat settings.
+    pub fn page_limit(mut self, n: usize, refusal: LimitRefusal) -> Self {
+        self.paging = Paging {
+            repeat_last_page: self.paging.repeat_last_page,
+            repeat_page: self.paging.repeat_page,
+            ..Paging::max(n, refusal)
+        };
         self
     }
 }

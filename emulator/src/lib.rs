@@ -25,6 +25,10 @@
 //! or more is refused with 400, and no page extends past position 10,000.
 //! `query_external_assets_v2` pages with the opaque `after` cursor instead
 //! and has no such window.
+//!
+//! The largest `limit` of each query is [`EmulatorConfig::paging`] (100 by
+//! default); what a larger one gets is its [`LimitRefusal`]. [`Paging`] can
+//! also make a cursor walk see a page twice, as clients must expect.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -45,8 +49,8 @@ mod time;
 pub use aggregate::MAX_AGG_DEPTH;
 pub use config::{
     ApiClient, BackgroundLoad, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    EmulatorConfig, Fault, FaultConfig, LatencyDistribution, LatencySamples, MAX_LATENCY,
-    MemberCid, SCOPE_READ, SCOPE_WRITE, ScheduledFault,
+    EmulatorConfig, Fault, FaultConfig, LatencyDistribution, LatencySamples, LimitRefusal,
+    MAX_LATENCY, MemberCid, Paging, SCOPE_READ, SCOPE_WRITE, ScheduledFault,
 };
 pub use config::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT};
 pub use conn::{MAX_ACCEPT_BACKOFF, accept_backoff};
@@ -149,6 +153,7 @@ impl Emulator {
         let anchor = config.anchor.unwrap_or(now - now.rem_euclid(86_400));
         let accounts = accounts(&config);
         let background = background_loads(&config, &accounts)?;
+        config.paging.check().map_err(StartError)?;
         let (seed, mixed) = (config.seed, config.mixed_fqdn_forms);
         let tenants = tokio::task::spawn_blocking(move || {
             accounts

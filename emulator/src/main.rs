@@ -1,8 +1,9 @@
 //! `falcon-emulator`: runs the emulator on a fixed port until interrupted.
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use falcon_emulator::{
-    ApiClient, Emulator, EmulatorConfig, Fault, FaultConfig, SCOPE_READ, SCOPE_WRITE,
+    ApiClient, Emulator, EmulatorConfig, Fault, FaultConfig, LimitRefusal, Paging, SCOPE_READ,
+    SCOPE_WRITE,
 };
 use std::time::Duration;
 
@@ -68,6 +69,66 @@ struct Args {
     /// Seconds after which a connection with no request and no traffic is closed (0: never).
     #[arg(long, default_value_t = falcon_emulator::DEFAULT_IDLE_TIMEOUT.as_secs())]
     idle_timeout: u64,
+    /// Largest `limit` of every query operation (default 100).
+    #[arg(long, value_name = "N")]
+    page_limit: Option<usize>,
+    /// Largest `limit` of the v1 (offset) asset query, overriding --page-limit.
+    #[arg(long, value_name = "N")]
+    page_limit_assets_v1: Option<usize>,
+    /// Largest `limit` of the v2 (cursor) asset query, overriding --page-limit.
+    #[arg(long, value_name = "N")]
+    page_limit_assets_v2: Option<usize>,
+    /// Largest `limit` of the subsidiaries query and combined listing,
+    /// overriding --page-limit.
+    #[arg(long, value_name = "N")]
+    page_limit_subsidiaries: Option<usize>,
+    /// How a `limit` above the largest page is answered.
+    #[arg(long, value_enum, default_value_t = Refusal::Named)]
+    limit_refusal: Refusal,
+    /// v2: the last page of a cursor walk comes twice (a fresh cursor, then the same ids).
+    #[arg(long)]
+    repeat_last_page: bool,
+    /// v2: page N (2 or more) of every cursor walk hands back page N-1's ids
+    /// with a fresh cursor to the real page N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    repeat_page: Option<u32>,
+}
+
+/// `--limit-refusal`: the library's [`LimitRefusal`], as a command-line value.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum Refusal {
+    /// 400 naming the largest page.
+    Named,
+    /// 400 naming no number.
+    Unnamed,
+    /// 200 with at most the largest page.
+    SilentCap,
+    /// 200 with no ids and no next cursor.
+    Empty,
+}
+
+impl From<Refusal> for LimitRefusal {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Named => LimitRefusal::Named,
+            Refusal::Unnamed => LimitRefusal::Unnamed,
+            Refusal::SilentCap => LimitRefusal::SilentCap,
+            Refusal::Empty => LimitRefusal::Empty,
+        }
+    }
+}
+
+/// The page limits and page faults the flags ask for.
+fn paging(args: &Args) -> Paging {
+    let all = args.page_limit.unwrap_or(Paging::default().assets_v1);
+    Paging {
+        assets_v1: args.page_limit_assets_v1.unwrap_or(all),
+        assets_v2: args.page_limit_assets_v2.unwrap_or(all),
+        subsidiaries: args.page_limit_subsidiaries.unwrap_or(all),
+        repeat_last_page: args.repeat_last_page,
+        repeat_page: args.repeat_page,
+        ..Paging::max(all, args.limit_refusal.into())
+    }
 }
 
 fn secs(n: u64) -> Option<Duration> {
@@ -87,7 +148,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .seed(args.seed)
         .port(args.port)
         .token_ttl(Duration::from_secs(args.token_ttl))
-        .blob_size(args.blob_size);
+        .blob_size(args.blob_size)
+        .paging(paging(&args));
     cfg.anchor = args.anchor;
     cfg.region = args.region;
     cfg.rate_limit_per_minute = args.rate_limit;

@@ -14,3 +14,4 @@ mod faults;
 mod fql;
 mod fql_proptest;
 mod latency;
+mod paging;

@@ -4,6 +4,7 @@
 //! [`routes`]. Replies are built in [`reply`]; every refusal is an
 //! [`Error`](error::Error).
 
+mod cursor;
 mod error;
 mod layers;
 mod params;

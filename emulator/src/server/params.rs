@@ -2,7 +2,9 @@
 //! size and ids.
 
 use super::error::Error;
+use crate::config::LimitRefusal;
 use std::collections::HashSet;
+use std::num::IntErrorKind;
 
 /// The most ids one entity request may carry.
 pub const MAX_IDS: usize = 100;
@@ -10,6 +12,26 @@ pub const MAX_IDS: usize = 100;
 pub const MAX_RESULT_WINDOW: usize = 10_000;
 /// Default page size of the query operations.
 pub const DEFAULT_LIMIT: usize = 100;
+/// The message of [`LimitRefusal::Unnamed`]: no number, no parameter name.
+const UNNAMED: &str = "The request is invalid.";
+
+/// The page a query serves for the request's `limit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// The most results the page holds (0 for [`LimitRefusal::Empty`]).
+    pub size: usize,
+    /// What `meta.pagination.limit` reports.
+    pub reported: usize,
+}
+
+impl Limit {
+    fn of(n: usize) -> Self {
+        Limit {
+            size: n,
+            reported: n,
+        }
+    }
+}
 
 /// The decoded query string, in order, repeated keys kept.
 pub struct Params(Vec<(String, String)>);
@@ -77,16 +99,35 @@ impl Params {
     }
 
     /// The page size: `limit` between 1 and `max`, by default
-    /// [`DEFAULT_LIMIT`] (or `max` when smaller).
-    pub fn limit(&self, max: usize) -> Result<usize, Error> {
-        match self.get("limit").map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(DEFAULT_LIMIT.min(max)),
-            Some(s) => match s.parse::<i64>() {
-                Ok(n) if n >= 1 && n as usize <= max => Ok(n as usize),
-                _ => Err(Error::bad_request(format!(
-                    "invalid limit '{s}': must be an integer between 1 and {max}"
-                ))),
-            },
+    /// [`DEFAULT_LIMIT`] (or `max` when smaller). Anything but an integer
+    /// of at least 1 is a 400 naming `max`; a larger integer is answered as
+    /// `refusal` says.
+    pub fn limit(&self, max: usize, refusal: LimitRefusal) -> Result<Limit, Error> {
+        let Some(s) = self.get("limit").map(str::trim).filter(|s| !s.is_empty()) else {
+            return Ok(Limit::of(DEFAULT_LIMIT.min(max)));
+        };
+        let named = || {
+            Error::bad_request(format!(
+                "invalid limit '{s}': must be an integer between 1 and {max}"
+            ))
+        };
+        // An integer too large for i64 is still a too-large limit, not garbage.
+        let n = match s.parse::<i64>() {
+            Ok(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
+            Err(e) if *e.kind() == IntErrorKind::PosOverflow => usize::MAX,
+            _ => return Err(named()),
+        };
+        if n <= max {
+            return Ok(Limit::of(n));
+        }
+        match refusal {
+            LimitRefusal::Named => Err(named()),
+            LimitRefusal::Unnamed => Err(Error::bad_request(UNNAMED)),
+            LimitRefusal::SilentCap => Ok(Limit::of(max)),
+            LimitRefusal::Empty => Ok(Limit {
+                size: 0,
+                reported: n,
+            }),
         }
     }
 }

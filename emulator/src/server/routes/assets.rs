@@ -1,4 +1,5 @@
-//! External assets: the offset and cursor queries, get, patch and delete.
+//! External assets: the offset query, get, patch and delete (the cursor
+//! query is in `assets_v2`).
 
 use crate::model::{Asset, Str, Triage, Ts};
 use crate::server::error::Error;
@@ -20,7 +21,7 @@ type Handled = Result<Response, Error>;
 
 /// The store and the positions of the assets matching the request's
 /// `filter`, in its `sort` order.
-fn select<'a>(
+pub(super) fn select<'a>(
     st: &'a Tenant,
     p: &Params,
 ) -> Result<(RwLockReadGuard<'a, Store>, Arc<Vec<u32>>), Error> {
@@ -38,7 +39,12 @@ fn select<'a>(
 }
 
 /// The ids of the hits from position `start` to `end`.
-fn page_ids<'s>(store: &'s Store, hits: &[u32], start: usize, end: usize) -> Vec<&'s str> {
+pub(super) fn page_ids<'s>(
+    store: &'s Store,
+    hits: &[u32],
+    start: usize,
+    end: usize,
+) -> Vec<&'s str> {
     hits.get(start.min(end)..end)
         .unwrap_or_default()
         .iter()
@@ -68,54 +74,23 @@ fn offset(p: &Params) -> Result<usize, Error> {
 
 /// `GET /fem/queries/external-assets/v1`.
 pub async fn query(
-    State(st): State<Arc<Shared>>,
+    State(shared): State<Arc<Shared>>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Handled {
-    let st = st.tenant(ctx.tenant);
+    let st = shared.tenant(ctx.tenant);
     let p = Params::parse(q);
-    let limit = p.limit(MAX_RESULT_WINDOW)?;
+    let paging = &shared.cfg.paging;
+    let limit = p.limit(paging.assets_v1, paging.refusal)?;
     let offset = offset(&p)?;
     let (store, hits) = select(st, &p)?;
-    let end = (offset + limit).min(hits.len()).min(MAX_RESULT_WINDOW);
+    // The 10,000-result window holds whatever the page limit.
+    let end = offset
+        .saturating_add(limit.size)
+        .min(hits.len())
+        .min(MAX_RESULT_WINDOW);
     let page = page_ids(&store, &hits, offset, end);
-    let pagination = json!({"offset": offset, "limit": limit, "total": hits.len()});
-    Ok(reply::ok(&ctx, page).pagination(pagination).into_response())
-}
-
-fn encode_cursor(n: usize) -> String {
-    format!("c{:x}", (n as u64) ^ 0x5A5A_5A5A)
-}
-
-fn decode_cursor(s: &str) -> Option<usize> {
-    let v = u64::from_str_radix(s.strip_prefix('c')?, 16).ok()?;
-    Some((v ^ 0x5A5A_5A5A) as usize)
-}
-
-/// `GET /fem/queries/external-assets/v2`: cursor pagination with `after`.
-pub async fn query_v2(
-    State(st): State<Arc<Shared>>,
-    Extension(ctx): Extension<Ctx>,
-    RawQuery(q): RawQuery,
-) -> Handled {
-    let st = st.tenant(ctx.tenant);
-    let p = Params::parse(q);
-    let limit = p.limit(MAX_RESULT_WINDOW)?;
-    // The cursor is the position after the last returned result, encoded.
-    let start = match p.get("after").map(str::trim).filter(|s| !s.is_empty()) {
-        None => 0,
-        Some(s) => decode_cursor(s)
-            .ok_or_else(|| Error::bad_request(format!("invalid after cursor '{s}'")))?,
-    };
-    let (store, hits) = select(st, &p)?;
-    let end = (start + limit).min(hits.len());
-    let page = page_ids(&store, &hits, start, end);
-    let after = if end < hits.len() {
-        encode_cursor(end)
-    } else {
-        String::new()
-    };
-    let pagination = json!({"after": after, "limit": limit, "total": hits.len()});
+    let pagination = json!({"offset": offset, "limit": limit.reported, "total": hits.len()});
     Ok(reply::ok(&ctx, page).pagination(pagination).into_response())
 }
 

@@ -4,6 +4,7 @@
 
 mod aggregates;
 mod assets;
+mod assets_v2;
 mod blobs;
 mod inventory;
 mod oauth;
@@ -24,7 +25,7 @@ pub fn handler(route: Route) -> Option<MethodRouter<Arc<Shared>>> {
         Route::Token => on(m, oauth::token),
         Route::Revoke => on(m, oauth::revoke),
         Route::QueryAssets => on(m, assets::query),
-        Route::QueryAssetsV2 => on(m, assets::query_v2),
+        Route::QueryAssetsV2 => on(m, assets_v2::query_v2),
         Route::GetAssets => on(m, assets::get),
         Route::PatchAssets => on(m, assets::patch),
         Route::DeleteAssets => on(m, assets::delete),

@@ -1,6 +1,7 @@
 //! Ecosystem subsidiaries: the query, combined and entity operations, with
 //! the small filter and sort language the documentation gives them.
 
+use crate::config::Paging;
 use crate::data::SubsidiaryInfo;
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
@@ -11,9 +12,6 @@ use axum::extract::{Extension, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// Most subsidiaries per page.
-const MAX_LIMIT: usize = 1000;
 
 fn to_json(st: &Tenant, s: &SubsidiaryInfo) -> Value {
     let store = st.store.read();
@@ -122,9 +120,9 @@ fn sort(st: &Tenant, idx: &mut [usize], sort: &str) -> Result<(), Error> {
 
 /// The positions of the page of subsidiaries the request asks for, and
 /// its `meta.pagination`.
-fn page(st: &Tenant, p: &Params) -> Result<(Vec<usize>, Value), Error> {
+fn page(st: &Tenant, paging: &Paging, p: &Params) -> Result<(Vec<usize>, Value), Error> {
     check_version(st, p)?;
-    let limit = p.limit(MAX_LIMIT)?;
+    let limit = p.limit(paging.subsidiaries, paging.refusal)?;
     let offset: usize = match p.get("offset").filter(|s| !s.is_empty()) {
         None => 0,
         Some(s) => s
@@ -140,10 +138,10 @@ fn page(st: &Tenant, p: &Params) -> Result<(Vec<usize>, Value), Error> {
         sort(st, &mut idx, s)?;
     }
     let total = idx.len();
-    let page: Vec<usize> = idx.into_iter().skip(offset).take(limit).collect();
+    let page: Vec<usize> = idx.into_iter().skip(offset).take(limit.size).collect();
     Ok((
         page,
-        json!({"offset": offset, "limit": limit, "total": total}),
+        json!({"offset": offset, "limit": limit.reported, "total": total}),
     ))
 }
 
@@ -154,8 +152,9 @@ fn listing(
     q: Option<String>,
     item: fn(&Tenant, &SubsidiaryInfo) -> Value,
 ) -> Result<Response, Error> {
+    let paging = &st.cfg.paging;
     let st = st.tenant(ctx.tenant);
-    let (page, pagination) = page(st, &Params::parse(q))?;
+    let (page, pagination) = page(st, paging, &Params::parse(q))?;
     let res: Vec<Value> = page
         .iter()
         .map(|i| item(st, &st.subsidiaries[*i]))
