@@ -100,6 +100,7 @@ pub mod fql;
 #[rustfmt::skip]
 mod generated;
 mod model;
+pub mod probe;
 mod request;
 mod transport;
 

@@ -156,7 +156,7 @@ async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_explicit_concurrency_caps_the_window() {
-    let config = EmulatorConfig::default()
+    let config = common::large_pages()
         .assets(2_000)
         .rate_limit_per_minute(LIMIT_PER_MINUTE);
     let (emu, client) = common::start(config).await;

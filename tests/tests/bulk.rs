@@ -6,13 +6,13 @@ use crate::common;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use falcon_emulator::{EmulatorConfig, Fault, FaultConfig};
+use falcon_emulator::{Fault, FaultConfig};
 use falcon_exposure::{Error, Progress, WriteOutcome};
 use futures::{StreamExt, TryStreamExt};
 
 #[tokio::test]
 async fn offset_stream_yields_every_id_once_and_stops() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(2_345)).await;
+    let (emu, client) = common::start(common::large_pages().assets(2_345)).await;
     let ids: Vec<String> = client.query_assets().items().try_collect().await.unwrap();
     assert_eq!(ids.len(), 2_345);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 2_345);
@@ -40,7 +40,7 @@ async fn offset_stream_yields_every_id_once_and_stops() {
 
 #[tokio::test]
 async fn the_offset_limit_is_a_clear_error_before_any_id() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(10_500)).await;
+    let (emu, client) = common::start(common::large_pages().assets(10_500)).await;
     let mut ids = client.query_assets().items();
     let first = ids.next().await.unwrap();
     let err = first.unwrap_err();
@@ -92,7 +92,7 @@ async fn the_offset_limit_is_a_clear_error_before_any_id() {
 
 #[tokio::test]
 async fn export_of_25000_assets_through_the_v2_cursor() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(25_000)).await;
+    let (emu, client) = common::start(common::large_pages().assets(25_000)).await;
     let ids: Vec<String> = client
         .query_assets_v2()
         .items()
@@ -117,7 +117,7 @@ async fn export_of_25000_assets_through_the_v2_cursor() {
 
 #[tokio::test]
 async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(1_000)).await;
+    let (emu, client) = common::start(common::large_pages().assets(1_000)).await;
     let mut ids = client
         .query_assets()
         .limit(250)
@@ -178,7 +178,7 @@ async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
 
 #[tokio::test]
 async fn bulk_patch_and_delete_give_a_result_per_id() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(1_000)).await;
+    let (emu, client) = common::start(common::large_pages().assets(1_000)).await;
     let mut ids = client
         .query_assets()
         .limit(230)
@@ -248,7 +248,7 @@ async fn bulk_patch_and_delete_give_a_result_per_id() {
 
 #[tokio::test]
 async fn a_failed_write_batch_is_not_sent_again() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(500)).await;
+    let (emu, client) = common::start(common::large_pages().assets(500)).await;
     let ids = client
         .query_assets()
         .limit(300)
@@ -325,7 +325,7 @@ async fn a_failed_write_batch_is_not_sent_again() {
 
 #[tokio::test]
 async fn progress_counts_reach_the_totals() {
-    let (_emu, client) = common::start(EmulatorConfig::default().assets(1_234)).await;
+    let (_emu, client) = common::start(common::large_pages().assets(1_234)).await;
     let seen: Arc<Mutex<Vec<Progress>>> = Arc::default();
     let log = seen.clone();
     let n = client
@@ -363,7 +363,7 @@ async fn progress_counts_reach_the_totals() {
 
 #[tokio::test]
 async fn subsidiaries_stream_through_their_offset_pagination() {
-    let (_emu, client) = common::start(EmulatorConfig::default()).await;
+    let (_emu, client) = common::start(common::large_pages()).await;
     let all = client.query_ecosystem_subsidiaries().send().await.unwrap();
     let total = all.meta.pagination.unwrap().total.unwrap() as usize;
     let ids: Vec<String> = client

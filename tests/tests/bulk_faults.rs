@@ -15,18 +15,28 @@ const ASSETS: usize = 20_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_under_faults_returns_every_asset_exactly_once() {
+    export_under_faults(common::large_pages(), 2).await;
+}
+
+/// At the emulator's default page limit (100 ids a page, a larger limit
+/// refused with a 400 that names it), the page size is found under faults.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_under_faults_at_a_page_limit_of_100_returns_every_asset_exactly_once() {
+    export_under_faults(EmulatorConfig::default(), ASSETS as u64 / 100).await;
+}
+
+/// An export of [`ASSETS`] under faults from `config`, read in `id_pages`
+/// pages of ids when nothing fails.
+async fn export_under_faults(config: EmulatorConfig, id_pages: u64) {
     // Dying tokens make many 401s; the per-IP bad-token limit (15 a minute)
     // would turn the run into minute-long waits.
-    let config = EmulatorConfig::default()
-        .assets(ASSETS)
-        .enforce_bad_token_limit(false);
+    let config = config.assets(ASSETS).enforce_bad_token_limit(false);
     let (emu, client) = common::start(config).await;
     let emu = Arc::new(emu);
     // The ids to expect, read before the faults start.
     let expected: HashSet<String> = client
         .query_assets_v2()
         .items()
-        .page_size(5_000)
         .try_collect()
         .await
         .unwrap();
@@ -68,6 +78,7 @@ async fn export_under_faults_returns_every_asset_exactly_once() {
     let mut seen = HashSet::with_capacity(ASSETS);
     let mut assets = client.export_assets("");
     while let Some(asset) = assets.next().await {
+        // No error, and no `Error::Incomplete` at the end either.
         let asset = asset.unwrap_or_else(|e| panic!("export failed: {e}"));
         let id = asset.id.expect("every asset has an id");
         assert!(seen.insert(id.clone()), "{id} exported twice");
@@ -77,9 +88,9 @@ async fn export_under_faults_returns_every_asset_exactly_once() {
     assert_eq!(seen.len(), ASSETS, "assets lost");
     assert_eq!(seen, expected);
     let stats = emu.stats();
-    // 2 id pages of 10,000 and 200 detail batches, plus the failed sends.
+    // The id pages and 200 detail batches, plus the failed sends.
     let sent = stats.operation("query_external_assets_v2") + stats.operation("get_external_assets");
-    assert!(sent > 2 + 200 + 4, "faults were injected: {stats:?}");
+    assert!(sent > id_pages + 200 + 4, "faults were injected: {stats:?}");
     assert!(
         stats.token_requests > tokens_before + 1,
         "tokens were renewed: {stats:?}"

@@ -40,7 +40,7 @@ async fn v1_ids(client: &Client, filter: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut offset = 0;
     loop {
-        let mut q = client.query_assets().limit(500).offset(offset.to_string());
+        let mut q = client.query_assets().limit(100).offset(offset.to_string());
         if !filter.is_empty() {
             q = q.filter(filter);
         }

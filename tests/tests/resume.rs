@@ -7,7 +7,6 @@ use crate::common;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use falcon_emulator::EmulatorConfig;
 use falcon_exposure::{Error, Progress, ResumePoint};
 use futures::{StreamExt, TryStreamExt};
 
@@ -21,7 +20,7 @@ fn saved(point: &ResumePoint) -> ResumePoint {
 
 #[tokio::test]
 async fn an_export_killed_at_half_resumes_with_each_asset_exactly_once() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(ASSETS)).await;
+    let (emu, client) = common::start(common::large_pages().assets(ASSETS)).await;
     let everything: HashSet<String> = client
         .query_assets_v2()
         .items()
@@ -112,7 +111,7 @@ async fn an_export_killed_at_half_resumes_with_each_asset_exactly_once() {
 
 #[tokio::test]
 async fn an_export_resumed_from_the_point_of_its_last_item_yields_nothing() {
-    let (_emu, client) = common::start(EmulatorConfig::default().assets(300)).await;
+    let (_emu, client) = common::start(common::large_pages().assets(300)).await;
     let mut assets = client.export_assets("").page_size(100);
     let mut n = 0;
     while let Some(asset) = assets.next().await {
@@ -133,7 +132,7 @@ async fn an_export_resumed_from_the_point_of_its_last_item_yields_nothing() {
 
 #[tokio::test]
 async fn a_paginator_resumes_from_its_cursor_and_its_offset() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(1_000)).await;
+    let (emu, client) = common::start(common::large_pages().assets(1_000)).await;
 
     // Cursor pagination: stop in the middle of the fourth page of 100.
     let mut ids = client.query_assets_v2().items().page_size(100);
@@ -203,7 +202,7 @@ fn refused<T>(r: falcon_exposure::Result<T>) -> (&'static str, String) {
 
 #[tokio::test]
 async fn a_point_of_another_operation_or_query_or_a_malformed_one_is_refused() {
-    let (_emu, client) = common::start(EmulatorConfig::default().assets(10)).await;
+    let (_emu, client) = common::start(common::large_pages().assets(10)).await;
 
     // A point of the cursor query given to the offset query.
     let v2 = client.query_assets_v2().items().resume_point();
@@ -241,7 +240,7 @@ async fn a_point_of_another_operation_or_query_or_a_malformed_one_is_refused() {
 
 #[tokio::test]
 async fn an_export_asks_for_id_pages_of_10000() {
-    let (emu, client) = common::start(EmulatorConfig::default().assets(25_000)).await;
+    let (emu, client) = common::start(common::large_pages().assets(25_000)).await;
     let n = client
         .export_assets("")
         .try_fold(0usize, |n, _| async move { Ok(n + 1) })
@@ -254,7 +253,7 @@ async fn an_export_asks_for_id_pages_of_10000() {
 
 #[tokio::test]
 async fn an_export_killed_twice_resumes_each_time_with_each_asset_once() {
-    let (_emu, client) = common::start(EmulatorConfig::default().assets(3_000)).await;
+    let (_emu, client) = common::start(common::large_pages().assets(3_000)).await;
     let mut seen: HashSet<String> = HashSet::new();
     let mut point: Option<ResumePoint> = None;
     // Three runs of at most 1,100 assets each; the last one finishes.

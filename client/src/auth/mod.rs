@@ -72,6 +72,9 @@ pub(crate) struct Auth {
     /// which autodiscovery may change once.
     renew: Mutex<Discovery>,
     generation: AtomicU64,
+    /// The header names of the last token reply (never their values), for
+    /// the probe.
+    token_header_names: std::sync::Mutex<Vec<String>>,
 }
 
 impl fmt::Debug for Auth {
@@ -95,7 +98,40 @@ impl Auth {
             current: RwLock::new(None),
             renew: Mutex::new(Discovery { base, pending }),
             generation: AtomicU64::new(0),
+            token_header_names: std::sync::Mutex::default(),
         }
+    }
+
+    /// The header names of the last token reply.
+    pub(crate) fn token_header_names(&self) -> Vec<String> {
+        self.token_header_names
+            .lock()
+            .map(|n| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// The status, HTTP version and headers of a GET of `path_and_query`
+    /// on the session's cloud, as the API sent them: through the client
+    /// that follows no redirect and decodes no body, advertising gzip so
+    /// that a compressed reply shows its `Content-Encoding`. The body is
+    /// not read.
+    pub(crate) async fn raw_headers(
+        &self,
+        operation: &'static str,
+        path_and_query: &str,
+    ) -> Result<(http::StatusCode, http::Version, http::HeaderMap)> {
+        let session = self.session().await?;
+        let reply = self
+            .cfg
+            .http
+            .get(cloud::join(&session.base, path_and_query))
+            .bearer_auth(session.token.expose())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::ACCEPT_ENCODING, "gzip")
+            .send()
+            .await
+            .map_err(|e| transport(operation, e))?;
+        Ok((reply.status(), reply.version(), reply.headers().clone()))
     }
 
     pub(crate) fn client_id(&self) -> &str {
@@ -242,6 +278,9 @@ impl Auth {
                 .map_err(|e| transport(TOKEN_OP, e))?;
             let status = reply.status();
             refuse_redirect(&reply)?;
+            if let Ok(mut names) = self.token_header_names.lock() {
+                *names = reply.headers().keys().map(|k| k.to_string()).collect();
+            }
             let trace_id = trace_header(reply.headers());
             let region = reply
                 .headers()

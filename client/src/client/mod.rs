@@ -314,8 +314,10 @@ impl ClientBuilder {
         let agent = self.agent();
         // Two clients with the same settings: credential-bearing requests
         // never follow a redirect, API calls only within their origin.
-        let http = self.http_client(&agent, same_origin_redirects())?;
-        let auth_http = self.http_client(&agent, reqwest::redirect::Policy::none())?;
+        // The second decodes no gzip: token replies are small, and the
+        // probe reads through it the headers of a reply as sent.
+        let http = self.http_client(&agent, same_origin_redirects(), true)?;
+        let auth_http = self.http_client(&agent, reqwest::redirect::Policy::none(), false)?;
         // Checked after the credentials, whose errors come first.
         let place = self.where_to();
         let client_id = self
@@ -416,12 +418,13 @@ impl ClientBuilder {
         &self,
         agent: &str,
         redirect: reqwest::redirect::Policy,
+        gzip: bool,
     ) -> Result<reqwest::Client> {
         let mut http = reqwest::Client::builder()
             .user_agent(agent)
             .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
             .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-            .gzip(true)
+            .gzip(gzip)
             .pool_idle_timeout(Duration::from_secs(60))
             .redirect(redirect);
         if let Some(p) = &self.proxy {

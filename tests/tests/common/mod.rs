@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use falcon_emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, EmulatorHandle,
+    LimitRefusal,
 };
 use falcon_exposure::{Client, RetryPolicy};
 
@@ -15,6 +16,13 @@ pub fn fast_retry() -> RetryPolicy {
         .initial_backoff(Duration::from_millis(1))
         .max_backoff(Duration::from_millis(4))
         .slow_down(0, Duration::ZERO)
+}
+
+/// The default emulator with pages of up to 10,000 results on every query,
+/// for tests of something else than page sizes that ask for large pages
+/// (the emulator's default allows 100).
+pub fn large_pages() -> EmulatorConfig {
+    EmulatorConfig::default().page_limit(10_000, LimitRefusal::Named)
 }
 
 /// An emulator started with `config` and a client with its default
