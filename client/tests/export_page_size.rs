@@ -292,3 +292,19 @@ async fn a_total_the_cursor_does_not_reach_ends_with_incomplete_after_every_asse
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_limit_the_request_sets_is_sent_as_it_is() {
+    let (_server, client, limits) = mock(Api::new(100, Refusal::BadRequest(UNNAMED))).await;
+    let ids: Vec<String> = client
+        .query_assets_v2()
+        .limit(50)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), IDS);
+    let limits = take(&limits);
+    assert_eq!(limits.len(), IDS / 50);
+    assert!(limits.iter().all(|&n| n == 50), "{limits:?}");
+}

@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use falcon_emulator::{
     ApiClient, CidStats, DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator,
-    EmulatorConfig, SCOPE_READ,
+    EmulatorConfig, LimitRefusal, SCOPE_READ,
 };
 use falcon_exposure::{Client, ClientBuilder, DEFAULT_BUDGET_SHARE, Export, models};
 use futures::StreamExt;
@@ -90,6 +90,34 @@ struct EmulatorArgs {
     /// out of reach: the loopback measurement).
     #[arg(long, default_value_t = 6_000)]
     limit: u32,
+    /// Largest page of every query (the emulator's default is 100; 10,000
+    /// keeps the figures of the earlier runs comparable).
+    #[arg(long, default_value_t = 10_000)]
+    page_limit: usize,
+    /// How a larger page is refused: named, unnamed, silent-cap or empty.
+    #[arg(long, default_value = "named", value_parser = refusal)]
+    limit_refusal: LimitRefusal,
+}
+
+fn refusal(s: &str) -> Result<LimitRefusal, String> {
+    match s {
+        "named" => Ok(LimitRefusal::Named),
+        "unnamed" => Ok(LimitRefusal::Unnamed),
+        "silent-cap" => Ok(LimitRefusal::SilentCap),
+        "empty" => Ok(LimitRefusal::Empty),
+        _ => Err(format!(
+            "unknown refusal '{s}': named, unnamed, silent-cap or empty"
+        )),
+    }
+}
+
+fn refusal_name(r: LimitRefusal) -> &'static str {
+    match r {
+        LimitRefusal::Named => "named",
+        LimitRefusal::Unnamed => "unnamed",
+        LimitRefusal::SilentCap => "silent-cap",
+        _ => "empty",
+    }
 }
 
 #[derive(Args)]
@@ -284,7 +312,8 @@ async fn serve(a: ServeArgs) {
     let mut config = EmulatorConfig::default()
         .assets(e.assets)
         .anchor(1_760_000_000)
-        .rate_limit_per_minute(e.limit);
+        .rate_limit_per_minute(e.limit)
+        .page_limit(e.page_limit, e.limit_refusal);
     if e.median_ms > 0 {
         config = config.latency_distribution(ms(e.median_ms), ms(e.p99_ms.max(e.median_ms)));
     }
@@ -342,6 +371,8 @@ impl Server {
             .args(["--median-ms", &e.median_ms.to_string()])
             .args(["--p99-ms", &e.p99_ms.to_string()])
             .args(["--limit", &e.limit.to_string()])
+            .args(["--page-limit", &e.page_limit.to_string()])
+            .args(["--limit-refusal", refusal_name(e.limit_refusal)])
             .args(["--background", &background.to_string()])
             .args(["--members", &members.to_string()])
             .args(["--member-assets", &member_assets.to_string()])
@@ -603,8 +634,12 @@ fn run(r: RunArgs) {
         "one export".into()
     };
     println!(
-        "{exports} of {} assets per case, {latency}, budget {} requests/min per CID\n",
-        e.assets, e.limit
+        "{exports} of {} assets per case, {latency}, budget {} requests/min per CID, \
+         pages of at most {} ids (a larger limit: {})\n",
+        e.assets,
+        e.limit,
+        e.page_limit,
+        refusal_name(e.limit_refusal)
     );
     println!(
         "| case | background | wall time | assets/s | requests | requests/s | allowed (req/s) | of allowed | client 429s | consumer 429s | client CPU / 1,000 assets | emulator CPU / 1,000 assets |"

@@ -10,8 +10,12 @@
 //! reads (every operation it calls is checked to have a `:read` scope) and
 //! prints an anonymised shape report of what the tenant sent that the
 //! client did not expect: key paths and value kinds, never values, ready to
-//! paste into a bug report. The same check runs offline against the
-//! emulator.
+//! paste into a bug report. Then it runs the probe
+//! ([`falcon_exposure::probe`]: at most a few dozen reads) and prints its
+//! anonymised report of what the API's documents leave open: the page
+//! sizes each query accepts, how the v2 cursor ends, whether aggregates add
+//! up, the header names and compression. The same check runs offline
+//! against the emulator.
 
 mod common;
 
@@ -300,6 +304,10 @@ async fn live_tenant_read_only_check() {
         .await
         .unwrap_or_else(|e| panic!("the live check failed: {e}"));
     print(&out);
+    let probe = falcon_exposure::probe::run(&client)
+        .await
+        .unwrap_or_else(|e| panic!("the probe failed: {e}"));
+    println!("== probe (paste it into an issue)\n{probe}");
     assert!(
         !out.steps.iter().any(|s| s.starts_with("DOES NOT DECODE")),
         "a reply did not decode; the report above says where"
@@ -342,4 +350,21 @@ async fn the_live_check_runs_against_the_emulator() {
     assert!(!step("DOES NOT DECODE"), "{:?}", out.steps);
     let report = out.report.to_string();
     assert!(!report.contains("dropped"), "{report}");
+    let probe = falcon_exposure::probe::run(&client)
+        .await
+        .expect("the probe runs");
+    println!("== probe\n{probe}");
+    let text = probe.to_string();
+    for section in [
+        "== page limits",
+        "== v2 cursor",
+        "== aggregates",
+        "== headers",
+    ] {
+        assert!(text.contains(section), "{text}");
+    }
+    assert!(
+        text.contains("query_external_assets_v2         limit    100: accepted"),
+        "{text}"
+    );
 }

@@ -320,16 +320,14 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
         }
         let tracker = c.tracker.unwrap_or_else(|| Tracker::new(c.callback));
         let (limit, default_size) = c.spec.limit();
-        let set: Option<u32> = c.parts.query_values(limit).next().map(|v| {
-            // A size the API would refuse is the API's to refuse.
-            v.trim().parse().unwrap_or(u32::MAX)
-        });
-        let size = match set.or(c.page_size) {
-            Some(n) => PageSize::fixed(n),
-            None => {
+        // A limit the request sets is sent as it is and never changed.
+        let size = match (c.parts.query_values(limit).next(), c.page_size) {
+            (Some(_), _) => None,
+            (None, Some(n)) => Some(PageSize::fixed(n)),
+            (None, None) => {
                 let first = c.first_size.unwrap_or(default_size);
                 let found = c.client.page_size_found(c.op.id);
-                PageSize::find_from(found.map_or(first, |n| n.min(first)))
+                Some(PageSize::find_from(found.map_or(first, |n| n.min(first))))
             }
         };
         let from_start = c.parts.query_values(c.spec.position()).next().is_none();
@@ -397,8 +395,8 @@ struct Walk<R> {
     ledger: Arc<Mutex<Ledger>>,
     /// Keys yielded by an earlier run, dropped without counting as repeats.
     skip: HashSet<String>,
-    /// The page size, found as the pages come.
-    size: PageSize,
+    /// The page size, found as the pages come (`None`: the request's own).
+    size: Option<PageSize>,
     seen: HashSet<String>,
     cursors: HashSet<String>,
     /// Pages in a row that brought no new item.
@@ -514,11 +512,16 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
     async fn read_page(&mut self, start: u64) -> Result<ApiResponse<R>> {
         let limit = self.spec.limit().0;
         loop {
-            self.parts.set_query(limit, self.size.current().to_string());
+            if let Some(size) = &self.size {
+                self.parts.set_query(limit, size.current().to_string());
+            }
             let reply = match self.client.execute::<R>(self.op, self.parts.clone()).await {
                 Ok(reply) => reply,
-                Err(e) if self.size.refused(&e) => continue,
+                Err(e) if self.size.as_mut().is_some_and(|s| s.refused(&e)) => continue,
                 Err(e) => return Err(e),
+            };
+            let Some(size) = self.size.as_mut() else {
+                return Ok(reply);
             };
             let pagination = reply.meta.pagination.as_ref();
             let count = reply.resources.len() as u64;
@@ -529,14 +532,14 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 PageSpec::Cursor { .. } => pagination
                     .and_then(|p| p.after.as_deref())
                     .is_some_and(|a| !a.trim().is_empty()),
-                PageSpec::Offset { .. } => total.is_some_and(|t| start + count < t),
+                PageSpec::Offset { .. } => total.is_some_and(|t| start.saturating_add(count) < t),
             };
             let read = match self.key {
                 Some(_) => self.seen.len() as u64,
                 None => self.found,
             };
             let more = total.is_some_and(|t| t > read);
-            match self.size.accepted(count as usize, has_next, more) {
+            match size.accepted(count as usize, has_next, more) {
                 Accepted::Retry => continue,
                 Accepted::Keep { found } => {
                     if let Some(n) = found {
@@ -674,12 +677,12 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                     n
                 } else if n == start {
                     // The reply names this page's offset.
-                    start + page.count as u64
+                    start.saturating_add(page.count as u64)
                 } else {
                     return self.defer(items, not_advancing(op, &page.sent, &o.to_string()));
                 }
             }
-            None => start + page.count as u64,
+            None => start.saturating_add(page.count as u64),
         };
         if page.total.is_some_and(|t| next >= t) {
             self.done = true;
