@@ -21,7 +21,7 @@ use std::collections::BTreeSet;
 
 use clap::Parser;
 use falcon_exposure::WriteOutcome;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use support::{Session, fmt_count};
 
 type BoxError = Box<dyn std::error::Error>;
@@ -101,13 +101,13 @@ async fn run() -> Result<(), BoxError> {
         Some(path) => path,
         None if !session.is_real() => {
             // A demo CSV: 250 exposed assets of the emulator.
-            let ids = client
+            let ids: Vec<String> = client
                 .query_assets()
                 .filter("internet_exposure:'Yes'")
-                .limit(250)
-                .send()
-                .await?
-                .resources;
+                .items()
+                .take(250)
+                .try_collect()
+                .await?;
             let path = std::env::temp_dir().join("falcon-triage-demo.csv");
             std::fs::write(&path, format!("id\n{}\n", ids.join("\n")))?;
             println!(
