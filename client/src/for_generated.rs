@@ -5,7 +5,9 @@
 pub(crate) use crate::bulk::batch::{BatchPlace, BatchSpec};
 pub(crate) use crate::bulk::export::matches_all;
 pub(crate) use crate::bulk::paginate::{KeyFn, PageSpec, string_key};
-pub(crate) use crate::fql::{Caps, Field, FieldSpec, FilterTable, ValueType, field_enum_impls};
+pub(crate) use crate::fql::{
+    Caps, Field, FieldSpec, FilterTable, KnownValues, ValueType, field_enum_impls,
+};
 pub(crate) use crate::model::lenient;
 pub(crate) use crate::model::shape::{Shape, Visitor};
 pub(crate) use crate::model::vocabulary::vocabulary_impls;

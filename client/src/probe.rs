@@ -85,6 +85,10 @@ pub struct ProbeReport {
     /// The `Content-Encoding` of an API reply to a request that accepts
     /// gzip (`None`: uncompressed).
     pub content_encoding: Option<String>,
+    /// The API's clock (its reply's `Date`) less the local clock, in
+    /// seconds, when the reply had a valid `Date`. The reply's transit
+    /// makes it up to a second off.
+    pub clock_skew_seconds: Option<i64>,
     /// Requests sent.
     pub requests: u32,
 }
@@ -251,6 +255,10 @@ pub async fn run(client: &Client) -> Result<ProbeReport> {
     let content_encoding = headers
         .get(http::header::CONTENT_ENCODING)
         .map(|v| clean(&String::from_utf8_lossy(v.as_bytes())));
+    let clock_skew_seconds = headers
+        .get(http::header::DATE)
+        .and_then(|v| httpdate::parse_http_date(v.to_str().ok()?).ok())
+        .map(skew_seconds);
     Ok(ProbeReport {
         limits,
         walk,
@@ -259,8 +267,19 @@ pub async fn run(client: &Client) -> Result<ProbeReport> {
         token_headers,
         http_version: format!("{version:?}"),
         content_encoding,
+        clock_skew_seconds,
         requests: probe.requests,
     })
+}
+
+/// `server` less now, in whole seconds.
+fn skew_seconds(server: std::time::SystemTime) -> i64 {
+    let now = std::time::SystemTime::now();
+    let secs = |d: std::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    match server.duration_since(now) {
+        Ok(ahead) => secs(ahead),
+        Err(behind) => -secs(behind.duration()),
+    }
 }
 
 struct Probe<'a> {
@@ -476,7 +495,7 @@ impl Probe<'_> {
 /// quote to its last becomes `<value>` unless it is a number, long
 /// hexadecimal runs become `<id>`, words with a dot or an `@` between
 /// letters (and dotted quads) `<host>`; control and non-ASCII characters
-/// become `?`; at most [`MAX_MESSAGE`] characters.
+/// become `?`; at most 200 characters.
 pub fn anonymise(message: &str) -> String {
     let message = clean(message);
     let quotes = ['\'', '"'];
@@ -572,8 +591,12 @@ impl fmt::Display for ProbeReport {
         )?;
         writeln!(f, "token reply: {}", self.token_headers.join(", "))?;
         match &self.content_encoding {
-            Some(e) => writeln!(f, "compression: Content-Encoding {e} when gzip is accepted"),
-            None => writeln!(f, "compression: none, although gzip is accepted"),
+            Some(e) => writeln!(f, "compression: Content-Encoding {e} when gzip is accepted")?,
+            None => writeln!(f, "compression: none, although gzip is accepted")?,
+        }
+        match self.clock_skew_seconds {
+            Some(s) => writeln!(f, "clock: the API's is {s:+} s from this machine's"),
+            None => writeln!(f, "clock: the reply had no valid Date header"),
         }
     }
 }

@@ -520,6 +520,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 Err(e) if self.size.as_mut().is_some_and(|s| s.refused(&e)) => continue,
                 Err(e) => return Err(e),
             };
+            let received = self.received();
             let Some(size) = self.size.as_mut() else {
                 return Ok(reply);
             };
@@ -534,11 +535,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                     .is_some_and(|a| !a.trim().is_empty()),
                 PageSpec::Offset { .. } => total.is_some_and(|t| start.saturating_add(count) < t),
             };
-            let read = match self.key {
-                Some(_) => self.seen.len() as u64,
-                None => self.found,
-            };
-            let more = total.is_some_and(|t| t > read);
+            let more = total.is_some_and(|t| t > received);
             match size.accepted(count as usize, has_next, more) {
                 Accepted::Retry => continue,
                 Accepted::Keep { found } => {
@@ -569,16 +566,21 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         }
     }
 
+    /// The distinct items received so far (by key; counted when unkeyed).
+    fn received(&self) -> u64 {
+        match self.key {
+            Some(_) => self.seen.len() as u64,
+            None => self.found,
+        }
+    }
+
     /// [`Error::Incomplete`] when a walk from the first page ended with
     /// fewer distinct items than the last total the API gave. No total, no
     /// check; a total below the items received (capped or approximate) is
     /// not a shortfall.
     fn incomplete(&self) -> Option<Error> {
         let expected = self.total.filter(|_| self.from_start)?;
-        let received = match self.key {
-            Some(_) => self.seen.len() as u64,
-            None => self.found,
-        };
+        let received = self.received();
         if received >= expected {
             return None;
         }

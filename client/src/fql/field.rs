@@ -175,6 +175,22 @@ pub struct FieldSpec {
     pub list: bool,
     /// Supports range comparisons.
     pub range: bool,
+    /// The values it takes, when a vocabulary of the manifest says.
+    pub known_values: Option<KnownValues>,
+}
+
+/// The values a field takes, as far as the evidence goes (see
+/// [`crate::vocabularies`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct KnownValues {
+    /// The values, spelt as the API sends them.
+    pub values: &'static [&'static str],
+    /// Whether they are every value the field takes (an enum), or only
+    /// the ones seen so far (constants).
+    pub complete: bool,
+    /// Whether the API matches them whatever their case.
+    pub case_insensitive: bool,
 }
 
 /// The filter fields of one group of operations.

@@ -117,6 +117,7 @@ mod ast;
 mod error;
 mod field;
 mod filter;
+mod known;
 mod parse;
 mod sort;
 mod value;
@@ -126,10 +127,11 @@ pub use error::{FqlError, FqlErrorKind};
 pub(crate) use field::field_enum_impls;
 pub(crate) use field::unknown_field;
 pub use field::{
-    Boolean, Caps, Field, FieldName, FieldSpec, FilterTable, Integer, IpAddress, Text, Timestamp,
-    ValueType,
+    Boolean, Caps, Field, FieldName, FieldSpec, FilterTable, Integer, IpAddress, KnownValues, Text,
+    Timestamp, ValueType,
 };
 pub use filter::Filter;
+pub use known::UnknownValue;
 pub use sort::{Direction, Sort};
 pub use value::{IntoValue, RelativeTime, Value};
 

@@ -12,7 +12,9 @@ pub use external_assets::ExternalAssetField;
 ///
 /// Every field and operation supports negation (`!`): true.
 pub mod external_assets {
-    use crate::for_generated::{Caps, Field, FieldSpec, FilterTable, ValueType};
+    use crate::for_generated::{
+        Caps, Field, FieldSpec, FilterTable, KnownValues, ValueType,
+    };
     use crate::fql::{Boolean, Integer, IpAddress, Text, Timestamp};
     /// The `external_assets` fields and their capabilities, sorted by name.
     pub static TABLE: FilterTable = FilterTable {
@@ -26,6 +28,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "asset_type",
@@ -34,6 +37,11 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: Some(KnownValues {
+                    values: &["ip", "dns_domain"],
+                    complete: true,
+                    case_insensitive: false,
+                }),
             },
             FieldSpec {
                 name: "confidence",
@@ -42,6 +50,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "connectivity_status",
@@ -50,6 +59,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "criticality",
@@ -58,6 +68,11 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: Some(KnownValues {
+                    values: &["Critical", "High", "Noncritical", "Unassigned"],
+                    complete: true,
+                    case_insensitive: false,
+                }),
             },
             FieldSpec {
                 name: "criticality_description",
@@ -66,6 +81,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "criticality_timestamp",
@@ -74,6 +90,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "criticality_username",
@@ -82,6 +99,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "data_providers",
@@ -90,6 +108,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "discovered_by",
@@ -98,6 +117,11 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: Some(KnownValues {
+                    values: &["auto"],
+                    complete: false,
+                    case_insensitive: true,
+                }),
             },
             FieldSpec {
                 name: "dns_domain.fqdn",
@@ -106,6 +130,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.isps",
@@ -114,6 +139,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.parent_domain",
@@ -122,6 +148,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.resolved_ips",
@@ -130,6 +157,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.applications.category",
@@ -138,6 +166,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.applications.cpe",
@@ -146,6 +175,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.applications.name",
@@ -154,6 +184,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.applications.vendor",
@@ -162,6 +193,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.applications.version",
@@ -170,6 +202,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.cloud_provider",
@@ -178,6 +211,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.cpes",
@@ -186,6 +220,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.first_seen",
@@ -194,6 +229,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.hosting_provider",
@@ -202,6 +238,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: false,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.id",
@@ -210,6 +247,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.last_seen",
@@ -218,6 +256,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.platform_name",
@@ -226,6 +265,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.port",
@@ -234,6 +274,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.protocol",
@@ -242,6 +283,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.protocol_port",
@@ -250,6 +292,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.status",
@@ -258,6 +301,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.status_code",
@@ -266,6 +310,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.services.transport",
@@ -274,6 +319,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "dns_domain.type",
@@ -282,6 +328,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "first_seen",
@@ -290,6 +337,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "id",
@@ -298,6 +346,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "internet_exposure",
@@ -306,6 +355,11 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: Some(KnownValues {
+                    values: &["Yes"],
+                    complete: false,
+                    case_insensitive: false,
+                }),
             },
             FieldSpec {
                 name: "ip.aid",
@@ -314,6 +368,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.asn",
@@ -322,6 +377,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.description",
@@ -330,6 +386,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.instance_id",
@@ -338,6 +395,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.lifecycle",
@@ -346,6 +404,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.mac_address",
@@ -354,6 +413,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.owner_id",
@@ -362,6 +422,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.platform",
@@ -370,6 +431,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.private_ip",
@@ -378,6 +440,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.public_ip",
@@ -386,6 +449,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.region",
@@ -394,6 +458,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.security_groups",
@@ -402,6 +467,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.source",
@@ -410,6 +476,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.cloud_vm.status",
@@ -418,6 +485,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.fqdns",
@@ -426,6 +494,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.ip_address",
@@ -434,6 +503,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.isp",
@@ -442,6 +512,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.area_code",
@@ -450,6 +521,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.city",
@@ -458,6 +530,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.country_code",
@@ -466,6 +539,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.country_name",
@@ -474,6 +548,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.postal_code",
@@ -482,6 +557,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.region_code",
@@ -490,6 +566,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.region_name",
@@ -498,6 +575,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.location.timezone",
@@ -506,6 +584,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.ptr",
@@ -514,6 +593,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.applications.category",
@@ -522,6 +602,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.applications.cpe",
@@ -530,6 +611,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.applications.name",
@@ -538,6 +620,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.applications.vendor",
@@ -546,6 +629,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.applications.version",
@@ -554,6 +638,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.cloud_provider",
@@ -562,6 +647,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.cpes",
@@ -570,6 +656,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.first_seen",
@@ -578,6 +665,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.last_seen",
@@ -586,6 +674,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.platform_name",
@@ -594,6 +683,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.port",
@@ -602,6 +692,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.protocol",
@@ -610,6 +701,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.protocol_port",
@@ -618,6 +710,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.status",
@@ -626,6 +719,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.status_code",
@@ -634,6 +728,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "ip.services.transport",
@@ -642,6 +737,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "last_seen",
@@ -650,6 +746,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
             FieldSpec {
                 name: "manual",
@@ -658,6 +755,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "perimeter",
@@ -666,6 +764,11 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: Some(KnownValues {
+                    values: &["Official", "Unofficial"],
+                    complete: true,
+                    case_insensitive: false,
+                }),
             },
             FieldSpec {
                 name: "subsidiaries.id",
@@ -674,6 +777,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "subsidiaries.name",
@@ -682,6 +786,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "triage.action",
@@ -690,6 +795,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "triage.assigned_to",
@@ -698,6 +804,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "triage.status",
@@ -706,6 +813,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "triage.updated_by",
@@ -714,6 +822,7 @@ pub mod external_assets {
                 wildcard: true,
                 list: true,
                 range: false,
+                known_values: None,
             },
             FieldSpec {
                 name: "triage.updated_timestamp",
@@ -722,6 +831,7 @@ pub mod external_assets {
                 wildcard: false,
                 list: false,
                 range: true,
+                known_values: None,
             },
         ],
     };

@@ -96,14 +96,26 @@ fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
         let c = f.caps;
         let (e, w, l, r) = (c.exact, c.wildcard, c.list, c.range);
         let field = f.name;
+        let known = match f.vocabulary.map(|id| api.vocabulary(id)) {
+            Some(v) => {
+                let values = v.values.iter().map(|x| x.value.as_str());
+                let (complete, ci) = (v.closed, v.case_insensitive);
+                quote! { Some(KnownValues { values: &[#(#values),*], complete: #complete, case_insensitive: #ci }) }
+            }
+            None => quote! { None },
+        };
         quote! {
-            FieldSpec { name: #field, value_type: ValueType::#vt, exact: #e, wildcard: #w, list: #l, range: #r },
+            FieldSpec { name: #field, value_type: ValueType::#vt, exact: #e, wildcard: #w, list: #l, range: #r, known_values: #known },
         }
     });
     let mut kinds: Vec<&str> = t.fields.iter().map(|f| f.value_type.rust_name()).collect();
     kinds.sort_unstable();
     kinds.dedup();
     let imports = kinds.iter().map(|k| format_ident!("{k}"));
+    let known_import = match t.fields.iter().any(|f| f.vocabulary.is_some()) {
+        true => quote! { KnownValues, },
+        false => quote! {},
+    };
     let about = doc(&format!(
         "{}\n\nEvery field and operation supports negation (`!`): {}.",
         t.description, t.negation
@@ -115,7 +127,7 @@ fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
     quote! {
         #about
         pub mod #module {
-            use crate::for_generated::{Caps, Field, FieldSpec, FilterTable, ValueType};
+            use crate::for_generated::{Caps, Field, FieldSpec, FilterTable, #known_import ValueType};
             use crate::fql::{#(#imports),*};
             #table_doc
             pub static TABLE: FilterTable = FilterTable {
