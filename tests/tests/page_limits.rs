@@ -200,6 +200,8 @@ async fn the_probe_sees_a_cursor_that_hands_back_its_last_page() {
         report.content_encoding, None,
         "the emulator does not compress"
     );
-    let skew = report.clock_skew_seconds.expect("the emulator sends a Date");
+    let skew = report
+        .clock_skew_seconds
+        .expect("the emulator sends a Date");
     assert!(skew.abs() <= 2, "{skew}");
 }
