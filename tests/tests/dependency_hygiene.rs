@@ -3,7 +3,9 @@
 //! normal or build dependency tree, and the client does not depend on
 //! syn/quote/proc-macro2 itself (they arrive only behind derive macros such
 //! as serde's, which every serde user compiles anyway). The emulator does
-//! not depend on the client either: the two sides check each other.
+//! not depend on the client either: the two sides check each other. The
+//! command-line tool's crates (arguments, CSV, terminals, configuration
+//! files) stay out of the client's tree.
 
 use std::process::Command;
 
@@ -67,4 +69,28 @@ fn the_emulator_does_not_depend_on_the_client() {
         !names(&all).contains(&"falcon-exposure"),
         "the emulator depends on the client:\n{all}"
     );
+}
+
+#[test]
+fn the_command_line_tools_crates_are_not_in_the_client_tree() {
+    let all = tree("falcon-exposure", &[]);
+    let tool = tree("falcon-exposure-cli", &[]);
+    // Crates the tool brings for arguments, files and terminals.
+    for heavy in [
+        "clap",
+        "clap_complete",
+        "csv",
+        "indicatif",
+        "directories",
+        "toml",
+    ] {
+        assert!(
+            names(&tool).contains(&heavy),
+            "{heavy} is not in the tool's tree: update this list\n{tool}"
+        );
+        assert!(
+            !names(&all).contains(&heavy),
+            "{heavy} is in the client's dependency tree:\n{all}"
+        );
+    }
 }

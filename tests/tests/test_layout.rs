@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Packages with integration tests.
-const PACKAGES: [&str; 4] = ["client", "codegen", "emulator", "tests"];
+const PACKAGES: [&str; 5] = ["cli", "client", "codegen", "emulator", "tests"];
 
 /// Folders under a package's `tests/` that hold no test code of cargo's:
 /// trybuild's compile-fail cases, and data.

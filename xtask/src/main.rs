@@ -1,7 +1,9 @@
 //! Maintainer tasks. `cargo xtask regen [--check]` regenerates the client
 //! code and the operations page from the manifest; `cargo xtask public-api
-//! [--check]` writes (or checks) the listing of the client's public API.
+//! [--check]` writes (or checks) the listing of the client's public API;
+//! `cargo xtask dist` builds the command-line tool's release archive.
 
+mod dist;
 mod public_api;
 
 use std::path::PathBuf;
@@ -22,10 +24,12 @@ fn main() -> ExitCode {
         ["regen", "--check"] => regen(&root, true),
         ["public-api"] => public_api::run(&root, false),
         ["public-api", "--check"] => public_api::run(&root, true),
+        ["dist"] => dist::run(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask regen [--check]\n       {}",
-                public_api::usage()
+                "usage: cargo xtask regen [--check]\n       {}\n       {}",
+                public_api::usage(),
+                dist::usage()
             );
             ExitCode::from(2)
         }

@@ -55,6 +55,10 @@ async fn secrets_are_absent_from_tracing_output_at_trace_level() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests of this binary, running at the same time without a
+    // subscriber, may have cached the spans' callsites as uninteresting;
+    // recompute, so that this thread's subscriber sees every span.
+    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::start().await;
     let tokens = Tokens::new().mount(&server).await;

@@ -1,0 +1,10 @@
+//! The tool's end-to-end tests: the binary run against the emulator, one
+//! module per command, linked into one test binary.
+
+mod common;
+
+mod config;
+mod diff;
+mod doctor;
+mod export;
+mod help;
