@@ -30,7 +30,7 @@ pub fn usage() -> &'static str {
 
 /// The cargo profile of the archived binary: release, stripped of its
 /// symbols (see the workspace's Cargo.toml).
-const PROFILE: &str = "dist";
+const PROFILE: &str = "release-stripped";
 
 /// Builds the release binary and writes the archive and its checksum.
 pub fn run(root: &Path) -> ExitCode {
