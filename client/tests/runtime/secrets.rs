@@ -55,10 +55,6 @@ async fn secrets_are_absent_from_tracing_output_at_trace_level() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests of this binary, running at the same time without a
-    // subscriber, may have cached the spans' callsites as uninteresting;
-    // recompute, so that this thread's subscriber sees every span.
-    tracing::callsite::rebuild_interest_cache();
 
     let server = MockServer::start().await;
     let tokens = Tokens::new().mount(&server).await;
@@ -89,6 +85,11 @@ async fn secrets_are_absent_from_tracing_output_at_trace_level() {
         .mount(&server)
         .await;
     let client = builder(&server).member_cid(MEMBER_CID).build().unwrap();
+    // Other tests of this binary, running at the same time without a
+    // subscriber, may have cached the request span's callsite as
+    // uninteresting while this one was being set up; recompute, so that
+    // this thread's subscriber sees every span.
+    tracing::callsite::rebuild_interest_cache();
     client.query_assets().send().await.unwrap();
     client.get_assets().ids(["a"]).send().await.unwrap();
     client.revoke().await.unwrap();
