@@ -402,6 +402,53 @@ async fn bad_filters_are_refused_before_anything_is_sent() {
     );
 }
 
+/// `criticality:'high'` and `asset_type:'ipp'` are valid FQL that match
+/// nothing: a warning names the closest known value, and `--strict` refuses
+/// them before anything is sent.
+#[tokio::test]
+async fn values_outside_a_fields_known_values_warn_or_with_strict_fail() {
+    let emu = common::emulator(EmulatorConfig::default().assets(10)).await;
+    let dir = common::temp_dir("export-values");
+    let o = common::run(&mut export(
+        &emu,
+        &dir,
+        &["--filter", "criticality:'high'", "--fields", "id"],
+    ))
+    .await;
+    assert_eq!(common::code(&o), 0, "{}", common::stderr(&o));
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("warning") && err.contains("did you mean 'High'"),
+        "{err}"
+    );
+    assert!(common::stdout(&o).is_empty(), "the API matches nothing");
+    let sent = emu.stats().total();
+    assert!(sent > 0, "a warning does not stop the export");
+
+    let out = dir.join("never.jsonl");
+    let o = common::run(&mut export(
+        &emu,
+        &dir,
+        &[
+            "--strict",
+            "--filter",
+            "asset_type:'ipp'",
+            "--out",
+            path(&out),
+        ],
+    ))
+    .await;
+    assert_eq!(common::code(&o), 2, "{}", common::stderr(&o));
+    let err = common::stderr(&o);
+    assert!(
+        err.contains("--strict") && err.contains("did you mean 'ip'"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert_eq!(emu.stats().total(), sent, "nothing more was sent");
+    assert!(!out.exists());
+}
+
 #[tokio::test]
 async fn member_cids_are_exported_with_a_cid_column_and_a_summary() {
     let good = [
