@@ -18,7 +18,7 @@
 //! Profiles are in `config.toml` in the platform's configuration directory
 //! (`$XDG_CONFIG_HOME/falcon-exposure/` on Linux, `~/Library/Application
 //! Support/falcon-exposure/` on macOS, `%APPDATA%\falcon-exposure\config\`
-//! on Windows), or the file `FALCON_EXPOSURE_CONFIG` names; see [`file`].
+//! on Windows), or the file `FALCON_EXPOSURE_CONFIG` names; see [`mod@file`].
 //! A secret is never read from the file nor written anywhere.
 
 pub mod file;
