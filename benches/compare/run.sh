@@ -41,7 +41,7 @@ PY="$WORK/venv/bin/python"
 # limit (which the others lack) does not weigh on the comparison.
 RATE=100000000
 echo "== emulator: 20,000 assets, 1 GiB blobs, port $PORT"
-"$BIN/falcon-emulator" --port "$PORT" --assets 20000 --seed 42 --rate-limit $RATE \
+"$BIN/falcon-emulator" --port "$PORT" --assets 20000 --seed 42 --page-limit 10000 --rate-limit $RATE \
   --blob-size $((1024 * 1024 * 1024)) --token-ttl 86400 > "$WORK/emulator.log" 2>&1 &
 EMU=$!
 trap 'kill $EMU 2>/dev/null || true' EXIT
@@ -80,7 +80,7 @@ done
 
 if part b; then
   echo "== (b') the same export with 20 ms added to every request (a network round trip); $RUNS runs"
-  "$BIN/falcon-emulator" --port $((PORT + 1)) --assets 20000 --seed 42 --latency-ms 20 --rate-limit $RATE \
+  "$BIN/falcon-emulator" --port $((PORT + 1)) --assets 20000 --seed 42 --page-limit 10000 --latency-ms 20 --rate-limit $RATE \
     --token-ttl 86400 > "$WORK/emulator-latency.log" 2>&1 &
   EMU2=$!
   trap 'kill $EMU $EMU2 2>/dev/null || true' EXIT

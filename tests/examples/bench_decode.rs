@@ -9,7 +9,9 @@
 //! cargo run --release -p falcon-exposure-tests --example bench_decode -- [ASSETS] [ROUNDS]
 //! ```
 
-use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig};
+use falcon_emulator::{
+    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, LimitRefusal,
+};
 use falcon_exposure::{ApiError, Client, Meta, models};
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -32,7 +34,8 @@ async fn bodies(assets: usize) -> Vec<Vec<u8>> {
     let emu = Emulator::start(
         EmulatorConfig::default()
             .assets(assets)
-            .anchor(1_760_000_000),
+            .anchor(1_760_000_000)
+            .page_limit(10_000, LimitRefusal::Named),
     )
     .await
     .expect("emulator");
