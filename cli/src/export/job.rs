@@ -231,7 +231,9 @@ impl Job {
                     if self.encoder.sink().closed() {
                         return Ok(End::Closed);
                     }
-                    if self.last_save.elapsed() >= SAVE_EVERY {
+                    // Taking the point copies the ids in flight: only when
+                    // a state file is due a save.
+                    if self.saves_state() && self.last_save.elapsed() >= SAVE_EVERY {
                         self.checkpoint(index, Some(export.resume_point()))?;
                     }
                 }
@@ -265,6 +267,11 @@ impl Job {
     fn flush(&mut self) -> Result<(), Failure> {
         let write = self.write_error();
         self.encoder.flush().map_err(write)
+    }
+
+    /// Whether the export keeps a state file (`--state`).
+    fn saves_state(&self) -> bool {
+        matches!(self.target, Target::InPlace { .. })
     }
 
     /// With `--state`: records `point` (if any) for account `index`, makes
