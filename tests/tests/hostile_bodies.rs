@@ -311,3 +311,50 @@ async fn downloads_stream_past_the_json_limit_and_honour_their_own_cap() {
     let err = dl.max_bytes(1 << 20).write_to(&mut sink).await.unwrap_err();
     assert!(matches!(err, Error::TooLarge { .. }), "{err:?}");
 }
+
+/// The probe reads a reply's headers as sent, through the client that
+/// decodes no gzip: a compressed reply shows its `Content-Encoding` (the
+/// other requests, through the API client, decode it), and a `Date` that
+/// is not a date gives no clock skew rather than a wrong one.
+#[tokio::test]
+async fn the_probe_sees_compression_and_ignores_a_bad_date() {
+    let page = gzip(br#"{"meta":{"pagination":{"total":1}},"errors":[],"resources":["a"]}"#);
+    let server = Hostile::start(with_token(move |_, _| {
+        reply(
+            200,
+            &[
+                ("Content-Type", "application/json"),
+                ("Content-Encoding", "gzip"),
+                ("Date", "yesterday"),
+            ],
+            &page,
+        )
+    }))
+    .await;
+    let report = falcon_exposure::probe::run(&client(&server))
+        .await
+        .expect("the probe runs");
+    assert_eq!(report.content_encoding.as_deref(), Some("gzip"));
+    assert_eq!(report.clock_skew_seconds, None);
+    // The decoded pages were read: every limit was accepted.
+    assert!(
+        report.limits.iter().all(|l| matches!(
+            l.answer,
+            falcon_exposure::probe::Answer::Accepted { items: 1, .. }
+        )),
+        "{:?}",
+        report.limits
+    );
+    assert!(report.requests <= falcon_exposure::probe::MAX_REQUESTS);
+    let sent = server.requests().len() as u32;
+    assert_eq!(
+        sent,
+        report.requests + 1,
+        "the API's requests and one token"
+    );
+    let text = report.to_string();
+    assert!(
+        !text.contains("127.0.0.1") && !text.contains('\u{1b}'),
+        "{text}"
+    );
+}

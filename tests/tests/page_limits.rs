@@ -205,3 +205,26 @@ async fn the_probe_sees_a_cursor_that_hands_back_its_last_page() {
         .expect("the emulator sends a Date");
     assert!(skew.abs() <= 2, "{skew}");
 }
+
+/// A tenant too large to walk to the end in the probe's page budget: the
+/// walk is narrowed to one criticality, and reaches its end.
+#[tokio::test]
+async fn the_probe_narrows_its_walk_on_a_large_tenant() {
+    let config = EmulatorConfig::default()
+        .assets(4_000)
+        .paging(paging(LimitRefusal::Named));
+    let (emu, client) = common::start(config).await;
+    let report = probe::run(&client).await.expect("the probe runs");
+    let walk = report.walk.as_ref().expect("walked");
+    assert!(walk.narrowed, "{walk:?}");
+    assert_eq!(walk.end, WalkEnd::EmptyCursor, "{walk:?}");
+    assert!(
+        walk.pages >= 2 && walk.pages < probe::MAX_WALK_PAGES,
+        "{walk:?}"
+    );
+    assert_eq!(Some(walk.distinct), walk.total, "{walk:?}");
+    assert!(walk.distinct < 4_000, "{walk:?}");
+    let sent: u64 = emu.stats().operations.values().sum();
+    assert_eq!(sent, u64::from(report.requests));
+    assert!(report.requests <= probe::MAX_REQUESTS);
+}

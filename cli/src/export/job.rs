@@ -107,6 +107,18 @@ impl Job {
         Ok(job)
     }
 
+    /// A job writing `out` in place, its state `saved` kept at `path`.
+    fn with_state(plan: Plan, sink: Sink, out: &Path, path: &Path, saved: State) -> Job {
+        let accounts = saved.accounts.clone();
+        let started = saved.started_at.clone();
+        let target = Target::InPlace {
+            out: out.to_owned(),
+            path: path.to_owned(),
+            saved,
+        };
+        Job::new(plan, sink, target, accounts, started)
+    }
+
     /// In `out` itself, from where the state at `path` stands.
     pub fn in_place(out: &Path, path: &Path, plan: Plan) -> Result<Opened, Failure> {
         let params = plan.params(out)?;
@@ -143,14 +155,7 @@ impl Job {
                 // Rows written after the last save are fetched again.
                 file.set_len(saved.bytes).map_err(&write)?;
                 let sink = Sink::file(file, saved.bytes).map_err(&write)?;
-                let accounts = saved.accounts.clone();
-                let started = saved.started_at.clone();
-                let target = Target::InPlace {
-                    out: out.to_owned(),
-                    path: path.to_owned(),
-                    saved,
-                };
-                Job::new(plan, sink, target, accounts, started)
+                Job::with_state(plan, sink, out, path, saved)
             }
             None => {
                 let mut options = std::fs::OpenOptions::new();
@@ -162,14 +167,7 @@ impl Job {
                 let file = options.open(out).map_err(&write)?;
                 let sink = Sink::file(file, 0).map_err(&write)?;
                 let saved = state::new(params, meta::now());
-                let accounts = saved.accounts.clone();
-                let started = saved.started_at.clone();
-                let target = Target::InPlace {
-                    out: out.to_owned(),
-                    path: path.to_owned(),
-                    saved,
-                };
-                let mut job = Job::new(plan, sink, target, accounts, started);
+                let mut job = Job::with_state(plan, sink, out, path, saved);
                 job.encoder.header().map_err(write)?;
                 job.save()?;
                 job
