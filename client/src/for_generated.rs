@@ -5,6 +5,7 @@
 pub(crate) use crate::bulk::batch::{BatchPlace, BatchSpec};
 pub(crate) use crate::bulk::export::matches_all;
 pub(crate) use crate::bulk::paginate::{KeyFn, PageSpec, string_key};
+pub(crate) use crate::bulk::shards::ShardSpec;
 pub(crate) use crate::fql::{
     Caps, Field, FieldSpec, FilterTable, KnownValues, ValueType, field_enum_impls,
 };

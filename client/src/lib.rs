@@ -33,13 +33,15 @@
 //!   however many tasks need it. A `401` renews the token and retries the
 //!   call (again if the token dies again during later retries, but not
 //!   when a freshly renewed token is refused). [`Client::revoke`] revokes it.
-//! - **Bulk work.** Paginated operations have `items()` ([`Paginator`]:
-//!   every item across pages); batched ones take any number of ids and
-//!   have `items()` for reads ([`BatchReader`]) or `send_all()` for writes
-//!   ([`BatchWriter`]): requests of at most 100, a few at a time, a result
-//!   per id for writes, writes never sent twice;
-//!   [`Client::export_assets`] exports every asset of a filter with its details
-//!   ([`Export`]). Each reports [`Progress`].
+//! - **Bulk work.** Paginated operations have `items()` (every item
+//!   across pages; `paginate()` gives the [`Paginator`] to configure
+//!   first); batched ones take any number of ids and have `items()` for
+//!   reads or `send_all()` for writes (`batch()` gives the [`BatchReader`]
+//!   or [`BatchWriter`]): requests of at most 100, a few at a time, a
+//!   result per id for writes, writes never sent twice;
+//!   [`Client::export_assets`] exports every asset of a filter with its
+//!   details ([`Export`]), its ids read through several cursor chains at
+//!   once. Each reports [`Progress`]; a started stream has no setter.
 //! - **Rate limits and retries.** See [`RetryPolicy`]: `429` waits for
 //!   `X-RateLimit-RetryAfter`; server errors, timeouts and connection
 //!   errors are retried with backoff for operations safe to send twice;
@@ -105,8 +107,8 @@ mod request;
 mod transport;
 
 pub use bulk::{
-    BatchReader, BatchWriter, DEFAULT_MAX_CONCURRENCY, Export, Paginator, Progress, ResumePoint,
-    WriteOutcome, WriteResult,
+    BatchItems, BatchReader, BatchWriter, DEFAULT_MAX_CONCURRENCY, Export, Items, Paginator,
+    Progress, ResumePoint, WriteOutcome, WriteResult, WriteResults,
 };
 pub use client::{
     BudgetStatus, Client, ClientBuilder, DEFAULT_BUDGET_SHARE, DEFAULT_CONNECT_TIMEOUT,

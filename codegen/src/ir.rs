@@ -531,6 +531,19 @@ pub struct Export<'m> {
     pub filter_setter: String,
     /// The get with a batched read keyword.
     pub get: OpId,
+    /// How the export splits its query, if it does.
+    pub shard_by: Option<ShardBy<'m>>,
+}
+
+/// An export's shards: ranges of a date field of the query's filter.
+#[derive(Debug)]
+pub struct ShardBy<'m> {
+    /// The timestamp field.
+    pub field: &'m str,
+    /// The wire name of the query's filter keyword.
+    pub filter: &'m str,
+    /// The aggregate operation counting the field's values.
+    pub aggregate: OpId,
 }
 
 /// The known values of a field.

@@ -82,6 +82,21 @@ pub struct Export {
     pub query: String,
     /// Operation ID of the get with a batched read keyword.
     pub get: String,
+    /// The date field by which the export splits its query into shards
+    /// read at once, and the aggregate that counts them.
+    #[serde(default)]
+    pub shard_by: Option<ShardBy>,
+}
+
+/// How an export splits its query: ranges of a date field, counted by an
+/// aggregate operation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardBy {
+    /// A timestamp field of the query's filter table with range comparisons.
+    pub field: String,
+    /// Operation ID of the aggregate (a body list of aggregations).
+    pub aggregate: String,
 }
 
 /// How an operation's pages follow each other.

@@ -1,18 +1,26 @@
 //! Batched requests: any number of ids, split into requests the API
-//! accepts, sent a few at a time (as many as the stream's adaptive window
-//! allows: see the `window` module).
+//! accepts, sent on the bulk engine (`bulk::engine`): a few at a time, as
+//! many as the adaptive in-flight limit allows.
 //!
 //! A keyword the manifest marks with `batch:` gives its operation's builder
-//! an `items()` (read) or `send_all()` (write) method. For a read (`batch: {mode: read}`) it returns a
-//! [`BatchReader`], a stream of the reply items; for a write (`batch: {mode:
-//! write}`) a [`BatchWriter`], a stream of one [`WriteResult`] per id.
+//! a `batch()` method: for a read (`batch: {mode: read}`) it returns a
+//! [`BatchReader`], whose `items()` is a stream of the reply items; for a
+//! write (`batch: {mode: write}`) a [`BatchWriter`], whose `send_all()` is a
+//! stream of one [`WriteResult`] per id. The builder's own `items()` or
+//! `send_all()` does the same with the default options.
 //!
 //! ```no_run
 //! # async fn f(client: falcon_exposure::Client, ids: Vec<String>) -> falcon_exposure::Result<()> {
 //! use futures::StreamExt;
 //!
 //! // Any number of ids: requests of 100, at most four at a time, in input order.
-//! let mut assets = client.get_assets().ids(ids.clone()).items().concurrency(4).keep_order(true);
+//! let mut assets = client
+//!     .get_assets()
+//!     .ids(ids.clone())
+//!     .batch()
+//!     .concurrency(4)
+//!     .keep_order(true)
+//!     .items();
 //! while let Some(asset) = assets.next().await {
 //!     match asset {
 //!         Ok(asset) => println!("{:?}", asset.id),
@@ -34,7 +42,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -44,10 +52,10 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::bulk::lazy::Lazy;
+use crate::bulk::engine::{self, Matched, Options, Work, match_reply};
 use crate::bulk::paginate::KeyFn;
-use crate::bulk::progress::{Callback, Progress, Tracker};
-use crate::bulk::window::{DEFAULT_MAX_CONCURRENCY, Permit, Window};
+use crate::bulk::progress::{Progress, Tracker};
+use crate::bulk::window::Permit;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::model::response::ApiError;
@@ -210,20 +218,29 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
         parts
     }
 
-    /// Fetches one batch of a read, holding `permit` while the request
-    /// runs; the items, then an error per id that did not come back.
-    async fn read(
-        self,
-        ids: Vec<String>,
-        ordered: bool,
-        tracker: Arc<Tracker>,
+    /// Sends one batch, holding `permit` while the request runs (a write
+    /// at most once past the point where it may have reached the API), and
+    /// matches the reply to the ids; `Err` when the request failed.
+    async fn send(
+        &self,
+        ids: &[String],
         permit: Permit,
-    ) -> Vec<Result<R>> {
-        let op = self.op;
-        let reply = self.client.execute::<R>(op, self.request(&ids)).await;
+        at_most_once: bool,
+    ) -> Result<Vec<Matched<R>>> {
+        let mut parts = self.request(ids);
+        parts.at_most_once = at_most_once;
+        let reply = self.client.execute::<R>(self.op, parts).await;
         drop(permit);
-        let reply = match reply {
-            Ok(r) => r,
+        let reply = reply?;
+        Ok(match_reply(ids, reply.resources, reply.errors, self.key))
+    }
+
+    /// One batch of a read: the items, then an error per id that did not
+    /// come back (in the order of the ids when `ordered`).
+    async fn read(self, ids: Vec<String>, permit: Permit, ordered: bool, tracker: Arc<Tracker>) -> Vec<Result<R>> {
+        let op = self.op;
+        let matched = match self.send(&ids, permit, false).await {
+            Ok(m) => m,
             Err(e) => {
                 tracker.add(0, 0, ids.len() as u64, None);
                 return vec![Err(Error::Batch {
@@ -233,43 +250,28 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
                 })];
             }
         };
-        let mut errors = reply.errors;
-        let position: HashMap<&str, usize> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
-        let mut found = vec![false; ids.len()];
-        let mut out: Vec<(usize, Result<R>)> = Vec::with_capacity(reply.resources.len());
-        for item in reply.resources {
-            let at = self
-                .key
-                .and_then(|k| k(&item))
-                .and_then(|k| position.get(k).copied());
-            if let Some(i) = at {
-                if std::mem::replace(&mut found[i], true) {
-                    continue; // the same id twice in one reply
-                }
+        let (mut fetched, mut missing) = (0, 0);
+        let not_found = |i: usize, error| {
+            Err(Error::NotFound {
+                operation: op.id,
+                id: ids[i].clone(),
+                error,
+            })
+        };
+        let mut out: Vec<(usize, Result<R>)> = Vec::with_capacity(matched.len());
+        for m in matched {
+            let (at, item) = match m {
+                Matched::Item(i, item) => (i, Ok(item)),
+                Matched::Extra(item) => (usize::MAX, Ok(item)),
+                Matched::Refused(i, e) => (i, not_found(i, Some(e))),
+                Matched::Absent(i) => (i, not_found(i, None)),
+                Matched::Unknown(_) => continue,
+            };
+            match item {
+                Ok(_) => fetched += 1,
+                Err(_) => missing += 1,
             }
-            out.push((at.unwrap_or(usize::MAX), Ok(item)));
-        }
-        let fetched = out.len() as u64;
-        let mut missing = 0u64;
-        for (i, id) in ids.iter().enumerate() {
-            let errored = errors.iter().position(|e| e.id.as_deref() == Some(id));
-            // Without a key, only the ids the API names as errors are known missing.
-            if found[i] || (self.key.is_none() && errored.is_none()) {
-                continue;
-            }
-            missing += 1;
-            out.push((
-                i,
-                Err(Error::NotFound {
-                    operation: op.id,
-                    id: id.clone(),
-                    error: errored.map(|j| errors.swap_remove(j)),
-                }),
-            ));
+            out.push((at, item));
         }
         if ordered {
             out.sort_by_key(|(i, _)| *i);
@@ -278,20 +280,10 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
         out.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Sends one batch of a write, once, holding `permit` while the
-    /// request runs; an outcome per id.
-    async fn write(
-        self,
-        ids: Vec<String>,
-        tracker: Arc<Tracker>,
-        permit: Permit,
-    ) -> Vec<WriteResult<R>> {
-        let mut parts = self.request(&ids);
-        parts.at_most_once = true;
-        let reply = self.client.execute::<R>(self.op, parts).await;
-        drop(permit);
-        let reply = match reply {
-            Ok(r) => r,
+    /// One batch of a write, sent once: an outcome per id, in their order.
+    async fn write(self, ids: Vec<String>, permit: Permit, tracker: Arc<Tracker>) -> Vec<WriteResult<R>> {
+        let matched = match self.send(&ids, permit, true).await {
+            Ok(m) => m,
             Err(e) => {
                 tracker.add(0, 0, ids.len() as u64, None);
                 let may_have_applied = e.may_have_applied();
@@ -308,32 +300,22 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
                     .collect();
             }
         };
-        let mut by_key: HashMap<String, R> = HashMap::new();
-        if let Some(key) = self.key {
-            for item in reply.resources {
-                if let Some(k) = key(&item) {
-                    by_key.insert(k.to_owned(), item);
-                }
-            }
+        let mut outcomes: Vec<Option<WriteOutcome<R>>> = ids.iter().map(|_| None).collect();
+        for m in matched {
+            let (i, outcome) = match m {
+                Matched::Item(i, item) => (i, WriteOutcome::Applied(Some(item))),
+                Matched::Refused(i, e) => (i, WriteOutcome::Rejected(e)),
+                Matched::Absent(i) | Matched::Unknown(i) => (i, WriteOutcome::Applied(None)),
+                Matched::Extra(_) => continue,
+            };
+            outcomes[i] = Some(outcome);
         }
-        let general = reply.errors.iter().find(|e| e.id.is_none()).cloned();
         let (mut applied, mut refused) = (0, 0);
         let out = ids
             .into_iter()
-            .map(|id| {
-                let outcome = if let Some(e) = reply
-                    .errors
-                    .iter()
-                    .find(|e| e.id.as_deref() == Some(id.as_str()))
-                {
-                    WriteOutcome::Rejected(e.clone())
-                } else if let Some(item) = by_key.remove(&id) {
-                    WriteOutcome::Applied(Some(item))
-                } else if let Some(e) = &general {
-                    WriteOutcome::Rejected(e.clone())
-                } else {
-                    WriteOutcome::Applied(None)
-                };
+            .zip(outcomes)
+            .map(|(id, outcome)| {
+                let outcome = outcome.unwrap_or(WriteOutcome::Applied(None));
                 match outcome {
                     WriteOutcome::Applied(_) => applied += 1,
                     _ => refused += 1,
@@ -357,35 +339,30 @@ fn chunks(values: Vec<String>, size: usize) -> Vec<Vec<String>> {
     out
 }
 
-/// Options every batch stream shares.
-pub(crate) struct Options {
-    /// The cap of the adaptive window.
-    pub(crate) concurrency: usize,
-    pub(crate) ordered: bool,
-    pub(crate) callback: Option<Callback>,
+/// Reads the batches of `batches` (what the engine passes through comes
+/// out in its place) on the engine.
+pub(crate) fn run_reads<R: DeserializeOwned + Send + 'static>(
+    core: Core<R>,
+    batches: impl Stream<Item = Work<Result<R>>> + Send + 'static,
+    options: &Options,
+    tracker: Arc<Tracker>,
+) -> BoxStream<'static, Result<R>> {
+    let client = core.client.clone();
+    let ordered = options.ordered;
+    let t = tracker.clone();
+    engine::run(&client, options, tracker, batches, move |ids, permit| {
+        core.clone().read(ids, permit, ordered, t.clone())
+    })
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            concurrency: DEFAULT_MAX_CONCURRENCY,
-            ordered: false,
-            callback: None,
-        }
-    }
-}
-
-/// A batched request before it starts: the template, the ids and the
-/// options.
-pub(crate) struct Batch<R> {
+/// The configuration of a batched read or write of any number of ids.
+struct Batch<R> {
     core: Core<R>,
     values: Vec<String>,
     options: Options,
 }
 
 impl<R: DeserializeOwned + Send + 'static> Batch<R> {
-    /// A batched request of `op`: the values of the batched keyword are
-    /// taken out of `parts`, the rest is sent with every batch.
     fn new(
         client: Client,
         op: &'static Operation,
@@ -401,66 +378,31 @@ impl<R: DeserializeOwned + Send + 'static> Batch<R> {
         }
     }
 
-    /// The batches of the values, and a tracker counting them.
-    fn split(self) -> (Core<R>, Vec<Vec<String>>, Options, Arc<Tracker>) {
+    /// The batches to send, and a tracker counting them.
+    fn split(self) -> (Core<R>, impl Stream<Item = Vec<String>> + Send + 'static, Options, Arc<Tracker>) {
         let tracker = Tracker::new(self.options.callback.clone());
         tracker.set_total(self.values.len() as u64);
         let batches = chunks(self.values, self.core.spec.size);
-        (self.core, batches, self.options, tracker)
-    }
-
-    fn read(self) -> BoxStream<'static, Result<R>> {
-        let (core, batches, options, tracker) = self.split();
-        let batches = stream::iter(batches).map(Ok);
-        run_reads(core, batches, options.concurrency, options.ordered, tracker)
-    }
-
-    fn write(self) -> BoxStream<'static, WriteResult<R>> {
-        let (core, batches, options, tracker) = self.split();
-        let window = Window::new(core.client.clone(), options.concurrency, tracker.clone());
-        let writes = stream::iter(batches).map(move |ids| {
-            let (core, tracker, window) = (core.clone(), tracker.clone(), window.clone());
-            async move {
-                let permit = window.acquire().await;
-                core.write(ids, tracker, permit).await
-            }
-        });
-        if options.ordered {
-            writes
-                .buffered(options.concurrency)
-                .flat_map(stream::iter)
-                .boxed()
-        } else {
-            writes
-                .buffer_unordered(options.concurrency)
-                .flat_map(stream::iter)
-                .boxed()
-        }
+        (self.core, stream::iter(batches), self.options, tracker)
     }
 }
 
-/// The `Debug` output of a batched stream.
-fn debug_batch<R>(
-    f: &mut fmt::Formatter<'_>,
-    name: &str,
-    inner: &Lazy<Batch<R>, impl Sized>,
-) -> fmt::Result {
-    let mut d = f.debug_struct(name);
-    if let Some(b) = inner.config() {
-        d.field("operation", &b.core.op.id)
-            .field("spec", &b.core.spec)
-            .field("ids", &b.values.len())
-            .field("concurrency", &b.options.concurrency)
-            .field("ordered", &b.options.ordered);
+impl<R> Batch<R> {
+    fn debug(&self, f: &mut fmt::Formatter<'_>, name: &str) -> fmt::Result {
+        f.debug_struct(name)
+            .field("operation", &self.core.op.id)
+            .field("spec", &self.core.spec)
+            .field("ids", &self.values.len())
+            .field("concurrency", &self.options.concurrency)
+            .field("ordered", &self.options.ordered)
+            .finish_non_exhaustive()
     }
-    d.field("started", &inner.is_started())
-        .finish_non_exhaustive()
 }
 
-/// The items of a batched read of any number of ids, as a
-/// [`futures::Stream`] of `Result<R>`. Returned by the `items()` method of
-/// the builder of an operation with a batched read keyword; configure it
-/// before polling it.
+/// A batched read of any number of ids, configured: its
+/// [`items`](Self::items) sends it. Returned by the `batch()` method of the
+/// builder of an operation with a batched read keyword (whose own
+/// `items()` sends it with the defaults).
 ///
 /// The ids are split into requests of at most the keyword's `max_items`,
 /// as many in flight at once as the account's rate budget and the measured
@@ -469,15 +411,15 @@ fn debug_batch<R>(
 /// once. Each id that does not come back yields an [`Error::NotFound`]; a
 /// request that fails yields one [`Error::Batch`] naming its ids, and the
 /// stream goes on with the other batches.
-#[must_use = "streams do nothing unless polled"]
+#[must_use = "nothing is sent until `items()` is polled"]
 pub struct BatchReader<R> {
-    inner: Lazy<Batch<R>, Result<R>>,
+    batch: Batch<R>,
 }
 
-/// One [`WriteResult`] per id of a batched write of any number of ids, as a
-/// [`futures::Stream`]. Returned by the `send_all()` method of the builder
-/// of an operation with a batched write keyword; configure it before
-/// polling it.
+/// A batched write of any number of ids, configured: its
+/// [`send_all`](Self::send_all) sends it. Returned by the `batch()` method
+/// of the builder of an operation with a batched write keyword (whose own
+/// `send_all()` sends it with the defaults).
 ///
 /// The ids are split into requests of at most the keyword's `max_items`,
 /// as many in flight at once as the account's rate budget and the measured
@@ -487,14 +429,14 @@ pub struct BatchReader<R> {
 /// reached the API: a 429, a refused token or a connection that never
 /// opened is retried, a server error or a lost connection is not, so no id
 /// is written twice.
-#[must_use = "streams do nothing unless polled"]
+#[must_use = "nothing is sent until `send_all()` is polled"]
 pub struct BatchWriter<R> {
-    inner: Lazy<Batch<R>, WriteResult<R>>,
+    batch: Batch<R>,
 }
 
-/// The options both batched streams share.
+/// The options both batched builders share.
 macro_rules! batch_options {
-    ($name:ident, $start:ident, $item:ty) => {
+    ($name:ident) => {
         impl<R: DeserializeOwned + Send + 'static> $name<R> {
             /// A batched request of `op`: the values of the batched keyword
             /// are taken out of `parts`, the rest is sent with every batch.
@@ -506,40 +448,37 @@ macro_rules! batch_options {
                 parts: RequestParts,
                 key: Option<KeyFn<R>>,
             ) -> Self {
-                let batch = Batch::new(client, op, spec, parts, key);
                 $name {
-                    inner: Lazy::new(batch, Batch::$start),
+                    batch: Batch::new(client, op, spec, parts, key),
                 }
             }
 
             /// Most requests in flight at once (at least 1): the cap of
-            /// the adaptive window, which [`Progress::concurrency`]
-            /// reports. Default: [`DEFAULT_MAX_CONCURRENCY`].
+            /// the adaptive in-flight limit, which [`Progress::concurrency`]
+            /// reports. Default: [`DEFAULT_MAX_CONCURRENCY`](crate::DEFAULT_MAX_CONCURRENCY).
             pub fn concurrency(mut self, n: usize) -> Self {
-                self.inner.configure(|b| b.options.concurrency = n.max(1));
+                self.batch.options.concurrency = n.max(1);
                 self
             }
 
-            /// Yields the items in the order of the ids given (default: as
-            /// the replies arrive). A read's [`Error::NotFound`] for an id
-            /// comes in its place.
+            /// Yields the results in the order of the ids given (default:
+            /// as the replies arrive). A read's [`Error::NotFound`] for an
+            /// id comes in its place.
             pub fn keep_order(mut self, yes: bool) -> Self {
-                self.inner.configure(|b| b.options.ordered = yes);
+                self.batch.options.ordered = yes;
                 self
             }
 
             /// Calls `f` after every request with the counts so far (for a
             /// write, [`Progress::fetched`] counts applied ids).
             pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-                self.inner
-                    .configure(|b| b.options.callback = Some(Arc::new(f)));
+                self.batch.options.callback = Some(Arc::new(f));
                 self
             }
 
-            /// How many distinct ids will be sent (0 once the stream has
-            /// started).
+            /// How many distinct ids will be sent.
             pub fn len(&self) -> usize {
-                self.inner.config().map_or(0, |b| b.values.len())
+                self.batch.values.len()
             }
 
             /// Whether there are no ids to send.
@@ -550,62 +489,81 @@ macro_rules! batch_options {
 
         impl<R> fmt::Debug for $name<R> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                debug_batch(f, stringify!($name), &self.inner)
-            }
-        }
-
-        impl<R: DeserializeOwned + Send + 'static> Stream for $name<R> {
-            type Item = $item;
-
-            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-                self.get_mut().inner.poll_next_unpin(cx)
+                self.batch.debug(f, stringify!($name))
             }
         }
     };
 }
 
-batch_options!(BatchReader, read, Result<R>);
-batch_options!(BatchWriter, write, WriteResult<R>);
+batch_options!(BatchReader);
+batch_options!(BatchWriter);
 
-impl<R> BatchReader<R> {
-    /// The template and options, for an export.
-    pub(crate) fn into_template(self) -> Option<(Core<R>, Options)> {
-        self.inner.into_config().map(|b| (b.core, b.options))
+impl<R: DeserializeOwned + Send + 'static> BatchReader<R> {
+    /// Sends the batches: a stream of the items, then of an error per id
+    /// not returned.
+    pub fn items(self) -> BatchItems<R> {
+        let (core, batches, options, tracker) = self.batch.split();
+        let work = batches.map(Work::Batch);
+        BatchItems {
+            stream: run_reads(core, work, &options, tracker),
+        }
+    }
+
+    /// The request template, for an export.
+    pub(crate) fn into_core(self) -> Core<R> {
+        self.batch.core
     }
 }
 
-/// Fetches the batches of `batches` (an upstream error passes through),
-/// at most `concurrency` at once, as many as the adaptive window allows.
-pub(crate) fn run_reads<R: DeserializeOwned + Send + 'static>(
-    core: Core<R>,
-    batches: impl Stream<Item = Result<Vec<String>>> + Send + 'static,
-    concurrency: usize,
-    ordered: bool,
-    tracker: Arc<Tracker>,
-) -> BoxStream<'static, Result<R>> {
-    let window = Window::new(core.client.clone(), concurrency, tracker.clone());
-    let fetches = batches.map(move |batch| {
-        let (core, tracker, window) = (core.clone(), tracker.clone(), window.clone());
-        async move {
-            match batch {
-                Ok(ids) if ids.is_empty() => Vec::new(),
-                Ok(ids) => {
-                    let permit = window.acquire().await;
-                    core.read(ids, ordered, tracker, permit).await
-                }
-                Err(e) => vec![Err(e)],
+impl<R: DeserializeOwned + Send + 'static> BatchWriter<R> {
+    /// Sends the batches: a stream of one [`WriteResult`] per id.
+    pub fn send_all(self) -> WriteResults<R> {
+        let (core, batches, options, tracker) = self.batch.split();
+        let client = core.client.clone();
+        let t = tracker.clone();
+        let stream = engine::run(&client, &options, tracker, batches.map(Work::Batch), move |ids, permit| {
+            core.clone().write(ids, permit, t.clone())
+        });
+        WriteResults { stream }
+    }
+}
+
+/// The items of a batched read as they come, as a [`futures::Stream`] of
+/// `Result<R>`: from [`BatchReader::items`] or the `items()` method of an
+/// operation with a batched read keyword.
+#[must_use = "streams do nothing unless polled"]
+pub struct BatchItems<R> {
+    stream: BoxStream<'static, Result<R>>,
+}
+
+/// One [`WriteResult`] per id of a batched write, as a
+/// [`futures::Stream`]: from [`BatchWriter::send_all`] or the `send_all()`
+/// method of an operation with a batched write keyword.
+#[must_use = "streams do nothing unless polled"]
+pub struct WriteResults<R> {
+    stream: BoxStream<'static, WriteResult<R>>,
+}
+
+macro_rules! running_stream {
+    ($name:ident, $item:ty) => {
+        impl<R> Stream for $name<R> {
+            type Item = $item;
+
+            fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+                self.get_mut().stream.poll_next_unpin(cx)
             }
         }
-    });
-    if ordered {
-        fetches.buffered(concurrency).flat_map(stream::iter).boxed()
-    } else {
-        fetches
-            .buffer_unordered(concurrency)
-            .flat_map(stream::iter)
-            .boxed()
-    }
+
+        impl<R> fmt::Debug for $name<R> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
 }
+
+running_stream!(BatchItems, Result<R>);
+running_stream!(WriteResults, WriteResult<R>);
 
 /// The outcome of one id of a batched write.
 #[derive(Debug, Clone)]

@@ -1,20 +1,20 @@
 //! Full exports: every item matching a filter, with its details, in one
 //! stream.
 
+use std::collections::HashSet;
 use std::fmt;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
-use futures::stream::{BoxStream, Stream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
+use tokio::sync::watch;
 
-use crate::bulk::batch::{BatchReader, run_reads};
-use crate::bulk::lazy::Lazy;
-use crate::bulk::paginate::Paginator;
-use crate::bulk::progress::{Callback, Progress, Tracker};
-use crate::bulk::resume::{self, Ledger, ResumePoint};
-use crate::bulk::window::DEFAULT_MAX_CONCURRENCY;
+use crate::bulk::batch::{BatchReader, Core, run_reads};
+use crate::bulk::engine::{Options, Work};
+use crate::bulk::paginate::{Items, PageQuery, Paginator};
+use crate::bulk::progress::{Progress, Tracker};
+use crate::bulk::resume::{self, ChainStart, Ledger, ResumePoint, Shard};
+use crate::bulk::shards::{self, MAX_CHAINS, OneChain, ShardSpec};
 use crate::error::{Error, Result};
 use crate::fql::FilterArg;
 
@@ -33,26 +33,27 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 }
 
 /// Every item matching a query, with its details: the ids of a paginated
-/// query operation fed into the batches of a batched get operation, as a
-/// [`futures::Stream`] of `Result<R>`. Returned by the export methods the
-/// manifest's `exports:` key generates (`Client::export_assets`); configure it
-/// before polling it.
+/// query operation fed into the batches of a batched get operation.
+/// Returned, configured with the defaults, by the export methods the
+/// manifest's `exports:` key generates (`Client::export_assets`); its
+/// [`items`](Self::items) starts it, as an [`Items`] stream of `Result<R>`.
 ///
 /// The two are pipelined: details of the first ids are fetched while the
 /// next id pages arrive, several detail requests at once (see
-/// [Concurrency](Self#concurrency)). Only a page of ids and the batches in flight are held, so the
-/// memory used does not grow with the number of results (apart from the
-/// ids seen, kept to drop repeats). A pagination error ends the stream; an
-/// id whose details are not found yields an [`Error::NotFound`] and a
-/// failed detail request an [`Error::Batch`], and the export goes on.
+/// [Concurrency](Self#concurrency)). Only the id pages and the batches in
+/// flight are held, so the memory used does not grow with the number of
+/// results (apart from the ids seen, kept to drop repeats). An id whose
+/// details are not found yields an [`Error::NotFound`] and a failed detail
+/// request an [`Error::Batch`], and the export goes on; a chain's
+/// pagination error ends that chain, after its ids.
 ///
 /// # Id pages
 ///
-/// The query's pages come one after the other (each needs the cursor of
-/// the one before), so at one round trip per page they cap the export at
-/// page size ÷ round trip: 667 ids/s for pages of 100 at 150 ms, 66,667
-/// for pages of 10,000. So unless [`page_size`](Self::page_size) is set,
-/// the export starts with pages of 10,000 ids (or the size this client
+/// The pages of one cursor chain come one after the other (each needs the
+/// cursor of the one before), so at one round trip per page a chain brings
+/// page size ÷ round trip ids a second: 667 for pages of 100 at 150 ms,
+/// 66,667 for pages of 10,000. So unless [`page_size`](Self::page_size) is
+/// set, the export starts with pages of 10,000 ids (or the size this client
 /// found before for the query) and finds the largest the API accepts,
 /// whatever way it refuses a larger one:
 ///
@@ -72,128 +73,132 @@ pub(crate) fn matches_all(filter: &FilterArg) -> bool {
 /// [`page_size`](Self::page_size) asks for exactly that many and fails if
 /// the API refuses it.
 ///
+/// # Cursor chains
+///
+/// When the manifest names a date field to shard by (`shard_by:`,
+/// `first_seen` for assets), the export splits its query into disjoint
+/// ranges of that field, planned from the API's own counts (an aggregate's
+/// buckets), and reads their ids through several cursor chains at once:
+/// as many as the id pages' share of the rate budget needs at the measured
+/// round trip, at most [`max_chains`](Self::max_chains) (16). The last
+/// range is open-ended, so an item first seen during the export is read
+/// too, and items without the field have a chain of their own. Before
+/// reading that way the export checks that the ranges' counts and the
+/// items without the field add up to the query's total; when they do not,
+/// or planning fails, it reads one chain and logs why at info level. A
+/// filter that already names the field, one that does not parse, and a
+/// query of fewer than 2,000 items are read as one chain (logged at debug
+/// level). Each id comes out once: the ranges are disjoint, and ids are
+/// deduplicated across chains as a guard. Planning costs four requests:
+/// two aggregates and two counts.
+///
 /// # Repeated pages and the total
 ///
 /// Ids that a page repeats from earlier ones are dropped (with a warning
-/// in the log), and the export goes on while the cursor advances; it stops
+/// in the log), and a chain goes on while the cursor advances; it stops
 /// after three pages in a row that bring no new id. A cursor the API gave
-/// before ends it with [`Error::Pagination`] naming the cursor, after the
-/// ids before it.
+/// before ends the chain with [`Error::Pagination`] naming the cursor,
+/// after the ids before it.
 ///
-/// When the ids end, their number is checked against the last total the
-/// API gave (`meta.pagination.total`): if fewer distinct ids came, the
-/// export's last item, after every asset, is [`Error::Incomplete`] naming
-/// the expected and received counts. The last total counts because the
-/// total may change while an export runs (assets found or deleted
-/// meanwhile): a shortfall then may mean deletions rather than missed
-/// ids, which the error says. A total below the ids received (capped or
-/// approximate) is no shortfall; without a total there is no check; an
-/// export resumed from a saved point is not checked (the ids of its
-/// first run are not counted).
+/// When a chain's ids end, their number is checked against the last total
+/// the API gave it (`meta.pagination.total`): if fewer distinct ids came,
+/// the export's last item, after every asset, is [`Error::Incomplete`]
+/// naming the expected and received counts (summed over the chains that
+/// came short). The last total counts because the total may change while
+/// an export runs (assets found or deleted meanwhile): a shortfall then may
+/// mean deletions rather than missed ids, which the error says. A total
+/// below the ids received (capped or approximate) is no shortfall; without
+/// a total there is no check; a chain resumed from a saved point is not
+/// checked (the ids of its first run are not counted).
 ///
 /// # Concurrency
 ///
-/// The detail requests in flight adapt to what the account's rate budget
-/// allows this client ([`ClientBuilder::budget_share`](crate::ClientBuilder::budget_share),
-/// less what other integrations use) and to the measured round trip: by
-/// Little's law, ⌈allowed requests per second × smoothed round trip ×
-/// 1.25⌉ + 1 keeps the budget busy without requests piling up in the
-/// pacer. The window starts at that number when the client knows both at
-/// the stream's first request (an export learns them from its first id
-/// page), else at 1, grows by one per completed request (up to
-/// [`concurrency`](Self::concurrency) while the limit is unknown), falls at
-/// once when the number falls, and halves, at most once per round trip, on
-/// a 429, a server error, a timeout or a lost connection, growing back by
-/// one per round trip. [`Progress::concurrency`] reports it. Batched reads
-/// and writes ([`BatchReader`], [`BatchWriter`](crate::BatchWriter)) adapt
-/// the same way; the id pages follow one another.
+/// The detail requests in flight follow the client's adaptive in-flight
+/// limit (the crate's rate control: what the account's budget allows this
+/// client at the measured round trip, halved on overload), up to
+/// [`concurrency`](Self::concurrency); [`Progress::concurrency`] reports
+/// it. Batched reads and writes ([`BatchReader`],
+/// [`BatchWriter`](crate::BatchWriter)) run on the same engine.
 ///
 /// # Resuming
 ///
-/// [`resume_point`](Self::resume_point) gives the point that covers every
-/// item yielded so far, and [`resume_from`](Self::resume_from) starts an
-/// export of the same query there. The point is the cursor of the first
-/// id page whose ids are not all accounted for (no page whose ids were all
-/// yielded is read again) plus the ids of that page and later ones already
-/// yielded, which a resumed export does not fetch again. An id counts as
+/// [`Items::resume_point`] gives the point that covers every item yielded
+/// so far, and [`resume_from`](Self::resume_from) starts an export of the
+/// same query there. For each chain the point holds its range and the
+/// cursor of its first id page whose ids are not all accounted for (no
+/// page whose ids were all yielded is read again), plus the ids of that
+/// page and later ones already yielded, which a resumed export does not
+/// fetch again; the resumed export reads the same ranges. An id counts as
 /// yielded once the stream has returned its item, its
 /// [`Error::NotFound`], or the [`Error::Batch`] naming it (retry those ids
 /// yourself: they are not fetched again on resume). Ids whose detail
 /// requests were in flight when the stream was dropped are fetched again.
 /// So a job that saves the point after each item it has processed and
 /// resumes from the last one saved processes each asset exactly once
-/// across the runs. The point holds at most the ids of the pages in
-/// flight (a page and the detail batches running).
-#[must_use = "streams do nothing unless polled"]
+/// across the runs.
+#[must_use = "nothing is sent until `items()` is polled"]
 pub struct Export<R> {
-    inner: Lazy<ExportConfig<R>, Result<R>>,
-    ledger: Arc<Mutex<Ledger>>,
-}
-
-/// An export before it starts.
-struct ExportConfig<R> {
-    ids: Paginator<String>,
-    details: BatchReader<R>,
-    concurrency: usize,
-    ordered: bool,
+    ids: PageQuery<String>,
+    details: Core<R>,
+    shard_by: Option<ShardSpec>,
+    options: Options,
     page_size: Option<u32>,
-    callback: Option<Callback>,
-    ledger: Arc<Mutex<Ledger>>,
+    max_chains: usize,
+    resume: Option<ResumePoint>,
 }
 
 impl<R> fmt::Debug for Export<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Export");
-        if let Some(c) = self.inner.config() {
-            d.field("concurrency", &c.concurrency)
-                .field("ordered", &c.ordered)
-                .field("page_size", &c.page_size);
-        }
-        d.field("started", &self.inner.is_started())
+        f.debug_struct("Export")
+            .field("operation", &self.ids.op.id)
+            .field("concurrency", &self.options.concurrency)
+            .field("ordered", &self.options.ordered)
+            .field("page_size", &self.page_size)
+            .field("max_chains", &self.max_chains)
+            .field("resumed", &self.resume.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl<R: DeserializeOwned + Send + 'static> Export<R> {
     /// An export of the ids of `ids` through the batched get `details`
-    /// (whose own ids, if any, are ignored). Generated export methods call
-    /// this.
-    pub(crate) fn new(ids: Paginator<String>, details: BatchReader<R>) -> Self {
-        let (ids, ledger) = ids.ledger_for_export();
-        let config = ExportConfig {
-            ids,
-            details,
-            concurrency: DEFAULT_MAX_CONCURRENCY,
-            ordered: false,
-            page_size: None,
-            callback: None,
-            ledger: ledger.clone(),
-        };
+    /// (whose own ids, if any, are ignored), its query split by
+    /// `shard_by` when given. Generated export methods call this.
+    pub(crate) fn new(
+        ids: Paginator<String>,
+        details: BatchReader<R>,
+        shard_by: Option<ShardSpec>,
+    ) -> Self {
         Export {
-            inner: Lazy::new(config, Self::start),
-            ledger,
+            ids: ids.into_query(),
+            details: details.into_core(),
+            shard_by,
+            options: Options::default(),
+            page_size: None,
+            max_chains: MAX_CHAINS,
+            resume: None,
         }
     }
 
-    /// Starts the export from `point`, saved by
-    /// [`resume_point`](Self::resume_point) of an export of the same query
-    /// (or by the query's [`Paginator::resume_point`]). Call it before the
-    /// first poll.
+    /// Starts the export from `point`, saved by [`Items::resume_point`] of
+    /// an export of the same query (or of the query's own paginated
+    /// stream).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidResumePoint`] when the point belongs to another
-    /// operation or query, is malformed, or the export has already started.
+    /// operation or query, or is malformed.
     ///
     /// ```no_run
     /// # async fn f(client: falcon_exposure::Client) -> Result<(), Box<dyn std::error::Error>> {
     /// use futures::StreamExt;
     ///
     /// let saved = std::fs::read_to_string("export.point").ok();
-    /// let mut assets = client.export_assets("");
+    /// let mut export = client.export_assets("");
     /// if let Some(saved) = saved {
-    ///     assets = assets.resume_from(&serde_json::from_str(&saved)?)?;
+    ///     export = export.resume_from(&serde_json::from_str(&saved)?)?;
     /// }
+    /// let mut assets = export.items();
     /// while let Some(asset) = assets.next().await {
     ///     println!("{:?}", asset?.id);
     ///     std::fs::write("export.point", serde_json::to_string(&assets.resume_point())?)?;
@@ -201,94 +206,110 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
     /// # Ok(()) }
     /// ```
     pub fn resume_from(mut self, point: &ResumePoint) -> Result<Self> {
-        let Some(c) = self.inner.config_mut() else {
+        let op = self.ids.op.id;
+        point.check(op, &self.ids.fingerprint())?;
+        if point.shards().is_none() && point.chains() > 1 || point.shards().is_some() && self.shard_by.is_none() {
             return Err(Error::InvalidResumePoint {
-                operation: resume::lock(&self.ledger).operation(),
-                reason: "the export has already started; call resume_from before polling it".into(),
+                operation: op,
+                reason: "its chains do not fit this export".into(),
             });
-        };
-        c.ids.resume_at(point)?;
+        }
+        self.resume = Some(point.clone());
         Ok(self)
     }
 
-    /// The point that covers every item yielded so far (see
-    /// [Resuming](Self#resuming)). Save it after each item processed.
-    pub fn resume_point(&self) -> ResumePoint {
-        resume::lock(&self.ledger).point()
+    /// Most detail requests in flight at once (at least 1): the cap of the
+    /// adaptive in-flight limit (see [Concurrency](Self#concurrency)).
+    /// Default: [`DEFAULT_MAX_CONCURRENCY`](crate::DEFAULT_MAX_CONCURRENCY).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.options.concurrency = n.max(1);
+        self
     }
 
-    /// Most detail requests in flight at once (at least 1): the cap of the
-    /// adaptive window (see [Concurrency](Self#concurrency)). Default:
-    /// [`DEFAULT_MAX_CONCURRENCY`].
-    pub fn concurrency(mut self, n: usize) -> Self {
-        self.inner.configure(|c| c.concurrency = n.max(1));
+    /// Most cursor chains reading ids at once (at least 1; 1 reads the
+    /// query as one chain, without planning). Default and most: 16. See
+    /// [Cursor chains](Self#cursor-chains).
+    pub fn max_chains(mut self, n: usize) -> Self {
+        self.max_chains = n.clamp(1, MAX_CHAINS);
         self
     }
 
     /// Yields the items in the order of the query's ids (default: as the
-    /// detail replies arrive).
+    /// detail replies arrive). With several chains, the ids of the chains
+    /// interleave as their pages arrive.
     pub fn keep_order(mut self, yes: bool) -> Self {
-        self.inner.configure(|c| c.ordered = yes);
+        self.options.ordered = yes;
         self
     }
 
-    /// Ids per query page. Default: the query's `page_size` in the manifest.
+    /// Ids per query page: exactly this many, failing if the API refuses
+    /// it. Default: found (see [Id pages](Self#id-pages)).
     pub fn page_size(mut self, n: u32) -> Self {
-        self.inner.configure(|c| c.page_size = Some(n.max(1)));
+        self.page_size = Some(n.max(1));
         self
     }
 
     /// Calls `f` after every request with the counts so far: ids found by
     /// the query pages, items fetched, ids failed, and the query's total.
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        self.inner.configure(|c| c.callback = Some(Arc::new(f)));
+        self.options.callback = Some(Arc::new(f));
         self
     }
 
-    fn start(c: ExportConfig<R>) -> BoxStream<'static, Result<R>> {
-        let tracker = Tracker::new(c.callback);
-        let Some((core, _)) = c.details.into_template() else {
-            return futures::stream::empty().boxed();
+    /// Starts the export: a stream of every item, with its resume point.
+    pub fn items(self) -> Items<R> {
+        let ledger = Arc::new(Mutex::new(Ledger::new(self.ids.op.id, self.ids.fingerprint())));
+        let tracker = Tracker::new(self.options.callback.clone());
+        let size = self.details.spec.size;
+        let key = self.details.key;
+        let chains = Chains {
+            query: self.ids,
+            shard_by: self.shard_by,
+            page_size: self.page_size,
+            max_chains: self.max_chains,
+            batch: size,
+            tracker: tracker.clone(),
+            ledger: ledger.clone(),
         };
-        let mut ids = c.ids.with_tracker(tracker.clone());
-        ids = match c.page_size {
-            Some(n) => ids.page_size(n),
-            None => ids.first_page_size(FIRST_ID_PAGE),
-        };
-        let key = core.key;
-        let size = core.spec.size;
-        // An incomplete id walk is told after every asset, so it is held
-        // back until the detail requests in flight have all come back.
-        let incomplete: Arc<Mutex<Option<Error>>> = Arc::default();
-        let held = incomplete.clone();
-        // Group the ids into batches as they arrive; a pagination error
-        // ends the ids and is passed on after the ids before it.
-        let batches = ids.chunks(size).flat_map(move |chunk| {
+        let ids = stream::once(chains.start(self.resume)).flatten();
+        // Ids once across chains; the shortfalls of the chains are told
+        // after every asset, so they are held back until the detail
+        // requests in flight have all come back.
+        let held: Arc<Mutex<Option<Error>>> = Arc::default();
+        let hold = held.clone();
+        let mut seen = HashSet::new();
+        let ids = ids.filter_map(move |id| {
+            let out = match id {
+                Ok(id) => seen.insert(id.clone()).then_some(Ok(id)),
+                Err(e @ Error::Incomplete { .. }) => {
+                    let mut held = hold.lock().unwrap_or_else(|p| p.into_inner());
+                    *held = Some(add_shortfall(held.take(), e));
+                    None
+                }
+                Err(e) => Some(Err(e)),
+            };
+            futures::future::ready(out)
+        });
+        // Group the ids into batches as they arrive; an error passes on
+        // after the ids before it.
+        let work = ids.chunks(size).flat_map(|chunk| {
             let mut ok = Vec::with_capacity(chunk.len());
-            let mut failed: Option<Error> = None;
+            let mut out = Vec::new();
             for id in chunk {
                 match id {
                     Ok(id) => ok.push(id),
-                    Err(e @ Error::Incomplete { .. }) => {
-                        *held.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
-                    }
-                    Err(e) => failed = Some(e),
+                    Err(e) => out.push(Work::Pass(Err(e))),
                 }
             }
-            let mut out = vec![Ok(ok)];
-            if let Some(e) = failed {
-                out.push(Err(e));
-            }
-            futures::stream::iter(out)
+            out.insert(0, Work::Batch(ok));
+            stream::iter(out)
         });
-        let ledger = c.ledger;
-        let last = futures::stream::once(async move {
-            incomplete.lock().unwrap_or_else(|p| p.into_inner()).take()
-        })
-        .filter_map(|e| async move { e.map(Err) });
-        run_reads(core, batches, c.concurrency, c.ordered, tracker)
+        let last = stream::once(async move { held.lock().unwrap_or_else(|p| p.into_inner()).take() })
+            .filter_map(|e| async move { e.map(Err) });
+        let record = ledger.clone();
+        let stream = run_reads(self.details, work, &self.options, tracker)
             .inspect(move |item| {
-                let mut ledger = resume::lock(&ledger);
+                let mut ledger = resume::lock(&record);
                 match item {
                     Ok(item) => ledger.yielded(key.and_then(|k| k(item))),
                     Err(Error::NotFound { id, .. }) => ledger.yielded(Some(id)),
@@ -301,14 +322,148 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
                 }
             })
             .chain(last)
-            .boxed()
+            .boxed();
+        Items::new(stream, ledger)
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> Stream for Export<R> {
-    type Item = Result<R>;
+/// Two chains' shortfalls as one: the expected and received counts summed.
+fn add_shortfall(before: Option<Error>, e: Error) -> Error {
+    match (before, e) {
+        (
+            Some(Error::Incomplete {
+                expected: e1,
+                received: r1,
+                ..
+            }),
+            Error::Incomplete {
+                operation,
+                expected,
+                received,
+            },
+        ) => Error::Incomplete {
+            operation,
+            expected: expected.saturating_add(e1),
+            received: received.saturating_add(r1),
+        },
+        (_, e) => e,
+    }
+}
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().inner.poll_next_unpin(cx)
+/// The cursor chains of one export, before they start.
+struct Chains {
+    query: PageQuery<String>,
+    shard_by: Option<ShardSpec>,
+    page_size: Option<u32>,
+    max_chains: usize,
+    /// Ids per detail request.
+    batch: usize,
+    tracker: Arc<Tracker>,
+    ledger: Arc<Mutex<Ledger>>,
+}
+
+impl Chains {
+    /// The ids of every chain, merged: from the chains of `resume`, else
+    /// from the shards planned now, else from one chain.
+    async fn start(self, resume: Option<ResumePoint>) -> BoxStream<'static, Result<String>> {
+        let this = Arc::new(self);
+        if let Some(point) = resume.filter(|p| p.chains() > 0) {
+            let starts: Vec<(Option<Shard>, ChainStart)> = {
+                let mut ledger = resume::lock(&this.ledger);
+                match point.shards() {
+                    Some(shards) => shards
+                        .into_iter()
+                        .map(|s| (Some(s.clone()), ledger.open(Some(s), Some(&point))))
+                        .collect(),
+                    None => vec![(None, ledger.open(None, Some(&point)))],
+                }
+            };
+            let walks: Vec<_> = starts.into_iter().map(|(s, start)| this.walk(s.as_ref(), start)).collect();
+            return stream::select_all(walks).boxed();
+        }
+        let plan = match (&this.shard_by, this.max_chains) {
+            (Some(spec), n) if n > 1 => shards::plan(&this.query, spec).await,
+            _ => Err(OneChain::quiet("one chain asked")),
+        };
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(why) => {
+                why.log(this.query.op.id);
+                let start = resume::lock(&this.ledger).open(None, None);
+                return this.walk(None, start);
+            }
+        };
+        this.tracker.set_total(plan.total());
+        let (first, next) = plan.first();
+        let (first_start, rest_start, missing) = {
+            let mut ledger = resume::lock(&this.ledger);
+            let first_start = ledger.open(Some(first.clone()), None);
+            let rest_start = ledger.open(Some(plan.rest(next)), None);
+            let missing = plan.missing().map(|m| (m.clone(), ledger.open(Some(m), None)));
+            (first_start, rest_start, missing)
+        };
+        // The first shard is read alone until its first page has come: the
+        // page size the API accepts is known by then, and the number of
+        // chains follows from it. An error there (a refused query) leaves
+        // the others unread.
+        let (open, mut opened) = watch::channel(None::<bool>);
+        let first_walk = this.walk(Some(&first), first_start);
+        let mut open = Some(open);
+        let first_walk = first_walk
+            .map(move |id| {
+                if let Some(open) = open.take() {
+                    open.send_replace(Some(id.is_ok()));
+                }
+                id
+            })
+            .boxed();
+        let later = {
+            let this = this.clone();
+            async move {
+                // A first shard that ends without an item drops the sender.
+                let go = match opened.wait_for(Option::is_some).await {
+                    Ok(v) => *v == Some(true),
+                    Err(_) => true,
+                };
+                if !go {
+                    return stream::empty().boxed();
+                }
+                let page = this
+                    .page_size
+                    .or_else(|| this.query.client.page_size_found(this.query.op.id))
+                    .unwrap_or(FIRST_ID_PAGE);
+                let n = shards::chains(&this.query.client, page, this.batch, this.max_chains);
+                let rest = plan.split(next, n.saturating_sub(1).max(1));
+                tracing::debug!(
+                    operation = this.query.op.id,
+                    chains = rest.len() + 1 + usize::from(missing.is_some()),
+                    page,
+                    "reading the ids through several cursor chains"
+                );
+                let starts = resume::lock(&this.ledger).replace_unread(rest_start.index, rest.clone());
+                let mut walks: Vec<_> = rest
+                    .iter()
+                    .zip(starts)
+                    .map(|(s, start)| this.walk(Some(s), start))
+                    .collect();
+                if let Some((m, start)) = &missing {
+                    walks.push(this.walk(Some(m), start.clone()));
+                }
+                stream::select_all(walks).boxed()
+            }
+        };
+        stream::select(first_walk, stream::once(later).flatten()).boxed()
+    }
+
+    /// The ids of one chain, reading `shard` (`None`: the whole query).
+    fn walk(&self, shard: Option<&Shard>, start: ChainStart) -> BoxStream<'static, Result<String>> {
+        let query = match (shard, &self.shard_by) {
+            (Some(s), Some(spec)) => self.query.with_filter(spec.filter, &s.filter(spec.field)),
+            _ => self.query.clone(),
+        };
+        let size = query.page_size(self.page_size, Some(FIRST_ID_PAGE));
+        // A shard's total is not the query's: the plan's total stands.
+        let report_total = shard.is_none();
+        query.walk(size, self.tracker.clone(), self.ledger.clone(), start, report_total)
     }
 }

@@ -1,20 +1,23 @@
 //! Bulk work built on single requests: every item across pages
 //! ([`Paginator`]), any number of ids in batches ([`BatchReader`],
 //! [`BatchWriter`]) and full exports ([`Export`]), each reporting
-//! [`Progress`].
+//! [`Progress`]. The four are configuration only; their `items()` or
+//! `send_all()` starts the one engine (`engine.rs`) and returns a stream
+//! ([`Items`], [`BatchItems`], [`WriteResults`]) with no setter left.
 
 pub(crate) mod batch;
+mod engine;
 pub(crate) mod export;
-mod lazy;
 mod page_size;
 pub(crate) mod paginate;
 pub(crate) mod progress;
 pub(crate) mod resume;
+pub(crate) mod shards;
 mod window;
 
-pub use batch::{BatchReader, BatchWriter, WriteOutcome, WriteResult};
+pub use batch::{BatchItems, BatchReader, BatchWriter, WriteOutcome, WriteResult, WriteResults};
 pub use export::Export;
-pub use paginate::Paginator;
+pub use paginate::{Items, Paginator};
 pub use progress::Progress;
 pub use resume::ResumePoint;
 pub use window::DEFAULT_MAX_CONCURRENCY;

@@ -1,8 +1,10 @@
 //! Streams over paginated operations: every result across pages.
 //!
 //! The builder of an operation the manifest marks with `pagination:` has a
-//! `items()` method returning [`Paginator`], a [`futures::Stream`] of the
-//! reply's `resources` items across every page:
+//! `paginate()` method returning a [`Paginator`] (the page size, progress
+//! and resume point to start from), whose `items()` is an [`Items`], a
+//! [`futures::Stream`] of the reply's `resources` items across every page.
+//! The builder's own `items()` does the same with the defaults:
 //!
 //! ```no_run
 //! # async fn f(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {
@@ -35,7 +37,7 @@
 //! starts at the size this client last found for the query, else at the
 //! manifest's `page_size`, and asks for less on a refusal.
 //!
-//! [`Paginator::resume_point`] tells where the stream stands, as a
+//! [`Items::resume_point`] tells where the stream stands, as a
 //! [`ResumePoint`] a job can save; a later stream of the same query started
 //! with [`Paginator::resume_from`] carries on from there.
 
@@ -47,12 +49,11 @@ use std::task::{Context, Poll};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
-use crate::bulk::lazy::Lazy;
 use crate::bulk::page_size::{Accepted, PageSize};
 use serde::de::DeserializeOwned;
 
 use crate::bulk::progress::{Callback, Progress, Tracker};
-use crate::bulk::resume::{self, Ledger, ResumePoint};
+use crate::bulk::resume::{self, ChainStart, Ledger, PageRead, ResumePoint};
 use crate::client::Client;
 use crate::error::{Error, PaginationProblem, Result};
 use crate::model::response::{ApiResponse, Offset};
@@ -123,65 +124,171 @@ impl PageSpec {
     }
 }
 
-/// Every item of a paginated operation, page after page, as a
-/// [`futures::Stream`] of `Result<R>`. Returned by the `items()` method of
-/// a paginated operation's builder; configure it before polling it.
-///
-/// After an error the stream ends. Unless the request or
-/// [`page_size`](Self::page_size) sets one, the page size is found as the
-/// stream reads, as an [export](crate::Export#id-pages) finds it. Repeated
-/// items are dropped, and a stream that ends with fewer distinct items than
-/// the API's last total yields [`Error::Incomplete`] last (see
-/// [repeated pages](crate::Export#repeated-pages-and-the-total)).
-///
-/// [`resume_point`](Self::resume_point) gives, at any time, the point that
-/// covers every item yielded so far; [`resume_from`](Self::resume_from)
-/// starts a new stream of the same query there. Items are recognised by
-/// their id: a resumed stream yields each item the first one had not
-/// yielded, once. (Items without an id are counted instead; those of the
-/// page being read when the point was taken are yielded again.)
-#[must_use = "streams do nothing unless polled"]
-pub struct Paginator<R> {
-    inner: Lazy<PagesConfig<R>, Result<R>>,
-    ledger: Arc<Mutex<Ledger>>,
+/// A paginated query as the generated builder made it: what every walk
+/// through its pages shares (an export walks several, one per shard).
+pub(crate) struct PageQuery<R> {
+    pub(crate) client: Client,
+    pub(crate) op: &'static Operation,
+    spec: PageSpec,
+    pub(crate) parts: RequestParts,
+    key: Option<KeyFn<R>>,
 }
 
-struct PagesConfig<R> {
-    client: Client,
-    op: &'static Operation,
-    spec: PageSpec,
-    parts: RequestParts,
-    key: Option<KeyFn<R>>,
+impl<R> Clone for PageQuery<R> {
+    fn clone(&self) -> Self {
+        PageQuery {
+            client: self.client.clone(),
+            op: self.op,
+            spec: self.spec,
+            parts: self.parts.clone(),
+            key: self.key,
+        }
+    }
+}
+
+impl<R: DeserializeOwned + Send + 'static> PageQuery<R> {
+    /// The query's keywords that identify it across runs.
+    pub(crate) fn fingerprint(&self) -> String {
+        let (limit, _) = self.spec.limit();
+        resume::fingerprint(&self.parts, self.spec.position(), limit)
+    }
+
+    /// The page size of a walk: `None` when the request sets its own limit
+    /// (sent as it is); else `fixed`, or found from the size this client
+    /// found before for the query, at most `first` (default: the
+    /// manifest's page size).
+    pub(crate) fn page_size(&self, fixed: Option<u32>, first: Option<u32>) -> Option<PageSize> {
+        let (limit, default_size) = self.spec.limit();
+        if self.parts.query_values(limit).next().is_some() {
+            return None;
+        }
+        Some(match fixed {
+            Some(n) => PageSize::fixed(n),
+            None => {
+                let first = first.unwrap_or(default_size);
+                let found = self.client.page_size_found(self.op.id);
+                PageSize::find_from(found.map_or(first, |n| n.min(first)))
+            }
+        })
+    }
+
+    /// The query with `fql` added to its filter (the query keyword
+    /// `param`): `(filter)+fql`, or `fql` alone.
+    pub(crate) fn with_filter(&self, param: &str, fql: &str) -> Self {
+        let mut q = self.clone();
+        let filter = match q.parts.query_values(param).next() {
+            Some(f) => format!("({f})+{fql}"),
+            None => fql.to_owned(),
+        };
+        q.parts.set_query(param, filter);
+        q
+    }
+
+    /// The query's total (`meta.pagination.total`), from a page of one id,
+    /// with `extra` (a keyword and FQL) added to its filter.
+    pub(crate) async fn count(&self, extra: Option<(&str, String)>) -> Result<Option<u64>> {
+        let q = match extra {
+            Some((param, fql)) => self.with_filter(param, &fql),
+            None => self.clone(),
+        };
+        let mut parts = q.parts;
+        let position = self.spec.position();
+        parts.query.retain(|(n, _)| n != position);
+        parts.set_query(self.spec.limit().0, "1".to_owned());
+        let reply = self.client.execute::<serde::de::IgnoredAny>(self.op, parts).await?;
+        let total = reply.meta.pagination.and_then(|p| p.total);
+        Ok(total.and_then(|t| u64::try_from(t).ok()))
+    }
+
+    /// The items of one cursor chain: the pages from `start`, recorded in
+    /// `ledger` (its yields are the caller's to record).
+    pub(crate) fn walk(
+        mut self,
+        size: Option<PageSize>,
+        tracker: Arc<Tracker>,
+        ledger: Arc<Mutex<Ledger>>,
+        start: ChainStart,
+        report_total: bool,
+    ) -> BoxStream<'static, Result<R>> {
+        if start.finished {
+            return stream::empty().boxed();
+        }
+        let position = self.spec.position();
+        match &start.position {
+            Some(p) => self.parts.set_query(position, p.clone()),
+            None => self.parts.query.retain(|(n, _)| n != position),
+        }
+        let check_total = !start.resumed && start.position.is_none();
+        let walk = Walk {
+            query: self,
+            chain: start.index,
+            tracker,
+            ledger,
+            skip: start.skip,
+            size,
+            seen: HashSet::new(),
+            cursors: HashSet::new(),
+            stale_pages: 0,
+            pages: 0,
+            found: 0,
+            total: None,
+            check_total,
+            report_total,
+            state: State::Reading,
+        };
+        stream::unfold(walk, |mut walk| async move {
+            match std::mem::replace(&mut walk.state, State::Done) {
+                State::Done => return None,
+                State::Failing(e) => return Some((Err(e), walk)),
+                State::Reading => walk.state = State::Reading,
+            }
+            let page = walk.next_page().await;
+            if page.is_err() {
+                walk.state = State::Done;
+            }
+            Some((page, walk))
+        })
+        .flat_map(|page| match page {
+            Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
+            Err(e) => stream::once(async { Err(e) }).right_stream(),
+        })
+        .boxed()
+    }
+}
+
+/// A query over every page of a paginated operation, configured: its
+/// [`items`](Self::items) starts it. Returned by the `paginate()` method of
+/// a paginated operation's builder (whose own `items()` starts it with the
+/// defaults).
+///
+/// Unless the request or [`page_size`](Self::page_size) sets one, the page
+/// size is found as the stream reads, as an
+/// [export](crate::Export#id-pages) finds it. Repeated items are dropped,
+/// and a stream that ends with fewer distinct items than the API's last
+/// total yields [`Error::Incomplete`] last (see
+/// [repeated pages](crate::Export#repeated-pages-and-the-total)). After an
+/// error the stream ends.
+#[must_use = "nothing is sent until `items()` is polled"]
+pub struct Paginator<R> {
+    query: PageQuery<R>,
     page_size: Option<u32>,
-    tracker: Option<Arc<Tracker>>,
     callback: Option<Callback>,
-    ledger: Arc<Mutex<Ledger>>,
-    /// Keys of items a resumed stream skips (yielded by an earlier run).
-    skip: HashSet<String>,
-    /// Whether the stream records its yields in the ledger (an export
-    /// records its own).
-    record_yields: bool,
-    /// The point resumed from says everything was yielded.
-    finished: bool,
-    /// Page size to try first when none is set (default: the manifest's).
-    first_size: Option<u32>,
+    resume: Option<ResumePoint>,
 }
 
 impl<R> fmt::Debug for Paginator<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Paginator");
-        if let Some(c) = self.inner.config() {
-            d.field("operation", &c.op.id)
-                .field("spec", &c.spec)
-                .field("page_size", &c.page_size);
-        }
-        d.field("started", &self.inner.is_started())
+        f.debug_struct("Paginator")
+            .field("operation", &self.query.op.id)
+            .field("spec", &self.query.spec)
+            .field("page_size", &self.page_size)
+            .field("resumed", &self.resume.is_some())
             .finish_non_exhaustive()
     }
 }
 
 impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
-    /// A stream over the pages of `op`, starting from the request `parts`.
+    /// A query over the pages of `op`, starting from the request `parts`.
     /// Items whose `key` was seen on an earlier page are dropped. Generated
     /// builders call this.
     pub(crate) fn new(
@@ -191,45 +298,35 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
         parts: RequestParts,
         key: Option<KeyFn<R>>,
     ) -> Self {
-        let (limit, _) = spec.limit();
-        let query = resume::fingerprint(&parts, spec.position(), limit);
-        let ledger = Arc::new(Mutex::new(Ledger::new(op.id, query)));
-        let config = PagesConfig {
-            client,
-            op,
-            spec,
-            parts,
-            key,
-            page_size: None,
-            tracker: None,
-            callback: None,
-            ledger: ledger.clone(),
-            skip: HashSet::new(),
-            record_yields: true,
-            finished: false,
-            first_size: None,
-        };
         Paginator {
-            inner: Lazy::new(config, Self::start),
-            ledger,
+            query: PageQuery {
+                client,
+                op,
+                spec,
+                parts,
+                key,
+            },
+            page_size: None,
+            callback: None,
+            resume: None,
         }
     }
 
     /// Starts the stream from `point`, saved by
-    /// [`resume_point`](Self::resume_point) of a stream of the same
-    /// operation and query. Call it before the first poll.
+    /// [`Items::resume_point`] of a stream of the same operation and query.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidResumePoint`] when the point belongs to another
-    /// operation or query, is malformed, or the stream has already started.
+    /// operation or query, is malformed, or was saved by an export read
+    /// through several chains.
     ///
     /// ```no_run
     /// # async fn f(client: falcon_exposure::Client, saved: String) -> Result<(), Box<dyn std::error::Error>> {
     /// use futures::StreamExt;
     ///
     /// let point: falcon_exposure::ResumePoint = serde_json::from_str(&saved)?;
-    /// let mut ids = client.query_assets_v2().items().resume_from(&point)?;
+    /// let mut ids = client.query_assets_v2().paginate().resume_from(&point)?.items();
     /// while let Some(id) = ids.next().await {
     ///     println!("{}", id?);
     ///     let _save = serde_json::to_string(&ids.resume_point())?;
@@ -237,58 +334,16 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// # Ok(()) }
     /// ```
     pub fn resume_from(mut self, point: &ResumePoint) -> Result<Self> {
-        self.resume_at(point)?;
-        Ok(self)
-    }
-
-    /// [`resume_from`](Self::resume_from) in place.
-    pub(crate) fn resume_at(&mut self, point: &ResumePoint) -> Result<()> {
-        let Some(c) = self.inner.config_mut() else {
+        let op = self.query.op.id;
+        point.check(op, &self.query.fingerprint())?;
+        if point.chains() > 1 {
             return Err(Error::InvalidResumePoint {
-                operation: self.ledger_op(),
-                reason: "the stream has already started; call resume_from before polling it".into(),
+                operation: op,
+                reason: "it was saved by an export read through several chains; resume that export".into(),
             });
-        };
-        point.check(c.op.id, resume::lock(&c.ledger).query())?;
-        if let Some(p) = point.position() {
-            c.parts.set_query(c.spec.position(), p);
-        } else {
-            let position = c.spec.position();
-            c.parts.query.retain(|(n, _)| n != position);
         }
-        c.skip = resume::skip_set(point);
-        c.finished = point.is_finished();
-        resume::lock(&c.ledger).start_at(point);
-        Ok(())
-    }
-
-    /// The point that covers every item yielded so far: the position of
-    /// the first page whose items are not all yielded (the `after` cursor
-    /// of the last page fully yielded, or the offset), and the ids of the
-    /// items of that page and later ones already yielded. Save it after
-    /// each item processed; [`resume_from`](Self::resume_from) carries on
-    /// from it.
-    pub fn resume_point(&self) -> ResumePoint {
-        resume::lock(&self.ledger).point()
-    }
-
-    fn ledger_op(&self) -> &'static str {
-        resume::lock(&self.ledger).operation()
-    }
-
-    /// The ledger, for an export that records its own yields.
-    pub(crate) fn ledger_for_export(mut self) -> (Self, Arc<Mutex<Ledger>>) {
-        self.inner.configure(|c| c.record_yields = false);
-        let ledger = self.ledger.clone();
-        (self, ledger)
-    }
-
-    /// Asks first for pages of `first` items, unless the request or
-    /// [`page_size`](Self::page_size) sets a size or the client has found a
-    /// smaller one for the query.
-    pub(crate) fn first_page_size(mut self, first: u32) -> Self {
-        self.inner.configure(|c| c.first_size = Some(first.max(1)));
-        self
+        self.resume = Some(point.clone());
+        Ok(self)
     }
 
     /// Items per request, when the request itself sets no page size: the
@@ -297,100 +352,109 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     /// `page_size` (the refusals recognised are those of an
     /// [export](crate::Export#id-pages)).
     pub fn page_size(mut self, n: u32) -> Self {
-        self.inner.configure(|c| c.page_size = Some(n.max(1)));
+        self.page_size = Some(n.max(1));
         self
     }
 
     /// Calls `f` after every page with the counts so far
     /// ([`Progress::ids_found`] and [`Progress::total`]).
     pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
-        self.inner.configure(|c| c.callback = Some(Arc::new(f)));
+        self.callback = Some(Arc::new(f));
         self
     }
 
-    /// Shares the counters of an export.
-    pub(crate) fn with_tracker(mut self, tracker: Arc<Tracker>) -> Self {
-        self.inner.configure(|c| c.tracker = Some(tracker));
-        self
+    /// The query, for an export (which has its own page size, progress and
+    /// resume point).
+    pub(crate) fn into_query(self) -> PageQuery<R> {
+        self.query
     }
 
-    fn start(c: PagesConfig<R>) -> BoxStream<'static, Result<R>> {
-        if c.finished {
-            return stream::empty().boxed();
-        }
-        let tracker = c.tracker.unwrap_or_else(|| Tracker::new(c.callback));
-        let (limit, default_size) = c.spec.limit();
-        // A limit the request sets is sent as it is and never changed.
-        let size = match (c.parts.query_values(limit).next(), c.page_size) {
-            (Some(_), _) => None,
-            (None, Some(n)) => Some(PageSize::fixed(n)),
-            (None, None) => {
-                let first = c.first_size.unwrap_or(default_size);
-                let found = c.client.page_size_found(c.op.id);
-                Some(PageSize::find_from(found.map_or(first, |n| n.min(first))))
-            }
-        };
-        let from_start = c.parts.query_values(c.spec.position()).next().is_none();
-        let (key, ledger, record) = (c.key, c.ledger.clone(), c.record_yields);
-        let walk = Walk {
-            client: c.client,
-            op: c.op,
-            spec: c.spec,
-            parts: c.parts,
-            key: c.key,
-            tracker,
-            ledger: c.ledger,
-            skip: c.skip,
-            size,
-            seen: HashSet::new(),
-            cursors: HashSet::new(),
-            stale_pages: 0,
-            found: 0,
-            total: None,
-            from_start,
-            pending: None,
-            first: true,
-            done: false,
-        };
-        stream::unfold(walk, |mut walk| async move {
-            if walk.done && walk.pending.is_none() {
-                return None;
-            }
-            let page = walk.next_page().await;
-            if page.is_err() {
-                walk.done = true;
-            }
-            Some((page, walk))
-        })
-        .flat_map(|page| match page {
-            Ok(items) => stream::iter(items.into_iter().map(Ok)).left_stream(),
-            Err(e) => stream::once(async { Err(e) }).right_stream(),
-        })
-        .inspect(move |item| {
-            if let (true, Ok(item)) = (record, item) {
-                resume::lock(&ledger).yielded(key.and_then(|k| k(item)));
-            }
-        })
-        .boxed()
+    /// Starts reading the pages: a stream of every item.
+    pub fn items(self) -> Items<R> {
+        let q = self.query;
+        let ledger = Arc::new(Mutex::new(Ledger::new(q.op.id, q.fingerprint())));
+        let start = resume::lock(&ledger).open(None, self.resume.as_ref());
+        let size = q.page_size(self.page_size, None);
+        let key = q.key;
+        let tracker = Tracker::new(self.callback);
+        let record = ledger.clone();
+        let stream = q
+            .walk(size, tracker, ledger.clone(), start, true)
+            .inspect(move |item| {
+                if let Ok(item) = item {
+                    resume::lock(&record).yielded(key.and_then(|k| k(item)));
+                }
+            })
+            .boxed();
+        Items { stream, ledger }
     }
 }
 
-impl<R: DeserializeOwned + Send + 'static> Stream for Paginator<R> {
+/// Every item of a paginated query or an export, as a
+/// [`futures::Stream`] of `Result<R>`, from [`Paginator::items`] or
+/// [`Export::items`](crate::Export::items) (or a builder's own `items()`).
+///
+/// [`resume_point`](Self::resume_point) gives, at any time, the point that
+/// covers every item yielded so far; `resume_from` on a new
+/// [`Paginator`] or [`Export`](crate::Export) of the same query starts
+/// there. Items are recognised by their id: a resumed stream yields each
+/// item the first one had not yielded, once. (Items without an id are
+/// counted instead; those of the page being read when the point was taken
+/// are yielded again.)
+#[must_use = "streams do nothing unless polled"]
+pub struct Items<R> {
+    stream: BoxStream<'static, Result<R>>,
+    ledger: Arc<Mutex<Ledger>>,
+}
+
+impl<R> Items<R> {
+    /// A running stream and the ledger its point is taken from.
+    pub(crate) fn new(stream: BoxStream<'static, Result<R>>, ledger: Arc<Mutex<Ledger>>) -> Self {
+        Items { stream, ledger }
+    }
+
+    /// The point that covers every item yielded so far: per cursor chain,
+    /// the position of the first page whose items are not all yielded, and
+    /// the ids of the items of that page and later ones already yielded.
+    /// Save it after each item processed; `resume_from` carries on from it.
+    pub fn resume_point(&self) -> ResumePoint {
+        resume::lock(&self.ledger).point()
+    }
+}
+
+impl<R> fmt::Debug for Items<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ledger = resume::lock(&self.ledger);
+        f.debug_struct("Items")
+            .field("operation", &ledger.operation())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> Stream for Items<R> {
     type Item = Result<R>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().inner.poll_next_unpin(cx)
+        self.get_mut().stream.poll_next_unpin(cx)
     }
+}
+
+/// Where a walk stands.
+enum State {
+    /// Reading pages.
+    Reading,
+    /// The pages are over; this error comes after their items.
+    Failing(Error),
+    /// Nothing more.
+    Done,
 }
 
 /// The state of a walk through the pages.
 struct Walk<R> {
-    client: Client,
-    op: &'static Operation,
-    spec: PageSpec,
-    /// The request of the next page.
-    parts: RequestParts,
-    key: Option<KeyFn<R>>,
+    /// The query, its request set for the next page.
+    query: PageQuery<R>,
+    /// The walk's chain in the ledger.
+    chain: usize,
     tracker: Arc<Tracker>,
     ledger: Arc<Mutex<Ledger>>,
     /// Keys yielded by an earlier run, dropped without counting as repeats.
@@ -401,17 +465,18 @@ struct Walk<R> {
     cursors: HashSet<String>,
     /// Pages in a row that brought no new item.
     stale_pages: usize,
+    /// Pages read so far.
+    pages: u64,
     /// Items yielded so far.
     found: u64,
     /// The total the last reply gave.
     total: Option<u64>,
     /// Whether the walk started at the first page (not resumed from a
     /// position), so that its items can be checked against the total.
-    from_start: bool,
-    /// An error found after a page was read, reported after its items.
-    pending: Option<Error>,
-    first: bool,
-    done: bool,
+    check_total: bool,
+    /// Whether the totals of the replies are the stream's (not a shard's).
+    report_total: bool,
+    state: State,
 }
 
 /// An offset parsed as a number, when it is one.
@@ -422,14 +487,14 @@ fn numeric(s: &str) -> Option<u64> {
 impl<R: DeserializeOwned + Send + 'static> Walk<R> {
     /// Yields `items`, then `error` on the next call.
     fn defer(&mut self, items: Vec<R>, error: Error) -> Vec<R> {
-        self.pending = Some(error);
+        self.state = State::Failing(error);
         items
     }
 
     /// The query parameter of the position, the offset limit and the
     /// cursor-paginated alternative.
     fn position(&self) -> (&'static str, Option<u64>, Option<&'static str>) {
-        match self.spec {
+        match self.query.spec {
             PageSpec::Offset {
                 offset,
                 max_offset,
@@ -443,7 +508,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
     /// The error for results past the offset limit `max`.
     fn ceiling(&self, total: Option<u64>, max: u64) -> Error {
         Error::OffsetLimit {
-            operation: self.op.id,
+            operation: self.query.op.id,
             total,
             max_offset: max,
             alternative: self.position().2,
@@ -451,11 +516,9 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
     }
 
     async fn next_page(&mut self) -> Result<Vec<R>> {
-        if let Some(e) = self.pending.take() {
-            return Err(e);
-        }
         let (position_param, max_offset, _) = self.position();
         let sent: Option<String> = self
+            .query
             .parts
             .query_values(position_param)
             .next()
@@ -467,7 +530,8 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
             }
         }
         let reply = self.read_page(start.unwrap_or(0)).await?;
-        let first = std::mem::replace(&mut self.first, false);
+        let first = self.pages == 0;
+        self.pages += 1;
         let pagination = reply.meta.pagination.unwrap_or_default();
         let total = pagination.total.and_then(|t| u64::try_from(t).ok());
         if total.is_some() {
@@ -481,11 +545,12 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         let count = reply.resources.len();
         let (items, skipped) = self.drop_repeats(reply.resources);
         self.found += items.len() as u64;
-        self.tracker.add(items.len() as u64, 0, 0, total);
+        let reported = total.filter(|_| self.report_total);
+        self.tracker.add(items.len() as u64, 0, 0, reported);
         let stale = items.is_empty() && skipped.is_empty();
-        let items = match self.spec {
+        let items = match self.query.spec {
             PageSpec::Offset { .. } if count == 0 => {
-                self.done = true;
+                self.state = State::Done;
                 items
             }
             PageSpec::Offset { offset, .. } => {
@@ -500,8 +565,10 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         };
         self.count_stale(stale);
         self.record(sent, &items, skipped);
-        if self.done && self.pending.is_none() {
-            self.pending = self.incomplete();
+        if matches!(self.state, State::Done) {
+            if let Some(e) = self.incomplete() {
+                self.state = State::Failing(e);
+            }
         }
         Ok(items)
     }
@@ -510,12 +577,12 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
     /// (0 for a cursor), asking again with fewer items while the API
     /// refuses the page size (see `bulk::page_size`).
     async fn read_page(&mut self, start: u64) -> Result<ApiResponse<R>> {
-        let limit = self.spec.limit().0;
+        let limit = self.query.spec.limit().0;
         loop {
             if let Some(size) = &self.size {
-                self.parts.set_query(limit, size.current().to_string());
+                self.query.parts.set_query(limit, size.current().to_string());
             }
-            let reply = match self.client.execute::<R>(self.op, self.parts.clone()).await {
+            let reply = match self.query.client.execute::<R>(self.query.op, self.query.parts.clone()).await {
                 Ok(reply) => reply,
                 Err(e) if self.size.as_mut().is_some_and(|s| s.refused(&e)) => continue,
                 Err(e) => return Err(e),
@@ -529,7 +596,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
             let total = pagination
                 .and_then(|p| p.total)
                 .and_then(|t| u64::try_from(t).ok());
-            let has_next = match self.spec {
+            let has_next = match self.query.spec {
                 PageSpec::Cursor { .. } => pagination
                     .and_then(|p| p.after.as_deref())
                     .is_some_and(|a| !a.trim().is_empty()),
@@ -540,7 +607,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 Accepted::Retry => continue,
                 Accepted::Keep { found } => {
                     if let Some(n) = found {
-                        self.client.remember_page_size(self.op.id, n);
+                        self.query.client.remember_page_size(self.query.op.id, n);
                     }
                     return Ok(reply);
                 }
@@ -556,19 +623,19 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
             return;
         }
         self.stale_pages += 1;
-        if self.stale_pages >= MAX_STALE_PAGES && !self.done {
+        if self.stale_pages >= MAX_STALE_PAGES && matches!(self.state, State::Reading) {
             tracing::warn!(
-                operation = self.op.id,
+                operation = self.query.op.id,
                 pages = self.stale_pages,
                 "pages in a row brought no new item although the API gave a next position: stopping"
             );
-            self.done = true;
+            self.state = State::Done;
         }
     }
 
     /// The distinct items received so far (by key; counted when unkeyed).
     fn received(&self) -> u64 {
-        match self.key {
+        match self.query.key {
             Some(_) => self.seen.len() as u64,
             None => self.found,
         }
@@ -579,19 +646,19 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
     /// check; a total below the items received (capped or approximate) is
     /// not a shortfall.
     fn incomplete(&self) -> Option<Error> {
-        let expected = self.total.filter(|_| self.from_start)?;
+        let expected = self.total.filter(|_| self.check_total)?;
         let received = self.received();
         if received >= expected {
             return None;
         }
         tracing::warn!(
-            operation = self.op.id,
+            operation = self.query.op.id,
             expected,
             received,
             "the results ended short of the API's total"
         );
         Some(Error::Incomplete {
-            operation: self.op.id,
+            operation: self.query.op.id,
             expected,
             received,
         })
@@ -602,24 +669,33 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         let mut keys = Vec::with_capacity(items.len());
         let mut unkeyed = 0;
         for item in items {
-            match self.key.and_then(|k| k(item)) {
+            match self.query.key.and_then(|k| k(item)) {
                 Some(k) => keys.push(k.to_owned()),
                 None => unkeyed += 1,
             }
         }
         let next = self
+            .query
             .parts
-            .query_values(self.spec.position())
+            .query_values(self.query.spec.position())
             .next()
             .map(str::to_owned);
-        let finished = self.done && self.pending.is_none();
-        resume::lock(&self.ledger).read(sent, keys, unkeyed, skipped, next, finished);
+        let finished = matches!(self.state, State::Done);
+        let page = PageRead {
+            sent,
+            keys,
+            unkeyed,
+            skipped,
+            next,
+            finished,
+        };
+        resume::lock(&self.ledger).read(self.chain, page);
     }
 
     /// Drops the items whose key an earlier page gave (logged), and the
     /// items a resumed stream skips, returned apart.
     fn drop_repeats(&mut self, mut items: Vec<R>) -> (Vec<R>, Vec<String>) {
-        let Some(key) = self.key else {
+        let Some(key) = self.query.key else {
             return (items, Vec::new());
         };
         let mut skipped = Vec::new();
@@ -638,7 +714,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         });
         if repeated > 0 {
             tracing::warn!(
-                operation = self.op.id,
+                operation = self.query.op.id,
                 repeated,
                 "a page repeats items of earlier pages: dropping the repeats"
             );
@@ -655,7 +731,7 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         page: Page,
         returned: Option<Offset>,
     ) -> Vec<R> {
-        let op = self.op;
+        let op = self.query.op;
         let start = page.sent.as_deref().and_then(numeric).unwrap_or(0);
         let next = match &returned {
             Some(Offset::Token(t)) if numeric(t).is_none() => {
@@ -664,9 +740,9 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                     return self.defer(items, not_advancing(op, &page.sent, t));
                 }
                 if page.total.is_some_and(|t| self.found >= t) {
-                    self.done = true;
+                    self.state = State::Done;
                 }
-                self.parts.set_query(param, t.clone());
+                self.query.parts.set_query(param, t.clone());
                 return items;
             }
             Some(o) => {
@@ -687,14 +763,14 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
             None => start.saturating_add(page.count as u64),
         };
         if page.total.is_some_and(|t| next >= t) {
-            self.done = true;
+            self.state = State::Done;
         } else if let (_, Some(max), _) = self.position() {
             if next >= max {
                 let e = self.ceiling(page.total, max);
                 return self.defer(items, e);
             }
         }
-        self.parts.set_query(param, next.to_string());
+        self.query.parts.set_query(param, next.to_string());
         items
     }
 
@@ -702,17 +778,17 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
     /// walk; returns the page's items.
     fn next_cursor(&mut self, items: Vec<R>, param: &'static str, after: Option<String>) -> Vec<R> {
         let Some(after) = after.filter(|a| !a.trim().is_empty()) else {
-            self.done = true;
+            self.state = State::Done;
             return items;
         };
         if !self.cursors.insert(after.clone()) {
             let e = Error::Pagination {
-                operation: self.op.id,
+                operation: self.query.op.id,
                 problem: PaginationProblem::RepeatedCursor { cursor: after },
             };
             return self.defer(items, e);
         }
-        self.parts.set_query(param, after);
+        self.query.parts.set_query(param, after);
         items
     }
 }

@@ -135,6 +135,20 @@ pub use known::UnknownValue;
 pub use sort::{Direction, Sort};
 pub use value::{IntoValue, RelativeTime, Value};
 
+/// The fields an FQL filter names (once per comparison) when it parses.
+pub(crate) fn fields_named(filter: &str) -> Option<Vec<String>> {
+    fn walk(node: &ast::Node, out: &mut Vec<String>) {
+        match node {
+            ast::Node::Cmp(c) => out.push(c.field.clone()),
+            ast::Node::All(xs) | ast::Node::Any(xs) => xs.iter().for_each(|x| walk(x, out)),
+        }
+    }
+    let node = parse::parse(filter, None).ok()?;
+    let mut out = Vec::new();
+    walk(&node, &mut out);
+    Some(out)
+}
+
 /// A filter given to a request builder: built with the typed API or written
 /// as an FQL string.
 #[derive(Debug, Clone, PartialEq, Eq)]

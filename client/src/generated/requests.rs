@@ -460,7 +460,9 @@ impl Client {
     ///
     /// Reads ids through the cursor of `query_external_assets_v2`, so it has no 10,000-result limit.
     ///
-    /// Pipelines the ids of [`query_assets_v2`](Client::query_assets_v2) (every page) into batches of [`get_assets`](Client::get_assets): details are fetched while later id pages arrive. Configure the [`Export`](crate::Export) (concurrency, order, page size, progress), then poll it.
+    /// Pipelines the ids of [`query_assets_v2`](Client::query_assets_v2) (every page) into batches of [`get_assets`](Client::get_assets): details are fetched while later id pages arrive. Configure the [`Export`](crate::Export) (concurrency, order, page size, progress), then start it with [`items`](crate::Export::items).
+    ///
+    /// The ids are read through several cursor chains at once, over disjoint ranges of `first_seen` (see [Cursor chains](crate::Export#cursor-chains)).
     ///
     /// # Example
     ///
@@ -470,7 +472,8 @@ impl Client {
     ///
     /// let mut items = client
     ///     .export_assets("")
-    ///     .on_progress(|p| eprintln!("{}/{:?}", p.fetched, p.total));
+    ///     .on_progress(|p| eprintln!("{}/{:?}", p.fetched, p.total))
+    ///     .items();
     /// while let Some(item) = items.next().await {
     ///     println!("{:?}", item?);
     /// }
@@ -486,7 +489,15 @@ impl Client {
         if !crate::for_generated::matches_all(&filter) {
             query = query.filter(filter);
         }
-        crate::Export::new(query.items(), self.get_assets().items())
+        crate::Export::new(
+            query.paginate(),
+            self.get_assets().batch(),
+            Some(crate::for_generated::ShardSpec {
+                field: "first_seen",
+                filter: "filter",
+                aggregate: &table::AGGREGATE_EXTERNAL_ASSETS,
+            }),
+        )
     }
 }
 /// Request builder of [`Client::aggregate_assets`] (`aggregate_external_assets`): set keywords, then [`send`](Self::send).
@@ -865,8 +876,8 @@ impl GetAssets {
     pub async fn send(self) -> Result<ApiResponse<crate::models::FemExternalAsset>> {
         self.client.execute(&table::GET_EXTERNAL_ASSETS, self.parts).await
     }
-    /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
-    pub fn items(self) -> crate::BatchReader<crate::models::FemExternalAsset> {
+    /// The batches of this request, to configure (concurrency, order, progress) before [`items`](crate::BatchReader::items) sends them.
+    pub fn batch(self) -> crate::BatchReader<crate::models::FemExternalAsset> {
         crate::BatchReader::new(
             self.client,
             &table::GET_EXTERNAL_ASSETS,
@@ -882,6 +893,10 @@ impl GetAssets {
                 Some(key as crate::for_generated::KeyFn<crate::models::FemExternalAsset>)
             },
         )
+    }
+    /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
+    pub fn items(self) -> crate::BatchItems<crate::models::FemExternalAsset> {
+        self.batch().items()
     }
 }
 /// Request builder of [`Client::delete_assets`] (`delete_external_assets`): set keywords, then [`send`](Self::send).
@@ -943,8 +958,8 @@ impl DeleteAssets {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::DELETE_EXTERNAL_ASSETS, self.parts).await
     }
-    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
-    pub fn send_all(self) -> crate::BatchWriter<String> {
+    /// The batches of this request, to configure (concurrency, order, progress) before [`send_all`](crate::BatchWriter::send_all) sends them.
+    pub fn batch(self) -> crate::BatchWriter<String> {
         crate::BatchWriter::new(
             self.client,
             &table::DELETE_EXTERNAL_ASSETS,
@@ -955,6 +970,10 @@ impl DeleteAssets {
             self.parts,
             Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
+    }
+    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
+    pub fn send_all(self) -> crate::WriteResults<String> {
+        self.batch().send_all()
     }
 }
 /// Request builder of [`Client::update_assets`] (`patch_external_assets`): set keywords, then [`send`](Self::send).
@@ -1086,8 +1105,8 @@ impl UpdateAssets {
         self.parts.bulk_values.extend(values.into_iter().map(Into::into));
         self
     }
-    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
-    pub fn send_all(self) -> crate::BatchWriter<crate::models::FemExternalAsset> {
+    /// The batches of this request, to configure (concurrency, order, progress) before [`send_all`](crate::BatchWriter::send_all) sends them.
+    pub fn batch(self) -> crate::BatchWriter<crate::models::FemExternalAsset> {
         crate::BatchWriter::new(
             self.client,
             &table::PATCH_EXTERNAL_ASSETS,
@@ -1106,6 +1125,10 @@ impl UpdateAssets {
                 Some(key as crate::for_generated::KeyFn<crate::models::FemExternalAsset>)
             },
         )
+    }
+    /// Sends the request for any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time, none sent again once it may have reached the API. Yields a [`WriteResult`](crate::WriteResult) per id.
+    pub fn send_all(self) -> crate::WriteResults<crate::models::FemExternalAsset> {
+        self.batch().send_all()
     }
 }
 /// Request builder of [`Client::query_assets`] (`query_external_assets`): set keywords, then [`send`](Self::send).
@@ -1181,12 +1204,8 @@ impl QueryAssets {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS, self.parts).await
     }
-    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 1000 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
-    ///
-    /// The API serves offsets below 10000 only: when more results match, the stream fails with [`Error::OffsetLimit`](crate::Error::OffsetLimit) before the first item; use [`Client::query_assets_v2`] for those.
-    ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn items(self) -> crate::Paginator<String> {
+    /// The pages of this request, to configure (page size, progress, resume point) before [`items`](crate::Paginator::items) starts them.
+    pub fn paginate(self) -> crate::Paginator<String> {
         crate::Paginator::new(
             self.client,
             &table::QUERY_EXTERNAL_ASSETS,
@@ -1200,6 +1219,14 @@ impl QueryAssets {
             self.parts,
             Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
+    }
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 1000 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
+    ///
+    /// The API serves offsets below 10000 only: when more results match, the stream fails with [`Error::OffsetLimit`](crate::Error::OffsetLimit) before the first item; use [`Client::query_assets_v2`] for those.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn items(self) -> crate::Items<String> {
+        self.paginate().items()
     }
 }
 /// Request builder of [`Client::query_assets_v2`] (`query_external_assets_v2`): set keywords, then [`send`](Self::send).
@@ -1275,10 +1302,8 @@ impl QueryAssetsV2 {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_EXTERNAL_ASSETS_V2, self.parts).await
     }
-    /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 1000 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
-    ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn items(self) -> crate::Paginator<String> {
+    /// The pages of this request, to configure (page size, progress, resume point) before [`items`](crate::Paginator::items) starts them.
+    pub fn paginate(self) -> crate::Paginator<String> {
         crate::Paginator::new(
             self.client,
             &table::QUERY_EXTERNAL_ASSETS_V2,
@@ -1290,6 +1315,12 @@ impl QueryAssetsV2 {
             self.parts,
             Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
+    }
+    /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 1000 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn items(self) -> crate::Items<String> {
+        self.paginate().items()
     }
 }
 /// Request builder of [`Client::add_assets`] (`post_external_assets_inventory_v1`): set keywords, then [`send`](Self::send).
@@ -1419,10 +1450,8 @@ impl QueryEcosystemSubsidiaries {
     pub async fn send(self) -> Result<ApiResponse<String>> {
         self.client.execute(&table::QUERY_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
-    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
-    ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn items(self) -> crate::Paginator<String> {
+    /// The pages of this request, to configure (page size, progress, resume point) before [`items`](crate::Paginator::items) starts them.
+    pub fn paginate(self) -> crate::Paginator<String> {
         crate::Paginator::new(
             self.client,
             &table::QUERY_ECOSYSTEM_SUBSIDIARIES,
@@ -1436,6 +1465,12 @@ impl QueryEcosystemSubsidiaries {
             self.parts,
             Some(crate::for_generated::string_key as crate::for_generated::KeyFn<String>),
         )
+    }
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn items(self) -> crate::Items<String> {
+        self.paginate().items()
     }
 }
 /// Request builder of [`Client::get_ecosystem_subsidiaries`] (`get_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
@@ -1486,8 +1521,8 @@ impl GetEcosystemSubsidiaries {
     ) -> Result<ApiResponse<crate::models::FemEcosystemSubsidiary>> {
         self.client.execute(&table::GET_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
-    /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
-    pub fn items(self) -> crate::BatchReader<crate::models::FemEcosystemSubsidiary> {
+    /// The batches of this request, to configure (concurrency, order, progress) before [`items`](crate::BatchReader::items) sends them.
+    pub fn batch(self) -> crate::BatchReader<crate::models::FemEcosystemSubsidiary> {
         crate::BatchReader::new(
             self.client,
             &table::GET_ECOSYSTEM_SUBSIDIARIES,
@@ -1508,6 +1543,10 @@ impl GetEcosystemSubsidiaries {
                 )
             },
         )
+    }
+    /// Fetches any number of ids given to [`ids`](Self::ids): batches of at most 100, a few at a time. Yields the items; an id not returned yields [`Error::NotFound`](crate::Error::NotFound).
+    pub fn items(self) -> crate::BatchItems<crate::models::FemEcosystemSubsidiary> {
+        self.batch().items()
     }
 }
 /// Request builder of [`Client::query_combined_ecosystem_subsidiaries`] (`combined_ecosystem_subsidiaries`): set keywords, then [`send`](Self::send).
@@ -1582,10 +1621,8 @@ impl QueryCombinedEcosystemSubsidiaries {
     ) -> Result<ApiResponse<crate::models::FemEcosystemSubsidiary>> {
         self.client.execute(&table::COMBINED_ECOSYSTEM_SUBSIDIARIES, self.parts).await
     }
-    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
-    ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
-    pub fn items(self) -> crate::Paginator<crate::models::FemEcosystemSubsidiary> {
+    /// The pages of this request, to configure (page size, progress, resume point) before [`items`](crate::Paginator::items) starts them.
+    pub fn paginate(self) -> crate::Paginator<crate::models::FemEcosystemSubsidiary> {
         crate::Paginator::new(
             self.client,
             &table::COMBINED_ECOSYSTEM_SUBSIDIARIES,
@@ -1609,5 +1646,11 @@ impl QueryCombinedEcosystemSubsidiaries {
                 )
             },
         )
+    }
+    /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
+    ///
+    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    pub fn items(self) -> crate::Items<crate::models::FemEcosystemSubsidiary> {
+        self.paginate().items()
     }
 }

@@ -1,5 +1,7 @@
-//! The bulk methods of a builder: `items()` over every page, `items()` or
-//! `send_all()` over batches of one keyword's values.
+//! The bulk methods of a builder: `paginate()` (the configurable
+//! `Paginator`) and `items()` over every page; `batch()` (the configurable
+//! `BatchReader` or `BatchWriter`) and `items()` or `send_all()` over
+//! batches of one keyword's values.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -118,9 +120,13 @@ fn page_stream(
          repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination)."
     ));
     quote! {
-        #about
-        pub fn items(self) -> crate::Paginator<#ty> {
+        /// The pages of this request, to configure (page size, progress, resume point) before [`items`](crate::Paginator::items) starts them.
+        pub fn paginate(self) -> crate::Paginator<#ty> {
             crate::Paginator::new(self.client, &table::#table_entry, #spec, self.parts, #key)
+        }
+        #about
+        pub fn items(self) -> crate::Items<#ty> {
+            self.paginate().items()
         }
     }
 }
@@ -146,9 +152,10 @@ fn batch_stream(
     let spec = quote!(crate::for_generated::BatchSpec { place: #place, size: #size });
     let many = b.many(op);
     let max = b.size;
-    let (ret, new, about) = match b.mode {
+    let (config, stream, new, about) = match b.mode {
         BatchMode::Write => (
             quote!(crate::BatchWriter<#ty>),
+            quote!(crate::WriteResults<#ty>),
             quote!(crate::BatchWriter::new),
             format!(
                 "Sends the request for any number of ids given to [`{many}`](Self::{many}): \
@@ -158,6 +165,7 @@ fn batch_stream(
         ),
         BatchMode::Read => (
             quote!(crate::BatchReader<#ty>),
+            quote!(crate::BatchItems<#ty>),
             quote!(crate::BatchReader::new),
             format!(
                 "Fetches any number of ids given to [`{many}`](Self::{many}): batches of at \
@@ -182,11 +190,23 @@ fn batch_stream(
             }
         }
     });
+    let config_doc = doc(&format!(
+        "The batches of this request, to configure (concurrency, order, progress) before \
+         [`{verb}`]({config_path}::{verb}) sends them.",
+        config_path = match b.mode {
+            BatchMode::Write => "crate::BatchWriter",
+            BatchMode::Read => "crate::BatchReader",
+        }
+    ));
     quote! {
         #bulk
-        #about
-        pub fn #verb(self) -> #ret {
+        #config_doc
+        pub fn batch(self) -> #config {
             #new(self.client, &table::#table_entry, #spec, self.parts, #key)
+        }
+        #about
+        pub fn #verb(self) -> #stream {
+            self.batch().#verb()
         }
     }
 }

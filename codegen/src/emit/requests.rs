@@ -119,6 +119,18 @@ fn export_method(api: &Api<'_>, e: &Export<'_>) -> TokenStream {
     let (query, get) = (ident(q.method_name), ident(g.method_name));
     let ty = rust_type(api, &e.items);
     let text = doc(&export_doc(e, q.method_name, g.method_name));
+    let shards = match &e.shard_by {
+        Some(sb) => {
+            let (field, param) = (sb.field, sb.filter);
+            let aggregate = const_ident(api.operation(sb.aggregate));
+            quote!(Some(crate::for_generated::ShardSpec {
+                field: #field,
+                filter: #param,
+                aggregate: &table::#aggregate,
+            }))
+        }
+        None => quote!(None),
+    };
     quote! {
         #text
         pub fn #method(&self, filter: impl Into<crate::fql::FilterArg>) -> crate::Export<#ty> {
@@ -127,7 +139,7 @@ fn export_method(api: &Api<'_>, e: &Export<'_>) -> TokenStream {
             if !crate::for_generated::matches_all(&filter) {
                 query = query.#filter(filter);
             }
-            crate::Export::new(query.items(), self.#get().items())
+            crate::Export::new(query.paginate(), self.#get().batch(), #shards)
         }
     }
 }
@@ -141,12 +153,20 @@ fn export_doc(e: &Export<'_>, query: &str, get: &str) -> String {
     text += &format!(
         "\nPipelines the ids of [`{query}`](Client::{query}) (every page) into batches of \
          [`{get}`](Client::{get}): details are fetched while later id pages arrive. Configure \
-         the [`Export`](crate::Export) (concurrency, order, page size, progress), then poll it.\n"
+         the [`Export`](crate::Export) (concurrency, order, page size, progress), then start it \
+         with [`items`](crate::Export::items).\n"
     );
+    if let Some(sb) = &e.shard_by {
+        text += &format!(
+            "\nThe ids are read through several cursor chains at once, over disjoint ranges of \
+             `{}` (see [Cursor chains](crate::Export#cursor-chains)).\n",
+            sb.field
+        );
+    }
     text += &format!(
         "\n# Example\n\n```no_run\n# async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {{\n\
          use futures::StreamExt;\n\n\
-         let mut items = client\n    .{}(\"\")\n    .on_progress(|p| eprintln!(\"{{}}/{{:?}}\", p.fetched, p.total));\n\
+         let mut items = client\n    .{}(\"\")\n    .on_progress(|p| eprintln!(\"{{}}/{{:?}}\", p.fetched, p.total))\n    .items();\n\
          while let Some(item) = items.next().await {{\n    println!(\"{{:?}}\", item?);\n}}\n# Ok(())\n# }}\n```\n",
         e.method_name
     );

@@ -279,25 +279,27 @@ fn exports<'m>(
         }
         let query = export_query(cx, &at, &e.query);
         let get = export_get(cx, &at, &e.get);
+        let shard_by = match &e.shard_by {
+            Some(sb) => query.as_ref().and_then(|(q, _)| export_shards(cx, &at, *q, sb)).map(Some),
+            None => Some(None),
+        };
         let items = get.and_then(|id| match &operations.as_ref()?.get(id.0)?.reply {
             ir::Reply::Json { resources, .. } => Some(resources.clone()),
             // A batched get has a JSON reply: a binary one is refused.
             ir::Reply::Binary => None,
         });
-        built.push(
-            query
-                .zip(get)
-                .zip(items)
-                .map(|(((query, filter_setter), get), items)| ir::Export {
-                    method_name: &e.method_name,
-                    summary: &e.summary,
-                    description: e.description.as_deref(),
-                    query,
-                    items,
-                    filter_setter,
-                    get,
-                }),
-        );
+        built.push(query.zip(get).zip(items).zip(shard_by).map(
+            |((((query, filter_setter), get), items), shard_by)| ir::Export {
+                method_name: &e.method_name,
+                summary: &e.summary,
+                description: e.description.as_deref(),
+                query,
+                items,
+                filter_setter,
+                get,
+                shard_by,
+            },
+        ));
     }
     all(built)
 }
@@ -340,6 +342,56 @@ fn export_query(
         return None;
     };
     Some((op_id, setter_name(filter)))
+}
+
+/// The export's shards: a timestamp field of the query's filter table
+/// with range comparisons, and an aggregate operation (a POST whose body
+/// is a list of aggregations).
+fn export_shards<'m>(
+    cx: &mut Ctx<'m>,
+    at: &dyn Fn(&str) -> Vec<Step>,
+    query: OpId,
+    sb: &'m crate::manifest::ShardBy,
+) -> Option<ir::ShardBy<'m>> {
+    let m = cx.m;
+    let q = &m.operations[query.0];
+    let filter = q.parameters.iter().find(|p| p.ty == "fql")?;
+    let table = filter
+        .filter_table
+        .as_deref()
+        .or(m.default_filter_table.as_deref())
+        .and_then(|t| m.filter_tables.get(t));
+    let ranged = table.is_some_and(|t| {
+        t.range.iter().any(|f| f == &sb.field)
+            && t.value_types.get(&sb.field).map(String::as_str) == Some("timestamp")
+    });
+    if !ranged {
+        cx.push(
+            at("shard_by"),
+            format!(
+                "field `{}` is not a timestamp with range comparisons in the filter table of `{}`",
+                sb.field, q.id
+            ),
+            "name a timestamp field listed under `range`",
+        );
+    }
+    let aggregate = match cx.operations.get(sb.aggregate.as_str()) {
+        Some(&id) if m.operations[id.0].http_method == "POST" => Some(id),
+        _ => {
+            cx.push(
+                at("shard_by"),
+                format!("`{}` is not a POST operation", sb.aggregate),
+                "name the aggregate operation of the query's items",
+            );
+            None
+        }
+    };
+    let aggregate = aggregate.filter(|_| ranged)?;
+    Some(ir::ShardBy {
+        field: &sb.field,
+        filter: &filter.name,
+        aggregate,
+    })
 }
 
 /// The export's get.

@@ -4,7 +4,7 @@ use crate::manifest::Parameter;
 use crate::types::{self, ParamType};
 
 /// Setter names every builder has already.
-pub const RESERVED_SETTERS: [&str; 8] = [
+pub const RESERVED_SETTERS: [&str; 10] = [
     "body",
     "raw_body",
     "raw_query",
@@ -13,6 +13,8 @@ pub const RESERVED_SETTERS: [&str; 8] = [
     "send",
     "items",
     "send_all",
+    "paginate",
+    "batch",
 ];
 
 /// The field of a reply model that keeps the members it does not name.
