@@ -4,6 +4,7 @@
 //! `test_layout` check names any file in `tests/` that no binary compiles.
 
 mod export_page_size;
+mod export_plan;
 mod fixture_compile;
 mod fql_builder;
 mod fql_compile_fail;

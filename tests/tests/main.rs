@@ -19,6 +19,7 @@ mod bulk_faults;
 mod dependency_hygiene;
 mod emulator_field_table;
 mod emulator_hardening;
+mod export_chains;
 mod fql_examples;
 mod hostile_bodies;
 mod hostile_config;

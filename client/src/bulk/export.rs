@@ -350,6 +350,17 @@ fn add_shortfall(before: Option<Error>, e: Error) -> Error {
     }
 }
 
+/// Opens the gate of the later chains (`go`) or closes it for good, once.
+fn decide(gate: &watch::Sender<Option<bool>>, go: bool) {
+    gate.send_if_modified(|v| {
+        let first = v.is_none();
+        if first {
+            *v = Some(go);
+        }
+        first
+    });
+}
+
 /// The cursor chains of one export, before they start.
 struct Chains {
     query: PageQuery<String>,
@@ -407,20 +418,25 @@ impl Chains {
         // chains follows from it. An error there (a refused query) leaves
         // the others unread.
         let (open, mut opened) = watch::channel(None::<bool>);
-        let first_walk = this.walk(Some(&first), first_start);
-        let mut open = Some(open);
-        let first_walk = first_walk
+        let open = Arc::new(open);
+        let gate = open.clone();
+        let first_walk = this
+            .walk(Some(&first), first_start)
             .map(move |id| {
-                if let Some(open) = open.take() {
-                    open.send_replace(Some(id.is_ok()));
-                }
+                // A refused first page (not a shortfall) stops the others.
+                let go = !matches!(&id, Err(e) if !matches!(e, Error::Incomplete { .. }));
+                decide(&gate, go);
                 id
             })
+            // A first shard that ends without an id opens the gate too.
+            .chain(
+                stream::once(async move { decide(&open, true) })
+                    .filter_map(|()| async { None::<Result<String>> }),
+            )
             .boxed();
         let later = {
             let this = this.clone();
             async move {
-                // A first shard that ends without an item drops the sender.
                 let go = match opened.wait_for(Option::is_some).await {
                     Ok(v) => *v == Some(true),
                     Err(_) => true,
