@@ -45,31 +45,19 @@
 //! - **Rate limits and retries.** See [`RetryPolicy`]: `429` waits for
 //!   `X-RateLimit-RetryAfter`; server errors, timeouts and connection
 //!   errors are retried with backoff for operations safe to send twice;
-//!   the client slows down when few requests remain in the window. Every
+//!   the client slows down when few requests remain in the minute. Every
 //!   reply's rate-limit headers are in [`ApiResponse::rate_limit`].
 //!
-//!   The API allows each account (CID) a number of requests per sliding
-//!   minute, shared by every integration of the customer. Every [`Client`]
-//!   of one account in the process, clones and separately built clients
-//!   alike, draws from one budget, keyed by the base URL and the account:
-//!   [`ClientBuilder::account`] when set, else the member CID, else the
-//!   client ID (the token does not tell the client its CID, so two API
-//!   clients of one CID share only when named). The budget learns the limit
-//!   from `X-RateLimit-Limit` and others' use from `X-RateLimit-Remaining`
-//!   (the limit less what remains less this process's own sends in the
-//!   minute). A client of [`ClientBuilder::budget_share`] `f` sends only
-//!   while the process's requests in the last minute stay under `f` of the
-//!   limit and under what others leave; when they do not, it waits until
-//!   the oldest leaves the window (a minute and a second: the server counts
-//!   whole seconds). Within that, a tenth of the allowance may go at once
-//!   and the rest is spread evenly over the minute. The default,
-//!   [`DEFAULT_BUDGET_SHARE`], leaves the other integrations of the
-//!   customer as much as this client takes; raise it for a job that runs
-//!   alone, lower it beside busy integrations. Before the first reply the
-//!   limit is unknown and nothing is paced. A `429` makes every client of
-//!   the account wait for `X-RateLimit-RetryAfter`. [`Client::for_member`]
-//!   gives an MSSP member CID's client with its own token and budget on the
-//!   same connection pool; [`Client::budget_status`] shows the figures.
+//!   Every client of one account (CID) in the process draws from one rate
+//!   budget over the API's sliding minute, and sends only within its
+//!   [`ClientBuilder::budget_share`] of the account's limit (default
+//!   [`DEFAULT_BUDGET_SHARE`]), less what other integrations use; a `429`
+//!   holds every client of the account. [`Client::budget_status`] shows the
+//!   figures; [`ClientBuilder::account`] and [`Client::for_member`] choose
+//!   the budget. How the budget, the pacing and the bulk streams' requests
+//!   in flight work is explained once, in the docs of the crate's private
+//!   `rate` module (`client/src/rate/mod.rs`; the repository's
+//!   ARCHITECTURE.md points there).
 //! - **Errors.** One [`Error`] enum with [`Error::status`],
 //!   [`Error::trace_id`] and [`Error::is_retryable`]. Requests the API
 //!   would refuse (empty or too many `ids`, a missing required parameter)
@@ -87,7 +75,11 @@
 // `fql` (filters and sorts), `model` (reply types, lenient decoding),
 // `error`, `request` (operations, request parts, checks), `transport`
 // (bounded bodies, replies, the retry decision, downloads), `cloud`,
-// `auth` (tokens), `client` (the client and its send loop), `bulk`
+// `auth` (tokens), `rate` (what the rate headers mean, when a request may
+// go, how many may be in flight; the one exception to the order: its
+// in-flight limits report their size to a bulk stream's counters,
+// `bulk::progress`, which use nothing else of the crate),
+// `client` (the client and its send loop), `bulk`
 // (pagination, batches, exports), `command`, and the `generated`
 // builders, models and tables on top (which `fql` reads its default
 // field table from).
@@ -103,15 +95,16 @@ pub mod fql;
 mod generated;
 mod model;
 pub mod probe;
+pub(crate) mod rate;
 mod request;
 mod transport;
 
 pub use bulk::{
-    BatchItems, BatchReader, BatchWriter, DEFAULT_MAX_CONCURRENCY, Export, Items, Paginator,
-    Progress, ResumePoint, WriteOutcome, WriteResult, WriteResults,
+    BatchItems, BatchReader, BatchWriter, Export, Items, Paginator, Progress, ResumePoint,
+    WriteOutcome, WriteResult, WriteResults,
 };
 pub use client::{
-    BudgetStatus, Client, ClientBuilder, DEFAULT_BUDGET_SHARE, DEFAULT_CONNECT_TIMEOUT,
+    Client, ClientBuilder, DEFAULT_BUDGET_SHARE, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_RENEW_WINDOW, DEFAULT_TIMEOUT,
 };
 pub use cloud::{Cloud, Target};
@@ -124,6 +117,7 @@ pub use model::response::{
     ApiError, ApiResponse, Meta, Offset, Pagination, RateLimit, RawResponse, Writes,
 };
 pub use model::shape;
+pub use rate::{BudgetStatus, DEFAULT_MAX_CONCURRENCY};
 pub use request::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};
 pub use transport::download::Download;
 pub use transport::retry::RetryPolicy;

@@ -1,6 +1,7 @@
 //! The invariants of ARCHITECTURE.md that the source itself can show:
-//! the runtime and the generator hold no per-operation code, and generated
-//! code reaches the runtime's internals through one module only.
+//! the runtime and the generator hold no per-operation code, generated
+//! code reaches the runtime's internals through one module only, and the
+//! rate headers are read in one place.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -140,6 +141,71 @@ fn generated_code_reaches_runtime_internals_only_through_for_generated() {
         "generated code names runtime internals directly (re-export them in for_generated.rs):\n{}",
         found.join("\n")
     );
+}
+
+/// The fields of `RateLimit`, the parsed rate headers.
+const RATE_FIELDS: [&str; 3] = ["limit", "remaining", "retry_after"];
+
+/// The `RateLimit` field `line` reads, if any: `.limit`, `.remaining` or
+/// `.retry_after`, not a longer name nor a method call.
+fn rate_field_read(line: &str) -> Option<&'static str> {
+    RATE_FIELDS.into_iter().find(|field| {
+        let access = format!(".{field}");
+        line.match_indices(&access).any(|(at, _)| {
+            let after = line[at + access.len()..].chars().next();
+            !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '(')
+        })
+    })
+}
+
+#[test]
+fn rate_headers_are_read_only_in_the_rate_module() {
+    let src = root().join("client/src");
+    // The rate module decides; the model parses the headers; transport
+    // carries the figures and its retry decision reads a 429's
+    // `X-RateLimit-RetryAfter`.
+    let allowed = ["rate", "transport", "model/response.rs"].map(|p| src.join(p));
+    let mut found = Vec::new();
+    for file in rust_files(&src) {
+        if allowed.iter().any(|a| file.starts_with(a)) {
+            continue;
+        }
+        let lines = code_lines(&file);
+        // Field reads are looked for where the figures are at hand (by
+        // type or by name): elsewhere `.limit` is a page size.
+        let holds_figures = lines
+            .iter()
+            .any(|(_, l)| contains_word(l, "RateLimit") || contains_word(l, "rate_limit"));
+        for (n, line) in &lines {
+            if line.to_ascii_lowercase().contains("x-ratelimit") {
+                found.push(format!("{}:{n}: names a rate header", file.display()));
+            }
+            if let Some(field) = rate_field_read(line).filter(|_| holds_figures) {
+                found.push(format!("{}:{n}: reads `.{field}`", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "rate headers read outside client/src/rate/ (let `RateControl` read them):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_rate_field_check_sees_reads_only() {
+    assert_eq!(
+        rate_field_read("if rl.remaining.is_some() {"),
+        Some("remaining")
+    );
+    assert_eq!(rate_field_read("let l = rate_limit.limit;"), Some("limit"));
+    assert_eq!(
+        rate_field_read("retry_after: rl.retry_after,"),
+        Some("retry_after")
+    );
+    assert_eq!(rate_field_read("query.limit(100)"), None);
+    assert_eq!(rate_field_read("head.rate_limit,"), None);
+    assert_eq!(rate_field_read("self.limits.len()"), None);
 }
 
 #[test]

@@ -55,10 +55,10 @@ use serde_json::Value;
 use crate::bulk::engine::{self, Matched, Options, Work, match_reply};
 use crate::bulk::paginate::KeyFn;
 use crate::bulk::progress::{Progress, Tracker};
-use crate::bulk::window::Permit;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::model::response::ApiError;
+use crate::rate::Permit;
 use crate::request::operation::Operation;
 use crate::request::{RequestParts, place_at};
 
@@ -237,7 +237,13 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
 
     /// One batch of a read: the items, then an error per id that did not
     /// come back (in the order of the ids when `ordered`).
-    async fn read(self, ids: Vec<String>, permit: Permit, ordered: bool, tracker: Arc<Tracker>) -> Vec<Result<R>> {
+    async fn read(
+        self,
+        ids: Vec<String>,
+        permit: Permit,
+        ordered: bool,
+        tracker: Arc<Tracker>,
+    ) -> Vec<Result<R>> {
         let op = self.op;
         let matched = match self.send(&ids, permit, false).await {
             Ok(m) => m,
@@ -281,7 +287,12 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
     }
 
     /// One batch of a write, sent once: an outcome per id, in their order.
-    async fn write(self, ids: Vec<String>, permit: Permit, tracker: Arc<Tracker>) -> Vec<WriteResult<R>> {
+    async fn write(
+        self,
+        ids: Vec<String>,
+        permit: Permit,
+        tracker: Arc<Tracker>,
+    ) -> Vec<WriteResult<R>> {
         let matched = match self.send(&ids, permit, true).await {
             Ok(m) => m,
             Err(e) => {
@@ -379,7 +390,14 @@ impl<R: DeserializeOwned + Send + 'static> Batch<R> {
     }
 
     /// The batches to send, and a tracker counting them.
-    fn split(self) -> (Core<R>, impl Stream<Item = Vec<String>> + Send + 'static, Options, Arc<Tracker>) {
+    fn split(
+        self,
+    ) -> (
+        Core<R>,
+        impl Stream<Item = Vec<String>> + Send + 'static,
+        Options,
+        Arc<Tracker>,
+    ) {
         let tracker = Tracker::new(self.options.callback.clone());
         tracker.set_total(self.values.len() as u64);
         let batches = chunks(self.values, self.core.spec.size);
@@ -521,9 +539,13 @@ impl<R: DeserializeOwned + Send + 'static> BatchWriter<R> {
         let (core, batches, options, tracker) = self.batch.split();
         let client = core.client.clone();
         let t = tracker.clone();
-        let stream = engine::run(&client, &options, tracker, batches.map(Work::Batch), move |ids, permit| {
-            core.clone().write(ids, permit, t.clone())
-        });
+        let stream = engine::run(
+            &client,
+            &options,
+            tracker,
+            batches.map(Work::Batch),
+            move |ids, permit| core.clone().write(ids, permit, t.clone()),
+        );
         WriteResults { stream }
     }
 }

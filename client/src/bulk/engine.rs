@@ -17,9 +17,9 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 
 use crate::bulk::paginate::KeyFn;
 use crate::bulk::progress::{Callback, Tracker};
-use crate::bulk::window::{DEFAULT_MAX_CONCURRENCY, Permit, Window};
 use crate::client::Client;
 use crate::model::response::ApiError;
+use crate::rate::{DEFAULT_MAX_CONCURRENCY, Permit};
 
 /// The options every batched stream and export shares.
 #[derive(Clone)]
@@ -64,7 +64,7 @@ where
     Fut: Future<Output = Vec<O>> + Send + 'static,
 {
     let cap = options.concurrency.max(1);
-    let limit = Window::new(client.clone(), cap, tracker);
+    let limit = client.rate().in_flight_limit(cap, tracker);
     let send = Arc::new(send);
     let jobs = work.map(move |w| {
         let (limit, send) = (limit.clone(), send.clone());
@@ -134,7 +134,9 @@ pub(crate) fn match_reply<R>(
         if found[i] {
             continue;
         }
-        let named = errors.iter().position(|e| e.id.as_deref() == Some(id.as_str()));
+        let named = errors
+            .iter()
+            .position(|e| e.id.as_deref() == Some(id.as_str()));
         out.push(match (named, &general) {
             (Some(j), _) => Matched::Refused(i, errors.swap_remove(j)),
             (None, Some(e)) => Matched::Refused(i, e.clone()),

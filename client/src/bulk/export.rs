@@ -208,7 +208,9 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
     pub fn resume_from(mut self, point: &ResumePoint) -> Result<Self> {
         let op = self.ids.op.id;
         point.check(op, &self.ids.fingerprint())?;
-        if point.shards().is_none() && point.chains() > 1 || point.shards().is_some() && self.shard_by.is_none() {
+        if point.shards().is_none() && point.chains() > 1
+            || point.shards().is_some() && self.shard_by.is_none()
+        {
             return Err(Error::InvalidResumePoint {
                 operation: op,
                 reason: "its chains do not fit this export".into(),
@@ -258,7 +260,10 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
 
     /// Starts the export: a stream of every item, with its resume point.
     pub fn items(self) -> Items<R> {
-        let ledger = Arc::new(Mutex::new(Ledger::new(self.ids.op.id, self.ids.fingerprint())));
+        let ledger = Arc::new(Mutex::new(Ledger::new(
+            self.ids.op.id,
+            self.ids.fingerprint(),
+        )));
         let tracker = Tracker::new(self.options.callback.clone());
         let size = self.details.spec.size;
         let key = self.details.key;
@@ -304,8 +309,9 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
             out.insert(0, Work::Batch(ok));
             stream::iter(out)
         });
-        let last = stream::once(async move { held.lock().unwrap_or_else(|p| p.into_inner()).take() })
-            .filter_map(|e| async move { e.map(Err) });
+        let last =
+            stream::once(async move { held.lock().unwrap_or_else(|p| p.into_inner()).take() })
+                .filter_map(|e| async move { e.map(Err) });
         let record = ledger.clone();
         let stream = run_reads(self.details, work, &self.options, tracker)
             .inspect(move |item| {
@@ -389,7 +395,10 @@ impl Chains {
                     None => vec![(None, ledger.open(None, Some(&point)))],
                 }
             };
-            let walks: Vec<_> = starts.into_iter().map(|(s, start)| this.walk(s.as_ref(), start)).collect();
+            let walks: Vec<_> = starts
+                .into_iter()
+                .map(|(s, start)| this.walk(s.as_ref(), start))
+                .collect();
             return stream::select_all(walks).boxed();
         }
         let plan = match (&this.shard_by, this.max_chains) {
@@ -410,7 +419,9 @@ impl Chains {
             let mut ledger = resume::lock(&this.ledger);
             let first_start = ledger.open(Some(first.clone()), None);
             let rest_start = ledger.open(Some(plan.rest(next)), None);
-            let missing = plan.missing().map(|m| (m.clone(), ledger.open(Some(m), None)));
+            let missing = plan
+                .missing()
+                .map(|m| (m.clone(), ledger.open(Some(m), None)));
             (first_start, rest_start, missing)
         };
         // The first shard is read alone until its first page has come: the
@@ -456,7 +467,8 @@ impl Chains {
                     page,
                     "reading the ids through several cursor chains"
                 );
-                let starts = resume::lock(&this.ledger).replace_unread(rest_start.index, rest.clone());
+                let starts =
+                    resume::lock(&this.ledger).replace_unread(rest_start.index, rest.clone());
                 let mut walks: Vec<_> = rest
                     .iter()
                     .zip(starts)
@@ -480,6 +492,12 @@ impl Chains {
         let size = query.page_size(self.page_size, Some(FIRST_ID_PAGE));
         // A shard's total is not the query's: the plan's total stands.
         let report_total = shard.is_none();
-        query.walk(size, self.tracker.clone(), self.ledger.clone(), start, report_total)
+        query.walk(
+            size,
+            self.tracker.clone(),
+            self.ledger.clone(),
+            start,
+            report_total,
+        )
     }
 }

@@ -13,11 +13,9 @@ pub(crate) mod paginate;
 pub(crate) mod progress;
 pub(crate) mod resume;
 pub(crate) mod shards;
-mod window;
 
 pub use batch::{BatchItems, BatchReader, BatchWriter, WriteOutcome, WriteResult, WriteResults};
 pub use export::Export;
 pub use paginate::{Items, Paginator};
 pub use progress::Progress;
 pub use resume::ResumePoint;
-pub use window::DEFAULT_MAX_CONCURRENCY;

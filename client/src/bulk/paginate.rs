@@ -195,7 +195,10 @@ impl<R: DeserializeOwned + Send + 'static> PageQuery<R> {
         let position = self.spec.position();
         parts.query.retain(|(n, _)| n != position);
         parts.set_query(self.spec.limit().0, "1".to_owned());
-        let reply = self.client.execute::<serde::de::IgnoredAny>(self.op, parts).await?;
+        let reply = self
+            .client
+            .execute::<serde::de::IgnoredAny>(self.op, parts)
+            .await?;
         let total = reply.meta.pagination.and_then(|p| p.total);
         Ok(total.and_then(|t| u64::try_from(t).ok()))
     }
@@ -339,7 +342,8 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
         if point.chains() > 1 {
             return Err(Error::InvalidResumePoint {
                 operation: op,
-                reason: "it was saved by an export read through several chains; resume that export".into(),
+                reason: "it was saved by an export read through several chains; resume that export"
+                    .into(),
             });
         }
         self.resume = Some(point.clone());
@@ -580,9 +584,16 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         let limit = self.query.spec.limit().0;
         loop {
             if let Some(size) = &self.size {
-                self.query.parts.set_query(limit, size.current().to_string());
+                self.query
+                    .parts
+                    .set_query(limit, size.current().to_string());
             }
-            let reply = match self.query.client.execute::<R>(self.query.op, self.query.parts.clone()).await {
+            let reply = match self
+                .query
+                .client
+                .execute::<R>(self.query.op, self.query.parts.clone())
+                .await
+            {
                 Ok(reply) => reply,
                 Err(e) if self.size.as_mut().is_some_and(|s| s.refused(&e)) => continue,
                 Err(e) => return Err(e),

@@ -553,7 +553,10 @@ mod tests {
         assert!(bad.check("op", "filter=x").is_err());
         let mut bad = good.clone();
         bad.chains.push(bad.chains[0].clone());
-        assert!(bad.check("op", "filter=x").is_err(), "two chains without shards");
+        assert!(
+            bad.check("op", "filter=x").is_err(),
+            "two chains without shards"
+        );
         let mut bad = good;
         bad.chains[0].finished = true;
         bad.chains[0].done = keys(&["a"]);

@@ -30,7 +30,6 @@ use serde_json::{Value, json};
 
 use crate::bulk::paginate::PageQuery;
 use crate::bulk::resume::Shard;
-use crate::bulk::window::{Inputs, target};
 use crate::client::Client;
 use crate::fql::{MAX_PROPERTIES, fields_named};
 use crate::model::lenient;
@@ -144,7 +143,10 @@ pub(crate) async fn plan<R: serde::de::DeserializeOwned + Send + 'static>(
             )));
         }
     }
-    count(query, spec).await.map_err(OneChain::notable)?.ok_or_else(|| OneChain::quiet("fewer items than are worth several chains"))
+    count(query, spec)
+        .await
+        .map_err(OneChain::notable)?
+        .ok_or_else(|| OneChain::quiet("fewer items than are worth several chains"))
 }
 
 /// The plan from the API's counts; `None` for a query too small to shard.
@@ -152,10 +154,14 @@ async fn count<R: serde::de::DeserializeOwned + Send + 'static>(
     query: &PageQuery<R>,
     spec: &ShardSpec,
 ) -> Result<Option<Plan>, String> {
-    let bounds = aggregate(query, spec, json!([
-        {"name": "min", "type": "min", "field": spec.field},
-        {"name": "max", "type": "max", "field": spec.field},
-    ]));
+    let bounds = aggregate(
+        query,
+        spec,
+        json!([
+            {"name": "min", "type": "min", "field": spec.field},
+            {"name": "max", "type": "max", "field": spec.field},
+        ]),
+    );
     let total = query.count(None);
     let missing = query.count(Some((spec.filter, Shard::Missing.filter(spec.field))));
     let (bounds, total, missing) = tokio::join!(bounds, total, missing);
@@ -171,11 +177,16 @@ async fn count<R: serde::de::DeserializeOwned + Send + 'static>(
     let bounds = bounds.map_err(|e| format!("the `min`/`max` aggregate failed: {e}"))?;
     let (lo, hi) = (seconds(&bounds, "min")?, seconds(&bounds, "max")?);
     if lo > hi {
-        return Err(format!("the aggregate's `min` {lo} is above its `max` {hi}"));
+        return Err(format!(
+            "the aggregate's `min` {lo} is above its `max` {hi}"
+        ));
     }
     // Bounds one second apart at the least: the API's dates have seconds.
     let step = ((hi - lo) / FINE_BUCKETS).max(1);
-    let inner: Vec<i64> = (1..FINE_BUCKETS).map(|i| lo + i * step).filter(|&b| b <= hi).collect();
+    let inner: Vec<i64> = (1..FINE_BUCKETS)
+        .map(|i| lo + i * step)
+        .filter(|&b| b <= hi)
+        .collect();
     if inner.is_empty() {
         return Err(format!("every item has the same `{}`", spec.field));
     }
@@ -191,14 +202,22 @@ async fn count<R: serde::de::DeserializeOwned + Send + 'static>(
             Value::Object(r)
         })
         .collect();
-    let reply = aggregate(query, spec, json!([
-        {"name": "shards", "type": "date_range", "field": spec.field, "date_ranges": ranges},
-    ]))
+    let reply = aggregate(
+        query,
+        spec,
+        json!([
+            {"name": "shards", "type": "date_range", "field": spec.field, "date_ranges": ranges},
+        ]),
+    )
     .await
     .map_err(|e| format!("the `date_range` aggregate failed: {e}"))?;
     let buckets = named(&reply, "shards")?;
     if buckets.len() != ranges.len() {
-        return Err(format!("the `date_range` aggregate gave {} buckets for {} ranges", buckets.len(), ranges.len()));
+        return Err(format!(
+            "the `date_range` aggregate gave {} buckets for {} ranges",
+            buckets.len(),
+            ranges.len()
+        ));
     }
     let counts = buckets
         .iter()
@@ -226,7 +245,11 @@ async fn aggregate<R: serde::de::DeserializeOwned + Send + 'static>(
     spec: &ShardSpec,
     mut body: Value,
 ) -> crate::Result<Vec<Aggregation>> {
-    let filter = query.parts.query_values(spec.filter).next().map(str::to_owned);
+    let filter = query
+        .parts
+        .query_values(spec.filter)
+        .next()
+        .map(str::to_owned);
     if let (Some(f), Some(list)) = (filter, body.as_array_mut()) {
         for a in list {
             a["filter"] = f.clone().into();
@@ -234,7 +257,10 @@ async fn aggregate<R: serde::de::DeserializeOwned + Send + 'static>(
     }
     let mut parts = crate::request::RequestParts::default();
     parts.set_body(body);
-    let reply = query.client.execute::<Aggregation>(spec.aggregate, parts).await?;
+    let reply = query
+        .client
+        .execute::<Aggregation>(spec.aggregate, parts)
+        .await?;
     Ok(reply.resources)
 }
 
@@ -257,14 +283,17 @@ fn seconds(reply: &[Aggregation], name: &str) -> Result<i64, String> {
     let s = (ms / 1000.0).floor();
     // A finite value in the plausible range fits an i64 exactly.
     if !s.is_finite() || !(*PLAUSIBLE.start() as f64..=*PLAUSIBLE.end() as f64).contains(&s) {
-        return Err(format!("the `{name}` aggregate's value {ms} is not a date in milliseconds"));
+        return Err(format!(
+            "the `{name}` aggregate's value {ms} is not a date in milliseconds"
+        ));
     }
     Ok(s as i64)
 }
 
 /// A time as the API's filters and aggregates take it (RFC 3339, UTC).
 fn rfc3339(secs: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -338,7 +367,11 @@ impl Plan {
     /// Buckets `[start, end)` as one range; the first bucket is open
     /// below, the last open above.
     fn range(&self, start: usize, end: usize) -> Shard {
-        let bound = |i: usize| i.checked_sub(1).and_then(|i| self.bounds.get(i)).map(|&s| rfc3339(s));
+        let bound = |i: usize| {
+            i.checked_sub(1)
+                .and_then(|i| self.bounds.get(i))
+                .map(|&s| rfc3339(s))
+        };
         Shard::Range {
             from: bound(start),
             to: (end < self.counts.len()).then(|| bound(end)).flatten(),
@@ -346,29 +379,20 @@ impl Plan {
     }
 }
 
-/// How many chains read an export's ids at once: enough id pages in
-/// flight for the share of the rate budget they need, by the same
-/// Little's law as the detail requests (`bulk::window::target`). Per item,
-/// an export sends `1 / page` id pages and `1 / batch` detail requests, so
-/// the id pages need `batch / (page + batch)` of the allowed rate; each
-/// chain has one page in flight. While the budget or the round trip is not
-/// known yet: 4.
+/// How many chains read an export's ids at once: as many id pages in
+/// flight as their part of the allowed rate needs at the measured round
+/// trip (the rate module's in-flight target). Per item, an export sends
+/// `1 / page` id pages and `1 / batch` detail requests, so the id pages
+/// need `batch / (page + batch)` of the rate; each chain has one page in
+/// flight. While the budget or the round trip is not known yet: 4.
 pub(crate) fn chains(client: &Client, page: u32, batch: usize, cap: usize) -> usize {
-    let (page, batch) = (u64::from(page.max(1)), batch.max(1) as u64);
-    let srtt = client.signals().srtt();
-    let allowed = client.allowed_per_minute();
-    let (Some(srtt), Some(allowed)) = (srtt, allowed) else {
-        return 4.min(cap).max(1);
-    };
-    let for_ids = allowed.saturating_mul(batch) / (page + batch);
-    let n = target(
-        Inputs {
-            srtt: Some(srtt),
-            allowed_per_minute: Some(for_ids.max(1)),
-        },
-        u32::try_from(cap).unwrap_or(u32::MAX),
-    );
-    usize::try_from(n).unwrap_or(cap).clamp(1, cap.max(1))
+    let (page, batch) = (f64::from(page.max(1)), batch.max(1) as f64);
+    let cap = cap.max(1);
+    client
+        .rate()
+        .in_flight_for(batch / (page + batch), cap)
+        .unwrap_or(4)
+        .clamp(1, cap)
 }
 
 #[cfg(test)]
@@ -377,7 +401,9 @@ mod tests {
 
     fn plan(counts: &[u64], missing: u64) -> Plan {
         Plan {
-            bounds: (1..counts.len() as i64).map(|i| 1_700_000_000 + i * 3600).collect(),
+            bounds: (1..counts.len() as i64)
+                .map(|i| 1_700_000_000 + i * 3600)
+                .collect(),
             counts: counts.to_vec(),
             missing,
         }
@@ -396,10 +422,17 @@ mod tests {
         let (first, next) = p.first();
         // 325 items: the first shard holds at least 325 / 16 = 21, 3 buckets.
         assert_eq!(next, 3);
-        assert_eq!(ends(&first), (None, Some(rfc3339(1_700_000_000 + 3 * 3600))));
+        assert_eq!(
+            ends(&first),
+            (None, Some(rfc3339(1_700_000_000 + 3 * 3600)))
+        );
         let rest = p.split(next, 4);
         assert_eq!(rest.len(), 4);
-        assert_eq!(ends(&rest[0]).0, ends(&first).1, "the rest starts where the first ends");
+        assert_eq!(
+            ends(&rest[0]).0,
+            ends(&first).1,
+            "the rest starts where the first ends"
+        );
         for w in rest.windows(2) {
             assert_eq!(ends(&w[0]).1, ends(&w[1]).0, "no gap, no overlap");
         }
@@ -439,7 +472,10 @@ mod tests {
             }]
         };
         assert_eq!(seconds(&agg(1_700_000_000_500.0), "min"), Ok(1_700_000_000));
-        assert!(seconds(&agg(1_700_000_000.0), "min").is_err(), "seconds, not ms");
+        assert!(
+            seconds(&agg(1_700_000_000.0), "min").is_err(),
+            "seconds, not ms"
+        );
         assert!(seconds(&agg(f64::NAN), "min").is_err());
         assert!(seconds(&agg(f64::MAX), "min").is_err());
         assert!(seconds(&agg(1.0), "max").is_err(), "no `max` aggregation");

@@ -1,8 +1,6 @@
 //! The client and its builder.
 
-mod budget;
 mod send;
-mod signals;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,11 +13,8 @@ use crate::auth::{Auth, AuthConfig, Secret};
 use crate::cloud::{Cloud, Target, checked_base_url};
 use crate::error::{Error, Result};
 use crate::model::response::RateLimit;
+use crate::rate::{Account, BudgetStatus, RateControl};
 use crate::transport::retry::RetryPolicy;
-
-pub use budget::BudgetStatus;
-use budget::{Account, Budget, Key};
-pub(crate) use signals::Signals;
 
 /// Default time allowed to open a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -68,15 +63,8 @@ pub(crate) struct Inner {
     pub(crate) max_response_bytes: u64,
     pub(crate) auth: Auth,
     pub(crate) retry: RetryPolicy,
-    /// The account's budget, shared with every client of the same key.
-    pub(crate) budget: Arc<Budget>,
-    /// This client's share of the account's limit.
-    pub(crate) share: f64,
-    /// The base URL part of the budget key, for member clients.
-    budget_base: String,
-    pub(crate) last_rate_limit: Mutex<RateLimit>,
-    /// Round trips and overloads seen by the send loop.
-    pub(crate) signals: Signals,
+    /// The rate headers' meaning, the budget, pacing and in-flight limits.
+    pub(crate) rate: Arc<RateControl>,
     /// The largest page each query gave, by operation ID, once found (see
     /// `bulk::page_size`): the next read of the query starts there.
     page_sizes: Mutex<HashMap<&'static str, u32>>,
@@ -88,7 +76,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.auth.base_url().as_str())
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
-            .field("budget_share", &self.inner.share)
+            .field("budget_share", &self.inner.rate.share())
             .finish_non_exhaustive()
     }
 }
@@ -345,7 +333,8 @@ impl ClientBuilder {
             (_, Some(m)) => Account::cid(m.expose()),
             _ => Account::ClientId(client_id.trim().to_owned()),
         };
-        let budget_base = base.as_str().to_owned();
+        let retry = self.retry.unwrap_or_default();
+        let rate = RateControl::new(base.as_str(), account, share, &retry);
 
         let max_response_bytes = self
             .max_response_bytes
@@ -366,12 +355,8 @@ impl ClientBuilder {
                     autodiscover,
                     cloud_urls,
                 }),
-                retry: self.retry.unwrap_or_default(),
-                budget: budget::shared(Key::new(&budget_base, account)),
-                share,
-                budget_base,
-                last_rate_limit: Mutex::new(RateLimit::default()),
-                signals: Signals::default(),
+                retry,
+                rate: Arc::new(rate),
                 page_sizes: Mutex::default(),
             }),
         })
@@ -495,33 +480,19 @@ impl Client {
 
     /// The rate-limit figures of the last reply received.
     pub fn last_rate_limit(&self) -> RateLimit {
-        self.inner
-            .last_rate_limit
-            .lock()
-            .map(|g| g.clone())
-            .unwrap_or_default()
+        self.inner.rate.last()
     }
 
     /// This client's view of the account's rate budget now: its share, the
     /// limit, the process's requests in the last minute and what this
     /// client may still send.
     pub fn budget_status(&self) -> BudgetStatus {
-        self.inner
-            .budget
-            .status(tokio::time::Instant::now(), self.inner.share)
+        self.inner.rate.status()
     }
 
-    /// The round trips and overload signals of this client's requests,
-    /// for the bulk streams' concurrency windows.
-    pub(crate) fn signals(&self) -> &Signals {
-        &self.inner.signals
-    }
-
-    /// Requests this client may send in a minute now (its share of the
-    /// account's limit, less what others use); `None` while the limit is
-    /// unknown.
-    pub(crate) fn allowed_per_minute(&self) -> Option<u64> {
-        self.budget_status().allowed
+    /// This client's rate control, for the bulk streams' in-flight limits.
+    pub(crate) fn rate(&self) -> &Arc<RateControl> {
+        &self.inner.rate
     }
 
     /// The largest page the query `operation` gave this client's account,
@@ -560,18 +531,13 @@ impl Client {
             ));
         }
         let inner = &self.inner;
-        let key = Key::new(&inner.budget_base, Account::cid(&cid));
         Ok(Client {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 max_response_bytes: inner.max_response_bytes,
                 auth: inner.auth.for_member(Secret::new(cid.trim())),
                 retry: inner.retry.clone(),
-                budget: budget::shared(key),
-                share: inner.share,
-                budget_base: inner.budget_base.clone(),
-                last_rate_limit: Mutex::new(RateLimit::default()),
-                signals: Signals::default(),
+                rate: Arc::new(inner.rate.for_member(&cid)),
                 page_sizes: Mutex::default(),
             }),
         })

@@ -1,6 +1,9 @@
 //! Sending a request: validation, token, pacing, the retry loop and
 //! decoding. What to do after each attempt is decided by
-//! [`retry::decide`]; this module carries the decision out.
+//! [`retry::decide`]; this module carries the decision out. When a request
+//! may go, and what a reply's rate headers mean, is the `rate` module's
+//! ([`RateControl`](crate::rate::RateControl)), called before and after
+//! each attempt.
 
 use std::time::{Duration, SystemTime};
 
@@ -18,7 +21,7 @@ use crate::request::operation::{HttpMethod, Operation};
 use crate::request::validate::validate;
 use crate::transport::body::{ERROR_BODY_LIMIT, read_limited};
 use crate::transport::download::Download;
-use crate::transport::reply::{Body, Envelope, Reply, api_error, body_trace, redirect_error};
+use crate::transport::reply::{Body, Envelope, Reply, api_error, redirect_error, throttled};
 use crate::transport::retry::{self, Attempt, Decision, Failure, Outcome};
 
 /// Whether the reply body is read within the retry loop or streamed later.
@@ -138,50 +141,6 @@ impl Client {
         }
     }
 
-    /// Slows down when the account's window runs low, then waits for a
-    /// slot of the account's budget: after a 429's cooldown, within this
-    /// client's share and what other integrations leave.
-    async fn pace(&self) {
-        let remaining = self.inner.budget.remaining();
-        let delay = self.inner.retry.pace(remaining);
-        if !delay.is_zero() {
-            tracing::debug!(
-                remaining,
-                delay_ms = delay.as_millis() as u64,
-                "few requests left in the rate-limit window: slowing down"
-            );
-            tokio::time::sleep(delay).await;
-        }
-        self.inner.budget.acquire(self.inner.share).await;
-    }
-
-    /// Records a reply's rate-limit figures: for this client's
-    /// [`Client::last_rate_limit`], and for the account's budget unless the
-    /// figures are not the account's. A 401 reports the bad-token class
-    /// (a few requests a minute per source address), and a 429 reports no
-    /// budget left (its `X-RateLimit-RetryAfter` rules instead).
-    fn note_rate_limit(&self, rl: &RateLimit, status: reqwest::StatusCode) {
-        if status != reqwest::StatusCode::UNAUTHORIZED
-            && status != reqwest::StatusCode::TOO_MANY_REQUESTS
-        {
-            self.inner.budget.observe(Instant::now(), rl);
-        }
-        if rl.limit.is_some() || rl.remaining.is_some() {
-            if let Ok(mut g) = self.inner.last_rate_limit.lock() {
-                *g = rl.clone();
-            }
-        }
-    }
-
-    fn set_cooldown(&self, wait: Duration) {
-        // A wait too long for the clock is taken as a day: still "not now".
-        let now = Instant::now();
-        let until = now
-            .checked_add(wait)
-            .unwrap_or_else(|| now + Duration::from_secs(24 * 60 * 60));
-        self.inner.budget.cool_down(until);
-    }
-
     /// Sends the request, retrying as the policy allows. Returns the
     /// reply when its status is final (success, or an error not retried).
     async fn send(
@@ -223,7 +182,7 @@ impl Client {
         loop {
             attempt.number += 1;
             tracing::Span::current().record("attempt", attempt.number);
-            self.pace().await;
+            self.inner.rate.wait_turn().await;
             let session = self.inner.auth.session().await?;
             attempt.fresh_token = renewed_after.is_some_and(|g| session.generation > g);
             let (request, origin) = self.request(op, parts, &session.base, session.token.expose());
@@ -238,7 +197,7 @@ impl Client {
             };
             if !matches!(step, Step::Failed(_)) {
                 // A reply: its wire time, before any wait for a retry.
-                self.inner.signals.sample(sent_at.elapsed());
+                self.inner.rate.round_trip(sent_at.elapsed());
             }
             let failure = match step {
                 Step::Renew => {
@@ -258,7 +217,7 @@ impl Client {
             let kind = Failure::of(&failure);
             if kind != Failure::Unsendable {
                 // A timeout or a lost connection: the path may be overloaded.
-                self.inner.signals.overload();
+                self.inner.rate.overload();
             }
             let outcome = Outcome::Failed(kind);
             match self.decide(&attempt, outcome) {
@@ -326,10 +285,7 @@ impl Client {
     ) -> Step {
         let status = response.status();
         let (rate_limit, trace_id) = self.observe(&response, attempt.number);
-        let outcome = Outcome::Reply {
-            status,
-            retry_after: rate_limit.retry_after,
-        };
+        let outcome = Outcome::reply(status, &rate_limit);
         let wait = match self.decide(attempt, outcome) {
             Decision::RenewToken => {
                 attempt.renewals += 1;
@@ -337,12 +293,12 @@ impl Client {
                 return Step::Renew;
             }
             Decision::Throttled { cooldown } => {
-                self.set_cooldown(cooldown);
+                self.inner.rate.cool_down(cooldown);
                 let error = throttled(op, response, &rate_limit, trace_id, attempt.number).await;
                 return Step::Done(Err(error));
             }
             Decision::Cooldown(wait) => {
-                self.set_cooldown(wait);
+                self.inner.rate.cool_down(wait);
                 tracing::warn!(
                     attempt = attempt.number,
                     wait_ms = wait.as_millis() as u64,
@@ -378,7 +334,8 @@ impl Client {
         Step::Again(wait)
     }
 
-    /// Reads a reply's rate-limit figures and trace ID, and records them.
+    /// Reads a reply's rate-limit figures and trace ID, and records them
+    /// (the figures and the status with the rate control).
     fn observe(&self, response: &reqwest::Response, attempt: u32) -> (RateLimit, Option<String>) {
         let status = response.status().as_u16();
         let rate_limit = RateLimit::from_headers(response.headers());
@@ -388,12 +345,7 @@ impl Client {
         if let Some(t) = &trace_id {
             span.record("trace_id", t.as_str());
         }
-        self.note_rate_limit(&rate_limit, response.status());
-        if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
-            || response.status().is_server_error()
-        {
-            self.inner.signals.overload();
-        }
+        self.inner.rate.observe(response.status(), &rate_limit);
         tracing::debug!(status, attempt, "reply");
         (rate_limit, trace_id)
     }
@@ -455,27 +407,6 @@ impl Client {
             }));
         }
         Ok(body.bytes)
-    }
-}
-
-/// The error for a 429 that is not retried; its trace ID from the header
-/// or, failing that, the body.
-async fn throttled(
-    op: &'static Operation,
-    response: reqwest::Response,
-    rate_limit: &RateLimit,
-    trace_id: Option<String>,
-    attempts: u32,
-) -> Error {
-    let body = read_limited(response, ERROR_BODY_LIMIT)
-        .await
-        .map(|l| l.bytes)
-        .unwrap_or_default();
-    Error::RateLimited {
-        operation: op.id,
-        retry_after: rate_limit.retry_after,
-        trace_id: trace_id.or_else(|| body_trace(&body)),
-        attempts,
     }
 }
 

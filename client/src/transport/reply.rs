@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::response::ApiError;
 use crate::model::response::{Meta, RateLimit};
 use crate::request::operation::Operation;
+use crate::transport::body::{ERROR_BODY_LIMIT, read_limited};
 
 /// How many bytes of an undecodable body errors quote.
 const EXCERPT: usize = 256;
@@ -160,6 +161,27 @@ pub(crate) fn api_error(
         errors,
         trace_id,
         body_start,
+        attempts,
+    }
+}
+
+/// The error for a 429 that is not retried; its trace ID from the header
+/// or, failing that, the body.
+pub(crate) async fn throttled(
+    op: &'static Operation,
+    response: reqwest::Response,
+    rate_limit: &RateLimit,
+    trace_id: Option<String>,
+    attempts: u32,
+) -> Error {
+    let body = read_limited(response, ERROR_BODY_LIMIT)
+        .await
+        .map(|l| l.bytes)
+        .unwrap_or_default();
+    Error::RateLimited {
+        operation: op.id,
+        retry_after: rate_limit.retry_after,
+        trace_id: trace_id.or_else(|| body_trace(&body)),
         attempts,
     }
 }

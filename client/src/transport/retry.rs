@@ -1,12 +1,14 @@
-//! Retry policy: how often and how long to retry, how to slow down ahead
-//! of throttling, and the one decision taken after every attempt: send
-//! again (after renewing the token, a 429 cooldown or a backoff) or stop.
+//! Retry policy: how often and how long to retry, the slow-down settings
+//! ahead of throttling (carried out by the `rate` module), and the one
+//! decision taken after every attempt: send again (after renewing the
+//! token, a 429 cooldown or a backoff) or stop.
 
 use std::time::{Duration, SystemTime};
 
 use http::StatusCode;
 
 pub(crate) use crate::error::Failure;
+use crate::model::response::RateLimit;
 
 /// How the client retries throttled and failed requests.
 ///
@@ -22,9 +24,9 @@ pub(crate) use crate::error::Failure;
 ///   otherwise.
 /// - Attempts and the total time spent waiting are bounded; the final
 ///   error reports the number of attempts.
-/// - When the last reply said few requests remain in the rate-limit window,
-///   the next request is delayed a little so the client slows down before
-///   it is throttled.
+/// - When the last reply said few requests remain in the account's
+///   rate-limit minute, the next request is delayed a little so the client
+///   slows down before it is throttled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     pub(crate) max_attempts: u32,
@@ -39,7 +41,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// Five attempts, backoff from 500 ms doubling up to 30 s, at most two
     /// minutes of waiting in all, writes not retried, slowing down when ten
-    /// or fewer requests remain in the window.
+    /// or fewer requests remain in the minute.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 5,
@@ -121,17 +123,6 @@ impl RetryPolicy {
         };
         half + jitter
     }
-
-    /// Delay before a request given the last `X-RateLimit-Remaining`.
-    pub(crate) fn pace(&self, remaining: u64) -> Duration {
-        if self.slow_down_below == 0 || remaining > self.slow_down_below {
-            Duration::ZERO
-        } else if remaining <= self.slow_down_below / 2 {
-            self.slow_down_delay.saturating_mul(2)
-        } else {
-            self.slow_down_delay
-        }
-    }
 }
 
 /// How long to wait for a 429 whose reply says `retry_after`, measured
@@ -161,6 +152,17 @@ pub(crate) enum Outcome {
     },
     /// No reply.
     Failed(Failure),
+}
+
+impl Outcome {
+    /// A reply with `status`, and the `X-RateLimit-RetryAfter` of its
+    /// rate-limit figures.
+    pub(crate) fn reply(status: StatusCode, rate_limit: &RateLimit) -> Self {
+        Outcome::Reply {
+            status,
+            retry_after: rate_limit.retry_after,
+        }
+    }
 }
 
 /// Where one request stands after an attempt.
@@ -441,22 +443,6 @@ mod tests {
                 NOW
             ),
             Decision::Stop
-        );
-    }
-
-    #[test]
-    fn pacing_slows_down_as_the_budget_runs_low() {
-        let p = RetryPolicy::default().slow_down(10, Duration::from_millis(100));
-        assert_eq!(p.pace(500), Duration::ZERO);
-        assert_eq!(p.pace(11), Duration::ZERO);
-        assert_eq!(p.pace(10), Duration::from_millis(100));
-        assert_eq!(p.pace(5), Duration::from_millis(200));
-        assert_eq!(p.pace(0), Duration::from_millis(200));
-        assert_eq!(
-            RetryPolicy::default()
-                .slow_down(0, Duration::from_secs(1))
-                .pace(0),
-            Duration::ZERO
         );
     }
 }

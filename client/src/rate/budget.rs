@@ -1,13 +1,11 @@
-//! The rate budget of one account, shared by every client of that account
-//! in the process.
+//! The rate budget of one account over the sliding minute, shared by
+//! every client of that account in the process (the design: the
+//! [module docs](super)).
 //!
-//! The API allows each customer account a number of requests per sliding
-//! minute (`X-RateLimit-Limit`), shared by every integration of the
-//! customer. One [`Budget`] per (base URL, account) records this process's
-//! sends over the last minute, the limit and `X-RateLimit-Remaining` of the
-//! replies, and the 429 cooldown. Each client sends only while the
-//! process's sends in the window stay under its share of the limit, spread
-//! evenly over the minute, and under what the other integrations leave.
+//! One [`Budget`] per (base URL, account) records this process's sends
+//! over the last minute, the limit and `X-RateLimit-Remaining` of the
+//! replies, others' use as a sliding maximum, the next due time of the
+//! spread sends and the 429 cooldown.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -17,10 +15,10 @@ use tokio::time::Instant;
 
 use crate::model::response::RateLimit;
 
-/// The API's window: a sliding minute.
-pub(crate) const WINDOW: Duration = Duration::from_secs(60);
-/// Added to the window before a send is taken to have left it: the server
-/// counts in whole seconds, so its window may end up to a second later.
+/// The span the API counts requests over: a sliding minute.
+const MINUTE: Duration = Duration::from_secs(60);
+/// Added to the minute before a send is taken to have left it: the server
+/// counts in whole seconds, so its minute may end up to a second later.
 const SLACK: Duration = Duration::from_secs(1);
 /// Largest limit believed from a reply; a larger one is taken as this.
 /// The real limit is 6,000; the bound keeps every product below in range.
@@ -74,7 +72,7 @@ pub struct BudgetStatus {
     /// Requests this process sent to the account in the last minute, by
     /// every client that shares the budget.
     pub sent_in_window: u64,
-    /// Requests this client may have in the window now: its share of the
+    /// Requests this client may have in the minute now: its share of the
     /// limit, less what other integrations were last seen using
     /// (`None` while the limit is unknown: no pacing).
     pub allowed: Option<u64>,
@@ -94,18 +92,15 @@ pub(crate) struct Budget {
 
 #[derive(Default)]
 struct State {
-    /// This process's sends in the window, oldest first.
+    /// This process's sends in the last minute, oldest first.
     sends: VecDeque<Instant>,
     /// `X-RateLimit-Limit`, bounded.
     limit: Option<u64>,
     /// The last `X-RateLimit-Remaining`.
     remaining: Option<u64>,
-    /// Others' use of the window as each reply showed it, and when: the
+    /// Others' use of the minute as each reply showed it, and when: the
     /// readings that may still be the minute's highest, in decreasing
-    /// order (a sliding maximum). The highest of the last minute rules,
-    /// not the last: once this client takes what others left, their
-    /// refused requests no longer show in the API's count, and the last
-    /// reading would shrink as they are squeezed out.
+    /// order (a sliding maximum; why: the module docs of `rate`).
     others: VecDeque<(u64, Instant)>,
     /// When the next send is due when sends are spread evenly (the
     /// "theoretical arrival time" of a generic cell rate algorithm).
@@ -135,7 +130,7 @@ pub(crate) fn shared(key: Key) -> Arc<Budget> {
     b
 }
 
-/// The most sends a client of `share` may have in the window.
+/// The most sends a client of `share` may have in the minute.
 fn cap(limit: u64, share: f64, others: Option<u64>) -> u64 {
     // `limit` ≤ MAX_LIMIT and 0 < share ≤ 1: the product is in range.
     let own = (share * limit as f64).floor() as u64;
@@ -148,17 +143,22 @@ impl State {
         while self
             .sends
             .front()
-            .is_some_and(|&t| t + WINDOW + SLACK <= now)
+            .is_some_and(|&t| t + MINUTE + SLACK <= now)
         {
             self.sends.pop_front();
         }
         while self
             .others
             .front()
-            .is_some_and(|&(_, seen)| seen + WINDOW + SLACK <= now)
+            .is_some_and(|&(_, seen)| seen + MINUTE + SLACK <= now)
         {
             self.others.pop_front();
         }
+    }
+
+    /// This process's sends in the last minute (as of the last prune).
+    fn sent_in_minute(&self) -> u64 {
+        u64::try_from(self.sends.len()).unwrap_or(u64::MAX)
     }
 
     /// The highest reading of others' use in the last minute.
@@ -194,12 +194,12 @@ impl Budget {
             let n = s.sends.len();
             let cap_n = usize::try_from(cap).unwrap_or(usize::MAX);
             if n >= cap_n {
-                // Wait until enough of the oldest sends leave the window.
-                return Some(s.sends[n - cap_n] + WINDOW + SLACK);
+                // Wait until enough of the oldest sends leave the minute.
+                return Some(s.sends[n - cap_n] + MINUTE + SLACK);
             }
             // Spread: after a burst of a tenth of the allowance, one send
-            // per `WINDOW / cap`.
-            let interval = WINDOW / u32::try_from(cap).unwrap_or(u32::MAX);
+            // per `MINUTE / cap`.
+            let interval = MINUTE / u32::try_from(cap).unwrap_or(u32::MAX);
             let burst = (cap / BURST_DIVISOR).max(1);
             let ahead = interval.saturating_mul(u32::try_from(burst - 1).unwrap_or(u32::MAX));
             let due = s.due.map_or(now, |d| d.max(now));
@@ -237,7 +237,7 @@ impl Budget {
             s.remaining = Some(r);
             if let Some(limit) = s.limit {
                 let used = limit.saturating_sub(r.min(limit));
-                let own = u64::try_from(s.sends.len()).unwrap_or(u64::MAX);
+                let own = s.sent_in_minute();
                 s.saw_others(used.saturating_sub(own), now);
             }
         }
@@ -251,9 +251,9 @@ impl Budget {
         }
     }
 
-    /// The last `X-RateLimit-Remaining` (`u64::MAX`: none yet).
-    pub(crate) fn remaining(&self) -> u64 {
-        self.lock().remaining.unwrap_or(u64::MAX)
+    /// The last `X-RateLimit-Remaining`; `None` before a reply gave it.
+    pub(crate) fn remaining(&self) -> Option<u64> {
+        self.lock().remaining
     }
 
     /// The budget as a client of `share` sees it at `now`.
@@ -263,7 +263,7 @@ impl Budget {
         BudgetStatus {
             share,
             limit: s.limit,
-            sent_in_window: u64::try_from(s.sends.len()).unwrap_or(u64::MAX),
+            sent_in_window: s.sent_in_minute(),
             allowed: s.limit.map(|l| cap(l, share, s.others())),
             others_in_window: s.others(),
         }
@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(cap(6000, 0.5, Some(5000)), 1000);
         // Others leave more than the share: the share rules.
         assert_eq!(cap(6000, 0.5, Some(1000)), 3000);
-        // Never zero: one probe per window, which a 429 then governs.
+        // Never zero: one probe per minute, which a 429 then governs.
         assert_eq!(cap(6000, 0.5, Some(6000)), 1);
         assert_eq!(cap(1, 0.1, None), 1);
     }
@@ -306,7 +306,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_low_share_spreads_sends_and_the_seventh_waits_for_the_window() {
+    async fn a_low_share_spreads_sends_and_the_seventh_waits_for_the_minute() {
         let b = Arc::new(Budget::default());
         b.observe(Instant::now(), &rl(60, 60));
         let start = Instant::now();
@@ -316,7 +316,7 @@ mod tests {
             at.push(Instant::now() - start);
         }
         // Share 0.1 of 60 = 6 a minute, one every 10 s (no burst at this
-        // size); the 7th waits until the 1st has left the window.
+        // size); the 7th waits until the 1st has left the minute.
         let secs: Vec<u64> = at.iter().map(|d| d.as_secs()).collect();
         assert_eq!(secs, [0, 10, 20, 30, 40, 50, 61]);
     }
@@ -338,7 +338,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn others_in_the_window_shrink_the_allowance() {
+    async fn others_in_the_minute_shrink_the_allowance() {
         let b = Budget::default();
         let start = Instant::now();
         // Limit 60, share 0.5 = 30; a reply says 13 remain after our one
@@ -354,8 +354,8 @@ mod tests {
         assert_eq!(b.status(Instant::now(), 0.5).sent_in_window, 14);
         let before = Instant::now();
         b.acquire(0.5).await;
-        // The 15th waits for the first to leave the window.
-        assert_eq!(Instant::now() - start, WINDOW + SLACK);
+        // The 15th waits for the first to leave the minute.
+        assert_eq!(Instant::now() - start, MINUTE + SLACK);
         assert!(Instant::now() > before);
     }
 
@@ -372,12 +372,29 @@ mod tests {
         b.observe(later, &rl(6000, 5000));
         assert_eq!(b.status(later, 0.9).others_in_window, Some(1800));
         assert_eq!(b.status(later, 0.9).allowed, Some(4200));
-        let after = start + WINDOW + SLACK;
+        let after = start + MINUTE + SLACK;
         assert_eq!(b.status(after, 0.9).others_in_window, Some(1000));
         assert_eq!(b.status(after, 0.9).allowed, Some(5000));
         // A higher reading replaces the lower ones at once.
         b.observe(after, &rl(6000, 3000));
         assert_eq!(b.status(after, 0.9).others_in_window, Some(3000));
+    }
+
+    #[test]
+    fn remaining_is_unknown_until_a_reply_gives_it() {
+        let b = Budget::default();
+        let now = Instant::now();
+        assert_eq!(b.remaining(), None);
+        b.observe(
+            now,
+            &RateLimit {
+                limit: Some(60),
+                ..RateLimit::default()
+            },
+        );
+        assert_eq!(b.remaining(), None);
+        b.observe(now, &rl(60, 0));
+        assert_eq!(b.remaining(), Some(0));
     }
 
     #[test]

@@ -1,12 +1,7 @@
 //! What the send loop learns about the path to the API, for the bulk
-//! streams' concurrency windows: the smoothed round-trip time of its
-//! attempts and a count of overload signals.
-//!
-//! A round trip is the wire time of one attempt: from sending the request
-//! to its reply read (headers for a retried or streamed reply, the whole
-//! body otherwise). Waiting for the rate budget or a retry backoff is left
-//! out: a window sized from a round trip that included its own pacing
-//! would grow the pacing it measured.
+//! streams' in-flight limits: the smoothed round-trip time of its
+//! attempts (wire time only: see the [module docs](super#requests-in-flight))
+//! and a count of overload signals.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -16,12 +11,12 @@ use std::time::Duration;
 /// and smooths out a single slow reply.
 const GAIN_DIVISOR: u64 = 8;
 /// Longest round trip believed; a longer sample is taken as this. Keeps
-/// every product of the window computation in range.
+/// every product of the in-flight computation in range.
 const MAX_SAMPLE: Duration = Duration::from_secs(600);
 
-/// Shared by a client and its clones.
+/// A client's smoothed round trip and overload count, shared by its clones.
 #[derive(Debug, Default)]
-pub(crate) struct Signals {
+pub(crate) struct RoundTrip {
     /// Smoothed round trip in microseconds; 0 before the first sample.
     srtt_micros: AtomicU64,
     /// Overload signals seen so far: 429s, 5xx replies, timeouts and lost
@@ -29,7 +24,7 @@ pub(crate) struct Signals {
     overloads: AtomicU64,
 }
 
-impl Signals {
+impl RoundTrip {
     /// Adds a round-trip sample to the smoothed round trip.
     pub(crate) fn sample(&self, rtt: Duration) {
         let us = u64::try_from(rtt.min(MAX_SAMPLE).as_micros())
@@ -56,8 +51,8 @@ impl Signals {
         self.overloads.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Overload signals so far: a window compares the count at the start
-    /// and at the end of a request.
+    /// Overload signals so far: an in-flight limit compares the count at
+    /// the start and at the end of a request.
     pub(crate) fn overloads(&self) -> u64 {
         self.overloads.load(Ordering::Relaxed)
     }
@@ -84,7 +79,7 @@ mod tests {
 
     #[test]
     fn the_first_sample_is_taken_then_an_eighth_of_each_change() {
-        let s = Signals::default();
+        let s = RoundTrip::default();
         assert_eq!(s.srtt(), None);
         s.sample(Duration::from_millis(100));
         assert_eq!(s.srtt(), Some(Duration::from_millis(100)));
@@ -101,7 +96,7 @@ mod tests {
 
     #[test]
     fn a_lasting_change_is_followed() {
-        let s = Signals::default();
+        let s = RoundTrip::default();
         s.sample(Duration::from_millis(20));
         for _ in 0..40 {
             s.sample(Duration::from_secs(1));
@@ -112,7 +107,7 @@ mod tests {
 
     #[test]
     fn huge_samples_are_bounded() {
-        let s = Signals::default();
+        let s = RoundTrip::default();
         s.sample(Duration::MAX);
         assert_eq!(s.srtt(), Some(MAX_SAMPLE));
         s.sample(Duration::MAX);
@@ -121,7 +116,7 @@ mod tests {
 
     #[test]
     fn overloads_are_counted() {
-        let s = Signals::default();
+        let s = RoundTrip::default();
         s.overload();
         s.overload();
         assert_eq!(s.overloads(), 2);

@@ -1,50 +1,11 @@
-//! How many requests a bulk stream keeps in flight: a window chosen from
-//! the account's rate budget and the measured round trip.
+//! The adaptive limit of requests a bulk stream keeps in flight: the
+//! target from Little's law on the allowed rate and the smoothed round
+//! trip, growth toward it, halving on overload (the reasoning: the
+//! [module docs](super#requests-in-flight)).
 //!
-//! # Why this controller
-//!
-//! In the field an export is limited by the account's budget, a rate
-//! (6,000 requests a minute shared by every integration of the customer),
-//! not by the server: a round trip takes 100 to 200 ms whether 4 or 40
-//! requests are in flight. By Little's law, sustaining a rate λ at a round
-//! trip R takes λ × R requests in flight. So the window aims at
-//!
-//! > target = ⌈λ × SRTT × 1.25⌉ + 1, within [1, cap]
-//!
-//! where λ is what the budget allows this client now (its share of the
-//! limit, less what other integrations use, per second), SRTT the client's
-//! smoothed round trip (wire time only: pacing and retry waits excluded),
-//! 1.25 headroom for round trips longer than the average, and the 1 the
-//! gap between a reply and the next send. Fewer leaves budget unused; more
-//! only waits in the budget's pacer, holding memory.
-//!
-//! A controller that probes until it is refused (AIMD or CUBIC alone) would
-//! find the limit by exceeding it, drawing the 429s the budget exists to
-//! avoid and pushing the other integrations into them; a gradient
-//! controller watches the round trip grow as a queue fills, but the budget
-//! is a counter, not a queue, so the round trip never shows it. The target
-//! above needs no probing. Probing remains where there is nothing to
-//! compute from, and for the server's own limits:
-//!
-//! - A stream starts at the target when the client knows the round trip
-//!   and the budget by its first request (an export learns both from its
-//!   first id page), else at 1. Growth toward the target is one more
-//!   request per completed request (doubling per round trip). While the
-//!   limit is unknown (no reply has given `X-RateLimit-Limit` yet, or a
-//!   gateway strips it) the target is the cap: a slow start.
-//! - A 429, a 5xx reply, a timeout or a lost connection seen by the
-//!   client's send loop (for any of its requests: they share the server
-//!   and the budget) while a request held its permit halves the window
-//!   (never below 1), at most once per round trip: the replies of one bad
-//!   round trip are one signal. Growth back toward the target is then
-//!   additive, one request per round trip's worth of completions, as in
-//!   AIMD.
-//! - When the target falls (a shorter round trip, a smaller allowance
-//!   because other integrations use more), the window falls to it at once;
-//!   requests already in flight finish, and no new one starts until fewer
-//!   than the window are in flight.
-//!
-//! The stream's `.concurrency(n)` is the cap.
+//! [`Control`] is the state machine, without clock or I/O;
+//! [`InFlightLimit`] shares it between a stream's requests, each holding a
+//! [`Permit`] while it is in flight.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -52,11 +13,11 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use super::RateControl;
 use crate::bulk::progress::Tracker;
-use crate::client::Client;
 
 /// Requests a bulk stream may have in flight unless its `.concurrency(n)`
-/// says otherwise: the cap of its adaptive window (see
+/// says otherwise: the cap of its adaptive in-flight limit (see
 /// [`Export`](crate::Export#concurrency)).
 ///
 /// 32 covers the whole of the API's 6,000 requests a minute (100 a second)
@@ -70,7 +31,7 @@ pub const DEFAULT_MAX_CONCURRENCY: usize = 32;
 /// Room above the average round trip, for the slower ones.
 const HEADROOM: f64 = 1.25;
 
-/// What the window is computed from, read at each completed request.
+/// What the limit is computed from, read at each completed request.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Inputs {
     /// The client's smoothed round trip; `None` before the first reply.
@@ -81,28 +42,28 @@ pub(crate) struct Inputs {
 }
 
 impl Inputs {
-    fn of(client: &Client) -> Self {
+    fn of(rate: &RateControl) -> Self {
         Inputs {
-            srtt: client.signals().srtt(),
-            allowed_per_minute: client.allowed_per_minute(),
+            srtt: rate.rtt.srtt(),
+            allowed_per_minute: rate.allowed_per_minute(),
         }
     }
 }
 
-/// Why the window changed.
+/// Why the limit changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cause {
     /// The first target known before any request of the stream completed.
     Start,
     /// Growing toward the target.
     Grow,
-    /// The target fell below the window.
+    /// The target fell below the limit.
     Target,
     /// An overload signal halved it.
     Overload,
 }
 
-/// A change of the window.
+/// A change of the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) from: u32,
@@ -111,22 +72,32 @@ pub(crate) struct Change {
     pub(crate) cause: Cause,
 }
 
-/// The window's state machine: no clock, no I/O.
+/// Where the limit stands in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// No request has completed and no target was known yet: the limit is
+    /// 1, and [`Control::prime`] sets it to the first target known.
+    Unprimed,
+    /// Following the target: one more per completed request below it
+    /// (doubling per round trip), down to it at once above it.
+    Following,
+    /// Since an overload, until the target is reached again: one more per
+    /// limit's worth of completed requests (one per round trip). `acked`
+    /// counts the completions toward the next step.
+    Recovering { acked: u32 },
+}
+
+/// The limit's state machine: no clock, no I/O.
 #[derive(Debug, Clone)]
 pub(crate) struct Control {
-    window: u32,
+    limit: u32,
     cap: u32,
-    /// No request has completed yet.
-    fresh: bool,
-    /// Since an overload: growing additively until the target is reached.
-    recovering: bool,
-    /// While recovering: completions counted toward the next step up.
-    acked: u32,
-    /// When the window was last halved.
+    phase: Phase,
+    /// When the limit was last halved.
     last_decrease: Option<Instant>,
 }
 
-/// The window that sustains the allowed rate at the smoothed round trip
+/// The limit that sustains the allowed rate at the smoothed round trip
 /// (see the module docs), or `cap` when either is unknown.
 pub(crate) fn target(inputs: Inputs, cap: u32) -> u32 {
     let cap = cap.max(1);
@@ -146,55 +117,63 @@ pub(crate) fn target(inputs: Inputs, cap: u32) -> u32 {
 }
 
 impl Control {
-    /// A window capped at `cap` (at least 1): at its target when the
+    /// A limit capped at `cap` (at least 1): at its target when the
     /// inputs give one, else at 1 (see [`Self::prime`]).
     pub(crate) fn new(cap: usize, inputs: Inputs) -> Self {
         let mut c = Control {
-            window: 1,
+            limit: 1,
             cap: u32::try_from(cap).unwrap_or(u32::MAX).max(1),
-            fresh: true,
-            recovering: false,
-            acked: 0,
+            phase: Phase::Unprimed,
             last_decrease: None,
         };
         c.prime(inputs);
         c
     }
 
-    /// Until a request of the stream completes, sets the window to the
+    /// Until a request of the stream completes, sets the limit to the
     /// target as soon as the inputs give one: the client may learn them
     /// from other requests after the stream was created (an export's first
     /// id page), and starting there saves the round trips of growing from 1.
     pub(crate) fn prime(&mut self, inputs: Inputs) -> Option<Change> {
-        if !self.fresh || inputs.srtt.is_none() || inputs.allowed_per_minute.is_none() {
+        if self.phase != Phase::Unprimed
+            || inputs.srtt.is_none()
+            || inputs.allowed_per_minute.is_none()
+        {
             return None;
         }
-        self.fresh = false;
-        let from = self.window;
-        self.window = target(inputs, self.cap);
-        (self.window != from).then_some(Change {
+        self.phase = Phase::Following;
+        let from = self.limit;
+        self.limit = target(inputs, self.cap);
+        (self.limit != from).then_some(Change {
             from,
-            to: self.window,
-            target: self.window,
+            to: self.limit,
+            target: self.limit,
             cause: Cause::Start,
         })
     }
 
+    /// Whether [`Self::prime`] may still change the limit.
+    fn unprimed(&self) -> bool {
+        self.phase == Phase::Unprimed
+    }
+
     /// Requests allowed in flight now.
-    pub(crate) fn window(&self) -> u32 {
-        self.window
+    pub(crate) fn limit(&self) -> u32 {
+        self.limit
     }
 
     /// A request ended at `now`; `overload` when an overload signal came
-    /// while it was in flight. Returns the change of the window, if any.
+    /// while it was in flight. Returns the change of the limit, if any.
     pub(crate) fn on_complete(
         &mut self,
         now: Instant,
         inputs: Inputs,
         overload: bool,
     ) -> Option<Change> {
-        self.fresh = false;
-        let from = self.window;
+        if self.phase == Phase::Unprimed {
+            self.phase = Phase::Following;
+        }
+        let from = self.limit;
         let target = target(inputs, self.cap);
         let cause = if overload {
             let rtt = inputs.srtt.unwrap_or(Duration::ZERO);
@@ -204,45 +183,46 @@ impl Control {
             if halved_lately {
                 return None;
             }
-            self.window = (self.window / 2).max(1);
+            self.limit = (self.limit / 2).max(1);
             self.last_decrease = Some(now);
-            self.recovering = true;
-            self.acked = 0;
+            self.phase = Phase::Recovering { acked: 0 };
             Cause::Overload
-        } else if self.window > target {
-            self.window = target;
+        } else if self.limit > target {
+            self.limit = target;
             Cause::Target
-        } else if self.window < target {
-            if self.recovering {
-                self.acked = self.acked.saturating_add(1);
-                if self.acked >= self.window {
-                    self.acked = 0;
-                    self.window += 1;
+        } else if self.limit < target {
+            match &mut self.phase {
+                Phase::Recovering { acked } => {
+                    *acked = acked.saturating_add(1);
+                    if *acked >= self.limit {
+                        *acked = 0;
+                        self.limit += 1;
+                    }
                 }
-            } else {
-                self.window += 1;
+                Phase::Unprimed | Phase::Following => self.limit += 1,
             }
             Cause::Grow
         } else {
             Cause::Grow
         };
-        if self.window >= target {
-            self.recovering = false;
+        if self.limit >= target {
+            // At the target: recovered, if recovering.
+            self.phase = Phase::Following;
         }
-        (self.window != from).then_some(Change {
+        (self.limit != from).then_some(Change {
             from,
-            to: self.window,
+            to: self.limit,
             target,
             cause,
         })
     }
 }
 
-/// The window of one stream, shared by its requests.
-pub(crate) struct Window {
-    client: Client,
+/// The in-flight limit of one stream, shared by its requests.
+pub(crate) struct InFlightLimit {
+    rate: Arc<RateControl>,
     state: Mutex<State>,
-    /// Woken when a permit is released or the window changes.
+    /// Woken when a permit is released or the limit changes.
     freed: Notify,
     tracker: Arc<Tracker>,
 }
@@ -254,19 +234,19 @@ struct State {
 
 /// Leave to send one request; gives its place back when dropped.
 pub(crate) struct Permit {
-    window: Arc<Window>,
+    limit: Arc<InFlightLimit>,
     /// The client's overload count when the request started.
     overloads: u64,
 }
 
-impl Window {
-    /// A window for requests of `client`, capped at `cap`; it reports its
-    /// size to `tracker`.
-    pub(crate) fn new(client: Client, cap: usize, tracker: Arc<Tracker>) -> Arc<Self> {
-        let control = Control::new(cap, Inputs::of(&client));
-        tracker.set_concurrency(u64::from(control.window()));
-        Arc::new(Window {
-            client,
+impl InFlightLimit {
+    /// A limit for requests paced by `rate`, capped at `cap`; it reports
+    /// its size to `tracker`.
+    pub(super) fn new(rate: Arc<RateControl>, cap: usize, tracker: Arc<Tracker>) -> Arc<Self> {
+        let control = Control::new(cap, Inputs::of(&rate));
+        tracker.set_concurrency(u64::from(control.limit()));
+        Arc::new(InFlightLimit {
+            rate,
             state: Mutex::new(State {
                 control,
                 in_flight: 0,
@@ -282,7 +262,7 @@ impl Window {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Waits until fewer requests than the window are in flight, and takes
+    /// Waits until fewer requests than the limit are in flight, and takes
     /// a place.
     pub(crate) async fn acquire(self: &Arc<Self>) -> Permit {
         loop {
@@ -293,16 +273,16 @@ impl Window {
             freed.as_mut().enable();
             {
                 let mut s = self.lock();
-                if s.control.fresh {
-                    let inputs = Inputs::of(&self.client);
+                if s.control.unprimed() {
+                    let inputs = Inputs::of(&self.rate);
                     let change = s.control.prime(inputs);
                     self.changed(change, inputs);
                 }
-                if s.in_flight < s.control.window() {
+                if s.in_flight < s.control.limit() {
                     s.in_flight += 1;
                     return Permit {
-                        window: self.clone(),
-                        overloads: self.client.signals().overloads(),
+                        limit: self.clone(),
+                        overloads: self.rate.rtt.overloads(),
                     };
                 }
             }
@@ -311,8 +291,8 @@ impl Window {
     }
 
     fn release(&self, overloads_at_start: u64) {
-        let inputs = Inputs::of(&self.client);
-        let overload = self.client.signals().overloads() > overloads_at_start;
+        let inputs = Inputs::of(&self.rate);
+        let overload = self.rate.rtt.overloads() > overloads_at_start;
         {
             let mut s = self.lock();
             s.in_flight = s.in_flight.saturating_sub(1);
@@ -322,7 +302,7 @@ impl Window {
         self.freed.notify_waiters();
     }
 
-    /// Reports a change of the window (called under the state's lock, so
+    /// Reports a change of the limit (called under the state's lock, so
     /// that reports come in the order of the changes).
     fn changed(&self, change: Option<Change>, inputs: Inputs) {
         if let Some(c) = change {
@@ -334,9 +314,9 @@ impl Window {
                 cause = ?c.cause,
                 srtt_ms = inputs.srtt.map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
                 allowed_per_minute = inputs.allowed_per_minute,
-                "bulk concurrency window changed"
+                "bulk in-flight limit changed"
             );
-            // A larger window has room for waiters.
+            // A larger limit has room for waiters.
             self.freed.notify_waiters();
         }
     }
@@ -344,7 +324,7 @@ impl Window {
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        self.window.release(self.overloads);
+        self.limit.release(self.overloads);
     }
 }
 
@@ -359,6 +339,16 @@ mod tests {
             srtt: Some(MS(rtt_ms)),
             allowed_per_minute: Some(per_minute),
         }
+    }
+
+    /// Rate control for a client that has seen no reply yet.
+    fn rate() -> Arc<RateControl> {
+        Arc::new(RateControl::new(
+            "http://127.0.0.1:1/",
+            crate::rate::Account::ClientId("in-flight".into()),
+            0.5,
+            &crate::RetryPolicy::default(),
+        ))
     }
 
     /// Completes `n` requests without overload, `step` apart from `at`.
@@ -402,21 +392,21 @@ mod tests {
         assert_eq!(target(inputs(0, 0), 8), 1);
         assert_eq!(target(inputs(100, 100), 0), 1);
         let mut c = Control::new(usize::MAX, huge);
-        assert_eq!(c.window(), u32::MAX);
+        assert_eq!(c.limit(), u32::MAX);
         c.on_complete(Instant::now(), huge, false);
-        assert_eq!(c.window(), u32::MAX);
+        assert_eq!(c.limit(), u32::MAX);
         // A cap of 0 is taken as 1.
-        assert_eq!(Control::new(0, Inputs::default()).window(), 1);
+        assert_eq!(Control::new(0, Inputs::default()).limit(), 1);
     }
 
     #[test]
     fn grows_to_the_target_and_stops_there() {
         let i = inputs(200, 3_000);
         let mut c = Control::new(64, Inputs::default());
-        assert_eq!(c.window(), 1);
+        assert_eq!(c.limit(), 1);
         let mut at = Instant::now();
         complete(&mut c, &mut at, MS(10), 100, i);
-        assert_eq!(c.window(), 14);
+        assert_eq!(c.limit(), 14);
     }
 
     #[test]
@@ -428,21 +418,21 @@ mod tests {
             allowed_per_minute: None,
         };
         complete(&mut c, &mut at, MS(1), 3, unknown);
-        assert_eq!(c.window(), 4);
+        assert_eq!(c.limit(), 4);
         complete(&mut c, &mut at, MS(1), 100, unknown);
-        assert_eq!(c.window(), 32);
+        assert_eq!(c.limit(), 32);
     }
 
     #[test]
     fn follows_a_latency_jump_up_and_back_down() {
         let mut c = Control::new(64, inputs(20, 300));
-        assert_eq!(c.window(), 2);
+        assert_eq!(c.limit(), 2);
         let mut at = Instant::now();
         complete(&mut c, &mut at, MS(200), 10, inputs(20, 300));
-        assert_eq!(c.window(), 2);
+        assert_eq!(c.limit(), 2);
         complete(&mut c, &mut at, MS(200), 10, inputs(1_000, 300));
-        assert_eq!(c.window(), 8);
-        // Latency back down: the window falls at once.
+        assert_eq!(c.limit(), 8);
+        // Latency back down: the limit falls at once.
         let change = c.on_complete(at + MS(1), inputs(20, 300), false);
         assert_eq!(
             change,
@@ -456,9 +446,9 @@ mod tests {
     }
 
     #[test]
-    fn a_window_made_before_the_inputs_are_known_starts_at_the_target_once_they_are() {
+    fn a_limit_made_before_the_inputs_are_known_starts_at_the_target_once_they_are() {
         let mut c = Control::new(64, Inputs::default());
-        assert_eq!(c.window(), 1);
+        assert_eq!(c.limit(), 1);
         assert_eq!(c.prime(Inputs::default()), None);
         assert_eq!(
             c.prime(inputs(1_000, 600)).map(|c| (c.to, c.cause)),
@@ -470,72 +460,92 @@ mod tests {
         let mut c = Control::new(64, Inputs::default());
         c.on_complete(Instant::now(), Inputs::default(), false);
         assert_eq!(c.prime(inputs(1_000, 600)), None);
-        assert_eq!(c.window(), 2);
+        assert_eq!(c.limit(), 2);
     }
 
     #[test]
     fn shrinks_when_the_allowed_rate_drops() {
         let mut c = Control::new(64, inputs(200, 6_000));
-        assert_eq!(c.window(), 26);
+        assert_eq!(c.limit(), 26);
         // Other integrations now use most of the budget.
         c.on_complete(Instant::now(), inputs(200, 600), false);
-        assert_eq!(c.window(), 4);
+        assert_eq!(c.limit(), 4);
     }
 
     #[test]
     fn overload_halves_at_most_once_per_round_trip_then_grows_additively() {
         let i = inputs(200, 3_000);
         let mut c = Control::new(64, i);
-        assert_eq!(c.window(), 14);
+        assert_eq!(c.limit(), 14);
         let t0 = Instant::now();
         assert_eq!(c.on_complete(t0, i, true).map(|c| c.to), Some(7));
         // More signals from the same round trip: no further halving.
         assert_eq!(c.on_complete(t0 + MS(50), i, true), None);
         assert_eq!(c.on_complete(t0 + MS(199), i, true), None);
-        assert_eq!(c.window(), 7);
+        assert_eq!(c.limit(), 7);
         // A round trip later, a new signal halves again.
         assert_eq!(c.on_complete(t0 + MS(200), i, true).map(|c| c.to), Some(3));
-        // Back up by one per window's worth of completions.
+        // Back up by one per limit's worth of completions.
         let mut at = t0 + MS(200);
         complete(&mut c, &mut at, MS(10), 2, i);
-        assert_eq!(c.window(), 3);
+        assert_eq!(c.limit(), 3);
         complete(&mut c, &mut at, MS(10), 1, i);
-        assert_eq!(c.window(), 4);
+        assert_eq!(c.limit(), 4);
         complete(&mut c, &mut at, MS(10), 4, i);
-        assert_eq!(c.window(), 5);
+        assert_eq!(c.limit(), 5);
         // Once at the target, growth toward a higher one is fast again.
         complete(&mut c, &mut at, MS(10), 100, i);
-        assert_eq!(c.window(), 14);
+        assert_eq!(c.limit(), 14);
         complete(&mut c, &mut at, MS(10), 3, inputs(400, 3_000));
-        assert_eq!(c.window(), 17);
+        assert_eq!(c.limit(), 17);
+    }
+
+    #[test]
+    fn the_phase_goes_from_unprimed_to_following_and_through_recovery() {
+        let i = inputs(200, 3_000);
+        let mut c = Control::new(64, Inputs::default());
+        assert_eq!(c.phase, Phase::Unprimed);
+        c.prime(i);
+        assert_eq!(c.phase, Phase::Following);
+        let t0 = Instant::now();
+        c.on_complete(t0, i, true);
+        assert_eq!(c.phase, Phase::Recovering { acked: 0 });
+        c.on_complete(t0 + MS(1), i, false);
+        assert_eq!(c.phase, Phase::Recovering { acked: 1 });
+        let mut at = t0 + MS(1);
+        complete(&mut c, &mut at, MS(10), 100, i);
+        assert_eq!((c.limit(), c.phase), (14, Phase::Following));
+        // An overload that leaves the limit at or above a lower target
+        // ends the recovery at once.
+        let mut c = Control::new(64, i);
+        c.on_complete(t0, inputs(20, 300), true);
+        assert_eq!((c.limit(), c.phase), (7, Phase::Following));
+        // A completion ends the unprimed phase even without inputs.
+        let mut c = Control::new(64, Inputs::default());
+        c.on_complete(t0, Inputs::default(), false);
+        assert_eq!(c.phase, Phase::Following);
     }
 
     #[test]
     fn never_below_one_nor_above_the_cap() {
         let i = inputs(100, 6_000);
         let mut c = Control::new(4, i);
-        assert_eq!(c.window(), 4);
+        assert_eq!(c.limit(), 4);
         let mut at = Instant::now();
         for _ in 0..10 {
             at += Duration::from_secs(1);
             c.on_complete(at, i, true);
-            assert!(c.window() >= 1);
+            assert!(c.limit() >= 1);
         }
-        assert_eq!(c.window(), 1);
+        assert_eq!(c.limit(), 1);
         complete(&mut c, &mut at, MS(1), 1_000, i);
-        assert_eq!(c.window(), 4);
+        assert_eq!(c.limit(), 4);
     }
 
     #[tokio::test(start_paused = true)]
     async fn permits_wait_for_a_place_and_wake_on_release() {
-        let client = Client::builder()
-            .client_id("id")
-            .client_secret("secret")
-            .base_url("http://127.0.0.1:1")
-            .build()
-            .unwrap();
         let tracker = Tracker::new(None);
-        let w = Window::new(client, 8, tracker.clone());
+        let w = rate().in_flight_limit(8, tracker.clone());
         // Nothing known: one at a time to start.
         assert_eq!(tracker.snapshot().concurrency, 1);
         let first = w.acquire().await;
@@ -546,7 +556,7 @@ mod tests {
         tokio::time::sleep(MS(10)).await;
         assert!(!waiting.is_finished());
         drop(first);
-        // Released: the waiter gets a place, and the window grew.
+        // Released: the waiter gets a place, and the limit grew.
         let second = waiting.await.unwrap();
         assert_eq!(tracker.snapshot().concurrency, 2);
         let third = w.acquire().await;
@@ -557,18 +567,13 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn many_tasks_never_exceed_the_window_and_none_is_left_waiting() {
-        let client = Client::builder()
-            .client_id("id")
-            .client_secret("secret")
-            .base_url("http://127.0.0.1:1")
-            .build()
-            .unwrap();
+    async fn many_tasks_never_exceed_the_limit_and_none_is_left_waiting() {
+        let rate = rate();
         let rounds = async {
             for _ in 0..300 {
-                // A fresh window of 1 each round: the last release of a
+                // A fresh limit of 1 each round: the last release of a
                 // round is the only one that can wake its last waiter.
-                let w = Window::new(client.clone(), 1, Tracker::new(None));
+                let w = rate.in_flight_limit(1, Tracker::new(None));
                 let tasks: Vec<_> = (0..4)
                     .map(|_| {
                         let w = w.clone();
