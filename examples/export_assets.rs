@@ -56,7 +56,8 @@ async fn run() -> Result<(), BoxError> {
     // of 100, several requests in flight, as one stream.
     let mut assets = client
         .export_assets(&filter)
-        .on_progress(move |p| support::update(&shown, p));
+        .on_progress(move |p| support::update(&shown, p))
+        .items();
     let (mut written, mut missing) = (0u64, 0u64);
     while let Some(item) = assets.next().await {
         match item {

@@ -198,7 +198,8 @@ async fn export_exposed(client: &Client) -> Result<Vec<FemExternalAsset>, BoxErr
     let shown = bar.clone();
     let mut stream = client
         .export_assets(&filter)
-        .on_progress(move |p| support::update(&shown, p));
+        .on_progress(move |p| support::update(&shown, p))
+        .items();
     let mut assets = Vec::new();
     let mut missing = 0;
     while let Some(item) = stream.next().await {

@@ -23,7 +23,7 @@ async fn main() -> falcon_exposure::Result<()> {
         .equals(internet_exposure::YES)
         .and(f::LAST_SEEN.greater_or_equal(RelativeTime::days_ago(7)));
     // Every matching asset with its details: id pages and batches of 100, streamed.
-    let mut assets = client.export_assets(exposed);
+    let mut assets = client.export_assets(exposed).items();
     while let Some(asset) = assets.next().await {
         let asset = asset?;
         let id = asset.id.unwrap_or_default();

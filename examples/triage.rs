@@ -160,8 +160,9 @@ async fn run() -> Result<(), BoxError> {
         update = update.action(a);
     }
     let mut results = update
-        .send_all()
-        .on_progress(move |p| support::update(&shown, p));
+        .batch()
+        .on_progress(move |p| support::update(&shown, p))
+        .send_all();
     let (mut updated, mut failed) = (0u64, Vec::<(String, String)>::new());
     while let Some(r) = results.next().await {
         match r.outcome {

@@ -15,6 +15,7 @@ use crate::common;
 async fn export(client: &Client) -> Vec<Value> {
     let assets: Vec<_> = client
         .export_assets("")
+        .items()
         .try_collect()
         .await
         .expect("the export runs");

@@ -33,6 +33,7 @@ fn library(emu: &EmulatorHandle) -> Client {
 async fn assets(client: &Client) -> Vec<FemExternalAsset> {
     client
         .export_assets("")
+        .items()
         .try_collect()
         .await
         .expect("the library exports")

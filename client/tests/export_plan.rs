@@ -51,7 +51,8 @@ impl Selection {
     fn of(filter: Option<&str>) -> Self {
         let mut s = Selection::default();
         let Some(f) = filter else { return s };
-        let quoted = |rest: &str| parse_time(rest.trim_start_matches('\'').split('\'').next().unwrap());
+        let quoted =
+            |rest: &str| parse_time(rest.trim_start_matches('\'').split('\'').next().unwrap());
         for part in f.split('+') {
             let part = part.trim_matches(|c| c == '(' || c == ')');
             if let Some(v) = part.strip_prefix("first_seen:>=") {
@@ -69,9 +70,7 @@ impl Selection {
         match seen {
             None => self.missing || (self.from.is_none() && self.to.is_none()),
             Some(t) => {
-                !self.missing
-                    && self.from.is_none_or(|f| t >= f)
-                    && self.to.is_none_or(|to| t < to)
+                !self.missing && self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|to| t < to)
             }
         }
     }
@@ -150,7 +149,11 @@ impl Respond for Query {
         let start: usize = param(req, "after").map_or(0, |a| a.parse().unwrap());
         let end = (start + limit).min(ids.len());
         let page: Vec<String> = ids[start..end].iter().map(|i| format!("a{i}")).collect();
-        let after = if end < ids.len() { end.to_string() } else { String::new() };
+        let after = if end < ids.len() {
+            end.to_string()
+        } else {
+            String::new()
+        };
         envelope(
             json!(page),
             json!({"after": after, "limit": limit, "total": ids.len()}),
@@ -182,9 +185,13 @@ impl Respond for Aggregate {
             let name = agg["name"].clone();
             let buckets = match agg["type"].as_str().unwrap() {
                 "min" if plan == Plan::MinNotANumber => json!([{"count": 1, "value": "soon"}]),
-                "min" => json!([{"count": times.len(), "value": times.iter().min().unwrap() * 1000}]),
+                "min" => {
+                    json!([{"count": times.len(), "value": times.iter().min().unwrap() * 1000}])
+                }
                 "max" if plan == Plan::MaxHuge => json!([{"count": 1, "value": 1e300}]),
-                "max" => json!([{"count": times.len(), "value": times.iter().max().unwrap() * 1000}]),
+                "max" => {
+                    json!([{"count": times.len(), "value": times.iter().max().unwrap() * 1000}])
+                }
                 "date_range" => {
                     let ranges = agg["date_ranges"].as_array().unwrap();
                     let mut buckets: Vec<Value> = ranges
@@ -200,7 +207,9 @@ impl Respond for Aggregate {
                         })
                         .collect();
                     match plan {
-                        Plan::Skewed => buckets[3]["count"] = json!(buckets[3]["count"].as_i64().unwrap() + 5),
+                        Plan::Skewed => {
+                            buckets[3]["count"] = json!(buckets[3]["count"].as_i64().unwrap() + 5)
+                        }
                         Plan::NegativeCount => buckets[0]["count"] = json!(-1),
                         Plan::FewerBuckets => {
                             buckets.pop();
@@ -279,7 +288,10 @@ async fn export(client: &Client, filter: &str) -> (HashSet<String>, usize) {
     let mut items = client.export_assets(filter).items();
     let mut ids = HashSet::new();
     while let Some(asset) = items.next().await {
-        let id = asset.unwrap_or_else(|e| panic!("export failed: {e}")).id.unwrap();
+        let id = asset
+            .unwrap_or_else(|e| panic!("export failed: {e}"))
+            .id
+            .unwrap();
         assert!(ids.insert(id.clone()), "{id} came twice");
     }
     let point = items.resume_point();
@@ -319,12 +331,26 @@ async fn shards_cover_every_id_once_with_an_open_ended_last_range_and_one_for_th
         "the first range is open below: {filters:?}"
     );
     assert!(
-        filters.iter().any(|f| f.contains(">=") && !f.contains(":<")),
+        filters
+            .iter()
+            .any(|f| f.contains(">=") && !f.contains(":<")),
         "the last range is open above: {filters:?}"
     );
-    assert!(api.filters.lock().unwrap().iter().filter(|f| *f == "first_seen:null").count() >= 2,
-        "the items without the field are counted, then read");
-    assert_eq!(*api.aggregates.lock().unwrap(), 2, "min/max, then the buckets");
+    assert!(
+        api.filters
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|f| *f == "first_seen:null")
+            .count()
+            >= 2,
+        "the items without the field are counted, then read"
+    );
+    assert_eq!(
+        *api.aggregates.lock().unwrap(),
+        2,
+        "min/max, then the buckets"
+    );
 }
 
 #[tokio::test]

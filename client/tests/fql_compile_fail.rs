@@ -1,4 +1,5 @@
-//! Unsupported operations on a field do not compile.
+//! Unsupported operations on a field do not compile, nor does a setter
+//! called on a started bulk stream (`tests/ui/*.rs`).
 //!
 //! trybuild checks its cases' dependencies twice, with two sets of rustc
 //! flags (the second adds `--diagnostic-width=140`), and a change of flags

@@ -151,7 +151,8 @@ async fn export_member(
     let shown = bar.clone();
     let mut assets = client
         .export_assets("")
-        .on_progress(move |p| crate::update(&shown, p));
+        .on_progress(move |p| crate::update(&shown, p))
+        .items();
     while let Some(item) = assets.next().await {
         match item {
             Ok(asset) => {

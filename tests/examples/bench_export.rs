@@ -54,7 +54,7 @@ async fn main() {
         "bulk" => {
             // The crate's own export: ids pipelined into concurrent detail
             // batches (default concurrency).
-            let mut assets = client.export_assets("");
+            let mut assets = client.export_assets("").items();
             while let Some(a) = assets.next().await {
                 seen.insert(a.expect("asset").id.unwrap_or_default());
             }

@@ -410,9 +410,10 @@ fn builder(url: &str) -> ClientBuilder {
 }
 
 /// Consumes an export: (assets, errors).
-async fn drain(mut export: Export<models::FemExternalAsset>) -> (u64, u64) {
+async fn drain(export: Export<models::FemExternalAsset>) -> (u64, u64) {
     let (mut assets, mut errors) = (0, 0);
-    while let Some(item) = export.next().await {
+    let mut items = export.items();
+    while let Some(item) = items.next().await {
         match item {
             Ok(_) => assets += 1,
             Err(e) => {

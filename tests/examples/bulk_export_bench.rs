@@ -57,7 +57,8 @@ async fn export(base: &str, concurrency: usize) -> (usize, u64, Duration) {
     let mut assets = client
         .export_assets("")
         .concurrency(concurrency)
-        .on_progress(move |p| seen.store(p.requests, Ordering::Relaxed));
+        .on_progress(move |p| seen.store(p.requests, Ordering::Relaxed))
+        .items();
     while let Some(a) = assets.next().await {
         a.expect("asset");
         n += 1;
@@ -99,13 +100,13 @@ async fn measure(base: &str, how: &str) {
     let (_, before) = memory();
     let mut count = 0usize;
     if how == "collect" {
-        let all: Vec<_> = client.export_assets("").collect().await;
+        let all: Vec<_> = client.export_assets("").items().collect().await;
         count = all.len();
         let (peak, _) = memory();
         println!("{count} {}", peak.saturating_sub(before));
         return;
     }
-    let mut assets = client.export_assets("");
+    let mut assets = client.export_assets("").items();
     while let Some(a) = assets.next().await {
         let a = a.expect("asset");
         count += usize::from(a.id.is_some());

@@ -72,7 +72,8 @@ async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
     let start = Instant::now();
     let mut assets = client
         .export_assets("")
-        .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)));
+        .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)))
+        .items();
 
     // 20 ms round trips: 5 requests a second need 1 in flight, +1. The
     // phases end on progress, not on the clock alone, so that a loaded
@@ -162,8 +163,9 @@ async fn an_explicit_concurrency_caps_the_window() {
     let (emu, client) = common::start(config).await;
     let ids: Vec<String> = client
         .query_assets_v2()
-        .items()
+        .paginate()
         .page_size(2_000)
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -174,9 +176,10 @@ async fn an_explicit_concurrency_caps_the_window() {
     let mut assets = client
         .get_assets()
         .ids(ids)
-        .items()
+        .batch()
         .concurrency(3)
-        .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)));
+        .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)))
+        .items();
     // Until the window reaches the cap (a deadline only against a hang),
     // then two round trips more, in which it must not pass it.
     let watch = log.clone();

@@ -23,8 +23,9 @@ async fn offset_stream_yields_every_id_once_and_stops() {
     let filtered: Vec<String> = client
         .query_assets()
         .filter("asset_type:'ip'")
-        .items()
+        .paginate()
         .page_size(250)
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -95,8 +96,9 @@ async fn export_of_25000_assets_through_the_v2_cursor() {
     let (emu, client) = common::start(common::large_pages().assets(25_000)).await;
     let ids: Vec<String> = client
         .query_assets_v2()
-        .items()
+        .paginate()
         .page_size(1_000)
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -104,7 +106,7 @@ async fn export_of_25000_assets_through_the_v2_cursor() {
     assert_eq!(emu.stats().operation("query_external_assets_v2"), 25);
 
     let mut seen = HashSet::new();
-    let mut assets = client.export_assets("").concurrency(4);
+    let mut assets = client.export_assets("").concurrency(4).items();
     while let Some(asset) = assets.next().await {
         let id = asset.unwrap().id.expect("every asset has an id");
         assert!(seen.insert(id.clone()), "{id} exported twice");
@@ -132,9 +134,10 @@ async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
     let out: Vec<_> = client
         .get_assets()
         .ids(ids.clone())
-        .items()
+        .batch()
         .concurrency(3)
         .keep_order(true)
+        .items()
         .collect()
         .await;
     // 252 distinct ids: 3 requests of at most 100.
@@ -194,8 +197,9 @@ async fn bulk_patch_and_delete_give_a_result_per_id() {
         .description("bulk triage")
         .action("acknowledge")
         .ids(ids.clone())
-        .send_all()
+        .batch()
         .keep_order(true)
+        .send_all()
         .collect()
         .await;
     assert_eq!(emu.stats().operation("patch_external_assets"), 3);
@@ -274,9 +278,10 @@ async fn a_failed_write_batch_is_not_sent_again() {
         .update_assets()
         .criticality("Noncritical")
         .ids(ids.clone())
-        .send_all()
+        .batch()
         .concurrency(1)
         .keep_order(true)
+        .send_all()
         .collect()
         .await;
     // Three batches, each sent exactly once although two failed.
@@ -331,6 +336,7 @@ async fn progress_counts_reach_the_totals() {
     let n = client
         .export_assets("")
         .on_progress(move |p| log.lock().unwrap().push(p))
+        .items()
         .try_fold(0usize, |n, _| async move { Ok(n + 1) })
         .await
         .unwrap();
@@ -351,8 +357,9 @@ async fn progress_counts_reach_the_totals() {
     let last_page = pages.clone();
     let ids: Vec<String> = client
         .query_assets()
-        .items()
+        .paginate()
         .on_progress(move |p| *last_page.lock().unwrap() = Some(p))
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -368,8 +375,9 @@ async fn subsidiaries_stream_through_their_offset_pagination() {
     let total = all.meta.pagination.unwrap().total.unwrap() as usize;
     let ids: Vec<String> = client
         .query_ecosystem_subsidiaries()
-        .items()
+        .paginate()
         .page_size(3)
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -377,8 +385,9 @@ async fn subsidiaries_stream_through_their_offset_pagination() {
     let details: Vec<_> = client
         .get_ecosystem_subsidiaries()
         .ids(ids.clone())
-        .items()
+        .batch()
         .keep_order(true)
+        .items()
         .try_collect()
         .await
         .unwrap();

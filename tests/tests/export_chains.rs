@@ -54,7 +54,11 @@ async fn an_export_reads_several_chains_each_asset_once_near_the_minimum_of_requ
     assert!(chains >= 3, "{chains} chains");
 
     let stats = emu.stats();
-    assert_eq!(stats.operation("aggregate_external_assets"), 2, "min/max, then the buckets");
+    assert_eq!(
+        stats.operation("aggregate_external_assets"),
+        2,
+        "min/max, then the buckets"
+    );
     // The minimum: 60 pages of 100 ids and 60 detail requests. On top:
     // two counts, the first page refused at 10,000, and at most two more
     // pages a chain (a short last page, an empty one after a full one).
@@ -106,7 +110,10 @@ async fn an_export_of_several_chains_killed_at_half_resumes_each_chain_with_each
         .map(|a| a.unwrap().id.unwrap())
         .collect()
         .await;
-    assert_eq!(emu.stats().operation("aggregate_external_assets"), aggregates);
+    assert_eq!(
+        emu.stats().operation("aggregate_external_assets"),
+        aggregates
+    );
     let mut all = HashSet::new();
     for id in first.iter().chain(&second) {
         assert!(all.insert(id.clone()), "{id} in both runs or twice in one");

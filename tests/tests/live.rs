@@ -153,8 +153,9 @@ async fn run(client: &Client) -> Result<Outcome, Error> {
         .push(format!("query_assets (v1, offset): {} ids", v1.len()));
     let v2: Vec<String> = client
         .query_assets_v2()
-        .items()
+        .paginate()
         .page_size(PAGE)
+        .items()
         .take(IDS)
         .collect::<Vec<_>>()
         .await

@@ -211,6 +211,7 @@ impl Job {
         if let Some(show) = bar.start(label, self.accounts[index].assets) {
             export = export.on_progress(show);
         }
+        let mut export = export.items();
         loop {
             let item = tokio::select! {
                 item = export.next() => item,

@@ -216,12 +216,15 @@ impl<R: DeserializeOwned + Send + 'static> PageQuery<R> {
         if start.finished {
             return stream::empty().boxed();
         }
+        // A resumed chain starts where its point says; a new one where the
+        // request says (an `offset` or `after` the caller set).
         let position = self.spec.position();
         match &start.position {
             Some(p) => self.parts.set_query(position, p.clone()),
-            None => self.parts.query.retain(|(n, _)| n != position),
+            None if start.resumed => self.parts.query.retain(|(n, _)| n != position),
+            None => {}
         }
-        let check_total = !start.resumed && start.position.is_none();
+        let check_total = !start.resumed && self.parts.query_values(position).next().is_none();
         let walk = Walk {
             query: self,
             chain: start.index,

@@ -280,7 +280,10 @@ fn exports<'m>(
         let query = export_query(cx, &at, &e.query);
         let get = export_get(cx, &at, &e.get);
         let shard_by = match &e.shard_by {
-            Some(sb) => query.as_ref().and_then(|(q, _)| export_shards(cx, &at, *q, sb)).map(Some),
+            Some(sb) => query
+                .as_ref()
+                .and_then(|(q, _)| export_shards(cx, &at, *q, sb))
+                .map(Some),
             None => Some(None),
         };
         let items = get.and_then(|id| match &operations.as_ref()?.get(id.0)?.reply {
