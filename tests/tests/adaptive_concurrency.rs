@@ -1,5 +1,5 @@
 //! Adaptive concurrency of the bulk streams against the emulator: the
-//! window follows a latency jump while the requests stay within the
+//! in-flight limit follows a latency jump while the requests stay within the
 //! client's share of the account's budget, and `.concurrency(n)` caps it.
 //!
 //! The budget is small (600 requests a minute, half of it for the client:
@@ -52,7 +52,7 @@ async fn drain_until<T>(
     n
 }
 
-fn max_window(log: &[(Instant, Progress)], from: Instant, to: Instant) -> u64 {
+fn max_in_flight(log: &[(Instant, Progress)], from: Instant, to: Instant) -> u64 {
     log.iter()
         .filter(|(at, _)| *at >= from && *at < to)
         .map(|(_, p)| p.concurrency)
@@ -61,7 +61,7 @@ fn max_window(log: &[(Instant, Progress)], from: Instant, to: Instant) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
+async fn the_in_flight_limit_grows_when_the_latency_jumps_within_the_budget() {
     let config = EmulatorConfig::default()
         .assets(ASSETS)
         .rate_limit_per_minute(LIMIT_PER_MINUTE)
@@ -87,13 +87,13 @@ async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
     let jump = Instant::now();
     let before = {
         let log = log.lock().unwrap();
-        // The reports after the first second of items: the window at 20 ms.
+        // The reports after the first second of items: the in-flight limit at 20 ms.
         let first_item = log.first().map_or(start, |(at, _)| *at);
-        max_window(&log, first_item + Duration::from_secs(1), jump)
+        max_in_flight(&log, first_item + Duration::from_secs(1), jump)
     };
     emu.set_faults(latency(1_500));
     // 1.5 s round trips: the same rate needs 10 in flight, +1. Read on
-    // until the window has doubled, and a second more for any overshoot.
+    // until the in-flight limit has doubled, and a second more for any overshoot.
     let grown = |log: &Log| {
         log.lock()
             .unwrap()
@@ -113,27 +113,27 @@ async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
     drop(assets);
 
     let log = log.lock().unwrap().clone();
-    let after = max_window(&log, jump, Instant::now());
+    let after = max_in_flight(&log, jump, Instant::now());
     let settled = log.last().map(|(_, p)| p.concurrency).unwrap_or(0);
     let timeline: Vec<(u128, u64)> = log
         .iter()
         .map(|(at, p)| ((*at - start).as_millis(), p.concurrency))
         .collect();
-    println!("(ms since start, window) at each reply: {timeline:?}");
+    println!("(ms since start, in-flight limit) at each reply: {timeline:?}");
     println!(
-        "window before the jump {before}, after {after} (last {settled}); \
+        "in-flight limit before the jump {before}, after {after} (last {settled}); \
          items {first} then {second} in {elapsed:.1} s"
     );
     assert!(first > 0 && second > 0, "the export made no progress");
     assert!(before >= 1, "no report before the jump");
     assert!(
         after >= 2 * before,
-        "the window did not follow the latency: {before} before the jump, {after} after"
+        "the in-flight limit did not follow the latency: {before} before the jump, {after} after"
     );
     // Yet no more than the budget needs: at round trips up to 3 s, 20
-    // (5/s × 3 s × 1.25, + 1), short of the cap a window probing for the
-    // limit would climb to.
-    assert!(after <= 20, "the window overshot: {after}");
+    // (5/s × 3 s × 1.25, + 1), short of the cap an in-flight limit probing
+    // for the rate limit would climb to.
+    assert!(after <= 20, "the in-flight limit overshot: {after}");
     assert!(
         log.iter()
             .all(|(_, p)| (1..=DEFAULT_MAX_CONCURRENCY as u64).contains(&p.concurrency))
@@ -156,7 +156,7 @@ async fn the_window_grows_when_the_latency_jumps_within_the_budget() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_explicit_concurrency_caps_the_window() {
+async fn an_explicit_concurrency_caps_the_in_flight_limit() {
     let config = common::large_pages()
         .assets(2_000)
         .rate_limit_per_minute(LIMIT_PER_MINUTE);
@@ -180,7 +180,7 @@ async fn an_explicit_concurrency_caps_the_window() {
         .concurrency(3)
         .on_progress(move |p| sink.lock().unwrap().push((Instant::now(), p)))
         .items();
-    // Until the window reaches the cap (a deadline only against a hang),
+    // Until the in-flight limit reaches the cap (a deadline only against a hang),
     // then two round trips more, in which it must not pass it.
     let watch = log.clone();
     let at_cap = move |_| {
@@ -203,10 +203,10 @@ async fn an_explicit_concurrency_caps_the_window() {
     drop(assets);
 
     let log = log.lock().unwrap().clone();
-    let windows: Vec<u64> = log.iter().map(|(_, p)| p.concurrency).collect();
-    println!("windows reported: {windows:?}; {read} items");
+    let limits: Vec<u64> = log.iter().map(|(_, p)| p.concurrency).collect();
+    println!("limits reported: {limits:?}; {read} items");
     assert!(read > 0);
-    assert!(windows.iter().all(|&w| (1..=3).contains(&w)), "{windows:?}");
+    assert!(limits.iter().all(|&l| (1..=3).contains(&l)), "{limits:?}");
     // It reached the cap: the cap, not the target, held it there.
-    assert_eq!(windows.iter().max(), Some(&3), "{windows:?}");
+    assert_eq!(limits.iter().max(), Some(&3), "{limits:?}");
 }
