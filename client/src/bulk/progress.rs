@@ -19,10 +19,11 @@ pub struct Progress {
     pub total: Option<u64>,
     /// Requests that got a reply.
     pub requests: u64,
-    /// Requests the stream allows in flight now: the adaptive window of a
-    /// batched read or write, or of an export's detail requests (whose id
-    /// pages, one at a time, come on top); 1 for a paginator, whose pages
-    /// follow one another. See [`DEFAULT_MAX_CONCURRENCY`](crate::DEFAULT_MAX_CONCURRENCY).
+    /// Requests the stream allows in flight now: the adaptive in-flight
+    /// limit of a batched read or write, or of an export's detail requests
+    /// (whose id pages, one per cursor chain, come on top); 1 for a
+    /// paginator, whose pages follow one another. See
+    /// [`DEFAULT_MAX_CONCURRENCY`](crate::DEFAULT_MAX_CONCURRENCY).
     pub concurrency: u64,
 }
 
