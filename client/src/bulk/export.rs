@@ -208,12 +208,11 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
     pub fn resume_from(mut self, point: &ResumePoint) -> Result<Self> {
         let op = self.ids.op.id;
         point.check(op, &self.ids.fingerprint())?;
-        if point.shards().is_none() && point.chains() > 1
-            || point.shards().is_some() && self.shard_by.is_none()
-        {
+        if point.shards().is_some() && self.shard_by.is_none() {
             return Err(Error::InvalidResumePoint {
                 operation: op,
-                reason: "its chains do not fit this export".into(),
+                reason: "it was saved by an export read through shards, which this export has not"
+                    .into(),
             });
         }
         self.resume = Some(point.clone());

@@ -342,7 +342,7 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
     pub fn resume_from(mut self, point: &ResumePoint) -> Result<Self> {
         let op = self.query.op.id;
         point.check(op, &self.query.fingerprint())?;
-        if point.chains() > 1 {
+        if point.shards().is_some() {
             return Err(Error::InvalidResumePoint {
                 operation: op,
                 reason: "it was saved by an export read through several chains; resume that export"

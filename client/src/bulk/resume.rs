@@ -146,6 +146,9 @@ impl ResumePoint {
     /// The shards of the point's chains, when it was saved by an export
     /// read through several (`None`: one chain over the whole query).
     pub(crate) fn shards(&self) -> Option<Vec<Shard>> {
+        if self.chains.is_empty() {
+            return None;
+        }
         self.chains.iter().map(|c| c.shard.clone()).collect()
     }
 

@@ -341,13 +341,15 @@ impl Plan {
     /// The buckets from `from` on, cut into at most `n` shards of about
     /// equal counts (at least one).
     pub(crate) fn split(&self, from: usize, n: usize) -> Vec<Shard> {
+        // In u128: the counts come from the API (their sum was checked to
+        // fit a u64 when the plan was made).
         let counts = self.counts.get(from..).unwrap_or_default();
-        let sum: u64 = counts.iter().sum();
-        let n = n.max(1) as u64;
+        let sum: u128 = counts.iter().map(|&c| u128::from(c)).sum();
+        let n = n.max(1) as u128;
         let mut out = Vec::new();
-        let (mut start, mut acc, mut cut) = (from, 0u64, 1u64);
-        for (i, c) in counts.iter().enumerate() {
-            acc += c;
+        let (mut start, mut acc, mut cut) = (from, 0u128, 1u128);
+        for (i, &c) in counts.iter().enumerate() {
+            acc += u128::from(c);
             let end = from + i + 1;
             if cut < n && acc * n >= sum * cut && end < self.counts.len() {
                 out.push(self.range(start, end));
