@@ -1,6 +1,7 @@
 //! A full export under faults: a fifth of the API's replies are 429s,
 //! server errors or dropped connections, and tokens die during the run.
-//! Every asset must come back exactly once.
+//! Every asset must come back exactly once, read through several cursor
+//! chains.
 
 use crate::common;
 
@@ -87,6 +88,7 @@ async fn export_under_faults(config: EmulatorConfig, id_pages: u64) {
     // The cursor chains the ids were read through: each may end on a
     // partial page.
     let chains = assets.resume_point().chains() as u64;
+    assert!(chains >= 2, "the ids were read through {chains} chain(s)");
 
     assert_eq!(seen.len(), ASSETS, "assets lost");
     assert_eq!(seen, expected);
