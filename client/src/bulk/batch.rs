@@ -527,9 +527,10 @@ impl<R: DeserializeOwned + Send + 'static> BatchReader<R> {
         }
     }
 
-    /// The request template, for an export.
-    pub(crate) fn into_core(self) -> Core<R> {
-        self.batch.core
+    /// The request template and the options, for an export (whose options
+    /// these become).
+    pub(crate) fn into_parts(self) -> (Core<R>, Options) {
+        (self.batch.core, self.batch.options)
     }
 }
 

@@ -169,11 +169,12 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
         details: BatchReader<R>,
         shard_by: Option<ShardSpec>,
     ) -> Self {
+        let (details, options) = details.into_parts();
         Export {
             ids: ids.into_query(),
-            details: details.into_core(),
+            details,
             shard_by,
-            options: Options::default(),
+            options,
             page_size: None,
             max_chains: MAX_CHAINS,
             resume: None,
