@@ -115,7 +115,7 @@ impl Respond for Query {
 }
 
 /// The batched get: every id asked for exists.
-struct Details;
+pub(crate) struct Details;
 
 impl Respond for Details {
     fn respond(&self, req: &Request) -> ResponseTemplate {
@@ -133,7 +133,8 @@ impl Respond for Details {
     }
 }
 
-async fn mock(api: Api) -> (MockServer, Client, Arc<Mutex<Vec<usize>>>) {
+/// A mock server that issues tokens.
+pub(crate) async fn token_server() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/token"))
@@ -143,6 +144,11 @@ async fn mock(api: Api) -> (MockServer, Client, Arc<Mutex<Vec<usize>>>) {
         )
         .mount(&server)
         .await;
+    server
+}
+
+async fn mock(api: Api) -> (MockServer, Client, Arc<Mutex<Vec<usize>>>) {
+    let server = token_server().await;
     let limits = Arc::<Mutex<Vec<usize>>>::default();
     Mock::given(method("GET"))
         .and(path("/fem/queries/external-assets/v2"))

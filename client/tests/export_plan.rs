@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::export_page_size::{Details, token_server};
+
 const IDS: usize = 3_000;
 /// `first_seen` of item `i`: a minute apart from here.
 const BASE: i64 = 1_700_000_000;
@@ -226,31 +228,8 @@ impl Respond for Aggregate {
     }
 }
 
-/// The batched get: every id asked for exists.
-struct Details;
-
-impl Respond for Details {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let assets: Vec<_> = req
-            .url
-            .query_pairs()
-            .filter(|(n, _)| n == "ids")
-            .map(|(_, v)| json!({"id": v}))
-            .collect();
-        envelope(json!(assets), Value::Null)
-    }
-}
-
 async fn mock(with_missing: bool, plan: Plan) -> (MockServer, Client, Api) {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(json!({"access_token": "tok", "expires_in": 1799})),
-        )
-        .mount(&server)
-        .await;
+    let server = token_server().await;
     let api = Api {
         with_missing,
         plan,

@@ -23,15 +23,13 @@
 //! [`chains`]). A filter that already names the field, or that does not
 //! parse, is read as one chain.
 
-use std::fmt::Write as _;
-
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::bulk::paginate::PageQuery;
 use crate::bulk::resume::Shard;
 use crate::client::Client;
-use crate::fql::{MAX_PROPERTIES, fields_named};
+use crate::fql::{MAX_PROPERTIES, fields_named, write_rfc3339};
 use crate::model::lenient;
 use crate::request::operation::Operation;
 
@@ -295,16 +293,7 @@ fn rfc3339(secs: i64) -> String {
     let t =
         time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let mut s = String::new();
-    let _ = write!(
-        s,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    );
+    let _ = write_rfc3339(&mut s, t);
     s
 }
 

@@ -133,6 +133,7 @@ pub use field::{
 pub use filter::Filter;
 pub use known::UnknownValue;
 pub use sort::{Direction, Sort};
+pub(crate) use value::write_rfc3339;
 pub use value::{IntoValue, RelativeTime, Value};
 
 /// The fields an FQL filter names (once per comparison) when it parses.

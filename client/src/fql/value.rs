@@ -43,7 +43,8 @@ pub(crate) fn write_quoted(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
 }
 
 /// RFC 3339 in UTC with `Z`, fractional seconds only when present.
-fn write_rfc3339(f: &mut impl fmt::Write, t: time::OffsetDateTime) -> fmt::Result {
+/// `t` in RFC 3339, UTC, with the fraction of a second only when there is one.
+pub(crate) fn write_rfc3339(f: &mut impl fmt::Write, t: time::OffsetDateTime) -> fmt::Result {
     let t = t.to_offset(time::UtcOffset::UTC);
     write!(
         f,
