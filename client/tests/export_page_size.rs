@@ -115,7 +115,7 @@ impl Respond for Query {
 }
 
 /// The batched get: every id asked for exists.
-pub(crate) struct Details;
+struct Details;
 
 impl Respond for Details {
     fn respond(&self, req: &Request) -> ResponseTemplate {
@@ -147,6 +147,23 @@ pub(crate) async fn token_server() -> MockServer {
     server
 }
 
+/// Mounts the batched get on `server` ([`Details`]) and gives a client of
+/// it that sends each request once.
+pub(crate) async fn details_and_client(server: &MockServer) -> Client {
+    Mock::given(method("GET"))
+        .and(path("/fem/entities/external-assets/v1"))
+        .respond_with(Details)
+        .mount(server)
+        .await;
+    Client::builder()
+        .client_id("id")
+        .client_secret("secret")
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap()
+}
+
 async fn mock(api: Api) -> (MockServer, Client, Arc<Mutex<Vec<usize>>>) {
     let server = token_server().await;
     let limits = Arc::<Mutex<Vec<usize>>>::default();
@@ -158,18 +175,7 @@ async fn mock(api: Api) -> (MockServer, Client, Arc<Mutex<Vec<usize>>>) {
         })
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/fem/entities/external-assets/v1"))
-        .respond_with(Details)
-        .mount(&server)
-        .await;
-    let client = Client::builder()
-        .client_id("id")
-        .client_secret("secret")
-        .base_url(server.uri())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let client = details_and_client(&server).await;
     (server, client, limits)
 }
 

@@ -8,13 +8,13 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use falcon_exposure::{Client, RetryPolicy};
+use falcon_exposure::Client;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::export_page_size::{Details, token_server};
+use crate::export_page_size::{details_and_client, token_server};
 
 const IDS: usize = 3_000;
 /// `first_seen` of item `i`: a minute apart from here.
@@ -246,18 +246,7 @@ async fn mock(with_missing: bool, plan: Plan) -> (MockServer, Client, Api) {
         .respond_with(Aggregate(api.clone()))
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/fem/entities/external-assets/v1"))
-        .respond_with(Details)
-        .mount(&server)
-        .await;
-    let client = Client::builder()
-        .client_id("id")
-        .client_secret("secret")
-        .base_url(server.uri())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let client = details_and_client(&server).await;
     (server, client, api)
 }
 
