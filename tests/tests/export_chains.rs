@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig};
-use falcon_exposure::{Client, ResumePoint};
+use falcon_exposure::Client;
 use futures::{StreamExt, TryStreamExt};
 
 const ASSETS: usize = 6_000;
@@ -31,11 +31,6 @@ async fn start() -> (falcon_emulator::EmulatorHandle, Client) {
         .build()
         .unwrap();
     (emu, client)
-}
-
-/// A point as a job keeps it: saved as JSON, read back.
-fn saved(point: &ResumePoint) -> ResumePoint {
-    serde_json::from_str(&serde_json::to_string(point).unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,18 +79,8 @@ async fn an_export_of_several_chains_killed_at_half_resumes_each_chain_with_each
 
     // Run 1: half the assets, the point saved after each, then dropped
     // with requests in flight.
-    let mut first = Vec::new();
-    let mut point = None;
-    {
-        let mut assets = client.export_assets("").concurrency(4).items();
-        while let Some(asset) = assets.next().await {
-            first.push(asset.unwrap().id.unwrap());
-            point = Some(saved(&assets.resume_point()));
-            if first.len() == ASSETS / 2 {
-                break;
-            }
-        }
-    }
+    let export = client.export_assets("").concurrency(4).items();
+    let (first, point) = common::export_then_kill(export, ASSETS / 2).await;
     let point = point.unwrap();
     assert!(point.chains() >= 3, "{} chains", point.chains());
     assert!(!point.is_finished());

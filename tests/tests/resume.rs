@@ -3,6 +3,7 @@
 //! each asset comes out once across the two runs.
 
 use crate::common;
+use crate::common::saved;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -12,11 +13,6 @@ use futures::{StreamExt, TryStreamExt};
 
 const ASSETS: usize = 5_000;
 const PAGE: u32 = 250;
-
-/// A point as a job keeps it: saved as JSON, read back.
-fn saved(point: &ResumePoint) -> ResumePoint {
-    serde_json::from_str(&serde_json::to_string(point).unwrap()).unwrap()
-}
 
 #[tokio::test]
 async fn an_export_killed_at_half_resumes_with_each_asset_exactly_once() {
@@ -34,23 +30,13 @@ async fn an_export_killed_at_half_resumes_with_each_asset_exactly_once() {
     // One cursor chain: the pages counted below are those of one chain,
     // with no planning requests (`export_chains.rs` resumes several).
     let pages_before = emu.stats().operation("query_external_assets_v2");
-    let mut first = Vec::new();
-    let mut point = None;
-    {
-        let mut assets = client
-            .export_assets("")
-            .max_chains(1)
-            .page_size(PAGE)
-            .concurrency(4)
-            .items();
-        while let Some(asset) = assets.next().await {
-            first.push(asset.unwrap().id.unwrap());
-            point = Some(saved(&assets.resume_point()));
-            if first.len() == ASSETS / 2 {
-                break;
-            }
-        }
-    }
+    let export = client
+        .export_assets("")
+        .max_chains(1)
+        .page_size(PAGE)
+        .concurrency(4)
+        .items();
+    let (first, point) = common::export_then_kill(export, ASSETS / 2).await;
     let point = point.unwrap();
     assert!(
         point.position().is_some(),

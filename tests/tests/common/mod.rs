@@ -8,7 +8,8 @@ use falcon_emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, EmulatorHandle,
     LimitRefusal,
 };
-use falcon_exposure::{Client, RetryPolicy};
+use falcon_exposure::{Client, Items, ResumePoint, RetryPolicy, models::FemExternalAsset};
+use futures::StreamExt;
 
 /// Retries without the production backoff, so fault tests run fast.
 pub fn fast_retry() -> RetryPolicy {
@@ -37,4 +38,27 @@ pub async fn start(config: EmulatorConfig) -> (EmulatorHandle, Client) {
         .build()
         .expect("client builds");
     (emu, client)
+}
+
+/// A point as a job keeps it: saved as JSON, read back.
+pub fn saved(point: &ResumePoint) -> ResumePoint {
+    serde_json::from_str(&serde_json::to_string(point).unwrap()).unwrap()
+}
+
+/// The ids of the first `n` assets of `export` (fewer if it ends first),
+/// saving its resume point after each as a job does, then dropping it with
+/// its requests in flight: a job killed there. The ids and the last point.
+pub async fn export_then_kill(
+    mut export: Items<FemExternalAsset>,
+    n: usize,
+) -> (Vec<String>, Option<ResumePoint>) {
+    let (mut ids, mut point) = (Vec::new(), None);
+    while let Some(asset) = export.next().await {
+        ids.push(asset.unwrap().id.unwrap());
+        point = Some(saved(&export.resume_point()));
+        if ids.len() == n {
+            break;
+        }
+    }
+    (ids, point)
 }
