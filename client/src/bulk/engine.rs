@@ -1,13 +1,14 @@
-//! The one engine under every bulk stream: batches of ids in, requests
-//! sent within the in-flight limit, results matched to their ids by one
-//! rule, out in the order of the batches or as they finish.
+//! The one engine under the batched streams and exports: batches of ids
+//! in, requests sent within one in-flight limit, results matched to their
+//! ids by one rule, out in the order of the batches or as they finish.
 //!
 //! The builders ([`Paginator`](crate::Paginator),
 //! [`BatchReader`](crate::BatchReader), [`BatchWriter`](crate::BatchWriter),
 //! [`Export`](crate::Export)) only hold configuration; their `items()` or
-//! `send_all()` hands it to this engine and returns a stream that has no
-//! setter left, so an option can no longer be changed once it can no
-//! longer take effect.
+//! `send_all()` starts the work and returns a stream that has no setter
+//! left, so an option can no longer be changed once it can no longer take
+//! effect. Batches (of a batched read or write, or of an export's ids) run
+//! here; the pages of a cursor chain follow one another (`paginate.rs`).
 
 use std::collections::HashMap;
 use std::future::Future;

@@ -2,8 +2,10 @@
 //! ([`Paginator`]), any number of ids in batches ([`BatchReader`],
 //! [`BatchWriter`]) and full exports ([`Export`]), each reporting
 //! [`Progress`]. The four are configuration only; their `items()` or
-//! `send_all()` starts the one engine (`engine.rs`) and returns a stream
-//! ([`Items`], [`BatchItems`], [`WriteResults`]) with no setter left.
+//! `send_all()` starts them and returns a stream ([`Items`],
+//! [`BatchItems`], [`WriteResults`]) with no setter left. Batches run on
+//! one engine (`engine.rs`); the pages of a cursor chain follow one another
+//! (`paginate.rs`), an export reading several chains at once (`shards.rs`).
 
 pub(crate) mod batch;
 mod engine;
