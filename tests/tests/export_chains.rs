@@ -8,7 +8,7 @@ use crate::common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig};
+use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, LimitRefusal};
 use falcon_exposure::Client;
 use futures::{StreamExt, TryStreamExt};
 
@@ -17,9 +17,10 @@ const ASSETS: usize = 6_000;
 /// An emulator with round trips long enough that the budget calls for
 /// several chains (50 ms: a client of the whole budget needs 4 or more id
 /// pages in flight at pages of 100), and such a client.
-async fn start() -> (falcon_emulator::EmulatorHandle, Client) {
+async fn start(refusal: LimitRefusal) -> (falcon_emulator::EmulatorHandle, Client) {
     let config = EmulatorConfig::default()
         .assets(ASSETS)
+        .page_limit(100, refusal)
         .latency_distribution(Duration::from_millis(50), Duration::from_millis(80));
     let (emu, _) = common::start(config).await;
     let client = Client::builder()
@@ -33,42 +34,55 @@ async fn start() -> (falcon_emulator::EmulatorHandle, Client) {
     (emu, client)
 }
 
+/// Whatever way the API refuses a page larger than 100, the chains start
+/// once the first one has found the size, as many as the budget calls for.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_reads_several_chains_each_asset_once_near_the_minimum_of_requests() {
-    let (emu, client) = start().await;
-    let mut items = client.export_assets("").items();
-    let mut seen = HashSet::new();
-    while let Some(asset) = items.next().await {
-        let id = asset.unwrap().id.unwrap();
-        assert!(seen.insert(id.clone()), "{id} exported twice");
-    }
-    assert_eq!(seen.len(), ASSETS);
-    let point = items.resume_point();
-    assert!(point.is_finished());
-    let chains = point.chains();
-    assert!(chains >= 3, "{chains} chains");
+    for refusal in [
+        LimitRefusal::Named,
+        LimitRefusal::Unnamed,
+        LimitRefusal::SilentCap,
+        LimitRefusal::Empty,
+    ] {
+        let (emu, client) = start(refusal).await;
+        let mut items = client.export_assets("").items();
+        let mut seen = HashSet::new();
+        while let Some(asset) = items.next().await {
+            let id = asset.unwrap().id.unwrap();
+            assert!(seen.insert(id.clone()), "{refusal:?}: {id} exported twice");
+        }
+        assert_eq!(seen.len(), ASSETS, "{refusal:?}");
+        let point = items.resume_point();
+        assert!(point.is_finished());
+        // At 50 ms the whole budget needs about 4 id pages in flight, plus
+        // the first chain's.
+        let chains = point.chains();
+        assert!(chains >= 4, "{refusal:?}: {chains} chains");
 
-    let stats = emu.stats();
-    assert_eq!(
-        stats.operation("aggregate_external_assets"),
-        2,
-        "min/max, then the buckets"
-    );
-    // The minimum: 60 pages of 100 ids and 60 detail requests. On top:
-    // two counts, the first page refused at 10,000, and at most two more
-    // pages a chain (a short last page, an empty one after a full one).
-    let pages = stats.operation("query_external_assets_v2");
-    let minimum = (ASSETS / 100) as u64;
-    assert!(
-        pages <= minimum + 3 + 2 * chains as u64,
-        "{pages} id pages for {chains} chains"
-    );
-    assert_eq!(stats.operation("get_external_assets"), minimum);
+        let stats = emu.stats();
+        let aggregates = stats.operation("aggregate_external_assets");
+        assert_eq!(aggregates, 2, "{refusal:?}: min/max, then the buckets");
+        // The minimum: 60 pages of 100 ids and 60 detail requests. On top:
+        // two counts, at most 5 pages refused while finding the size, and
+        // at most two more pages a chain (a short last page, an empty one
+        // after a full one).
+        let pages = stats.operation("query_external_assets_v2");
+        let minimum = (ASSETS / 100) as u64;
+        assert!(
+            pages <= minimum + 2 + 5 + 2 * chains as u64,
+            "{refusal:?}: {pages} id pages for {chains} chains"
+        );
+        assert_eq!(
+            stats.operation("get_external_assets"),
+            minimum,
+            "{refusal:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_of_several_chains_killed_at_half_resumes_each_chain_with_each_asset_once() {
-    let (emu, client) = start().await;
+    let (emu, client) = start(LimitRefusal::Named).await;
     let everything: HashSet<String> = client
         .query_assets_v2()
         .items()
@@ -108,7 +122,7 @@ async fn an_export_of_several_chains_killed_at_half_resumes_each_chain_with_each
 
 #[tokio::test]
 async fn a_filter_on_first_seen_or_a_small_query_is_read_as_one_chain() {
-    let (emu, client) = start().await;
+    let (emu, client) = start(LimitRefusal::Named).await;
     // A filter that already pins the shard field: no planning at all.
     let mut items = client.export_assets("first_seen:>'2000-01-01'").items();
     let mut n = 0;

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::bulk::batch::{BatchReader, Core, run_reads};
 use crate::bulk::engine::{Options, Work};
-use crate::bulk::paginate::{Items, PageQuery, Paginator};
+use crate::bulk::paginate::{ChainSetup, Items, OnSettled, PageQuery, Paginator};
 use crate::bulk::progress::{Progress, Tracker};
 use crate::bulk::resume::{self, ChainStart, Ledger, ResumePoint, Shard};
 use crate::bulk::shards::{self, MAX_CHAINS, OneChain, ShardSpec};
@@ -356,12 +356,24 @@ fn add_shortfall(before: Option<Error>, e: Error) -> Error {
     }
 }
 
-/// Opens the gate of the later chains (`go`) or closes it for good, once.
-fn decide(gate: &watch::Sender<Option<bool>>, go: bool) {
-    gate.send_if_modified(|v| {
-        let first = v.is_none();
+/// Whether the chains after the first may start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gate {
+    /// The first chain's page size is not settled yet.
+    Waiting,
+    /// They may: the first chain settled on this page size (`None`: it
+    /// ended before).
+    Open(Option<u32>),
+    /// The first chain's query was refused: they are left unread.
+    Closed,
+}
+
+/// Moves the gate from waiting to `to`; later moves change nothing.
+fn decide(gate: &watch::Sender<Gate>, to: Gate) {
+    gate.send_if_modified(|g| {
+        let first = *g == Gate::Waiting;
         if first {
-            *v = Some(go);
+            *g = to;
         }
         first
     });
@@ -397,7 +409,7 @@ impl Chains {
             };
             let walks: Vec<_> = starts
                 .into_iter()
-                .map(|(s, start)| this.walk(s.as_ref(), start))
+                .map(|(s, start)| this.walk(s.as_ref(), start, None))
                 .collect();
             return stream::select_all(walks).boxed();
         }
@@ -410,7 +422,7 @@ impl Chains {
             Err(why) => {
                 why.log(this.query.op.id);
                 let start = resume::lock(&this.ledger).open(None, None);
-                return this.walk(None, start);
+                return this.walk(None, start, None);
             }
         };
         this.tracker.set_total(plan.total());
@@ -424,39 +436,39 @@ impl Chains {
                 .map(|m| (m.clone(), ledger.open(Some(m), None)));
             (first_start, rest_start, missing)
         };
-        // The first shard is read alone until its first page has come: the
-        // page size the API accepts is known by then, and the number of
-        // chains follows from it. An error there (a refused query) leaves
-        // the others unread.
-        let (open, mut opened) = watch::channel(None::<bool>);
-        let open = Arc::new(open);
-        let gate = open.clone();
+        // The first shard is read alone until the API has accepted a page
+        // size for it: the number of chains follows from that size. A
+        // refused query there leaves the others unread.
+        let (gate, mut opened) = watch::channel(Gate::Waiting);
+        let gate = Arc::new(gate);
+        let (on_settled, on_error, at_end) = (gate.clone(), gate.clone(), gate);
+        let settled: OnSettled = Box::new(move |page| decide(&on_settled, Gate::Open(Some(page))));
         let first_walk = this
-            .walk(Some(&first), first_start)
+            .walk(Some(&first), first_start, Some(settled))
             .map(move |id| {
-                // A refused first page (not a shortfall) stops the others.
-                let go = !matches!(&id, Err(e) if !matches!(e, Error::Incomplete { .. }));
-                decide(&gate, go);
+                if matches!(&id, Err(e) if !matches!(e, Error::Incomplete { .. })) {
+                    decide(&on_error, Gate::Closed);
+                }
                 id
             })
-            // A first shard that ends without an id opens the gate too.
+            // A first shard that ends before settling opens the gate too.
             .chain(
-                stream::once(async move { decide(&open, true) })
+                stream::once(async move { decide(&at_end, Gate::Open(None)) })
                     .filter_map(|()| async { None::<Result<String>> }),
             )
             .boxed();
         let later = {
             let this = this.clone();
             async move {
-                let go = match opened.wait_for(Option::is_some).await {
-                    Ok(v) => *v == Some(true),
-                    Err(_) => true,
+                let settled = match opened.wait_for(|g| *g != Gate::Waiting).await {
+                    Ok(g) => match *g {
+                        Gate::Open(page) => page,
+                        Gate::Waiting | Gate::Closed => return stream::empty().boxed(),
+                    },
+                    Err(_) => None,
                 };
-                if !go {
-                    return stream::empty().boxed();
-                }
-                let page = this
-                    .page_size
+                let page = settled
+                    .or(this.page_size)
                     .or_else(|| this.query.client.page_size_found(this.query.op.id))
                     .unwrap_or(FIRST_ID_PAGE);
                 let n = shards::chains(&this.query.client, page, this.batch, this.max_chains);
@@ -472,10 +484,10 @@ impl Chains {
                 let mut walks: Vec<_> = rest
                     .iter()
                     .zip(starts)
-                    .map(|(s, start)| this.walk(Some(s), start))
+                    .map(|(s, start)| this.walk(Some(s), start, None))
                     .collect();
                 if let Some((m, start)) = &missing {
-                    walks.push(this.walk(Some(m), start.clone()));
+                    walks.push(this.walk(Some(m), start.clone(), None));
                 }
                 stream::select_all(walks).boxed()
             }
@@ -483,21 +495,27 @@ impl Chains {
         stream::select(first_walk, stream::once(later).flatten()).boxed()
     }
 
-    /// The ids of one chain, reading `shard` (`None`: the whole query).
-    fn walk(&self, shard: Option<&Shard>, start: ChainStart) -> BoxStream<'static, Result<String>> {
+    /// The ids of one chain, reading `shard` (`None`: the whole query);
+    /// `on_settled` is told its page size once the API accepted one.
+    fn walk(
+        &self,
+        shard: Option<&Shard>,
+        start: ChainStart,
+        on_settled: Option<OnSettled>,
+    ) -> BoxStream<'static, Result<String>> {
         let query = match (shard, &self.shard_by) {
             (Some(s), Some(spec)) => self.query.with_filter(spec.filter, &s.filter(spec.field)),
             _ => self.query.clone(),
         };
         let size = query.page_size(self.page_size, Some(FIRST_ID_PAGE));
-        // A shard's total is not the query's: the plan's total stands.
-        let report_total = shard.is_none();
-        query.walk(
+        query.walk(ChainSetup {
             size,
-            self.tracker.clone(),
-            self.ledger.clone(),
+            tracker: self.tracker.clone(),
+            ledger: self.ledger.clone(),
             start,
-            report_total,
-        )
+            // A shard's total is not the query's: the plan's total stands.
+            report_total: shard.is_none(),
+            on_settled,
+        })
     }
 }

@@ -78,6 +78,12 @@ impl PageSize {
         self.current
     }
 
+    /// The size, once the API has accepted it (or the caller set it); `None`
+    /// while it is still being found.
+    pub(crate) fn settled(&self) -> Option<u32> {
+        matches!(self.phase, Phase::Found | Phase::Fixed).then_some(self.current)
+    }
+
     /// After `e`, the answer to a request of [`current`](Self::current)
     /// items: whether to ask again (with the new `current`). `false`: the
     /// read fails with `e`.

@@ -203,16 +203,17 @@ impl<R: DeserializeOwned + Send + 'static> PageQuery<R> {
         Ok(total.and_then(|t| u64::try_from(t).ok()))
     }
 
-    /// The items of one cursor chain: the pages from `start`, recorded in
-    /// `ledger` (its yields are the caller's to record).
-    pub(crate) fn walk(
-        mut self,
-        size: Option<PageSize>,
-        tracker: Arc<Tracker>,
-        ledger: Arc<Mutex<Ledger>>,
-        start: ChainStart,
-        report_total: bool,
-    ) -> BoxStream<'static, Result<R>> {
+    /// The items of one cursor chain, read as `setup` says (its yields are
+    /// the caller's to record).
+    pub(crate) fn walk(mut self, setup: ChainSetup) -> BoxStream<'static, Result<R>> {
+        let ChainSetup {
+            size,
+            tracker,
+            ledger,
+            start,
+            report_total,
+            on_settled,
+        } = setup;
         if start.finished {
             return stream::empty().boxed();
         }
@@ -240,6 +241,7 @@ impl<R: DeserializeOwned + Send + 'static> PageQuery<R> {
             total: None,
             check_total,
             report_total,
+            on_settled,
             state: State::Reading,
         };
         stream::unfold(walk, |mut walk| async move {
@@ -385,8 +387,16 @@ impl<R: DeserializeOwned + Send + 'static> Paginator<R> {
         let key = q.key;
         let tracker = Tracker::new(self.callback);
         let record = ledger.clone();
+        let setup = ChainSetup {
+            size,
+            tracker,
+            ledger: ledger.clone(),
+            start,
+            report_total: true,
+            on_settled: None,
+        };
         let stream = q
-            .walk(size, tracker, ledger.clone(), start, true)
+            .walk(setup)
             .inspect(move |item| {
                 if let Ok(item) = item {
                     resume::lock(&record).yielded(key.and_then(|k| k(item)));
@@ -446,6 +456,22 @@ impl<R> Stream for Items<R> {
     }
 }
 
+/// Told the page size a chain settled on (the API accepted it).
+pub(crate) type OnSettled = Box<dyn FnOnce(u32) + Send>;
+
+/// How one cursor chain is read.
+pub(crate) struct ChainSetup {
+    /// The page size (`None`: the request's own limit).
+    pub(crate) size: Option<PageSize>,
+    pub(crate) tracker: Arc<Tracker>,
+    /// Where its pages are recorded.
+    pub(crate) ledger: Arc<Mutex<Ledger>>,
+    pub(crate) start: ChainStart,
+    /// Whether the replies' totals are the stream's (not a shard's).
+    pub(crate) report_total: bool,
+    pub(crate) on_settled: Option<OnSettled>,
+}
+
 /// Where a walk stands.
 enum State {
     /// Reading pages.
@@ -483,6 +509,8 @@ struct Walk<R> {
     check_total: bool,
     /// Whether the totals of the replies are the stream's (not a shard's).
     report_total: bool,
+    /// Told the page size once it is settled.
+    on_settled: Option<OnSettled>,
     state: State,
 }
 
@@ -622,6 +650,11 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
                 Accepted::Keep { found } => {
                     if let Some(n) = found {
                         self.query.client.remember_page_size(self.query.op.id, n);
+                    }
+                    if let Some(n) = size.settled() {
+                        if let Some(tell) = self.on_settled.take() {
+                            tell(n);
+                        }
                     }
                     return Ok(reply);
                 }
