@@ -207,6 +207,24 @@ mod tests {
     }
 
     #[test]
+    fn the_size_is_settled_once_accepted_not_while_checking_the_query() {
+        let unnamed = bad_request("The request is invalid.");
+        let mut s = PageSize::find_from(10_000);
+        assert_eq!(s.settled(), None);
+        assert!(s.refused(&unnamed));
+        // The page of one: the query works, the size is still unknown.
+        s.accepted(1, true, true);
+        assert_eq!(s.settled(), None);
+        for _ in 0..3 {
+            assert!(s.refused(&unnamed));
+        }
+        assert_eq!(s.current(), 100);
+        s.accepted(100, true, true);
+        assert_eq!(s.settled(), Some(100));
+        assert_eq!(PageSize::fixed(7).settled(), Some(7));
+    }
+
+    #[test]
     fn a_refusal_names_the_largest_limit_below_the_size_sent() {
         let m = "invalid limit '20000': must be an integer between 1 and 10000";
         assert_eq!(named_limit(m, 20_000), Some(10_000));
