@@ -283,9 +283,15 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
         let held: Arc<Mutex<Option<Error>>> = Arc::default();
         let hold = held.clone();
         let mut seen = HashSet::new();
-        let ids = ids.filter_map(move |id| {
+        let repeats = ledger.clone();
+        let ids = ids.filter_map(move |(chain, id)| {
             let out = match id {
-                Ok(id) => seen.insert(id.clone()).then_some(Ok(id)),
+                Ok(id) if seen.insert(id.clone()) => Some(Ok(id)),
+                Ok(id) => {
+                    // Another chain gave it: done in this one too.
+                    resume::lock(&repeats).yielded_in(chain, &id);
+                    None
+                }
                 Err(e @ Error::Incomplete { .. }) => {
                     let mut held = hold.lock().unwrap_or_else(|p| p.into_inner());
                     *held = Some(add_shortfall(held.take(), e));
@@ -379,6 +385,9 @@ fn decide(gate: &watch::Sender<Gate>, to: Gate) {
     });
 }
 
+/// An id (or an error) and the index of the chain that read it.
+type ChainId = (usize, Result<String>);
+
 /// The cursor chains of one export, before they start.
 struct Chains {
     query: PageQuery<String>,
@@ -394,7 +403,7 @@ struct Chains {
 impl Chains {
     /// The ids of every chain, merged: from the chains of `resume`, else
     /// from the shards planned now, else from one chain.
-    async fn start(self, resume: Option<ResumePoint>) -> BoxStream<'static, Result<String>> {
+    async fn start(self, resume: Option<ResumePoint>) -> BoxStream<'static, ChainId> {
         let this = Arc::new(self);
         if let Some(point) = resume.filter(|p| p.chains() > 0) {
             let starts: Vec<(Option<Shard>, ChainStart)> = {
@@ -445,16 +454,16 @@ impl Chains {
         let settled: OnSettled = Box::new(move |page| decide(&on_settled, Gate::Open(Some(page))));
         let first_walk = this
             .walk(Some(&first), first_start, Some(settled))
-            .map(move |id| {
+            .map(move |(chain, id)| {
                 if matches!(&id, Err(e) if !matches!(e, Error::Incomplete { .. })) {
                     decide(&on_error, Gate::Closed);
                 }
-                id
+                (chain, id)
             })
             // A first shard that ends before settling opens the gate too.
             .chain(
                 stream::once(async move { decide(&at_end, Gate::Open(None)) })
-                    .filter_map(|()| async { None::<Result<String>> }),
+                    .filter_map(|()| async { None::<ChainId> }),
             )
             .boxed();
         let later = {
@@ -502,20 +511,24 @@ impl Chains {
         shard: Option<&Shard>,
         start: ChainStart,
         on_settled: Option<OnSettled>,
-    ) -> BoxStream<'static, Result<String>> {
+    ) -> BoxStream<'static, ChainId> {
         let query = match (shard, &self.shard_by) {
             (Some(s), Some(spec)) => self.query.with_filter(spec.filter, &s.filter(spec.field)),
             _ => self.query.clone(),
         };
         let size = query.page_size(self.page_size, Some(FIRST_ID_PAGE));
-        query.walk(ChainSetup {
-            size,
-            tracker: self.tracker.clone(),
-            ledger: self.ledger.clone(),
-            start,
-            // A shard's total is not the query's: the plan's total stands.
-            report_total: shard.is_none(),
-            on_settled,
-        })
+        let chain = start.index;
+        query
+            .walk(ChainSetup {
+                size,
+                tracker: self.tracker.clone(),
+                ledger: self.ledger.clone(),
+                start,
+                // A shard's total is not the query's: the plan's total stands.
+                report_total: shard.is_none(),
+                on_settled,
+            })
+            .map(move |id| (chain, id))
+            .boxed()
     }
 }

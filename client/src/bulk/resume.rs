@@ -249,6 +249,25 @@ struct Chain {
 }
 
 impl Chain {
+    /// Marks `key` (or an item without a key) yielded in the first page
+    /// holding it; whether one did.
+    fn yielded(&mut self, key: Option<&str>) -> bool {
+        let page = match key {
+            Some(k) => self.pages.iter_mut().find(|p| p.remaining.contains(k)),
+            None => self.pages.iter_mut().find(|p| p.unkeyed > 0),
+        };
+        let Some(page) = page else { return false };
+        match key {
+            Some(k) => {
+                page.remaining.remove(k);
+                page.done.push(k.to_owned());
+            }
+            None => page.unkeyed -= 1,
+        }
+        self.drop_complete();
+        true
+    }
+
     fn drop_complete(&mut self) {
         while self.pages.front().is_some_and(PageRecord::is_complete) {
             self.pages.pop_front();
@@ -384,20 +403,17 @@ impl Ledger {
     /// yielded.
     pub(crate) fn yielded(&mut self, key: Option<&str>) {
         for c in &mut self.chains {
-            let page = match key {
-                Some(k) => c.pages.iter_mut().find(|p| p.remaining.contains(k)),
-                None => c.pages.iter_mut().find(|p| p.unkeyed > 0),
-            };
-            let Some(page) = page else { continue };
-            match key {
-                Some(k) => {
-                    page.remaining.remove(k);
-                    page.done.push(k.to_owned());
-                }
-                None => page.unkeyed -= 1,
+            if c.yielded(key) {
+                return;
             }
-            c.drop_complete();
-            return;
+        }
+    }
+
+    /// Records that chain `chain` read `key` again after another chain
+    /// had: it is done there too.
+    pub(crate) fn yielded_in(&mut self, chain: usize, key: &str) {
+        if let Some(c) = self.chains.get_mut(chain) {
+            c.yielded(Some(key));
         }
     }
 
@@ -520,6 +536,28 @@ mod tests {
         second.read(0, page(None, &["a"], &["b"], Some("c1")));
         second.yielded(Some("a"));
         assert_eq!(at(&second.point(), 0), (Some("c1"), keys(&["d"])));
+    }
+
+    #[test]
+    fn an_id_two_chains_read_is_done_in_the_repeating_chain_only_when_dropped_there() {
+        let mut l = Ledger::new("op", String::new());
+        l.open(Some(Shard::Missing), None);
+        l.open(
+            Some(Shard::Range {
+                from: Some("2024-01-01T00:00:00Z".into()),
+                to: None,
+            }),
+            None,
+        );
+        l.read(0, page(None, &["x"], &[], Some("a1")));
+        l.read(1, page(None, &["x"], &[], Some("b1")));
+        // Chain 1's copy is dropped: its page is done, chain 0's is not
+        // until its item is yielded.
+        l.yielded_in(1, "x");
+        assert_eq!(at(&l.point(), 1), (Some("b1"), keys(&[])));
+        assert_eq!(at(&l.point(), 0), (None, keys(&[])));
+        l.yielded(Some("x"));
+        assert_eq!(at(&l.point(), 0), (Some("a1"), keys(&[])));
     }
 
     #[test]
