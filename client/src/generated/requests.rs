@@ -1224,7 +1224,7 @@ impl QueryAssets {
     ///
     /// The API serves offsets below 10000 only: when more results match, the stream fails with [`Error::OffsetLimit`](crate::Error::OffsetLimit) before the first item; use [`Client::query_assets_v2`] for those.
     ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    /// Items repeated from earlier pages are dropped; an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
     pub fn items(self) -> crate::Items<String> {
         self.paginate().items()
     }
@@ -1318,7 +1318,7 @@ impl QueryAssetsV2 {
     }
     /// Streams every item across pages, following the `after` cursor of `meta.pagination.after` until the reply gives none; 1000 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
     ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    /// Items repeated from earlier pages are dropped; an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
     pub fn items(self) -> crate::Items<String> {
         self.paginate().items()
     }
@@ -1468,7 +1468,7 @@ impl QueryEcosystemSubsidiaries {
     }
     /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
     ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    /// Items repeated from earlier pages are dropped; an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
     pub fn items(self) -> crate::Items<String> {
         self.paginate().items()
     }
@@ -1649,7 +1649,7 @@ impl QueryCombinedEcosystemSubsidiaries {
     }
     /// Streams every item across pages, advancing `offset` by each page until `meta.pagination.total` is reached; 100 per page unless [`limit`](Self::limit) or [`Paginator::page_size`](crate::Paginator::page_size) says otherwise.
     ///
-    /// A page that repeats earlier items, an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
+    /// Items repeated from earlier pages are dropped; an offset that does not advance or a repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination).
     pub fn items(self) -> crate::Items<crate::models::FemEcosystemSubsidiary> {
         self.paginate().items()
     }

@@ -116,8 +116,9 @@ fn page_stream(
         }
     };
     let about = doc(&format!(
-        "{about}\n\nA page that repeats earlier items, an offset that does not advance or a \
-         repeated cursor ends the stream with [`Error::Pagination`](crate::Error::Pagination)."
+        "{about}\n\nItems repeated from earlier pages are dropped; an offset that does not \
+         advance or a repeated cursor ends the stream with \
+         [`Error::Pagination`](crate::Error::Pagination)."
     ));
     quote! {
         /// The pages of this request, to configure (page size, progress, resume point) before [`items`](crate::Paginator::items) starts them.
