@@ -58,13 +58,15 @@ fn offset_pagination_and_a_batched_element_generate_streams() {
         .unwrap()
         .1;
     assert!(
-        requests.contains("pub fn items(self) -> crate::Paginator<String>"),
+        requests.contains("pub fn paginate(self) -> crate::Paginator<String>"),
         "{requests}"
     );
+    assert!(requests.contains("pub fn items(self) -> crate::Items<String>"));
     assert!(requests.contains("crate::for_generated::PageSpec::Offset"));
     assert!(requests.contains("max_offset: Some(1000)"));
+    assert!(requests.contains("pub fn batch(self) -> crate::BatchWriter<crate::models::Widget>"));
     assert!(
-        requests.contains("pub fn send_all(self) -> crate::BatchWriter<crate::models::Widget>")
+        requests.contains("pub fn send_all(self) -> crate::WriteResults<crate::models::Widget>")
     );
     assert!(requests.contains("array: \"widgets\""));
     assert!(requests.contains("field: \"id\""));
@@ -137,5 +139,46 @@ fn batch_errors_are_located() {
         ),
         "{}",
         errors(&text)
+    );
+}
+
+/// The real manifest, whose export is sharded by `first_seen`.
+const SPEC: &str = include_str!("../../spec/exposure_management.yaml");
+
+#[test]
+fn an_export_is_sharded_by_a_ranged_timestamp_counted_by_a_post() {
+    let manifest = load_str("spec.yaml", SPEC).unwrap_or_else(|e| panic!("{e}"));
+    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
+    let requests = &files
+        .iter()
+        .find(|(p, _)| p.ends_with("requests.rs"))
+        .unwrap()
+        .1;
+    assert!(requests.contains("field: \"first_seen\""), "{requests}");
+    assert!(requests.contains("aggregate: &table::AGGREGATE_EXTERNAL_ASSETS"));
+
+    // A field that is not a timestamp with range comparisons.
+    let text = with(
+        SPEC,
+        "      field: first_seen\n      aggregate:",
+        "      field: asset_type\n      aggregate:",
+    );
+    let e = errors(&text);
+    assert!(
+        e.contains(
+            "exports[0].shard_by: field `asset_type` is not a timestamp with range comparisons"
+        ),
+        "{e}"
+    );
+    // An aggregate that is not a POST.
+    let text = with(
+        SPEC,
+        "      aggregate: aggregate_external_assets",
+        "      aggregate: query_external_assets",
+    );
+    let e = errors(&text);
+    assert!(
+        e.contains("exports[0].shard_by: `query_external_assets` is not a POST operation"),
+        "{e}"
     );
 }
