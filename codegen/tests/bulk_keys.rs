@@ -28,6 +28,17 @@ fn bulk() -> String {
     t + "exports:\n  - method_name: all_widgets\n    summary: Every widget.\n    query: query_widgets\n    get: patch_widgets\n"
 }
 
+/// The generated `requests.rs` of a valid manifest.
+fn requests_of(text: &str) -> String {
+    let manifest = load_str("manifest.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
+    files
+        .into_iter()
+        .find(|(p, _)| p.ends_with("requests.rs"))
+        .unwrap()
+        .1
+}
+
 fn errors(text: &str) -> String {
     load_str("small.yaml", text)
         .map(|_| ())
@@ -50,13 +61,7 @@ fn offset_pagination_and_a_batched_element_generate_streams() {
     );
     // Without the export, the manifest is valid.
     let text = text[..text.find("exports:").unwrap()].to_owned();
-    let manifest = load_str("small.yaml", &text).unwrap_or_else(|e| panic!("{e}"));
-    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
-    let requests = &files
-        .iter()
-        .find(|(p, _)| p.ends_with("requests.rs"))
-        .unwrap()
-        .1;
+    let requests = &requests_of(&text);
     assert!(
         requests.contains("pub fn paginate(self) -> crate::Paginator<String>"),
         "{requests}"
@@ -147,13 +152,7 @@ const SPEC: &str = include_str!("../../spec/exposure_management.yaml");
 
 #[test]
 fn an_export_is_sharded_by_a_ranged_timestamp_counted_by_a_post() {
-    let manifest = load_str("spec.yaml", SPEC).unwrap_or_else(|e| panic!("{e}"));
-    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
-    let requests = &files
-        .iter()
-        .find(|(p, _)| p.ends_with("requests.rs"))
-        .unwrap()
-        .1;
+    let requests = &requests_of(SPEC);
     assert!(requests.contains("field: \"first_seen\""), "{requests}");
     assert!(requests.contains("aggregate: &table::AGGREGATE_EXTERNAL_ASSETS"));
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use falcon_emulator::{EmulatorConfig, Fault, FaultConfig};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 
 const ASSETS: usize = 20_000;
 
@@ -35,13 +35,7 @@ async fn export_under_faults(config: EmulatorConfig, id_pages: u64) {
     let (emu, client) = common::start(config).await;
     let emu = Arc::new(emu);
     // The ids to expect, read before the faults start.
-    let expected: HashSet<String> = client
-        .query_assets_v2()
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(expected.len(), ASSETS);
+    let expected = common::all_ids(&client, ASSETS).await;
 
     // 20% of API replies fail; tokens die two seconds after they are issued.
     emu.set_faults(FaultConfig {

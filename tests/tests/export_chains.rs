@@ -83,13 +83,7 @@ async fn an_export_reads_several_chains_each_asset_once_near_the_minimum_of_requ
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_of_several_chains_killed_at_half_resumes_each_chain_with_each_asset_once() {
     let (emu, client) = start(LimitRefusal::Named).await;
-    let everything: HashSet<String> = client
-        .query_assets_v2()
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(everything.len(), ASSETS);
+    let everything = common::all_ids(&client, ASSETS).await;
 
     // Run 1: half the assets, the point saved after each, then dropped
     // with requests in flight.

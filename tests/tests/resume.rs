@@ -17,13 +17,7 @@ const PAGE: u32 = 250;
 #[tokio::test]
 async fn an_export_killed_at_half_resumes_with_each_asset_exactly_once() {
     let (emu, client) = common::start(common::large_pages().assets(ASSETS)).await;
-    let everything: HashSet<String> = client
-        .query_assets_v2()
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(everything.len(), ASSETS);
+    let everything = common::all_ids(&client, ASSETS).await;
 
     // Run 1: process half the assets, saving the point after each one,
     // then stop (the stream is dropped with detail requests in flight).

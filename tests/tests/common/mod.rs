@@ -9,7 +9,7 @@ use falcon_emulator::{
     LimitRefusal,
 };
 use falcon_exposure::{Client, Items, ResumePoint, RetryPolicy, models::FemExternalAsset};
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 /// Retries without the production backoff, so fault tests run fast.
 pub fn fast_retry() -> RetryPolicy {
@@ -61,4 +61,16 @@ pub async fn export_then_kill(
         }
     }
     (ids, point)
+}
+
+/// Every asset id of the account `client` reads, checked to be `n`.
+pub async fn all_ids(client: &Client, n: usize) -> std::collections::HashSet<String> {
+    let ids: std::collections::HashSet<String> = client
+        .query_assets_v2()
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), n);
+    ids
 }
