@@ -12,5 +12,7 @@ pub(crate) use crate::fql::{
 pub(crate) use crate::model::lenient;
 pub(crate) use crate::model::shape::{Shape, Visitor};
 pub(crate) use crate::model::vocabulary::vocabulary_impls;
+// Public: `vocabularies` re-exports it, its one public path.
+pub use crate::model::vocabulary::UnknownVariantValue;
 pub(crate) use crate::request::RequestParts;
 pub(crate) use crate::request::operation::{HttpMethod, Operation, ParamLocation, ParamSpec};

@@ -3,6 +3,7 @@
 //! vocabulary is an enum whose `Unknown` variant keeps any other value,
 //! so a new value never fails decoding; an open one is constants, and
 //! its fields stay text.
+pub use crate::for_generated::UnknownVariantValue;
 /// The type of an aggregation.
 ///
 /// Known values and their sources:
@@ -40,8 +41,9 @@ pub enum AggregationType {
     Sum,
     /// `percentiles`.
     Percentiles,
-    /// A value outside the documented list, kept as sent.
-    Unknown(String),
+    /// A value outside the documented list, kept as sent (never a
+    /// listed value: only reading a value makes one).
+    Unknown(UnknownVariantValue),
 }
 impl AggregationType {
     /// Every documented value, in the manifest's order.
@@ -70,7 +72,7 @@ impl AggregationType {
             Self::Avg => "avg",
             Self::Sum => "sum",
             Self::Percentiles => "percentiles",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
     /// Reads a value, compared as written; one outside the list becomes [`Unknown`](Self::Unknown).
@@ -79,7 +81,7 @@ impl AggregationType {
             .iter()
             .find(|v| v.as_str() == value)
             .cloned()
-            .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+            .unwrap_or_else(|| Self::Unknown(UnknownVariantValue::new(value)))
     }
     /// Whether the value is outside the documented list.
     pub fn is_unknown(&self) -> bool {
@@ -100,8 +102,9 @@ pub enum AssetType {
     Ip,
     /// `dns_domain`.
     DnsDomain,
-    /// A value outside the documented list, kept as sent.
-    Unknown(String),
+    /// A value outside the documented list, kept as sent (never a
+    /// listed value: only reading a value makes one).
+    Unknown(UnknownVariantValue),
 }
 impl AssetType {
     /// Every documented value, in the manifest's order.
@@ -111,7 +114,7 @@ impl AssetType {
         match self {
             Self::Ip => "ip",
             Self::DnsDomain => "dns_domain",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
     /// Reads a value, compared as written; one outside the list becomes [`Unknown`](Self::Unknown).
@@ -120,7 +123,7 @@ impl AssetType {
             .iter()
             .find(|v| v.as_str() == value)
             .cloned()
-            .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+            .unwrap_or_else(|| Self::Unknown(UnknownVariantValue::new(value)))
     }
     /// Whether the value is outside the documented list.
     pub fn is_unknown(&self) -> bool {
@@ -147,8 +150,9 @@ pub enum Criticality {
     Noncritical,
     /// `Unassigned`.
     Unassigned,
-    /// A value outside the documented list, kept as sent.
-    Unknown(String),
+    /// A value outside the documented list, kept as sent (never a
+    /// listed value: only reading a value makes one).
+    Unknown(UnknownVariantValue),
 }
 impl Criticality {
     /// Every documented value, in the manifest's order.
@@ -165,7 +169,7 @@ impl Criticality {
             Self::High => "High",
             Self::Noncritical => "Noncritical",
             Self::Unassigned => "Unassigned",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
     /// Reads a value, compared as written; one outside the list becomes [`Unknown`](Self::Unknown).
@@ -174,7 +178,7 @@ impl Criticality {
             .iter()
             .find(|v| v.as_str() == value)
             .cloned()
-            .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+            .unwrap_or_else(|| Self::Unknown(UnknownVariantValue::new(value)))
     }
     /// Whether the value is outside the documented list.
     pub fn is_unknown(&self) -> bool {
@@ -210,8 +214,9 @@ pub mod discovered_by {
 pub enum EntityType {
     /// `external`.
     External,
-    /// A value outside the documented list, kept as sent.
-    Unknown(String),
+    /// A value outside the documented list, kept as sent (never a
+    /// listed value: only reading a value makes one).
+    Unknown(UnknownVariantValue),
 }
 impl EntityType {
     /// Every documented value, in the manifest's order.
@@ -220,7 +225,7 @@ impl EntityType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::External => "external",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
     /// Reads a value, compared as written; one outside the list becomes [`Unknown`](Self::Unknown).
@@ -229,7 +234,7 @@ impl EntityType {
             .iter()
             .find(|v| v.as_str() == value)
             .cloned()
-            .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+            .unwrap_or_else(|| Self::Unknown(UnknownVariantValue::new(value)))
     }
     /// Whether the value is outside the documented list.
     pub fn is_unknown(&self) -> bool {
@@ -278,8 +283,9 @@ pub enum Interval {
     Hour,
     /// `minute`.
     Minute,
-    /// A value outside the documented list, kept as sent.
-    Unknown(String),
+    /// A value outside the documented list, kept as sent (never a
+    /// listed value: only reading a value makes one).
+    Unknown(UnknownVariantValue),
 }
 impl Interval {
     /// Every documented value, in the manifest's order.
@@ -300,7 +306,7 @@ impl Interval {
             Self::Day => "day",
             Self::Hour => "hour",
             Self::Minute => "minute",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
     /// Reads a value, compared as written; one outside the list becomes [`Unknown`](Self::Unknown).
@@ -309,7 +315,7 @@ impl Interval {
             .iter()
             .find(|v| v.as_str() == value)
             .cloned()
-            .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+            .unwrap_or_else(|| Self::Unknown(UnknownVariantValue::new(value)))
     }
     /// Whether the value is outside the documented list.
     pub fn is_unknown(&self) -> bool {
@@ -330,8 +336,9 @@ pub enum Perimeter {
     Official,
     /// `Unofficial`.
     Unofficial,
-    /// A value outside the documented list, kept as sent.
-    Unknown(String),
+    /// A value outside the documented list, kept as sent (never a
+    /// listed value: only reading a value makes one).
+    Unknown(UnknownVariantValue),
 }
 impl Perimeter {
     /// Every documented value, in the manifest's order.
@@ -341,7 +348,7 @@ impl Perimeter {
         match self {
             Self::Official => "Official",
             Self::Unofficial => "Unofficial",
-            Self::Unknown(value) => value,
+            Self::Unknown(value) => value.as_str(),
         }
     }
     /// Reads a value, compared as written; one outside the list becomes [`Unknown`](Self::Unknown).
@@ -350,7 +357,7 @@ impl Perimeter {
             .iter()
             .find(|v| v.as_str() == value)
             .cloned()
-            .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+            .unwrap_or_else(|| Self::Unknown(UnknownVariantValue::new(value)))
     }
     /// Whether the value is outside the documented list.
     pub fn is_unknown(&self) -> bool {

@@ -1,6 +1,41 @@
-//! The trait implementations every generated vocabulary enum shares. The
-//! enums themselves (variants, `as_str`, `parse`) are generated into
-//! [`crate::vocabularies`].
+//! The trait implementations every generated vocabulary enum shares, and
+//! the value its `Unknown` variant holds. The enums themselves (variants,
+//! `as_str`, `parse`) are generated into [`crate::vocabularies`].
+
+use std::fmt;
+
+/// A value outside a closed vocabulary's list, kept as sent: what the
+/// `Unknown` variant of a vocabulary enum holds.
+///
+/// Only reading a value (decoding, `parse`, `From<&str>`) makes one, and
+/// only for a value outside the list, so a known value always comes out as
+/// its variant: `Criticality::from("High") == Criticality::High`, and no
+/// `Unknown` can hold `"High"`. Read it with [`as_str`](Self::as_str).
+///
+/// ```compile_fail,E0423
+/// # use falcon_exposure::vocabularies::{Criticality, UnknownVariantValue};
+/// let fake = Criticality::Unknown(UnknownVariantValue("High".into()));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnknownVariantValue(String);
+
+impl UnknownVariantValue {
+    /// Keeps `value`, which the caller has found outside the list.
+    pub(crate) fn new(value: &str) -> Self {
+        UnknownVariantValue(value.to_owned())
+    }
+
+    /// The value as sent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UnknownVariantValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Implements, for a generated vocabulary enum with `as_str` and `parse`:
 /// `Default` (the empty text), `Display`, an infallible `FromStr`, conversions from and to text,
@@ -13,7 +48,7 @@ macro_rules! vocabulary_impls {
             /// The empty text, outside the list, as an absent text field
             /// reads with `unwrap_or_default()`.
             fn default() -> Self {
-                Self::Unknown(String::new())
+                Self::Unknown(Default::default())
             }
         }
         impl std::fmt::Display for $name {

@@ -22,6 +22,7 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
         //! vocabulary is an enum whose `Unknown` variant keeps any other value,
         //! so a new value never fails decoding; an open one is constants, and
         //! its fields stay text.
+        pub use crate::for_generated::UnknownVariantValue;
         #(#items)*
     }
 }
@@ -66,8 +67,9 @@ fn closed(name: &str, v: &Vocabulary<'_>) -> TokenStream {
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum #id {
             #(#docs #variants,)*
-            /// A value outside the documented list, kept as sent.
-            Unknown(String),
+            /// A value outside the documented list, kept as sent (never a
+            /// listed value: only reading a value makes one).
+            Unknown(UnknownVariantValue),
         }
         impl #id {
             /// Every documented value, in the manifest's order.
@@ -76,7 +78,7 @@ fn closed(name: &str, v: &Vocabulary<'_>) -> TokenStream {
             pub fn as_str(&self) -> &str {
                 match self {
                     #(Self::#variants => #values,)*
-                    Self::Unknown(value) => value,
+                    Self::Unknown(value) => value.as_str(),
                 }
             }
             #parse_doc
@@ -85,7 +87,7 @@ fn closed(name: &str, v: &Vocabulary<'_>) -> TokenStream {
                     .iter()
                     .find(|v| #matches)
                     .cloned()
-                    .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+                    .unwrap_or_else(|| Self::Unknown(UnknownVariantValue::new(value)))
             }
             /// Whether the value is outside the documented list.
             pub fn is_unknown(&self) -> bool {
