@@ -338,9 +338,9 @@ async fn bad_filters_and_sorts_are_refused_before_sending() {
 
 #[test]
 fn filter_args_render_what_is_sent() {
-    // Raw strings are sent as written once they pass; typed filters as rendered.
+    // Strings are checked, then sent as written; typed filters as rendered.
     let raw = FilterArg::from("asset_type: 'ip' + last_seen.desc:1");
-    assert!(matches!(raw, FilterArg::Raw(_)));
+    assert!(matches!(raw, FilterArg::Checked(_)));
     let typed = FilterArg::from(f::ASSET_TYPE.equals("ip"));
     assert_eq!(typed, FilterArg::Filter(f::ASSET_TYPE.equals("ip")));
     assert_eq!(

@@ -29,7 +29,7 @@ const FIRST_ID_PAGE: u32 = 10_000;
 /// Whether an export's filter is empty (the text `""`): it then exports
 /// everything, sending no filter.
 pub(crate) fn matches_all(filter: &FilterArg) -> bool {
-    matches!(filter, FilterArg::Raw(s) if s.trim().is_empty())
+    matches!(filter, FilterArg::Checked(s) if s.trim().is_empty())
 }
 
 /// Every item matching a query, with its details: the ids of a paginated

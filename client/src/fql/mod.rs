@@ -157,7 +157,7 @@ pub(crate) fn fields_named(filter: &str) -> Option<Vec<String>> {
 pub enum FilterArg {
     /// An FQL string as written by the caller: parsed and checked against
     /// the operation's filter table, then sent as written.
-    Raw(String),
+    Checked(String),
     /// A filter built with the typed API or parsed: checked against the
     /// operation's filter table, then sent as rendered.
     Filter(Filter),
@@ -183,7 +183,7 @@ impl FilterArg {
     /// The FQL string to send, checked against `table` when one is given.
     pub(crate) fn render(self, table: Option<&'static FilterTable>) -> Result<String, FqlError> {
         match self {
-            FilterArg::Raw(s) => {
+            FilterArg::Checked(s) => {
                 parse::parse(&s, table)?;
                 Ok(s)
             }
@@ -199,13 +199,13 @@ impl FilterArg {
 
 impl From<&str> for FilterArg {
     fn from(s: &str) -> Self {
-        FilterArg::Raw(s.to_owned())
+        FilterArg::Checked(s.to_owned())
     }
 }
 
 impl From<String> for FilterArg {
     fn from(s: String) -> Self {
-        FilterArg::Raw(s)
+        FilterArg::Checked(s)
     }
 }
 
@@ -228,7 +228,7 @@ pub enum SortArg {
     /// A sort string as written by the caller (`field|desc` or
     /// `field.desc`): checked against the operation's filter table and sent
     /// in the `field|desc` form.
-    Raw(String),
+    Checked(String),
     /// A typed sort, checked against the operation's filter table.
     Sort(Sort),
     /// Sent exactly as given, with no check; see [`SortArg::unchecked`].
@@ -245,7 +245,7 @@ impl SortArg {
     /// The sort string to send, checked against `table` when one is given.
     pub(crate) fn render(self, table: Option<&'static FilterTable>) -> Result<String, FqlError> {
         match self {
-            SortArg::Raw(s) => Sort::parse_with(&s, table).map(|s| s.to_string()),
+            SortArg::Checked(s) => Sort::parse_with(&s, table).map(|s| s.to_string()),
             SortArg::Sort(s) => {
                 s.validate(table)?;
                 Ok(s.to_string())
@@ -257,13 +257,13 @@ impl SortArg {
 
 impl From<&str> for SortArg {
     fn from(s: &str) -> Self {
-        SortArg::Raw(s.to_owned())
+        SortArg::Checked(s.to_owned())
     }
 }
 
 impl From<String> for SortArg {
     fn from(s: String) -> Self {
-        SortArg::Raw(s)
+        SortArg::Checked(s)
     }
 }
 
