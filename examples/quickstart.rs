@@ -363,7 +363,9 @@ fn show_asset(a: &FemExternalAsset) {
         }
     }
     rows.push(("discovery path", discovery_text(a)));
-    rows.push(("triage", triage_text(a)));
+    if let Some(triage) = triage_text(a) {
+        rows.push(("triage", triage));
+    }
     for (k, v) in rows {
         println!("  {k:<18} {v}");
     }
@@ -429,15 +431,30 @@ fn criticality_text(a: &FemExternalAsset) -> String {
     }
 }
 
-fn triage_text(a: &FemExternalAsset) -> String {
-    match &a.triage {
-        None => "none".into(),
-        Some(t) => format!(
-            "status {}, action {}, assigned to {}",
-            or_dash(t.status.as_deref()),
-            or_dash(t.action.as_deref()),
-            or_dash(t.assigned_to.as_deref())
-        ),
+/// The triage members the asset has (status, action, assignee), or `None`
+/// when it has none: most assets carry no triage at all.
+fn triage_text(a: &FemExternalAsset) -> Option<String> {
+    let t = a.triage.as_ref()?;
+    let parts: Vec<String> = [
+        ("status", &t.status),
+        ("action", &t.action),
+        ("assigned to", &t.assigned_to),
+    ]
+    .into_iter()
+    .filter_map(|(what, v)| match v.as_deref() {
+        Some(v) if !v.is_empty() => Some(format!("{what} {v}")),
+        _ => None,
+    })
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// `criticality ...; triage ...`, without the triage when there is none.
+fn assessment_text(a: &FemExternalAsset) -> String {
+    let criticality = format!("criticality {}", criticality_text(a));
+    match triage_text(a) {
+        Some(triage) => format!("{criticality}; triage: {triage}"),
+        None => criticality,
     }
 }
 
@@ -464,16 +481,8 @@ async fn assess(client: &Client, id: &str) -> Result<(), BoxError> {
         .unwrap_or(0);
     let after = get_one(client, id).await?;
     println!("  PATCH {id}: {affected} asset updated");
-    println!(
-        "  before: criticality {}; triage {}",
-        criticality_text(&before),
-        triage_text(&before)
-    );
-    println!(
-        "  after:  criticality {}; triage {}",
-        criticality_text(&after),
-        triage_text(&after)
-    );
+    println!("  before: {}", assessment_text(&before));
+    println!("  after:  {}", assessment_text(&after));
     if let Some(t) = &after.triage {
         println!(
             "          updated by {} at {}",

@@ -378,11 +378,12 @@ const AUTO: &str = "auto";
 /// `entity_type`: "it will be always 'external'" (schema description).
 const ENTITY_TYPE: &str = "external";
 
-// Fields whose values no public source lists: neutral placeholders, so
-// that nothing here reads as a real vocabulary.
-const CONNECTIVITY_STATUS: &[&str] = &["connectivity-1", "connectivity-2", "connectivity-3"];
-const TRIAGE_STATUS: &[&str] = &["triage-status-1", "triage-status-2", "triage-status-3"];
-const TRIAGE_ACTION: &[&str] = &["triage-action-1", "triage-action-2"];
+// No public source lists the values of `connectivity_status`,
+// `triage.status`, `triage.action` or a service's `status` (emulator
+// README, "Field values and where they come from"): the generator leaves
+// them out (`Generator::unlisted`). Only a PATCH sets a triage status or
+// action, to whatever it sends.
+
 /// The organisation that owns the tenant, first step of every subsidiary's
 /// discovery path.
 const ORGANIZATION: &str = "Example Holdings";
@@ -711,7 +712,7 @@ impl Generator {
             status: B(status),
             applicable_actions: vec![B("triage"), B("set_criticality"), B("delete")],
             confidence,
-            connectivity_status: B(self.rng.pick_s(CONNECTIVITY_STATUS)),
+            connectivity_status: self.unlisted(),
             criticality: Some(B(assessment.level.unwrap_or(UNASSIGNED))),
             criticality_description: assessment.description,
             criticality_timestamp: assessment.timestamp,
@@ -898,19 +899,32 @@ impl Generator {
         }
     }
 
-    /// The triage state of about a third of the assets.
+    /// The triage assignment of about a third of the assets: who it is
+    /// assigned to, a note, who changed it and when. No status or action:
+    /// no public source lists their values, and CrowdStrike's sample counts
+    /// an asset as triaged only when it has a status, so most real assets
+    /// have none. A PATCH sets them.
     fn triage(&mut self, first_seen: Ts) -> Option<Triage> {
         if !self.rng.chance(0.3) {
             return None;
         }
         Some(Triage {
-            action: Some(B(self.rng.pick_s(TRIAGE_ACTION))),
+            action: self.unlisted(),
             assigned_to: Some(B(self.rng.pick_s(USERS))),
             description: Some(B("Reviewed by the exposure management team")),
-            status: Some(B(self.rng.pick_s(TRIAGE_STATUS))),
+            status: self.unlisted(),
             updated_by: Some(B(self.rng.pick_s(USERS))),
             updated_timestamp: Some(self.ts_between(first_seen.0, self.now)),
         })
+    }
+
+    /// No value, for a field whose values no public source lists. The
+    /// random number that used to pick a placeholder for it is still drawn,
+    /// so that a seed gives the same inventory as before in every other
+    /// field (ids, services, timestamps, the rows tests and examples show).
+    fn unlisted<T>(&mut self) -> Option<T> {
+        self.rng.next_u64();
+        None
     }
 
     fn data_providers(&mut self) -> Vec<Str> {
@@ -1107,11 +1121,9 @@ impl Generator {
             platform_name: Some(B(self.rng.pick_s(PLATFORMS))),
             port,
             protocol: B(protocol),
-            status: B(if self.rng.chance(0.9) {
-                "open"
-            } else {
-                "closed"
-            }),
+            // "The availability status for this service" (the schema's
+            // description) has no documented values: left out.
+            status: self.unlisted(),
             status_code,
             subsidiaries: vec![sub.clone()],
             tls,
@@ -1316,7 +1328,7 @@ pub fn user_asset(
         status: B("online"),
         applicable_actions: vec![B("triage"), B("set_criticality"), B("delete")],
         confidence: 100,
-        connectivity_status: B(CONNECTIVITY_STATUS[0]),
+        connectivity_status: None,
         criticality: Some(B(UNASSIGNED)),
         criticality_description: None,
         criticality_timestamp: None,

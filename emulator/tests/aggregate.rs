@@ -15,6 +15,21 @@ fn buckets(v: &Value, i: usize) -> &Vec<Value> {
 #[tokio::test]
 async fn terms_with_size_sort_and_sub_aggregates() {
     let api = start(small()).await;
+    // No generated asset has a triage status: only a PATCH sets one.
+    let ids = api.query_all("").await;
+    let body = json!({"assets": [
+        {"id": ids[0], "triage": {"status": "status-a"}},
+        {"id": ids[1], "triage": {"status": "status-a"}},
+        {"id": ids[2], "triage": {"status": "status-b"}},
+    ]});
+    let (s, _, v) = api
+        .send(
+            api.http
+                .patch(api.url("/fem/entities/external-assets/v1"))
+                .json(&body),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
     let (s, v) = agg(
         &api,
         json!([{"name": "types", "type": "terms", "field": "asset_type", "size": 10,
@@ -39,11 +54,17 @@ async fn terms_with_size_sort_and_sub_aggregates() {
         .collect();
     // Every asset has one of the documented levels, in term order.
     assert_eq!(crit, ["Critical", "High", "Noncritical", "Unassigned"]);
-    let triage: Vec<&str> = buckets(&v, 2)
+    // The statuses sent, and the assets without one in the missing bucket.
+    let mut triage: Vec<(&str, i64)> = buckets(&v, 2)
         .iter()
-        .map(|b| b["label"].as_str().unwrap())
+        .map(|b| (b["label"].as_str().unwrap(), b["count"].as_i64().unwrap()))
         .collect();
-    assert!(triage.contains(&"none"), "missing value bucket: {triage:?}");
+    triage.sort();
+    assert_eq!(
+        triage,
+        [("none", 297), ("status-a", 2), ("status-b", 1)],
+        "{triage:?}"
+    );
     let ports = buckets(&v, 3);
     assert_eq!(ports.len(), 3);
     assert!(ports[0]["label"].is_number());

@@ -15,3 +15,4 @@ mod fql;
 mod fql_proptest;
 mod latency;
 mod paging;
+mod unlisted_values;
