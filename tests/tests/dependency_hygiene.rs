@@ -11,19 +11,11 @@
 
 use std::process::Command;
 
-fn tree(package: &str, args: &[&str]) -> String {
+/// What `cargo ARGS` prints, run offline at the workspace's root.
+fn cargo(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "-p",
-            package,
-            "-e",
-            "normal,build",
-            "--prefix",
-            "none",
-            "--offline",
-        ])
         .args(args)
+        .arg("--offline")
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .output()
         .expect("cargo runs");
@@ -33,6 +25,20 @@ fn tree(package: &str, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn tree(package: &str, args: &[&str]) -> String {
+    let mut all = vec![
+        "tree",
+        "-p",
+        package,
+        "-e",
+        "normal,build",
+        "--prefix",
+        "none",
+    ];
+    all.extend(args);
+    cargo(&all)
 }
 
 fn names(tree: &str) -> Vec<&str> {
@@ -142,23 +148,8 @@ fn crate_table() -> Vec<Crate> {
 /// The workspace's crates as their manifests say, dependencies named by
 /// their folder.
 fn manifests() -> Vec<Crate> {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .expect("cargo runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata");
+    let out = cargo(&["metadata", "--format-version", "1", "--no-deps"]);
+    let meta: serde_json::Value = serde_json::from_str(&out).expect("metadata");
     let root = std::path::Path::new(meta["workspace_root"].as_str().unwrap());
     let folder = |manifest: &str| {
         let dir = std::path::Path::new(manifest).parent().unwrap();
