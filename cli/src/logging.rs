@@ -3,7 +3,7 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::GlobalArgs;
+use crate::global::GlobalArgs;
 
 /// Installs the subscriber.
 pub fn init(global: &GlobalArgs) {

@@ -9,6 +9,7 @@ mod doctor;
 mod exit;
 mod export;
 mod filter_check;
+mod global;
 mod logging;
 mod output;
 

@@ -30,8 +30,8 @@ use std::path::PathBuf;
 
 use falcon_exposure::{Client, ClientBuilder, Cloud, Target};
 
-use crate::cli::GlobalArgs;
 use crate::exit::Failure;
+use crate::global::GlobalArgs;
 use file::{ConfigFile, Location, Profile};
 use roots::RootFile;
 use secret::{Secret, SecretFrom};

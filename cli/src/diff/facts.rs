@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use super::compare::ChangeKind;
+use super::change::ChangeKind;
 
 /// Text held by the facts.
 pub type Text = Rc<str>;

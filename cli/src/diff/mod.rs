@@ -6,6 +6,7 @@
 //! exports' metadata files are checked first ([`sidecar`]), so that a
 //! failed or different export never reads as thousands of removed assets.
 
+mod change;
 mod compare;
 mod facts;
 mod lines;
@@ -17,10 +18,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure};
+use crate::global::GlobalArgs;
 
-use compare::ChangeKind;
+use change::ChangeKind;
 
 /// `diff` flags.
 #[derive(Args, Debug)]

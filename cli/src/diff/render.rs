@@ -7,7 +7,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::compare::{AssetRef, ChangeKind, Report, ServiceChange, ValueChange};
+use super::change::ChangeKind;
+use super::compare::{AssetRef, Report, ServiceChange, ValueChange};
 use crate::output::{markdown as md, terminal};
 
 /// The JSON report, for `diff --help`.

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::compare::ChangeKind;
+use super::change::ChangeKind;
 use super::facts::FIELDS;
 use crate::exit::Failure;
 use crate::export::meta::{self, Format, Meta, ReadError, Rows};

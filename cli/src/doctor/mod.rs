@@ -9,8 +9,8 @@ use std::io::Write;
 
 use clap::{Args, ValueEnum};
 
-use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure};
+use crate::global::GlobalArgs;
 
 /// `doctor` flags.
 ///

@@ -25,12 +25,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cli::GlobalArgs;
 use crate::exit::{Code, Failure};
 use crate::export::job::{End, Job, Opened, Target, one_line};
 use crate::export::meta::{Format, Rows};
 use crate::export::plan::Plan;
 use crate::export::progress::Bar;
+use crate::global::GlobalArgs;
 use crate::output::terminal;
 
 /// `export` flags.
