@@ -102,7 +102,7 @@ fn bar_style() -> ProgressStyle {
 /// Moves `bar` to a bulk stream's [`falcon_exposure::Progress`]; the first
 /// known total turns the counter into a bar.
 pub fn update(bar: &ProgressBar, p: falcon_exposure::Progress) {
-    if let Some(total) = p.total {
+    if let Some(total) = p.total() {
         if bar.length() != Some(total) {
             if bar.length().is_none() {
                 bar.set_style(bar_style());

@@ -103,7 +103,9 @@ impl FromStr for Cloud {
 }
 
 /// Where the client sends its requests: a named cloud or a custom base URL.
+/// More kinds may come (hence `non_exhaustive`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Target {
     /// A named cloud.
     Cloud(Cloud),

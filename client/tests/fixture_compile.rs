@@ -39,9 +39,9 @@ async fn fixture_uses(client: Client) -> Result<()> {
     let _ = ids;
     // Vocabularies, field enums, kept members and the shape report.
     client.update_widgets().id("w2").kind(crate::vocabularies::Form::Square).send().await?;
-    let field: crate::fields::WidgetsField = "name".parse().map_err(|_| Error::Config("field".into()))?;
+    let field: crate::fields::widgets::WidgetsField = "name".parse().map_err(|_| Error::Config("field".into()))?;
     let sort = crate::fql::Sort::desc(field).then_asc(SIZE);
-    let _ = (sort, field.supports_wildcard(), crate::fields::WidgetsField::ALL.len());
+    let _ = (sort, field.supports_wildcard(), crate::fields::widgets::WidgetsField::ALL.len());
     let widget = crate::models::Widget { r#type: Some(crate::models::Form::Round), ..Default::default() };
     let _ = (widget.extra.len(), crate::vocabularies::finish::known("MATTE"));
     let part = crate::models::Part { id: Some(crate::OneOrMany::One("p".into())), ..Default::default() };

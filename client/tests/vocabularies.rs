@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use falcon_exposure::fields::{ExternalAssetField, external_assets as f};
+use falcon_exposure::fields::external_assets::{self as f, ExternalAssetField};
 use falcon_exposure::fql::{FqlErrorKind, Sort, ValueType};
 use falcon_exposure::models::{
     AggregateQueryRequest, AggregationType, AssetType, Criticality, FemExternalAsset, Interval,
@@ -129,7 +129,9 @@ fn the_field_enum_names_every_field_with_its_capabilities() {
     );
     assert_eq!(
         ExternalAssetField::ALL.len(),
-        falcon_exposure::fields::external_assets::TABLE.fields.len()
+        falcon_exposure::fields::external_assets::TABLE
+            .field_names()
+            .count()
     );
     for field in ExternalAssetField::ALL {
         assert_eq!(field.as_str().parse::<ExternalAssetField>(), Ok(*field));

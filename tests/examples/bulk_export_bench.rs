@@ -57,7 +57,7 @@ async fn export(base: &str, concurrency: usize) -> (usize, u64, Duration) {
     let mut assets = client
         .export_assets("")
         .concurrency(concurrency)
-        .on_progress(move |p| seen.store(p.requests, Ordering::Relaxed))
+        .on_progress(move |p| seen.store(p.requests(), Ordering::Relaxed))
         .items();
     while let Some(a) = assets.next().await {
         a.expect("asset");

@@ -55,7 +55,7 @@ async fn drain_until<T>(
 fn max_in_flight(log: &[(Instant, Progress)], from: Instant, to: Instant) -> u64 {
     log.iter()
         .filter(|(at, _)| *at >= from && *at < to)
-        .map(|(_, p)| p.concurrency)
+        .map(|(_, p)| p.concurrency())
         .max()
         .unwrap_or(0)
 }
@@ -98,7 +98,7 @@ async fn the_in_flight_limit_grows_when_the_latency_jumps_within_the_budget() {
         log.lock()
             .unwrap()
             .iter()
-            .any(|(at, p)| *at >= jump && p.concurrency >= 2 * before.max(1))
+            .any(|(at, p)| *at >= jump && p.concurrency() >= 2 * before.max(1))
     };
     let watch = log.clone();
     let mut second = drain_until(&mut assets, jump + Duration::from_secs(20), |_| {
@@ -114,10 +114,10 @@ async fn the_in_flight_limit_grows_when_the_latency_jumps_within_the_budget() {
 
     let log = log.lock().unwrap().clone();
     let after = max_in_flight(&log, jump, Instant::now());
-    let settled = log.last().map(|(_, p)| p.concurrency).unwrap_or(0);
+    let settled = log.last().map(|(_, p)| p.concurrency()).unwrap_or(0);
     let timeline: Vec<(u128, u64)> = log
         .iter()
-        .map(|(at, p)| ((*at - start).as_millis(), p.concurrency))
+        .map(|(at, p)| ((*at - start).as_millis(), p.concurrency()))
         .collect();
     println!("(ms since start, in-flight limit) at each reply: {timeline:?}");
     println!(
@@ -136,7 +136,7 @@ async fn the_in_flight_limit_grows_when_the_latency_jumps_within_the_budget() {
     assert!(after <= 20, "the in-flight limit overshot: {after}");
     assert!(
         log.iter()
-            .all(|(_, p)| (1..=DEFAULT_MAX_CONCURRENCY as u64).contains(&p.concurrency))
+            .all(|(_, p)| (1..=DEFAULT_MAX_CONCURRENCY as u64).contains(&p.concurrency()))
     );
 
     // And it stayed within the share: the budget's burst, then 5 a second
@@ -188,7 +188,7 @@ async fn an_explicit_concurrency_caps_the_in_flight_limit() {
             .lock()
             .unwrap()
             .iter()
-            .any(|(_, p)| p.concurrency >= 3)
+            .any(|(_, p)| p.concurrency() >= 3)
     };
     let mut read = drain_until(
         &mut assets,
@@ -203,7 +203,7 @@ async fn an_explicit_concurrency_caps_the_in_flight_limit() {
     drop(assets);
 
     let log = log.lock().unwrap().clone();
-    let limits: Vec<u64> = log.iter().map(|(_, p)| p.concurrency).collect();
+    let limits: Vec<u64> = log.iter().map(|(_, p)| p.concurrency()).collect();
     println!("limits reported: {limits:?}; {read} items");
     assert!(read > 0);
     assert!(limits.iter().all(|&l| (1..=3).contains(&l)), "{limits:?}");

@@ -343,13 +343,13 @@ async fn progress_counts_reach_the_totals() {
     assert_eq!(n, 1_234);
     let seen = seen.lock().unwrap().clone();
     let last = seen.iter().max_by_key(|p| p.done()).unwrap();
-    assert_eq!(last.total, Some(1_234));
-    assert_eq!(last.ids_found, 1_234);
-    assert_eq!(last.fetched, 1_234);
-    assert_eq!(last.failed, 0);
+    assert_eq!(last.total(), Some(1_234));
+    assert_eq!(last.ids_found(), 1_234);
+    assert_eq!(last.fetched(), 1_234);
+    assert_eq!(last.failed(), 0);
     // Counts only grow.
     for w in seen.windows(2) {
-        assert!(w[1].ids_found >= w[0].ids_found && w[1].fetched >= w[0].fetched);
+        assert!(w[1].ids_found() >= w[0].ids_found() && w[1].fetched() >= w[0].fetched());
     }
 
     // Pages report too.
@@ -364,7 +364,10 @@ async fn progress_counts_reach_the_totals() {
         .await
         .unwrap();
     let p = pages.lock().unwrap().unwrap();
-    assert_eq!((p.ids_found, p.total, p.requests), (1_234, Some(1_234), 2));
+    assert_eq!(
+        (p.ids_found(), p.total(), p.requests()),
+        (1_234, Some(1_234), 2)
+    );
     assert_eq!(ids.len(), 1_234);
 }
 

@@ -2,17 +2,18 @@
 //! credentials, queries, fragments and hidden characters are refused with
 //! a configuration error that never quotes a password.
 
-use falcon_exposure::{ClientBuilder, Error};
+use falcon_exposure::{Client, Error, Target};
 
+/// Builds a client for `cloud` as `FALCON_CLOUD` (or the tool's `--cloud`)
+/// gives it: parsed as a [`Target`], then checked when the client is built.
 fn build_with_cloud(cloud: &str) -> Result<(), Error> {
-    ClientBuilder::from_env_with(|name| match name {
-        "FALCON_CLIENT_ID" => Some("id".into()),
-        "FALCON_CLIENT_SECRET" => Some("secret".into()),
-        "FALCON_CLOUD" => Some(cloud.into()),
-        _ => None,
-    })?
-    .build()
-    .map(|_| ())
+    let target: Target = cloud.parse()?;
+    Client::builder()
+        .client_id("id")
+        .client_secret("secret")
+        .target(target)
+        .build()
+        .map(|_| ())
 }
 
 #[test]

@@ -20,7 +20,7 @@
 mod common;
 
 use falcon_emulator::EmulatorConfig;
-use falcon_exposure::fields::ExternalAssetField;
+use falcon_exposure::fields::external_assets::ExternalAssetField;
 use falcon_exposure::models::{
     AggregationResult, AggregationType, Criticality, FemEcosystemSubsidiary, FemExternalAsset,
     Interval,

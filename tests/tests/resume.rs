@@ -89,7 +89,7 @@ async fn an_export_killed_at_half_resumes_with_each_asset_exactly_once() {
         "the second run read {pages_second} pages of {total_pages}"
     );
     // And it fetches details only of the assets the first run did not yield.
-    assert_eq!(progress.lock().unwrap().fetched, (ASSETS / 2) as u64);
+    assert_eq!(progress.lock().unwrap().fetched(), (ASSETS / 2) as u64);
     let gets_second = emu.stats().operation("get_external_assets") - gets_before;
     assert!(
         gets_second <= 26,

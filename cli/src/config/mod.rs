@@ -371,6 +371,7 @@ impl Settings {
             Some(cloud) => match cloud.value.parse::<Target>() {
                 Ok(Target::Cloud(c)) => c.name().to_owned(),
                 Ok(Target::Url(url)) => url_label(&url),
+                Ok(_) => "custom".to_owned(),
                 Err(_) => "invalid".to_owned(),
             },
         }

@@ -142,9 +142,8 @@ fn walk<'a>(value: &'a Value, path: &[String], found: &mut Vec<&'a Value>, many:
 /// Every name `--fields` accepts for `rows`, in the order listed in help.
 pub fn valid_names(rows: Rows) -> Vec<String> {
     let mut names: Vec<String> = TABLE
-        .fields
-        .iter()
-        .map(|f| f.name.to_owned())
+        .field_names()
+        .map(str::to_owned)
         .chain(EXTRA.iter().map(|s| (*s).to_owned()))
         .collect();
     if rows == Rows::Services {
@@ -173,11 +172,7 @@ fn service_names() -> Vec<String> {
 }
 
 fn valid_asset_names() -> impl Iterator<Item = &'static str> {
-    TABLE
-        .fields
-        .iter()
-        .map(|f| f.name)
-        .chain(EXTRA.iter().copied())
+    TABLE.field_names().chain(EXTRA.iter().copied())
 }
 
 /// The columns for `fields` (`--fields`, or the default set of `rows`).

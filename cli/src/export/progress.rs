@@ -46,7 +46,7 @@ impl Bar {
         // A resumed export counts from its resume point: add the assets of
         // the runs before.
         Some(move |p: Progress| {
-            if let Some(total) = p.total {
+            if let Some(total) = p.total() {
                 shown.set_length(total.max(done + p.done()));
             }
             shown.set_position(done + p.done());

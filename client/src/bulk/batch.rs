@@ -590,6 +590,7 @@ running_stream!(WriteResults, WriteResult<R>);
 
 /// The outcome of one id of a batched write.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WriteResult<R> {
     /// The id.
     pub id: String,
@@ -604,7 +605,8 @@ impl<R> WriteResult<R> {
     }
 }
 
-/// What happened to one id of a batched write.
+/// What happened to one id of a batched write. The three cases are all
+/// there can be, so a `match` on them is exhaustive on purpose.
 #[derive(Debug, Clone)]
 pub enum WriteOutcome<R> {
     /// The API applied it; the reply's item for this id, when it sent one.

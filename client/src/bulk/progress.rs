@@ -4,30 +4,55 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Where a stream of pages, batches or an export stands. Every field counts
-/// from the start of the stream.
+/// Where a stream of pages, batches or an export stands. Every count is
+/// from the start of the stream. Read through its methods, so that a count
+/// can be added without breaking anyone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Progress {
+    ids_found: u64,
+    fetched: u64,
+    failed: u64,
+    total: Option<u64>,
+    requests: u64,
+    concurrency: u64,
+}
+
+impl Progress {
     /// Ids (or items) the query pages have returned so far.
-    pub ids_found: u64,
+    pub fn ids_found(&self) -> u64 {
+        self.ids_found
+    }
+
     /// Items a batch has returned (reads) or ids a batch has applied (writes).
-    pub fetched: u64,
+    pub fn fetched(&self) -> u64 {
+        self.fetched
+    }
+
     /// Ids reported not found, refused, or lost in a failed request.
-    pub failed: u64,
+    pub fn failed(&self) -> u64 {
+        self.failed
+    }
+
     /// How many there are in all: the query's `meta.pagination.total`, or
     /// the number of ids given to a batch. `None` until known.
-    pub total: Option<u64>,
+    pub fn total(&self) -> Option<u64> {
+        self.total
+    }
+
     /// Requests that got a reply.
-    pub requests: u64,
+    pub fn requests(&self) -> u64 {
+        self.requests
+    }
+
     /// Requests the stream allows in flight now: the adaptive in-flight
     /// limit of a batched read or write, or of an export's detail requests
     /// (whose id pages, one per cursor chain, come on top); 1 for a
     /// paginator, whose pages follow one another. See
     /// [`DEFAULT_MAX_CONCURRENCY`](crate::DEFAULT_MAX_CONCURRENCY).
-    pub concurrency: u64,
-}
+    pub fn concurrency(&self) -> u64 {
+        self.concurrency
+    }
 
-impl Progress {
     /// Items done (fetched or failed), out of [`Progress::total`].
     pub fn done(&self) -> u64 {
         self.fetched + self.failed

@@ -130,8 +130,9 @@ impl ClientBuilder {
     }
 
     /// Like [`Self::from_env`], reading the variables through `lookup`
-    /// (e.g. from a configuration file or a test's map).
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+    /// (the unit tests' maps: setting the process's environment is unsafe
+    /// while other threads read it).
+    pub(crate) fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let required = |name: &str| -> Result<String> {
             match lookup(name) {
                 None => Err(Error::Config(format!(
@@ -553,5 +554,61 @@ impl Client {
     /// authentication). A later request gets a new token.
     pub async fn revoke(&self) -> Result<()> {
         self.inner.auth.revoke().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn from_env_reads_the_four_variables() {
+        let b = ClientBuilder::from_env_with(env(&[
+            ("FALCON_CLIENT_ID", "id"),
+            ("FALCON_CLIENT_SECRET", "secret"),
+            ("FALCON_MEMBER_CID", "child"),
+            ("FALCON_CLOUD", "eu-1"),
+        ]))
+        .unwrap();
+        let c = b.build().unwrap();
+        assert_eq!(c.base_url().as_str(), "https://api.eu-1.crowdstrike.com/");
+        assert_eq!(c.client_id(), "id");
+
+        let c = ClientBuilder::from_env_with(env(&[
+            ("FALCON_CLIENT_ID", "id"),
+            ("FALCON_CLIENT_SECRET", "secret"),
+            ("FALCON_CLOUD", "https://gateway.example.com/falcon"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
+        assert_eq!(c.base_url().as_str(), "https://gateway.example.com/falcon");
+
+        let e = ClientBuilder::from_env_with(env(&[("FALCON_CLIENT_SECRET", "s")])).unwrap_err();
+        assert!(e.to_string().contains("FALCON_CLIENT_ID is not set"), "{e}");
+        let e = ClientBuilder::from_env_with(env(&[
+            ("FALCON_CLIENT_ID", "i"),
+            ("FALCON_CLIENT_SECRET", "  "),
+        ]))
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("FALCON_CLIENT_SECRET is empty"),
+            "{e}"
+        );
+        let e = ClientBuilder::from_env_with(env(&[
+            ("FALCON_CLIENT_ID", "i"),
+            ("FALCON_CLIENT_SECRET", "s"),
+            ("FALCON_CLOUD", "mars-1"),
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("FALCON_CLOUD"), "{e}");
     }
 }

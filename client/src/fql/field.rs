@@ -28,6 +28,15 @@ pub struct IpAddress;
 pub struct Boolean;
 
 /// A filterable field: its FQL name, value type `V` and capabilities `C`.
+///
+/// The generated constants of [`crate::fields`] are the only fields: their
+/// types say what the manifest says each field supports, so none can be
+/// made by hand with other capabilities.
+///
+/// ```compile_fail,E0624
+/// use falcon_exposure::fql::{Caps, Field, Text};
+/// const RANGED: Field<Text, Caps<true, true, true, true>> = Field::new("criticality");
+/// ```
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Field<V, C> {
     name: &'static str,
@@ -43,8 +52,10 @@ impl<V, C> Clone for Field<V, C> {
 impl<V, C> Copy for Field<V, C> {}
 
 impl<V, C> Field<V, C> {
-    /// A field named `name` (dotted for nested fields).
-    pub const fn new(name: &'static str) -> Self {
+    /// A field named `name` (dotted for nested fields). Only the generated
+    /// constants make fields, so a field's type always says what the
+    /// manifest says it supports.
+    pub(crate) const fn new(name: &'static str) -> Self {
         Self {
             name,
             _types: PhantomData,
@@ -107,6 +118,11 @@ macro_rules! field_enum_impls {
             pub fn supports_range(self) -> bool {
                 self.spec().range
             }
+            /// The values the field takes, when a vocabulary of the
+            /// manifest says.
+            pub fn known_values(self) -> Option<crate::fql::KnownValues> {
+                self.spec().known_values
+            }
         }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -147,6 +163,7 @@ pub(crate) use field_enum_impls;
 
 /// Value type of a field, at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ValueType {
     /// Text.
     Text,
@@ -160,23 +177,26 @@ pub enum ValueType {
     Boolean,
 }
 
-/// A filterable field and its capabilities, at run time.
+/// A filterable field and its capabilities, at run time: a row of a
+/// [`FilterTable`]. Users see the same facts through a table's field enum
+/// (such as [`ExternalAssetField`](crate::fields::external_assets::ExternalAssetField)),
+/// which reads them from here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FieldSpec {
+pub(crate) struct FieldSpec {
     /// FQL name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Value type.
-    pub value_type: ValueType,
+    pub(crate) value_type: ValueType,
     /// Supports exact match.
-    pub exact: bool,
+    pub(crate) exact: bool,
     /// Supports wildcard (`*`).
-    pub wildcard: bool,
+    pub(crate) wildcard: bool,
     /// Supports any-of lists (`[v1, v2]`).
-    pub list: bool,
+    pub(crate) list: bool,
     /// Supports range comparisons.
-    pub range: bool,
+    pub(crate) range: bool,
     /// The values it takes, when a vocabulary of the manifest says.
-    pub known_values: Option<KnownValues>,
+    pub(crate) known_values: Option<KnownValues>,
 }
 
 /// The values a field takes, as far as the evidence goes (see
@@ -193,20 +213,40 @@ pub struct KnownValues {
     pub case_insensitive: bool,
 }
 
-/// The filter fields of one group of operations.
+/// The filter fields of one group of operations, as the generated
+/// `TABLE` statics hold them (such as
+/// [`fields::external_assets::TABLE`](crate::fields::external_assets::TABLE)):
+/// what [`Filter::parse_with`](crate::fql::Filter::parse_with) and
+/// [`Sort::parse_with`](crate::fql::Sort::parse_with) check against. Only
+/// the generator makes tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FilterTable {
     /// Name of the table in the manifest.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Whether every field and operation supports negation (`!`).
-    pub negation: bool,
+    pub(crate) negation: bool,
     /// The fields, sorted by name.
-    pub fields: &'static [FieldSpec],
+    pub(crate) fields: &'static [FieldSpec],
 }
 
 impl FilterTable {
+    /// The table's name in the manifest, e.g. `external_assets`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether every field and operation supports negation (`!`).
+    pub fn negation(&self) -> bool {
+        self.negation
+    }
+
+    /// The names of the table's fields, sorted.
+    pub fn field_names(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.fields.iter().map(|f| f.name)
+    }
+
     /// The field named `name`.
-    pub fn field(&self, name: &str) -> Option<&'static FieldSpec> {
+    pub(crate) fn field(&self, name: &str) -> Option<&'static FieldSpec> {
         self.fields
             .binary_search_by(|f| f.name.cmp(name))
             .ok()

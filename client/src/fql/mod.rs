@@ -125,11 +125,11 @@ mod value;
 pub use ast::MAX_PROPERTIES;
 pub use error::{FqlError, FqlErrorKind};
 pub(crate) use field::field_enum_impls;
-pub(crate) use field::unknown_field;
 pub use field::{
-    Boolean, Caps, Field, FieldName, FieldSpec, FilterTable, Integer, IpAddress, KnownValues, Text,
-    Timestamp, ValueType,
+    Boolean, Caps, Field, FieldName, FilterTable, Integer, IpAddress, KnownValues, Text, Timestamp,
+    ValueType,
 };
+pub(crate) use field::{FieldSpec, unknown_field};
 pub use filter::Filter;
 pub use known::UnknownValue;
 pub use sort::{Direction, Sort};

@@ -2,12 +2,12 @@
 //! FQL filter fields by the operations that take them. Each constant's
 //! type carries its value type and capabilities, so an operation the
 //! field does not support fails to compile; `TABLE` holds the same
-//! facts for checks at run time.
+//! facts for checks at run time; its field enum (one path: the table's
+//! module) names the fields at run time.
 /// The table `Filter::parse` and `Sort::parse` check against: `external_assets`.
 pub(crate) static DEFAULT_TABLE: Option<&crate::for_generated::FilterTable> = Some(
     &external_assets::TABLE,
 );
-pub use external_assets::ExternalAssetField;
 /// Fields of external assets that query filters may use.
 ///
 /// Every field and operation supports negation (`!`): true.
@@ -1108,7 +1108,7 @@ pub mod external_assets {
             Self::TriageUpdatedTimestamp,
         ];
         /// The field's entry in [`TABLE`]: value type and capabilities.
-        pub fn spec(self) -> &'static FieldSpec {
+        pub(crate) fn spec(self) -> &'static FieldSpec {
             &TABLE.fields[self as usize]
         }
     }

@@ -472,7 +472,7 @@ impl Client {
     ///
     /// let mut items = client
     ///     .export_assets("")
-    ///     .on_progress(|p| eprintln!("{}/{:?}", p.fetched, p.total))
+    ///     .on_progress(|p| eprintln!("{}/{:?}", p.fetched(), p.total()))
     ///     .items();
     /// while let Some(item) = items.next().await {
     ///     println!("{:?}", item?);

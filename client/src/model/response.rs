@@ -12,6 +12,7 @@ use crate::model::lenient;
 /// Rate-limit figures read from a response's headers (names compared
 /// case-insensitively).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// `X-RateLimit-Limit`: requests allowed per minute.
     pub limit: Option<u64>,
@@ -61,6 +62,7 @@ pub(crate) fn trace_header(headers: &reqwest::header::HeaderMap) -> Option<Strin
 
 /// One entry of the envelope's `errors` list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// Error code (often the HTTP status).
     #[serde(
@@ -121,6 +123,7 @@ impl<'de> Deserialize<'de> for Offset {
 
 /// `meta.pagination`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct Pagination {
     /// Offset, sent as a string or a number depending on the endpoint.
     #[serde(
@@ -153,6 +156,7 @@ pub struct Pagination {
 
 /// `meta.writes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct Writes {
     /// How many resources the write changed.
     #[serde(
@@ -168,6 +172,7 @@ pub struct Writes {
 
 /// The envelope's `meta` object.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct Meta {
     /// Server-side time spent, in seconds.
     #[serde(

@@ -547,7 +547,7 @@ mod tests {
         let tracker = Tracker::new(None);
         let w = rate().in_flight_limit(8, tracker.clone());
         // Nothing known: one at a time to start.
-        assert_eq!(tracker.snapshot().concurrency, 1);
+        assert_eq!(tracker.snapshot().concurrency(), 1);
         let first = w.acquire().await;
         let waiting = tokio::spawn({
             let w = w.clone();
@@ -558,12 +558,12 @@ mod tests {
         drop(first);
         // Released: the waiter gets a place, and the limit grew.
         let second = waiting.await.unwrap();
-        assert_eq!(tracker.snapshot().concurrency, 2);
+        assert_eq!(tracker.snapshot().concurrency(), 2);
         let third = w.acquire().await;
         assert_eq!(w.lock().in_flight, 2);
         drop((second, third));
         assert_eq!(w.lock().in_flight, 0);
-        assert_eq!(tracker.snapshot().concurrency, 4);
+        assert_eq!(tracker.snapshot().concurrency(), 4);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use falcon_exposure::{Client, ClientBuilder, Cloud, Error, StatusCode};
+use falcon_exposure::{Client, Cloud, Error, StatusCode};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -369,57 +369,6 @@ fn clouds_and_urls_are_chosen_by_name() {
             .unwrap();
         assert_eq!(c.base_url().as_str(), url, "{name}");
     }
-}
-
-fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-    let map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    move |k| map.get(k).cloned()
-}
-
-#[test]
-fn from_env_reads_the_four_variables() {
-    let b = ClientBuilder::from_env_with(env(&[
-        ("FALCON_CLIENT_ID", "id"),
-        ("FALCON_CLIENT_SECRET", "secret"),
-        ("FALCON_MEMBER_CID", "child"),
-        ("FALCON_CLOUD", "eu-1"),
-    ]))
-    .unwrap();
-    let c = b.build().unwrap();
-    assert_eq!(c.base_url().as_str(), "https://api.eu-1.crowdstrike.com/");
-    assert_eq!(c.client_id(), "id");
-
-    let c = ClientBuilder::from_env_with(env(&[
-        ("FALCON_CLIENT_ID", "id"),
-        ("FALCON_CLIENT_SECRET", "secret"),
-        ("FALCON_CLOUD", "https://gateway.example.com/falcon"),
-    ]))
-    .unwrap()
-    .build()
-    .unwrap();
-    assert_eq!(c.base_url().as_str(), "https://gateway.example.com/falcon");
-
-    let e = ClientBuilder::from_env_with(env(&[("FALCON_CLIENT_SECRET", "s")])).unwrap_err();
-    assert!(e.to_string().contains("FALCON_CLIENT_ID is not set"), "{e}");
-    let e = ClientBuilder::from_env_with(env(&[
-        ("FALCON_CLIENT_ID", "i"),
-        ("FALCON_CLIENT_SECRET", "  "),
-    ]))
-    .unwrap_err();
-    assert!(
-        e.to_string().contains("FALCON_CLIENT_SECRET is empty"),
-        "{e}"
-    );
-    let e = ClientBuilder::from_env_with(env(&[
-        ("FALCON_CLIENT_ID", "i"),
-        ("FALCON_CLIENT_SECRET", "s"),
-        ("FALCON_CLOUD", "mars-1"),
-    ]))
-    .unwrap_err();
-    assert!(e.to_string().contains("FALCON_CLOUD"), "{e}");
 }
 
 #[test]

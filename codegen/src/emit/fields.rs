@@ -8,11 +8,6 @@ use crate::ir::{Api, FilterField, Table};
 
 pub fn emit(api: &Api<'_>) -> TokenStream {
     let tables = api.tables.iter().map(|t| table(api, t));
-    let enums = api.tables.iter().map(|t| {
-        let module = format_ident!("{}", t.name);
-        let e = format_ident!("{}", t.enum_name);
-        quote!(pub use #module::#e;)
-    });
     let default = match api.default_table.map(|id| api.table(id).name) {
         Some(name) => {
             let module = format_ident!("{name}");
@@ -33,9 +28,9 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
         //! FQL filter fields by the operations that take them. Each constant's
         //! type carries its value type and capabilities, so an operation the
         //! field does not support fails to compile; `TABLE` holds the same
-        //! facts for checks at run time.
+        //! facts for checks at run time; its field enum (one path: the table's
+        //! module) names the fields at run time.
         #default
-        #(#enums)*
         #(#tables)*
     }
 }
@@ -144,7 +139,7 @@ fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
                 /// Every field, sorted by name.
                 pub const ALL: &'static [Self] = &[#(Self::#variants),*];
                 /// The field's entry in [`TABLE`]: value type and capabilities.
-                pub fn spec(self) -> &'static FieldSpec {
+                pub(crate) fn spec(self) -> &'static FieldSpec {
                     // Variants and table entries are both sorted by name.
                     &TABLE.fields[self as usize]
                 }

@@ -166,7 +166,7 @@ fn export_doc(e: &Export<'_>, query: &str, get: &str) -> String {
     text += &format!(
         "\n# Example\n\n```no_run\n# async fn example(client: falcon_exposure::Client) -> falcon_exposure::Result<()> {{\n\
          use futures::StreamExt;\n\n\
-         let mut items = client\n    .{}(\"\")\n    .on_progress(|p| eprintln!(\"{{}}/{{:?}}\", p.fetched, p.total))\n    .items();\n\
+         let mut items = client\n    .{}(\"\")\n    .on_progress(|p| eprintln!(\"{{}}/{{:?}}\", p.fetched(), p.total()))\n    .items();\n\
          while let Some(item) = items.next().await {{\n    println!(\"{{:?}}\", item?);\n}}\n# Ok(())\n# }}\n```\n",
         e.method_name
     );
