@@ -169,25 +169,8 @@ fn resolve_at(
     let env_id = var(ID_VARIABLE);
     let env_secret = var(SECRET_VARIABLE);
     let env_has_credentials = env_id.is_some() || env_secret.is_some();
-
-    // The one profile in use, if any.
-    let (profile, explicit): (Option<&Profile>, bool) = match (&global.profile, &config) {
-        (Some(name), Some(config)) => (Some(profile(config, name, &location)?), true),
-        (Some(name), None) => {
-            return Err(Failure::usage(format!(
-                "--profile {}: there is no profiles file at {}; create it with a [profiles.{0}] table",
-                crate::output::terminal(name),
-                location.describe()
-            )));
-        }
-        (None, _) if env_has_credentials => (None, false),
-        (None, Some(config)) => match &config.default_profile {
-            Some(name) => (Some(profile(config, name, &location)?), false),
-            None => (None, false),
-        },
-        (None, None) => (None, false),
-    };
-
+    let (profile, explicit) =
+        chosen_profile(global, config.as_ref(), &location, env_has_credentials)?;
     let (credentials, client_id, secret) = match profile {
         Some(p) => {
             if explicit && env_has_credentials {
@@ -195,95 +178,20 @@ fn resolve_at(
                     "--profile given: {ID_VARIABLE} and {SECRET_VARIABLE} in the environment are ignored"
                 );
             }
-            let client_id = p.client_id.clone().ok_or_else(|| {
-                Failure::usage(format!(
-                    "profile {} in {} has no client_id",
-                    crate::output::terminal(&p.name),
-                    location.describe()
-                ))
-            })?;
-            let (secret, from) = secret::of_profile(p, &client_id)?;
-            let credentials = CredentialsFrom::Profile {
-                explicit,
-                secret: from,
-            };
-            (credentials, client_id, secret)
+            profile_credentials(p, explicit, &location)?
         }
-        None => match (env_id, env_secret) {
-            (Some(id), Some(secret)) => (CredentialsFrom::Env, id, Secret::new(secret)),
-            (Some(_), None) => return Err(half_set(SECRET_VARIABLE, ID_VARIABLE)),
-            (None, Some(_)) => return Err(half_set(ID_VARIABLE, SECRET_VARIABLE)),
-            (None, None) => {
-                return Err(Failure::usage(format!(
-                    "no credentials: set {ID_VARIABLE} and {SECRET_VARIABLE}, or add a profile to \
-                     the profiles file {} and pass --profile NAME or set default_profile there",
-                    location.describe()
-                )));
-            }
-        },
+        None => env_credentials(env_id, env_secret, &location)?,
     };
-
-    let from_profile = if explicit {
-        Source::Profile
-    } else {
-        Source::DefaultProfile
+    let layers = Layers {
+        explicit,
+        var: &var,
     };
-    // Flag, explicit profile, environment, default profile.
-    let pick = |flag: Option<(&'static str, &String)>,
-                of_profile: Option<&String>,
-                variable: &'static str|
-     -> Option<Setting> {
-        let profile_setting = of_profile.map(|value| Setting {
-            value: value.clone(),
-            source: from_profile,
-        });
-        let env_setting = var(variable).map(|value| Setting {
-            value,
-            source: Source::Env(variable),
-        });
-        if let Some((name, value)) = flag {
-            return Some(Setting {
-                value: value.trim().to_owned(),
-                source: Source::Flag(name),
-            });
-        }
-        if explicit {
-            if profile_setting.is_some() && env_setting.is_some() {
-                tracing::info!("--profile given: {variable} in the environment is ignored");
-            }
-            profile_setting.or(env_setting)
-        } else {
-            env_setting.or(profile_setting)
-        }
-    };
-    let cloud = pick(
+    let cloud = layers.pick(
         global.cloud.as_ref().map(|c| ("--cloud", c)),
         profile.and_then(|p| p.cloud.as_ref()),
         CLOUD_VARIABLE,
     );
-    // The member CID picks the tenant, so it belongs to the credentials'
-    // source: a leftover FALCON_MEMBER_CID never sends a profile's
-    // requests to another tenant.
-    let member_cid = match credentials {
-        CredentialsFrom::Env => var(MEMBER_VARIABLE).map(|value| Setting {
-            value,
-            source: Source::Env(MEMBER_VARIABLE),
-        }),
-        CredentialsFrom::Profile { .. } => {
-            if var(MEMBER_VARIABLE).is_some() {
-                tracing::warn!(
-                    "{MEMBER_VARIABLE} is ignored: the credentials come from a profile, whose \
-                     member_cid (if any) picks the tenant"
-                );
-            }
-            profile
-                .and_then(|p| p.member_cid.clone())
-                .map(|value| Setting {
-                    value,
-                    source: from_profile,
-                })
-        }
-    };
+    let member_cid = member_cid(&credentials, profile, &layers);
 
     let mut roots = Vec::new();
     if let Some(path) = &global.ca_file {
@@ -307,6 +215,151 @@ fn resolve_at(
         roots,
         file,
     })
+}
+
+/// The one profile in use, if any, and whether `--profile` named it.
+fn chosen_profile<'c>(
+    global: &GlobalArgs,
+    config: Option<&'c ConfigFile>,
+    location: &Location,
+    env_has_credentials: bool,
+) -> Result<(Option<&'c Profile>, bool), Failure> {
+    Ok(match (&global.profile, config) {
+        (Some(name), Some(config)) => (Some(profile(config, name, location)?), true),
+        (Some(name), None) => {
+            return Err(Failure::usage(format!(
+                "--profile {}: there is no profiles file at {}; create it with a [profiles.{0}] table",
+                crate::output::terminal(name),
+                location.describe()
+            )));
+        }
+        (None, _) if env_has_credentials => (None, false),
+        (None, Some(config)) => match &config.default_profile {
+            Some(name) => (Some(profile(config, name, location)?), false),
+            None => (None, false),
+        },
+        (None, None) => (None, false),
+    })
+}
+
+/// The credentials of profile `p`.
+fn profile_credentials(
+    p: &Profile,
+    explicit: bool,
+    location: &Location,
+) -> Result<(CredentialsFrom, String, Secret), Failure> {
+    let client_id = p.client_id.clone().ok_or_else(|| {
+        Failure::usage(format!(
+            "profile {} in {} has no client_id",
+            crate::output::terminal(&p.name),
+            location.describe()
+        ))
+    })?;
+    let (secret, from) = secret::of_profile(p, &client_id)?;
+    let credentials = CredentialsFrom::Profile {
+        explicit,
+        secret: from,
+    };
+    Ok((credentials, client_id, secret))
+}
+
+/// The credentials of the environment: both variables, or an error naming
+/// what is missing.
+fn env_credentials(
+    id: Option<String>,
+    secret: Option<String>,
+    location: &Location,
+) -> Result<(CredentialsFrom, String, Secret), Failure> {
+    match (id, secret) {
+        (Some(id), Some(secret)) => Ok((CredentialsFrom::Env, id, Secret::new(secret))),
+        (Some(_), None) => Err(half_set(SECRET_VARIABLE, ID_VARIABLE)),
+        (None, Some(_)) => Err(half_set(ID_VARIABLE, SECRET_VARIABLE)),
+        (None, None) => Err(Failure::usage(format!(
+            "no credentials: set {ID_VARIABLE} and {SECRET_VARIABLE}, or add a profile to \
+             the profiles file {} and pass --profile NAME or set default_profile there",
+            location.describe()
+        ))),
+    }
+}
+
+/// Where a setting may come from besides its flag, and in which order.
+struct Layers<'a> {
+    /// `--profile` named the profile: it wins over the environment.
+    explicit: bool,
+    /// The environment's non-empty variables.
+    var: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Layers<'_> {
+    fn profile_source(&self) -> Source {
+        if self.explicit {
+            Source::Profile
+        } else {
+            Source::DefaultProfile
+        }
+    }
+
+    /// A setting: flag, explicit profile, environment, default profile.
+    fn pick(
+        &self,
+        flag: Option<(&'static str, &String)>,
+        of_profile: Option<&String>,
+        variable: &'static str,
+    ) -> Option<Setting> {
+        if let Some((name, value)) = flag {
+            return Some(Setting {
+                value: value.trim().to_owned(),
+                source: Source::Flag(name),
+            });
+        }
+        let profile_setting = of_profile.map(|value| Setting {
+            value: value.clone(),
+            source: self.profile_source(),
+        });
+        let env_setting = (self.var)(variable).map(|value| Setting {
+            value,
+            source: Source::Env(variable),
+        });
+        if self.explicit {
+            if profile_setting.is_some() && env_setting.is_some() {
+                tracing::info!("--profile given: {variable} in the environment is ignored");
+            }
+            profile_setting.or(env_setting)
+        } else {
+            env_setting.or(profile_setting)
+        }
+    }
+}
+
+/// The member CID. It picks the tenant, so it belongs to the credentials'
+/// source: a leftover FALCON_MEMBER_CID never sends a profile's requests to
+/// another tenant.
+fn member_cid(
+    credentials: &CredentialsFrom,
+    profile: Option<&Profile>,
+    layers: &Layers<'_>,
+) -> Option<Setting> {
+    let from_env = (layers.var)(MEMBER_VARIABLE);
+    match credentials {
+        CredentialsFrom::Env => from_env.map(|value| Setting {
+            value,
+            source: Source::Env(MEMBER_VARIABLE),
+        }),
+        CredentialsFrom::Profile { .. } => {
+            if from_env.is_some() {
+                tracing::warn!(
+                    "{MEMBER_VARIABLE} is ignored: the credentials come from a profile, whose \
+                     member_cid (if any) picks the tenant"
+                );
+            }
+            profile
+                .and_then(|p| p.member_cid.clone())
+                .map(|value| Setting {
+                    value,
+                    source: layers.profile_source(),
+                })
+        }
+    }
 }
 
 /// The profile `name` of `config`.

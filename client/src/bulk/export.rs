@@ -14,7 +14,7 @@ use crate::bulk::engine::{Options, Work};
 use crate::bulk::paginate::{ChainSetup, Items, OnSettled, PageQuery, Paginator};
 use crate::bulk::progress::{Progress, Tracker};
 use crate::bulk::resume::{self, ChainStart, Ledger, ResumePoint, Shard};
-use crate::bulk::shards::{self, MAX_CHAINS, OneChain, ShardSpec};
+use crate::bulk::shards::{self, MAX_CHAINS, OneChain, Plan, ShardSpec};
 use crate::error::{Error, Result};
 use crate::fql::FilterArg;
 
@@ -406,38 +406,49 @@ impl Chains {
     async fn start(self, resume: Option<ResumePoint>) -> BoxStream<'static, ChainId> {
         let this = Arc::new(self);
         if let Some(point) = resume.filter(|p| p.chains() > 0) {
-            let starts: Vec<(Option<Shard>, ChainStart)> = {
-                let mut ledger = resume::lock(&this.ledger);
-                match point.shards() {
-                    Some(shards) => shards
-                        .into_iter()
-                        .map(|s| (Some(s.clone()), ledger.open(Some(s), Some(&point))))
-                        .collect(),
-                    None => vec![(None, ledger.open(None, Some(&point)))],
-                }
-            };
-            let walks: Vec<_> = starts
-                .into_iter()
-                .map(|(s, start)| this.walk(s.as_ref(), start, None))
-                .collect();
-            return stream::select_all(walks).boxed();
+            return this.resume(&point);
         }
         let plan = match (&this.shard_by, this.max_chains) {
             (Some(spec), n) if n > 1 => shards::plan(&this.query, spec).await,
             _ => Err(OneChain::quiet("one chain asked")),
         };
-        let plan = match plan {
-            Ok(plan) => plan,
+        match plan {
+            Ok(plan) => this.planned(plan),
             Err(why) => {
                 why.log(this.query.op.id);
                 let start = resume::lock(&this.ledger).open(None, None);
-                return this.walk(None, start, None);
+                this.walk(None, start, None)
+            }
+        }
+    }
+
+    /// The chains of a resume point, each from where it stopped: the same
+    /// ranges, without planning again.
+    fn resume(&self, point: &ResumePoint) -> BoxStream<'static, ChainId> {
+        let starts: Vec<(Option<Shard>, ChainStart)> = {
+            let mut ledger = resume::lock(&self.ledger);
+            match point.shards() {
+                Some(shards) => shards
+                    .into_iter()
+                    .map(|s| (Some(s.clone()), ledger.open(Some(s), Some(point))))
+                    .collect(),
+                None => vec![(None, ledger.open(None, Some(point)))],
             }
         };
-        this.tracker.set_total(plan.total());
+        let walks: Vec<_> = starts
+            .into_iter()
+            .map(|(s, start)| self.walk(s.as_ref(), start, None))
+            .collect();
+        stream::select_all(walks).boxed()
+    }
+
+    /// The chains of `plan`: its first shard at once, the others once the
+    /// first has settled its page size.
+    fn planned(self: Arc<Self>, plan: Plan) -> BoxStream<'static, ChainId> {
+        self.tracker.set_total(plan.total());
         let (first, next) = plan.first();
         let (first_start, rest_start, missing) = {
-            let mut ledger = resume::lock(&this.ledger);
+            let mut ledger = resume::lock(&self.ledger);
             let first_start = ledger.open(Some(first.clone()), None);
             let rest_start = ledger.open(Some(plan.rest(next)), None);
             let missing = plan
@@ -448,11 +459,11 @@ impl Chains {
         // The first shard is read alone until the API has accepted a page
         // size for it: the number of chains follows from that size. A
         // refused query there leaves the others unread.
-        let (gate, mut opened) = watch::channel(Gate::Waiting);
+        let (gate, opened) = watch::channel(Gate::Waiting);
         let gate = Arc::new(gate);
         let (on_settled, on_error, at_end) = (gate.clone(), gate.clone(), gate);
         let settled: OnSettled = Box::new(move |page| decide(&on_settled, Gate::Open(Some(page))));
-        let first_walk = this
+        let first_walk = self
             .walk(Some(&first), first_start, Some(settled))
             .map(move |(chain, id)| {
                 if matches!(&id, Err(e) if !matches!(e, Error::Incomplete { .. })) {
@@ -466,42 +477,51 @@ impl Chains {
                     .filter_map(|()| async { None::<ChainId> }),
             )
             .boxed();
-        let later = {
-            let this = this.clone();
-            async move {
-                let settled = match opened.wait_for(|g| *g != Gate::Waiting).await {
-                    Ok(g) => match *g {
-                        Gate::Open(page) => page,
-                        Gate::Waiting | Gate::Closed => return stream::empty().boxed(),
-                    },
-                    Err(_) => None,
-                };
-                let page = settled
-                    .or(this.page_size)
-                    .or_else(|| this.query.client.page_size_found(this.query.op.id))
-                    .unwrap_or(FIRST_ID_PAGE);
-                let n = shards::chains(&this.query.client, page, this.batch, this.max_chains);
-                let rest = plan.split(next, n.saturating_sub(1).max(1));
-                tracing::debug!(
-                    operation = this.query.op.id,
-                    chains = rest.len() + 1 + usize::from(missing.is_some()),
-                    page,
-                    "reading the ids through several cursor chains"
-                );
-                let starts =
-                    resume::lock(&this.ledger).replace_unread(rest_start.index, rest.clone());
-                let mut walks: Vec<_> = rest
-                    .iter()
-                    .zip(starts)
-                    .map(|(s, start)| this.walk(Some(s), start, None))
-                    .collect();
-                if let Some((m, start)) = &missing {
-                    walks.push(this.walk(Some(m), start.clone(), None));
-                }
-                stream::select_all(walks).boxed()
-            }
-        };
+        let later = self.clone().later(opened, plan, next, rest_start, missing);
         stream::select(first_walk, stream::once(later).flatten()).boxed()
+    }
+
+    /// The chains after the first, once `opened` says the first has
+    /// settled its page size: the rest of the plan from bucket `next` cut
+    /// into as many shards as the rate allows at that size, and the chain of
+    /// the items without the field. None when the first was refused.
+    async fn later(
+        self: Arc<Self>,
+        mut opened: watch::Receiver<Gate>,
+        plan: Plan,
+        next: usize,
+        rest_start: ChainStart,
+        missing: Option<(Shard, ChainStart)>,
+    ) -> BoxStream<'static, ChainId> {
+        let settled = match opened.wait_for(|g| *g != Gate::Waiting).await {
+            Ok(g) => match *g {
+                Gate::Open(page) => page,
+                Gate::Waiting | Gate::Closed => return stream::empty().boxed(),
+            },
+            Err(_) => None,
+        };
+        let page = settled
+            .or(self.page_size)
+            .or_else(|| self.query.client.page_size_found(self.query.op.id))
+            .unwrap_or(FIRST_ID_PAGE);
+        let n = shards::chains(&self.query.client, page, self.batch, self.max_chains);
+        let rest = plan.split(next, n.saturating_sub(1).max(1));
+        tracing::debug!(
+            operation = self.query.op.id,
+            chains = rest.len() + 1 + usize::from(missing.is_some()),
+            page,
+            "reading the ids through several cursor chains"
+        );
+        let starts = resume::lock(&self.ledger).replace_unread(rest_start.index, rest.clone());
+        let mut walks: Vec<_> = rest
+            .iter()
+            .zip(starts)
+            .map(|(s, start)| self.walk(Some(s), start, None))
+            .collect();
+        if let Some((m, start)) = missing {
+            walks.push(self.walk(Some(&m), start, None));
+        }
+        stream::select_all(walks).boxed()
     }
 
     /// The ids of one chain, reading `shard` (`None`: the whole query);
