@@ -3,7 +3,7 @@
 //! the emitters read nothing else, so a case the validation refuses cannot
 //! reach them.
 
-use crate::manifest::{AllowedValue, VocabularyValue};
+use crate::manifest::AllowedValue;
 use crate::types::TypeExpr;
 
 /// A model, by its place in [`Api::models`].
@@ -145,6 +145,10 @@ pub struct Table<'m> {
 pub struct FilterField<'m> {
     /// Dotted name.
     pub name: &'m str,
+    /// Its variant of the table's field enum (`IpServicesPort`).
+    pub variant: String,
+    /// Its constant in the table's module (`IP_SERVICES_PORT`).
+    pub const_name: String,
     /// Value type.
     pub value_type: ValueType,
     /// Capabilities.
@@ -208,6 +212,11 @@ pub struct Operation<'m> {
     pub method_name: &'m str,
     /// The builder's type name (the method name in PascalCase).
     pub builder: String,
+    /// The operation ID in PascalCase, when it differs from the builder's
+    /// name: a doc alias of the builder.
+    pub builder_alias: Option<String>,
+    /// The constant of its entry in the operation table (`GET_EXTERNAL_ASSETS`).
+    pub table_const: String,
     /// One-line summary.
     pub summary: &'m str,
     /// Further description.
@@ -551,6 +560,9 @@ pub struct ShardBy<'m> {
 pub struct Vocabulary<'m> {
     /// PascalCase name.
     pub name: &'m str,
+    /// The Rust item in `vocabularies`: the enum of a closed vocabulary
+    /// (`Criticality`), the module of an open one's constants (`discovered_by`).
+    pub rust_name: String,
     /// What the values describe.
     pub description: &'m str,
     /// An enum (closed) or constants (open).
@@ -558,7 +570,18 @@ pub struct Vocabulary<'m> {
     /// Values are recognised whatever their case.
     pub case_insensitive: bool,
     /// The known values.
-    pub values: &'m [VocabularyValue],
+    pub values: Vec<VocabularyValue<'m>>,
     /// Every field, keyword and filter field it applies to, as written.
     pub used_by: Vec<&'m str>,
+}
+
+/// One known value of a vocabulary.
+#[derive(Debug)]
+pub struct VocabularyValue<'m> {
+    /// The value, as the API sends it.
+    pub value: &'m str,
+    /// The source that documents it.
+    pub evidence: &'m str,
+    /// Its enum variant (closed: `DnsDomain`) or constant (open: `DNS_DOMAIN`).
+    pub rust_name: String,
 }

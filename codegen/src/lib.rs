@@ -11,9 +11,9 @@ pub mod emit;
 pub mod ir;
 pub mod locate;
 pub mod manifest;
+pub mod names;
 pub mod types;
 pub mod validate;
-pub mod vocab;
 
 use std::path::{Path, PathBuf};
 

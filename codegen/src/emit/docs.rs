@@ -96,8 +96,8 @@ fn vocabularies(api: &Api<'_>) -> String {
             d += "\nRecognised whatever their case.\n";
         }
         d += "\n| Value | Source |\n|---|---|\n";
-        for x in v.values {
-            d += &format!("| `{}` | {} |\n", x.value, cell(&x.evidence));
+        for x in &v.values {
+            d += &format!("| `{}` | {} |\n", x.value, cell(x.evidence));
         }
     }
     d

@@ -14,7 +14,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Api, ModelKind, Type};
+use crate::ir::{Api, ModelKind, Type, Vocabulary};
 use crate::types::TypeExpr;
 
 /// The Rust files of `client/src/generated/`, by file name.
@@ -118,7 +118,7 @@ fn escape_angles(line: &str) -> String {
 
 /// An identifier, raw (`r#type`) when it is a keyword.
 pub fn ident(name: &str) -> Ident {
-    if crate::validate::is_keyword(name) {
+    if crate::names::is_keyword(name) {
         Ident::new_raw(name, Span::call_site())
     } else {
         Ident::new(name, Span::call_site())
@@ -126,14 +126,18 @@ pub fn ident(name: &str) -> Ident {
 }
 
 /// The Rust path of a closed vocabulary's enum.
-pub fn vocabulary_enum(name: &str) -> proc_macro2::TokenStream {
-    let id = ident(name);
+pub fn vocabulary_enum(v: &Vocabulary<'_>) -> TokenStream {
+    let id = ident(&v.rust_name);
     quote!(crate::vocabularies::#id)
 }
 
-/// `ip.services.port` → `IP_SERVICES_PORT`.
-pub fn const_name(field: &str) -> String {
-    field.replace('.', "_").to_ascii_uppercase()
+/// A one-line list of a vocabulary's values: `` `Critical`, `High` ``.
+pub fn listed(v: &Vocabulary<'_>) -> String {
+    v.values
+        .iter()
+        .map(|x| format!("`{}`", x.value))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The Rust type of a type expression, inside the generated modules.

@@ -3,11 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, ident, rust_type};
-use crate::ir::{Api, Field, Model, ModelKind, Type};
+use super::{doc, ident, listed, rust_type};
+use crate::ir::{Api, Field, Model, ModelKind, Type, Vocabulary};
+use crate::names::EXTRA_FIELD;
 use crate::types::TypeExpr;
-use crate::validate::snake_case;
-use crate::vocab;
 
 pub fn emit(api: &Api<'_>) -> TokenStream {
     // A model the runtime stands for is that type, under its one name.
@@ -22,7 +21,7 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
         .vocabularies
         .iter()
         .filter(|v| v.closed)
-        .map(|v| format_ident!("{}", v.name))
+        .map(|v| format_ident!("{}", v.rust_name))
         .collect();
     let reexport = (!enums.is_empty()).then(|| {
         quote! {
@@ -60,11 +59,11 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
 }
 
 /// The Rust type of a model field, with a closed vocabulary in place of text.
-fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&str>) -> TokenStream {
-    let Some(name) = vocabulary else {
+fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&Vocabulary<'_>>) -> TokenStream {
+    let Some(v) = vocabulary else {
         return rust_type(api, t);
     };
-    let e = super::vocabulary_enum(name);
+    let e = super::vocabulary_enum(v);
     match t {
         TypeExpr::List(_) => quote!(Vec<#e>),
         TypeExpr::OneOrMany(_) => quote!(crate::OneOrMany<#e>),
@@ -95,7 +94,7 @@ fn model_item(
     });
     let accessors: Vec<TokenStream> = fields.iter().filter_map(json_accessor).collect();
     let fields = fields.iter().map(|f| field(api, f));
-    let extra = format_ident!("{}", crate::validate::EXTRA_FIELD);
+    let extra = format_ident!("{EXTRA_FIELD}");
     let (extra_field, visit_extra) = if keeps_extra {
         (
             quote! {
@@ -133,27 +132,23 @@ fn field(api: &Api<'_>, f: &Field<'_>) -> TokenStream {
     let (wire, rust) = (f.wire, &f.rust);
     let field = ident(rust);
     let vocabulary = f.vocabulary.map(|id| api.vocabulary(id));
-    let closed = vocabulary.filter(|v| v.closed).map(|v| v.name);
-    let ty = field_type(api, &f.ty, closed);
+    let ty = field_type(api, &f.ty, vocabulary.filter(|v| v.closed));
     let mut text = f
         .description
         .map_or_else(|| format!("`{wire}`."), str::to_owned);
-    match vocabulary {
-        Some(v) if v.closed => {
-            let n = v.name;
-            text += &format!(
-                "\n\nValues: {} ([`{n}`](crate::vocabularies::{n})).",
-                vocab::listed(v)
+    if let Some(v) = vocabulary {
+        let item = &v.rust_name;
+        text += &if v.closed {
+            format!(
+                "\n\nValues: {} ([`{item}`](crate::vocabularies::{item})).",
+                listed(v)
             )
-        }
-        Some(v) => {
-            let module = snake_case(v.name);
-            text += &format!(
-                "\n\nKnown values: {} ([`{module}`](crate::vocabularies::{module})); others may be sent.",
-                vocab::listed(v),
+        } else {
+            format!(
+                "\n\nKnown values: {} ([`{item}`](crate::vocabularies::{item})); others may be sent.",
+                listed(v)
             )
-        }
-        None => {}
+        };
     }
     let text = doc(&text);
     let rename = (rust != wire).then(|| quote!(rename = #wire,));

@@ -9,7 +9,6 @@ use super::table::const_ident;
 use super::{doc, ident, rust_type};
 use crate::ir::{Api, Export, Operation, ParamKind, Reply};
 use crate::types::TypeExpr;
-use crate::validate::pascal;
 
 pub fn emit(api: &Api<'_>) -> TokenStream {
     let methods = api.operations.iter().map(client_method);
@@ -180,8 +179,10 @@ fn builder(api: &Api<'_>, op: &Operation<'_>) -> TokenStream {
         "Request builder of [`Client::{method}`] (`{}`): set keywords, then [`send`](Self::send).",
         op.id
     ));
-    let old_name = pascal(op.id);
-    let alias = (old_name != op.builder).then(|| quote!(#[doc(alias = #old_name)]));
+    let alias = op
+        .builder_alias
+        .as_ref()
+        .map(|old_name| quote!(#[doc(alias = #old_name)]));
     let setters = op.params.iter().map(|p| setter(api, p));
     let body = op.body_type.as_ref().map(|t| {
         let ty = rust_type(api, t);

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, ident, rust_type};
+use super::{doc, ident, listed, rust_type};
 use crate::ir::{Api, Location, Param, ParamKind, Place, TableId};
 use crate::types::TypeExpr;
 
@@ -31,22 +31,19 @@ fn setter_doc(api: &Api<'_>, p: &Param<'_>) -> String {
     if let Some(ex) = p.example {
         d += &format!("\n\nExample: `{ex}`");
     }
-    match p.vocabulary.map(|id| api.vocabulary(id)) {
-        Some(v) if v.closed => {
-            let n = v.name;
-            d += &format!(
-                "\n\nTakes a [`{n}`](crate::vocabularies::{n}) or its text ({}).",
-                crate::vocab::listed(v)
+    if let Some(v) = p.vocabulary.map(|id| api.vocabulary(id)) {
+        let item = &v.rust_name;
+        d += &if v.closed {
+            format!(
+                "\n\nTakes a [`{item}`](crate::vocabularies::{item}) or its text ({}).",
+                listed(v)
             )
-        }
-        Some(v) => {
-            let module = crate::validate::snake_case(v.name);
-            d += &format!(
-                "\n\nKnown values: {} ([`{module}`](crate::vocabularies::{module})).",
-                crate::vocab::listed(v)
+        } else {
+            format!(
+                "\n\nKnown values: {} ([`{item}`](crate::vocabularies::{item})).",
+                listed(v)
             )
-        }
-        None => {}
+        };
     }
     d
 }
@@ -167,7 +164,7 @@ fn text_setter(api: &Api<'_>, p: &Param<'_>, place: Place<'_>) -> (TokenStream, 
         .vocabulary
         .map(|id| api.vocabulary(id))
         .filter(|v| v.closed)
-        .map(|v| super::vocabulary_enum(v.name));
+        .map(super::vocabulary_enum);
     match closed {
         Some(e) => (
             quote!(value: impl Into<#e>),

@@ -7,7 +7,7 @@ use crate::ir::{Api, Location, Operation};
 
 /// The constant holding an operation's table entry.
 pub fn const_ident(op: &Operation<'_>) -> proc_macro2::Ident {
-    format_ident!("{}", op.id.to_ascii_uppercase())
+    format_ident!("{}", op.table_const)
 }
 
 pub fn emit(api: &Api<'_>) -> TokenStream {

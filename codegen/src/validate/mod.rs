@@ -1,7 +1,6 @@
 //! Checks the meaning of a parsed manifest and builds its [`ir::Api`]:
 //! every problem is collected, and the IR exists only when there is none.
 
-mod names;
 mod operation;
 mod pagination;
 mod parameter;
@@ -12,11 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::ir::{self, ModelId, OpId, TableId, Type, VocabId};
 use crate::locate::Step;
 use crate::manifest::Manifest;
+use crate::names::{self, model_rust_name, setter_name, snake_case};
 use crate::types::{self, TypeExpr};
-
-pub use names::{
-    EXTRA_FIELD, RESERVED_SETTERS, is_keyword, model_rust_name, pascal, setter_name, snake_case,
-};
 
 /// A problem before it is placed in the file: key path, message, fix.
 pub type Problem = (Vec<Step>, String, String);

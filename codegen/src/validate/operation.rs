@@ -2,13 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use super::names::setter_name;
 use super::pagination::pagination;
 use super::parameter::{check_batch, parameter};
 use super::{Ctx, all, key, under};
 use crate::ir::{self, HttpMethod, ItemKey, Type};
 use crate::locate::Step;
 use crate::manifest::Operation;
+use crate::names::{pascal, setter_name};
 use crate::types::TypeExpr;
 
 pub(super) fn operations<'m>(cx: &mut Ctx<'m>) -> Option<Vec<ir::Operation<'m>>> {
@@ -77,10 +77,16 @@ fn operation<'m>(cx: &mut Ctx<'m>, op: &'m Operation, i: usize) -> Option<ir::Op
         },
     };
     let http_method = http_method?;
+    let builder = pascal(&op.method_name);
+    // The builder was once named after the operation ID: that name stays
+    // searchable.
+    let builder_alias = Some(pascal(&op.id)).filter(|alias| *alias != builder);
     Some(ir::Operation {
         id: &op.id,
         method_name: &op.method_name,
-        builder: super::names::pascal(&op.method_name),
+        builder,
+        builder_alias,
+        table_const: op.id.to_ascii_uppercase(),
         summary: &op.summary,
         description: op.description.as_deref(),
         http_method,

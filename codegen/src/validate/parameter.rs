@@ -2,11 +2,11 @@
 
 use std::collections::BTreeSet;
 
-use super::names::{RESERVED_SETTERS, is_keyword, setter_name};
 use super::{Ctx, key, under};
 use crate::ir::{self, BatchMode, Location, ParamKind, Place};
 use crate::locate::Step;
 use crate::manifest::{Batch, Operation, Parameter};
+use crate::names::{RESERVED_SETTERS, is_keyword, setter_name};
 use crate::types::{self, ParamType, TypeExpr};
 
 pub(super) fn check_batch<'m>(
