@@ -61,15 +61,15 @@ pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
 fn placed(file: &str, text: Option<&str>, problems: Vec<validate::Problem>) -> Diagnostics {
     let mut found: Vec<Diagnostic> = problems
         .into_iter()
-        .map(|(path, message, fix)| {
-            let (line, column) = text.map_or((0, 0), |text| locate::locate(text, &path));
+        .map(|problem| {
+            let (line, column) = text.map_or((0, 0), |text| locate::locate(text, &problem.path));
             Diagnostic {
                 file: file.to_owned(),
                 line,
                 column,
-                path: locate::render(&path),
-                message,
-                fix,
+                path: locate::render(&problem.path),
+                message: problem.message,
+                fix: problem.fix,
             }
         })
         .collect();

@@ -14,8 +14,17 @@ use crate::manifest::Manifest;
 use crate::names::{self, model_rust_name, setter_name, snake_case};
 use crate::types::{self, TypeExpr};
 
-/// A problem before it is placed in the file: key path, message, fix.
-pub type Problem = (Vec<Step>, String, String);
+/// A problem of the manifest, before it is placed in the file: the loader
+/// turns it into a [`crate::Diagnostic`] with a line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The key path of the value at fault.
+    pub path: Vec<Step>,
+    /// What is wrong, naming the value.
+    pub message: String,
+    /// What would fix it.
+    pub fix: String,
+}
 
 fn key(k: &str) -> Step {
     Step::Key(k.to_owned())
@@ -43,7 +52,11 @@ struct Ctx<'m> {
 
 impl<'m> Ctx<'m> {
     fn push(&mut self, path: Vec<Step>, message: impl Into<String>, fix: impl Into<String>) {
-        self.out.push((path, message.into(), fix.into()));
+        self.out.push(Problem {
+            path,
+            message: message.into(),
+            fix: fix.into(),
+        });
     }
 
     /// The vocabulary claiming `owner.member`.
