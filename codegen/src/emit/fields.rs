@@ -6,14 +6,14 @@ use quote::{format_ident, quote};
 use super::{doc, listed};
 use crate::ir::{Api, FilterField, Table};
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     let tables = api.tables.iter().map(|t| table(api, t));
     let enums = api.tables.iter().map(|t| {
         let module = format_ident!("{}", t.name);
         let e = format_ident!("{}", t.enum_name);
         quote!(pub use #module::#e;)
     });
-    let default = match api.default_table.map(|id| api.table(id).name) {
+    let default = match api.default_table.map(|id| &api.table(id).name) {
         Some(name) => {
             let module = format_ident!("{name}");
             let text = doc(&format!(
@@ -41,7 +41,7 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
 }
 
 /// A field's doc line, with the values it takes when a vocabulary says.
-fn field_doc(api: &Api<'_>, f: &FilterField<'_>) -> String {
+fn field_doc(api: &Api, f: &FilterField) -> String {
     let mut text = format!("`{}`: {}.", f.name, f.caps.describe());
     if let Some(v) = f.vocabulary.map(|id| api.vocabulary(id)) {
         let what = if v.closed { "Values" } else { "Known values" };
@@ -54,8 +54,8 @@ fn field_doc(api: &Api<'_>, f: &FilterField<'_>) -> String {
     text
 }
 
-fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
-    let name = t.name;
+fn table(api: &Api, t: &Table) -> TokenStream {
+    let name = &t.name;
     let module = format_ident!("{name}");
     let enum_ident = format_ident!("{}", t.enum_name);
     let variants: Vec<_> = t
@@ -76,7 +76,7 @@ fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
         let c = f.caps;
         let (e, w, l, r) = (c.exact, c.wildcard, c.list, c.range);
         let text = doc(&field_doc(api, f));
-        let field = f.name;
+        let field = &f.name;
         quote! {
             #text
             pub const #id: Field<#vt, Caps<#e, #w, #l, #r>> = Field::new(#field);
@@ -86,10 +86,10 @@ fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
         let vt = format_ident!("{}", f.value_type.rust_name());
         let c = f.caps;
         let (e, w, l, r) = (c.exact, c.wildcard, c.list, c.range);
-        let field = f.name;
+        let field = &f.name;
         let known = match f.vocabulary.map(|id| api.vocabulary(id)) {
             Some(v) => {
-                let values = v.values.iter().map(|x| x.value);
+                let values = v.values.iter().map(|x| &x.value);
                 let (complete, ci) = (v.closed, v.case_insensitive);
                 quote! { Some(KnownValues { values: &[#(#values),*], complete: #complete, case_insensitive: #ci }) }
             }

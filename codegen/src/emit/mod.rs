@@ -18,7 +18,7 @@ use crate::ir::{Api, ModelKind, Type, Vocabulary};
 use crate::types::TypeExpr;
 
 /// The Rust files of `client/src/generated/`, by file name.
-pub fn rust_files(api: &Api<'_>, spec: &str) -> Result<Vec<(String, String)>, Diagnostic> {
+pub fn rust_files(api: &Api, spec: &str) -> Result<Vec<(String, String)>, Diagnostic> {
     let files = [
         ("mod.rs", module_root()),
         ("fields.rs", fields::emit(api)),
@@ -126,13 +126,13 @@ pub fn ident(name: &str) -> Ident {
 }
 
 /// The Rust path of a closed vocabulary's enum.
-pub fn vocabulary_enum(v: &Vocabulary<'_>) -> TokenStream {
+pub fn vocabulary_enum(v: &Vocabulary) -> TokenStream {
     let id = ident(&v.rust_name);
     quote!(crate::vocabularies::#id)
 }
 
 /// A one-line list of a vocabulary's values: `` `Critical`, `High` ``.
-pub fn listed(v: &Vocabulary<'_>) -> String {
+pub fn listed(v: &Vocabulary) -> String {
     v.values
         .iter()
         .map(|x| format!("`{}`", x.value))
@@ -141,7 +141,7 @@ pub fn listed(v: &Vocabulary<'_>) -> String {
 }
 
 /// The Rust type of a type expression, inside the generated modules.
-pub fn rust_type(api: &Api<'_>, t: &Type) -> TokenStream {
+pub fn rust_type(api: &Api, t: &Type) -> TokenStream {
     match t {
         TypeExpr::String | TypeExpr::DateTime => quote!(String),
         TypeExpr::Integer => quote!(i64),
@@ -162,7 +162,7 @@ pub fn rust_type(api: &Api<'_>, t: &Type) -> TokenStream {
         }
         TypeExpr::Model(id) => {
             let model = api.model(*id);
-            match model.kind {
+            match &model.kind {
                 ModelKind::Runtime(rt) => {
                     let rt = ident(rt);
                     quote!(crate::#rt)

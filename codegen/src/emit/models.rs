@@ -8,7 +8,7 @@ use crate::ir::{Api, Field, Model, ModelKind, Type, Vocabulary};
 use crate::names::EXTRA_FIELD;
 use crate::types::TypeExpr;
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     // A model the runtime stands for is that type, under its one name.
     let items = api.models.iter().filter_map(|model| match &model.kind {
         ModelKind::Generated {
@@ -32,7 +32,7 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
     let runtime: Vec<String> = api
         .models
         .iter()
-        .filter_map(|model| match model.kind {
+        .filter_map(|model| match &model.kind {
             ModelKind::Runtime(rt) => Some(format!("- `{}`: [`crate::{rt}`]", model.wire_name)),
             ModelKind::Generated { .. } => None,
         })
@@ -59,7 +59,7 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
 }
 
 /// The Rust type of a model field, with a closed vocabulary in place of text.
-fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&Vocabulary<'_>>) -> TokenStream {
+fn field_type(api: &Api, t: &Type, vocabulary: Option<&Vocabulary>) -> TokenStream {
     let Some(v) = vocabulary else {
         return rust_type(api, t);
     };
@@ -71,25 +71,20 @@ fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&Vocabulary<'_>>) -> T
     }
 }
 
-fn model_item(
-    api: &Api<'_>,
-    model: &Model<'_>,
-    fields: &[Field<'_>],
-    keeps_extra: bool,
-) -> TokenStream {
+fn model_item(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> TokenStream {
     let name_ident = ident(&model.rust_name);
     // The manifest writes the schema's name; rustdoc refuses an alias equal to the name.
     let alias = (model.name != model.rust_name).then(|| {
-        let name = model.name;
+        let name = &model.name;
         quote!(#[doc(alias = #name)])
     });
-    let about = match model.description {
+    let about = match &model.description {
         Some(d) => format!("{d}\n\nSchema: `{}`.", model.wire_name),
         None => format!("Schema: `{}`.", model.wire_name),
     };
     let about = doc(&about);
     let visits = fields.iter().map(|f| {
-        let (wire, field) = (f.wire, ident(&f.rust));
+        let (wire, field) = (&f.wire, ident(&f.rust));
         quote! { v.field(#wire, &self.#field); }
     });
     let accessors: Vec<TokenStream> = fields.iter().filter_map(json_accessor).collect();
@@ -128,14 +123,15 @@ fn model_item(
 }
 
 /// One field of a generated model.
-fn field(api: &Api<'_>, f: &Field<'_>) -> TokenStream {
-    let (wire, rust) = (f.wire, &f.rust);
+fn field(api: &Api, f: &Field) -> TokenStream {
+    let (wire, rust) = (&f.wire, &f.rust);
     let field = ident(rust);
     let vocabulary = f.vocabulary.map(|id| api.vocabulary(id));
     let ty = field_type(api, &f.ty, vocabulary.filter(|v| v.closed));
     let mut text = f
         .description
-        .map_or_else(|| format!("`{wire}`."), str::to_owned);
+        .clone()
+        .unwrap_or_else(|| format!("`{wire}`."));
     if let Some(v) = vocabulary {
         let item = &v.rust_name;
         text += &if v.closed {
@@ -175,7 +171,7 @@ fn field(api: &Api<'_>, f: &Field<'_>) -> TokenStream {
 }
 
 /// `<field>_as::<T>()` of a field holding any JSON value.
-fn json_accessor(f: &Field<'_>) -> Option<TokenStream> {
+fn json_accessor(f: &Field) -> Option<TokenStream> {
     if f.ty != TypeExpr::Json {
         return None;
     }

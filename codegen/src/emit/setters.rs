@@ -7,11 +7,11 @@ use super::{doc, ident, listed, rust_type};
 use crate::ir::{Api, Location, Param, ParamKind, Place, TableId};
 use crate::types::TypeExpr;
 
-fn setter_doc(api: &Api<'_>, p: &Param<'_>) -> String {
+fn setter_doc(api: &Api, p: &Param) -> String {
     let mut d = p.description.to_owned();
     if !p.allowed_values.is_empty() {
         d += "\n\nAccepted values:\n";
-        for a in p.allowed_values {
+        for a in &p.allowed_values {
             match &a.description {
                 Some(about) => d += &format!("- `{}`: {about}\n", a.value),
                 None => d += &format!("- `{}`\n", a.value),
@@ -28,7 +28,7 @@ fn setter_doc(api: &Api<'_>, p: &Param<'_>) -> String {
         }
         _ => {}
     }
-    if let Some(ex) = p.example {
+    if let Some(ex) = &p.example {
         d += &format!("\n\nExample: `{ex}`");
     }
     if let Some(v) = p.vocabulary.map(|id| api.vocabulary(id)) {
@@ -48,7 +48,7 @@ fn setter_doc(api: &Api<'_>, p: &Param<'_>) -> String {
     d
 }
 
-pub(super) fn setter(api: &Api<'_>, p: &Param<'_>) -> TokenStream {
+pub(super) fn setter(api: &Api, p: &Param) -> TokenStream {
     let setter = ident(&p.setter);
     let text = doc(&setter_doc(api, p));
     let (args, body) = setter_body(api, p);
@@ -62,8 +62,8 @@ pub(super) fn setter(api: &Api<'_>, p: &Param<'_>) -> TokenStream {
 }
 
 /// A setter's arguments and what it does with them.
-fn setter_body(api: &Api<'_>, p: &Param<'_>) -> (TokenStream, TokenStream) {
-    let name = p.name;
+fn setter_body(api: &Api, p: &Param) -> (TokenStream, TokenStream) {
+    let name = &p.name;
     let table = |t: &Option<TableId>| match t {
         Some(id) => {
             let module = format_ident!("{}", api.table(*id).name);
@@ -124,7 +124,7 @@ fn setter_body(api: &Api<'_>, p: &Param<'_>) -> (TokenStream, TokenStream) {
             (quote!(sort: impl Into<crate::fql::SortArg>), put)
         }
         ParamKind::Value(TypeExpr::String | TypeExpr::DateTime, place) => {
-            text_setter(api, p, *place)
+            text_setter(api, p, place)
         }
         ParamKind::Value(t @ (TypeExpr::Integer | TypeExpr::Number | TypeExpr::Boolean), place) => {
             let ty = rust_type(api, t);
@@ -149,8 +149,8 @@ fn setter_body(api: &Api<'_>, p: &Param<'_>) -> (TokenStream, TokenStream) {
 
 /// The setter of a text keyword: a closed vocabulary's enum or any text,
 /// checked against the accepted values.
-fn text_setter(api: &Api<'_>, p: &Param<'_>, place: Place<'_>) -> (TokenStream, TokenStream) {
-    let name = p.name;
+fn text_setter(api: &Api, p: &Param, place: &Place) -> (TokenStream, TokenStream) {
+    let name = &p.name;
     let allowed: Vec<&String> = p.allowed_values.iter().map(|a| &a.value).collect();
     let check = (!allowed.is_empty())
         .then(|| quote! { self.parts.check_allowed(#name, &value, &[#(#allowed),*]); });

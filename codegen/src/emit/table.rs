@@ -6,11 +6,11 @@ use quote::{format_ident, quote};
 use crate::ir::{Api, Location, Operation};
 
 /// The constant holding an operation's table entry.
-pub fn const_ident(op: &Operation<'_>) -> proc_macro2::Ident {
+pub fn const_ident(op: &Operation) -> proc_macro2::Ident {
     format_ident!("{}", op.table_const)
 }
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     let consts = api.operations.iter().map(entry);
     let names = api.operations.iter().map(const_ident);
     quote! {
@@ -23,12 +23,12 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
     }
 }
 
-fn entry(op: &Operation<'_>) -> TokenStream {
+fn entry(op: &Operation) -> TokenStream {
     let name = const_ident(op);
     let (id, method_name, summary, route, scope) =
-        (op.id, op.method_name, op.summary, op.route, op.scope);
+        (&op.id, &op.method_name, &op.summary, &op.route, &op.scope);
     let http = format_ident!("{}", op.http_method.variant());
-    let (consumes, produces) = (op.consumes, op.produces);
+    let (consumes, produces) = (&op.consumes, &op.produces);
     let retry_safe = op.retry_safe;
     let params = op.params.iter().map(|p| {
         let (location, body_path) = p.location();
@@ -37,7 +37,7 @@ fn entry(op: &Operation<'_>) -> TokenStream {
             Location::Body => quote!(Body),
         };
         let (pname, ty, required, service, uber) =
-            (p.name, p.type_text, p.required, p.service, p.uber);
+            (&p.name, &p.type_text, p.required, p.service, p.uber);
         let max_items = match p.max_items {
             Some(n) => quote!(Some(#n)),
             None => quote!(None),

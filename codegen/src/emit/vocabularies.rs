@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use super::doc;
 use crate::ir::{Api, Vocabulary};
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     let items = api
         .vocabularies
         .iter()
@@ -22,7 +22,7 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
     }
 }
 
-fn about(v: &Vocabulary<'_>) -> String {
+fn about(v: &Vocabulary) -> String {
     let mut d = format!("{}\n\nKnown values and their sources:\n", v.description);
     for x in &v.values {
         d += &format!("- `{}`: {}\n", x.value, x.evidence);
@@ -33,7 +33,7 @@ fn about(v: &Vocabulary<'_>) -> String {
     d
 }
 
-fn closed(v: &Vocabulary<'_>) -> TokenStream {
+fn closed(v: &Vocabulary) -> TokenStream {
     let name = &v.rust_name;
     let id = format_ident!("{name}");
     let text = doc(&format!(
@@ -45,7 +45,7 @@ fn closed(v: &Vocabulary<'_>) -> TokenStream {
         .iter()
         .map(|x| format_ident!("{}", x.rust_name))
         .collect();
-    let values: Vec<&str> = v.values.iter().map(|x| x.value).collect();
+    let values: Vec<&str> = v.values.iter().map(|x| x.value.as_str()).collect();
     let docs = v.values.iter().map(|x| doc(&format!("`{}`.", x.value)));
     let (matches, how) = if v.case_insensitive {
         (
@@ -94,7 +94,7 @@ fn closed(v: &Vocabulary<'_>) -> TokenStream {
     }
 }
 
-fn open(v: &Vocabulary<'_>) -> TokenStream {
+fn open(v: &Vocabulary) -> TokenStream {
     let module = format_ident!("{}", v.rust_name);
     let text = doc(&format!(
         "{}\nThe list is not known to be complete: fields with these values stay text.",
@@ -106,7 +106,7 @@ fn open(v: &Vocabulary<'_>) -> TokenStream {
         .map(|x| format_ident!("{}", x.rust_name))
         .collect();
     let defs = v.values.iter().zip(&consts).map(|(x, c)| {
-        let value = x.value;
+        let value = &x.value;
         let text = doc(&format!("`{value}`: {}", x.evidence));
         quote! { #text pub const #c: &str = #value; }
     });

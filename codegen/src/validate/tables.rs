@@ -33,7 +33,7 @@ fn value_type_words() -> String {
     ValueType::ALL.map(|(w, _)| w).join(", ")
 }
 
-pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
+pub(super) fn tables(cx: &mut Ctx<'_>) -> Vec<ir::Table> {
     let m = cx.m;
     let mut built = Vec::new();
     for (name, t) in &m.filter_tables {
@@ -64,7 +64,7 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
         let fields = all
             .into_iter()
             .map(|(field, caps)| ir::FilterField {
-                name: field,
+                name: field.to_owned(),
                 variant: variant_name(field),
                 const_name: field_const_name(field),
                 value_type: value_types.get(field).copied().unwrap_or(ValueType::Text),
@@ -73,12 +73,12 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
             })
             .collect();
         built.push(ir::Table {
-            name,
+            name: name.clone(),
             enum_name: t
                 .field_enum
                 .clone()
                 .unwrap_or_else(|| format!("{}Field", pascal(name))),
-            description: &t.description,
+            description: t.description.clone(),
             negation: t.negation,
             fields,
         });
@@ -87,12 +87,12 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
 }
 
 /// The value types of the table's fields, checked.
-fn value_types<'m>(
+fn value_types<'t>(
     cx: &mut Ctx<'_>,
-    t: &'m FilterTable,
+    t: &'t FilterTable,
     all: &BTreeMap<&str, Caps>,
     at: &dyn Fn(&[Step]) -> Vec<Step>,
-) -> BTreeMap<&'m str, ValueType> {
+) -> BTreeMap<&'t str, ValueType> {
     let mut value_types = BTreeMap::new();
     for (f, vt) in &t.value_types {
         let here = at(&[key("value_types"), key(f)]);
@@ -158,7 +158,7 @@ fn check_lists(cx: &mut Ctx<'_>, t: &FilterTable, at: &dyn Fn(&[Step]) -> Vec<St
 /// Model field types a vocabulary may apply to: text, or lists of text.
 const VOCABULARY_TYPES: [&str; 3] = ["string", "list<string>", "one_or_many<string>"];
 
-pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
+pub(super) fn vocabularies(cx: &mut Ctx<'_>) -> Vec<ir::Vocabulary> {
     let m = cx.m;
     let mut built = Vec::new();
     for (i, (name, v)) in m.vocabularies.iter().enumerate() {
@@ -217,7 +217,7 @@ pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
             }
         }
         built.push(ir::Vocabulary {
-            name,
+            name: name.clone(),
             // A closed vocabulary is an enum of the vocabulary's name; an
             // open one a module of constants.
             rust_name: if v.closed {
@@ -225,7 +225,7 @@ pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
             } else {
                 snake_case(name)
             },
-            description: &v.description,
+            description: v.description.clone(),
             closed: v.closed,
             case_insensitive: v.case_insensitive,
             values,
@@ -234,7 +234,7 @@ pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
                 .iter()
                 .chain(&v.parameters)
                 .chain(&v.filter_fields)
-                .map(String::as_str)
+                .cloned()
                 .collect(),
         });
     }
@@ -242,11 +242,11 @@ pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
 }
 
 /// The vocabulary's values, checked, each with its Rust name.
-fn values<'m>(
+fn values(
     cx: &mut Ctx<'_>,
-    v: &'m Vocabulary,
+    v: &Vocabulary,
     at: &dyn Fn(&[Step]) -> Vec<Step>,
-) -> Vec<ir::VocabularyValue<'m>> {
+) -> Vec<ir::VocabularyValue> {
     let mut seen = BTreeMap::new();
     let mut built = Vec::new();
     for (k, x) in v.values.iter().enumerate() {
@@ -289,8 +289,8 @@ fn values<'m>(
             );
         }
         built.push(ir::VocabularyValue {
-            value: &x.value,
-            evidence: &x.evidence,
+            value: x.value.clone(),
+            evidence: x.evidence.clone(),
             rust_name: if v.closed {
                 variant
             } else {
