@@ -445,6 +445,9 @@ pub struct Param {
     pub type_text: String,
     /// What the keyword is, and where it goes.
     pub kind: ParamKind,
+    /// Takes many values (a `string_list` or a `list<T>`): checked for
+    /// empty values and `max_items` before sending.
+    pub list: bool,
     /// FalconPy's Service-class support.
     pub service: bool,
     /// FalconPy's Uber-class support.

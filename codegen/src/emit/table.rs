@@ -36,8 +36,8 @@ fn entry(op: &Operation) -> TokenStream {
             Location::Query => quote!(Query),
             Location::Body => quote!(Body),
         };
-        let (pname, ty, required, service, uber) =
-            (&p.name, &p.type_text, p.required, p.service, p.uber);
+        let (pname, ty, list, required, service, uber) =
+            (&p.name, &p.type_text, p.list, p.required, p.service, p.uber);
         let max_items = match p.max_items {
             Some(n) => quote!(Some(#n)),
             None => quote!(None),
@@ -53,6 +53,7 @@ fn entry(op: &Operation) -> TokenStream {
                 name: #pname,
                 location: ParamLocation::#location,
                 data_type: #ty,
+                list: #list,
                 required: #required,
                 service: #service,
                 uber: #uber,

@@ -197,6 +197,7 @@ pub(super) fn parameter(
         seed_type: p.seed_type.clone(),
         type_text: p.ty.clone(),
         kind,
+        list: is_list,
         service: p.service,
         uber: p.uber,
         required: p.required,
