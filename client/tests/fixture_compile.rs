@@ -42,7 +42,7 @@ async fn fixture_uses(client: Client) -> Result<()> {
     let field: crate::fields::WidgetsField = "name".parse().map_err(|_| Error::Config("field".into()))?;
     let sort = crate::fql::Sort::desc(field).then_asc(SIZE);
     let _ = (sort, field.supports_wildcard(), crate::fields::WidgetsField::ALL.len());
-    let widget = crate::models::Widget { r#type: Some(crate::models::Form::Round), ..Default::default() };
+    let widget = crate::models::Widget { r#type: Some(crate::vocabularies::Form::Round), ..Default::default() };
     let _ = (widget.extra.len(), crate::vocabularies::finish::known("MATTE"));
     let part = crate::models::Part { id: Some(crate::OneOrMany::One("p".into())), ..Default::default() };
     let _ = part.id.as_ref().map(|ids| ids.as_slice().len());

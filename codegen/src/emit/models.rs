@@ -17,18 +17,6 @@ pub fn emit(api: &Api) -> TokenStream {
         } => Some(model_item(api, model, fields, *keeps_extra)),
         ModelKind::Runtime(_) => None,
     });
-    let enums: Vec<_> = api
-        .vocabularies
-        .iter()
-        .filter(|v| v.closed)
-        .map(|v| format_ident!("{}", v.rust_name))
-        .collect();
-    let reexport = (!enums.is_empty()).then(|| {
-        quote! {
-            /// The closed vocabularies the models use.
-            pub use crate::vocabularies::{#(#enums),*};
-        }
-    });
     let runtime: Vec<String> = api
         .models
         .iter()
@@ -51,9 +39,10 @@ pub fn emit(api: &Api) -> TokenStream {
         //! booleans sent as strings are accepted. A model a reply can hold
         //! keeps the members it does not name in its `extra` map and writes
         //! them back when serialised, so nothing the API sends is dropped.
+        //! A field with a closed list of values has the enum of
+        //! [`vocabularies`](crate::vocabularies) that lists them.
         #runtime
         use serde::{Deserialize, Serialize};
-        #reexport
         #(#items)*
     }
 }
