@@ -42,7 +42,7 @@ async fn fixture_uses(client: Client) -> Result<()> {
     let field: crate::fields::widgets::WidgetsField = "name".parse().map_err(|_| Error::Config("field".into()))?;
     let sort = crate::fql::Sort::desc(field).then_asc(SIZE);
     let _ = (sort, field.supports_wildcard(), crate::fields::widgets::WidgetsField::ALL.len());
-    let widget = crate::models::Widget { r#type: Some(crate::models::Form::Round), ..Default::default() };
+    let widget = crate::models::Widget { r#type: Some(crate::vocabularies::Form::Round), ..Default::default() };
     let _ = (widget.extra.len(), crate::vocabularies::finish::known("MATTE"));
     let part = crate::models::Part { id: Some(crate::OneOrMany::One("p".into())), ..Default::default() };
     let _ = part.id.as_ref().map(|ids| ids.as_slice().len());
@@ -146,7 +146,7 @@ fn check_like_trybuild(scratch: &Path) -> std::process::Output {
 
 #[test]
 fn generated_fixture_compiles_against_the_runtime() {
-    let manifest = load_str(
+    let api = load_str(
         "small.yaml",
         &format!("{SMALL}{NEW_OPERATION}{VOCABULARIES}"),
     )
@@ -163,7 +163,7 @@ fn generated_fixture_compiles_against_the_runtime() {
         std::fs::copy(client.join(file), scratch.join(file)).unwrap();
     }
     std::fs::create_dir_all(scratch.join("src/generated")).unwrap();
-    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
+    let files = generate(&api, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
     for (path, text) in files {
         if path.extension().is_some_and(|e| e == "rs") {
             let name = path.file_name().unwrap();

@@ -5,12 +5,11 @@ use std::str::FromStr;
 
 use falcon_exposure::fields::external_assets::{self as f, ExternalAssetField};
 use falcon_exposure::fql::{FqlErrorKind, Sort, ValueType};
-use falcon_exposure::models::{
-    AggregateQueryRequest, AggregationType, AssetType, Criticality, FemExternalAsset, Interval,
-    Perimeter,
-};
+use falcon_exposure::models::{AggregateQueryRequest, FemExternalAsset};
 use falcon_exposure::shape::ShapeReport;
-use falcon_exposure::vocabularies::{internet_exposure, status};
+use falcon_exposure::vocabularies::{
+    AggregationType, AssetType, Criticality, Interval, Perimeter, internet_exposure, status,
+};
 use serde_json::json;
 
 /// However it is built, a known value is its variant: `Unknown` is only
@@ -316,4 +315,25 @@ async fn builders_take_enums_where_they_took_text() {
 
 fn patch_with(criticality: &str) -> serde_json::Value {
     json!({"assets": [{"id": "a", "criticality": criticality}]})
+}
+
+/// Each vocabulary enum has one public path, `vocabularies::X`: the models'
+/// fields name it there, and `models` re-exports nothing.
+#[test]
+fn vocabulary_enums_are_reachable_by_one_path() {
+    let models = include_str!("../src/generated/models.rs");
+    assert!(
+        !models
+            .lines()
+            .any(|l| l.trim_start().starts_with("pub use ")),
+        "the generated models re-export an item"
+    );
+    let elsewhere: Vec<&str> = include_str!("../public-api.txt")
+        .lines()
+        .filter(|l| l.contains("[re-export] falcon_exposure::vocabularies::"))
+        .collect();
+    assert!(
+        elsewhere.is_empty(),
+        "vocabulary items with a second public path: {elsewhere:#?}"
+    );
 }

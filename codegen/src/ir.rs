@@ -1,9 +1,10 @@
 //! The validated manifest: every value parsed into its enum, every name
-//! resolved into a reference. Built only by [`crate::validate::validate`];
-//! the emitters read nothing else, so a case the validation refuses cannot
-//! reach them.
+//! resolved into a reference, every Rust name derived. Built only by
+//! [`crate::validate::validate`]; the emitters read nothing else, so a case
+//! the validation refuses cannot reach them. It owns its text, so that
+//! [`crate::load`] can return it without the manifest it was read from.
 
-use crate::manifest::{AllowedValue, VocabularyValue};
+use crate::manifest::AllowedValue;
 use crate::types::TypeExpr;
 
 /// A model, by its place in [`Api::models`].
@@ -24,38 +25,38 @@ pub type Type = TypeExpr<ModelId>;
 
 /// The whole validated manifest.
 #[derive(Debug)]
-pub struct Api<'m> {
+pub struct Api {
     /// Human title.
-    pub title: &'m str,
+    pub title: String,
     /// Filter tables, sorted by name.
-    pub tables: Vec<Table<'m>>,
+    pub tables: Vec<Table>,
     /// The table `Filter::parse` and `Sort::parse` check against.
     pub default_table: Option<TableId>,
     /// Operations, in manifest order.
-    pub operations: Vec<Operation<'m>>,
+    pub operations: Vec<Operation>,
     /// Models, sorted by manifest name.
-    pub models: Vec<Model<'m>>,
+    pub models: Vec<Model>,
     /// Full exports, in manifest order.
-    pub exports: Vec<Export<'m>>,
+    pub exports: Vec<Export>,
     /// Vocabularies, sorted by name.
-    pub vocabularies: Vec<Vocabulary<'m>>,
+    pub vocabularies: Vec<Vocabulary>,
 }
 
-impl<'m> Api<'m> {
+impl Api {
     /// The model `id` refers to.
-    pub fn model(&self, id: ModelId) -> &Model<'m> {
+    pub fn model(&self, id: ModelId) -> &Model {
         &self.models[id.0]
     }
     /// The operation `id` refers to.
-    pub fn operation(&self, id: OpId) -> &Operation<'m> {
+    pub fn operation(&self, id: OpId) -> &Operation {
         &self.operations[id.0]
     }
     /// The table `id` refers to.
-    pub fn table(&self, id: TableId) -> &Table<'m> {
+    pub fn table(&self, id: TableId) -> &Table {
         &self.tables[id.0]
     }
     /// The vocabulary `id` refers to.
-    pub fn vocabulary(&self, id: VocabId) -> &Vocabulary<'m> {
+    pub fn vocabulary(&self, id: VocabId) -> &Vocabulary {
         &self.vocabularies[id.0]
     }
 }
@@ -127,24 +128,28 @@ impl Caps {
 
 /// A filter table.
 #[derive(Debug)]
-pub struct Table<'m> {
+pub struct Table {
     /// Name, also the module name.
-    pub name: &'m str,
+    pub name: String,
     /// Name of the generated field enum.
     pub enum_name: String,
     /// What the fields belong to.
-    pub description: &'m str,
+    pub description: String,
     /// Every field and operation supports `!`.
     pub negation: bool,
     /// Fields, sorted by name.
-    pub fields: Vec<FilterField<'m>>,
+    pub fields: Vec<FilterField>,
 }
 
 /// One field of a filter table.
 #[derive(Debug)]
-pub struct FilterField<'m> {
+pub struct FilterField {
     /// Dotted name.
-    pub name: &'m str,
+    pub name: String,
+    /// Its variant of the table's field enum (`IpServicesPort`).
+    pub variant: String,
+    /// Its constant in the table's module (`IP_SERVICES_PORT`).
+    pub const_name: String,
     /// Value type.
     pub value_type: ValueType,
     /// Capabilities.
@@ -201,42 +206,47 @@ impl HttpMethod {
 
 /// One operation.
 #[derive(Debug)]
-pub struct Operation<'m> {
+pub struct Operation {
     /// Operation ID.
-    pub id: &'m str,
+    pub id: String,
     /// The client method's name.
-    pub method_name: &'m str,
+    pub method_name: String,
     /// The builder's type name (the method name in PascalCase).
     pub builder: String,
+    /// The operation ID in PascalCase, when it differs from the builder's
+    /// name: a doc alias of the builder.
+    pub builder_alias: Option<String>,
+    /// The constant of its entry in the operation table (`GET_EXTERNAL_ASSETS`).
+    pub table_const: String,
     /// One-line summary.
-    pub summary: &'m str,
+    pub summary: String,
     /// Further description.
-    pub description: Option<&'m str>,
+    pub description: Option<String>,
     /// HTTP method.
     pub http_method: HttpMethod,
     /// Route.
-    pub route: &'m str,
+    pub route: String,
     /// OAuth2 scope.
-    pub scope: &'m str,
+    pub scope: String,
     /// Request content types.
-    pub consumes: &'m [String],
+    pub consumes: Vec<String>,
     /// Response content types.
-    pub produces: &'m [String],
+    pub produces: Vec<String>,
     /// Whether the request may be sent again.
     pub retry_safe: bool,
     /// Type of the whole JSON body, for `body(model)`.
     pub body_type: Option<Type>,
     /// What the reply holds.
-    pub reply: Reply<'m>,
+    pub reply: Reply,
     /// Keyword arguments, in documentation order.
-    pub params: Vec<Param<'m>>,
+    pub params: Vec<Param>,
     /// Other names users search for.
-    pub aliases: &'m [String],
+    pub aliases: Vec<String>,
 }
 
 /// What an operation's reply holds.
 #[derive(Debug)]
-pub enum Reply<'m> {
+pub enum Reply {
     /// A binary body, streamed.
     Binary,
     /// A JSON envelope.
@@ -244,17 +254,17 @@ pub enum Reply<'m> {
         /// Type of each element of `resources`.
         resources: Type,
         /// The manifest's text of that type, for the docs.
-        resources_text: &'m str,
+        resources_text: String,
         /// How an item is told apart from the others.
         key: ItemKey,
         /// The bulk method over every page or batch, if any.
-        bulk: Option<Bulk<'m>>,
+        bulk: Option<Bulk>,
     },
 }
 
-impl Operation<'_> {
+impl Operation {
     /// The bulk method over every page or batch, if any.
-    pub fn bulk(&self) -> Option<&Bulk<'_>> {
+    pub fn bulk(&self) -> Option<&Bulk> {
         match &self.reply {
             Reply::Json { bulk, .. } => bulk.as_ref(),
             Reply::Binary => None,
@@ -275,31 +285,31 @@ pub enum ItemKey {
 
 /// An operation's bulk method: pages or batches, never both.
 #[derive(Debug)]
-pub enum Bulk<'m> {
+pub enum Bulk {
     /// `items()` over every page.
-    Pages(Pagination<'m>),
+    Pages(Pagination),
     /// `items()` or `send_all()` over batches of one keyword's values.
-    Batches(Batch<'m>),
+    Batches(Batch),
 }
 
 /// How an operation's pages follow each other.
 #[derive(Debug)]
-pub struct Pagination<'m> {
+pub struct Pagination {
     /// Offset or cursor, and the parameters of each.
-    pub style: PageStyle<'m>,
+    pub style: PageStyle,
     /// The page-size parameter.
-    pub limit: &'m str,
+    pub limit: String,
     /// Page size sent when the caller sets none.
     pub page_size: u32,
 }
 
 /// Offset or cursor pagination.
 #[derive(Debug)]
-pub enum PageStyle<'m> {
+pub enum PageStyle {
     /// The offset advances by each page.
     Offset {
         /// The offset parameter.
-        offset: &'m str,
+        offset: String,
         /// The first offset the API refuses.
         max_offset: Option<u64>,
         /// A cursor-paginated operation to suggest past `max_offset`.
@@ -308,7 +318,7 @@ pub enum PageStyle<'m> {
     /// The reply gives the next page's cursor.
     Cursor {
         /// The cursor parameter.
-        cursor: &'m str,
+        cursor: String,
     },
 }
 
@@ -336,7 +346,7 @@ impl BatchMode {
 
 /// A keyword whose values may be split into several requests.
 #[derive(Debug)]
-pub struct Batch<'m> {
+pub struct Batch {
     /// The keyword, by its place in [`Operation::params`].
     pub param: usize,
     /// Read or write.
@@ -344,32 +354,33 @@ pub struct Batch<'m> {
     /// Most values per request.
     pub size: usize,
     /// Where each batch's values go.
-    pub place: BatchPlace<'m>,
+    pub place: BatchPlace,
     /// For a keyword that takes one value: the setter taking many.
-    pub bulk_setter: Option<&'m str>,
+    pub bulk_setter: Option<String>,
 }
 
-impl Batch<'_> {
+impl Batch {
     /// The setter that takes the many values.
-    pub fn many<'a>(&'a self, op: &'a Operation<'_>) -> &'a str {
+    pub fn many<'a>(&'a self, op: &'a Operation) -> &'a str {
         self.bulk_setter
-            .unwrap_or_else(|| op.params[self.param].setter.as_str())
+            .as_deref()
+            .unwrap_or(op.params[self.param].setter.as_str())
     }
 }
 
 /// Where a batch's values go.
 #[derive(Debug)]
-pub enum BatchPlace<'m> {
+pub enum BatchPlace {
     /// Repeated query parameter.
-    Query(&'m str),
+    Query(String),
     /// An array of strings in the body.
-    BodyList(&'m str),
+    BodyList(String),
     /// One array element per value, the value at `field` inside it.
     BodyElement {
         /// The array (`[]` for a body that is an array).
         array: String,
         /// The field inside each element.
-        field: &'m str,
+        field: String,
     },
 }
 
@@ -397,15 +408,15 @@ impl Location {
 
 /// What a keyword argument is, and where it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ParamKind<'m> {
+pub enum ParamKind {
     /// A value of a plain type.
-    Value(Type, Place<'m>),
+    Value(Type, Place),
     /// One or more strings: repeated in a query, an array in a body.
-    StringList(Place<'m>),
+    StringList(Place),
     /// An FQL filter, checked against a table when one is named.
-    Fql(Option<TableId>, Place<'m>),
+    Fql(Option<TableId>, Place),
     /// A sort order, checked against a table when one is named.
-    Sort(Option<TableId>, Place<'m>),
+    Sort(Option<TableId>, Place),
     /// The whole JSON body.
     RawBody,
     /// Extra query parameters.
@@ -413,27 +424,30 @@ pub enum ParamKind<'m> {
 }
 
 /// Where a keyword's value is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Place<'m> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
     /// The query parameter of the keyword's name.
     Query,
     /// The JSON body, at this path (`assets[].id`, `[].field`).
-    Body(&'m str),
+    Body(String),
 }
 
 /// One keyword argument.
 #[derive(Debug)]
-pub struct Param<'m> {
+pub struct Param {
     /// Keyword and wire name.
-    pub name: &'m str,
+    pub name: String,
     /// Rust setter name.
     pub setter: String,
     /// The documentation's data-type column, verbatim.
-    pub seed_type: &'m str,
+    pub seed_type: String,
     /// The manifest's `type`, verbatim, for the operation table.
-    pub type_text: &'m str,
+    pub type_text: String,
     /// What the keyword is, and where it goes.
-    pub kind: ParamKind<'m>,
+    pub kind: ParamKind,
+    /// Takes many values (a `string_list` or a `list<T>`): checked for
+    /// empty values and `max_items` before sending.
+    pub list: bool,
     /// FalconPy's Service-class support.
     pub service: bool,
     /// FalconPy's Uber-class support.
@@ -443,57 +457,57 @@ pub struct Param<'m> {
     /// Most values a list may hold.
     pub max_items: Option<usize>,
     /// Description.
-    pub description: &'m str,
+    pub description: String,
     /// Closed list of accepted values.
-    pub allowed_values: &'m [AllowedValue],
+    pub allowed_values: Vec<AllowedValue>,
     /// Example value, for the docs.
-    pub example: Option<&'m str>,
+    pub example: Option<String>,
     /// The values it takes, when a vocabulary says.
     pub vocabulary: Option<VocabId>,
 }
 
-impl Param<'_> {
+impl Param {
     /// Where the keyword is sent, and its place in the JSON body.
     pub fn location(&self) -> (Location, Option<&str>) {
         let place = match &self.kind {
             ParamKind::Value(_, place)
             | ParamKind::StringList(place)
             | ParamKind::Fql(_, place)
-            | ParamKind::Sort(_, place) => *place,
+            | ParamKind::Sort(_, place) => place,
             ParamKind::RawBody => return (Location::Body, None),
             ParamKind::RawQuery => return (Location::Query, None),
         };
         match place {
             Place::Query => (Location::Query, None),
-            Place::Body(path) => (Location::Body, Some(path)),
+            Place::Body(path) => (Location::Body, Some(path.as_str())),
         }
     }
 }
 
 /// A model.
 #[derive(Debug)]
-pub struct Model<'m> {
+pub struct Model {
     /// The manifest's name, which type expressions use.
-    pub name: &'m str,
+    pub name: String,
     /// The Rust name (acronyms as words: `FemDnsDomain`).
     pub rust_name: String,
     /// The schema's name.
-    pub wire_name: &'m str,
+    pub wire_name: String,
     /// Description.
-    pub description: Option<&'m str>,
+    pub description: Option<String>,
     /// Generated, or a runtime type.
-    pub kind: ModelKind<'m>,
+    pub kind: ModelKind,
 }
 
 /// Whether a model is generated.
 #[derive(Debug)]
-pub enum ModelKind<'m> {
+pub enum ModelKind {
     /// The runtime's type of this name stands for it.
-    Runtime(&'m str),
+    Runtime(String),
     /// A generated struct.
     Generated {
         /// Fields, sorted by wire name.
-        fields: Vec<Field<'m>>,
+        fields: Vec<Field>,
         /// A reply can hold it: it keeps members it does not name.
         keeps_extra: bool,
     },
@@ -501,28 +515,28 @@ pub enum ModelKind<'m> {
 
 /// A model field.
 #[derive(Debug)]
-pub struct Field<'m> {
+pub struct Field {
     /// Wire name.
-    pub wire: &'m str,
+    pub wire: String,
     /// Rust name.
     pub rust: String,
     /// Data type.
     pub ty: Type,
     /// Description.
-    pub description: Option<&'m str>,
+    pub description: Option<String>,
     /// The values it takes, when a vocabulary says.
     pub vocabulary: Option<VocabId>,
 }
 
 /// A full export.
 #[derive(Debug)]
-pub struct Export<'m> {
+pub struct Export {
     /// The client method's name.
-    pub method_name: &'m str,
+    pub method_name: String,
     /// One-line summary.
-    pub summary: &'m str,
+    pub summary: String,
     /// Further description.
-    pub description: Option<&'m str>,
+    pub description: Option<String>,
     /// The paginated query of ids.
     pub query: OpId,
     /// The type of the items exported (the get's `resources`).
@@ -532,33 +546,47 @@ pub struct Export<'m> {
     /// The get with a batched read keyword.
     pub get: OpId,
     /// How the export splits its query, if it does.
-    pub shard_by: Option<ShardBy<'m>>,
+    pub shard_by: Option<ShardBy>,
 }
 
 /// An export's shards: ranges of a date field of the query's filter.
 #[derive(Debug)]
-pub struct ShardBy<'m> {
+pub struct ShardBy {
     /// The timestamp field.
-    pub field: &'m str,
+    pub field: String,
     /// The wire name of the query's filter keyword.
-    pub filter: &'m str,
+    pub filter: String,
     /// The aggregate operation counting the field's values.
     pub aggregate: OpId,
 }
 
 /// The known values of a field.
 #[derive(Debug)]
-pub struct Vocabulary<'m> {
+pub struct Vocabulary {
     /// PascalCase name.
-    pub name: &'m str,
+    pub name: String,
+    /// The Rust item in `vocabularies`: the enum of a closed vocabulary
+    /// (`Criticality`), the module of an open one's constants (`discovered_by`).
+    pub rust_name: String,
     /// What the values describe.
-    pub description: &'m str,
+    pub description: String,
     /// An enum (closed) or constants (open).
     pub closed: bool,
     /// Values are recognised whatever their case.
     pub case_insensitive: bool,
     /// The known values.
-    pub values: &'m [VocabularyValue],
+    pub values: Vec<VocabularyValue>,
     /// Every field, keyword and filter field it applies to, as written.
-    pub used_by: Vec<&'m str>,
+    pub used_by: Vec<String>,
+}
+
+/// One known value of a vocabulary.
+#[derive(Debug)]
+pub struct VocabularyValue {
+    /// The value, as the API sends it.
+    pub value: String,
+    /// The source that documents it.
+    pub evidence: String,
+    /// Its enum variant (closed: `DnsDomain`) or constant (open: `DNS_DOMAIN`).
+    pub rust_name: String,
 }

@@ -1,7 +1,8 @@
 //! The generator of the `falcon-exposure` client: loads the operation
-//! manifest (`spec/*.yaml`, [`manifest`]), validates it into a typed form
-//! ([`validate`] builds [`ir::Api`]), and emits from that alone ([`emit`]) the
-//! client's generated Rust code and the operations reference page.
+//! manifest (`spec/*.yaml`, [`manifest`]), validates it once into a typed
+//! form ([`load`] returns the [`ir::Api`] that [`validate`] builds), and
+//! emits from that alone ([`generate`], through [`emit`]) the client's
+//! generated Rust code and the operations reference page.
 //!
 //! Maintainers run it through `cargo xtask regen`; nothing here is compiled
 //! into the client.
@@ -11,13 +12,14 @@ pub mod emit;
 pub mod ir;
 pub mod locate;
 pub mod manifest;
+pub mod names;
 pub mod types;
 pub mod validate;
-pub mod vocab;
 
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use ir::Api;
 pub use manifest::Manifest;
 
 include!("../../client/spec_fingerprint.rs");
@@ -29,9 +31,18 @@ pub const GENERATED_DIR: &str = "client/src/generated";
 /// The operations reference page, relative to the repository root.
 pub const DOCS_PAGE: &str = "docs/operations.md";
 
-/// Parses and validates manifest text; `file` names it in errors.
-pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
-    let manifest: Manifest = serde_yaml::from_str(text).map_err(|e| {
+/// Parses and validates manifest text into what the emitters read; `file`
+/// names it in errors, each located in `text`.
+pub fn load_str(file: &str, text: &str) -> Result<Api, Diagnostics> {
+    let manifest = parse_str(file, text)?;
+    validate::validate(&manifest).map_err(|problems| placed(file, text, problems))
+}
+
+/// Parses manifest text as written, without checking its meaning: for
+/// reading the manifest's own form (the filter lists in documentation
+/// order, the keyword rows); [`load_str`] is what generates.
+pub fn parse_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
+    serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line(), l.column()))
@@ -50,26 +61,22 @@ pub fn load_str(file: &str, text: &str) -> Result<Manifest, Diagnostics> {
             fix: serde_fix(&message),
             message,
         }])
-    })?;
-    match validate::validate(&manifest) {
-        Ok(_) => Ok(manifest),
-        Err(problems) => Err(placed(file, Some(text), problems)),
-    }
+    })
 }
 
-/// Problems as diagnostics, located in `text` when it is known.
-fn placed(file: &str, text: Option<&str>, problems: Vec<validate::Problem>) -> Diagnostics {
+/// Problems as diagnostics, located in `text`.
+fn placed(file: &str, text: &str, problems: Vec<validate::Problem>) -> Diagnostics {
     let mut found: Vec<Diagnostic> = problems
         .into_iter()
-        .map(|(path, message, fix)| {
-            let (line, column) = text.map_or((0, 0), |text| locate::locate(text, &path));
+        .map(|problem| {
+            let (line, column) = locate::locate(text, &problem.path);
             Diagnostic {
                 file: file.to_owned(),
                 line,
                 column,
-                path: locate::render(&path),
-                message,
-                fix,
+                path: locate::render(&problem.path),
+                message: problem.message,
+                fix: problem.fix,
             }
         })
         .collect();
@@ -99,9 +106,19 @@ fn serde_fix(message: &str) -> String {
     }
 }
 
-/// Reads and validates a manifest file.
-pub fn load(path: &Path, label: &str) -> Result<Manifest, Diagnostics> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+/// Reads and validates a manifest file; `label` names it in errors.
+pub fn load(path: &Path, label: &str) -> Result<Api, Diagnostics> {
+    load_str(label, &read(path, label)?)
+}
+
+/// Reads a manifest file as written, without checking its meaning (see
+/// [`parse_str`]).
+pub fn parse(path: &Path, label: &str) -> Result<Manifest, Diagnostics> {
+    parse_str(label, &read(path, label)?)
+}
+
+fn read(path: &Path, label: &str) -> Result<String, Diagnostics> {
+    std::fs::read_to_string(path).map_err(|e| {
         Diagnostics(vec![Diagnostic {
             file: label.to_owned(),
             line: 0,
@@ -110,8 +127,7 @@ pub fn load(path: &Path, label: &str) -> Result<Manifest, Diagnostics> {
             message: format!("cannot read the manifest: {e}"),
             fix: "check that the file exists and is readable".into(),
         }])
-    })?;
-    load_str(label, &text)
+    })
 }
 
 /// The fingerprint of every `*.yaml` in `spec_dir`.
@@ -131,23 +147,18 @@ pub fn fingerprint_dir(spec_dir: &Path) -> std::io::Result<String> {
     Ok(spec_fingerprint(&files))
 }
 
-/// Every generated file: path relative to the repository root, and contents.
-///
-/// The manifest is validated again (a [`load`]ed one always passes); the
-/// errors of one built otherwise name their key paths but no line.
-pub fn generate(
-    manifest: &Manifest,
-    fingerprint: &str,
-) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
-    let api = validate::validate(manifest).map_err(|p| placed(MANIFEST, None, p))?;
+/// Every generated file of a [`load`]ed manifest: path relative to the
+/// repository root, and contents. Only a bug of an emitter, writing Rust
+/// that does not parse, makes it fail.
+pub fn generate(api: &Api, fingerprint: &str) -> Result<Vec<(PathBuf, String)>, Diagnostics> {
     let dir = Path::new(GENERATED_DIR);
-    let mut files: Vec<(PathBuf, String)> = emit::rust_files(&api, MANIFEST)
+    let mut files: Vec<(PathBuf, String)> = emit::rust_files(api, MANIFEST)
         .map_err(|d| Diagnostics(vec![d]))?
         .into_iter()
         .map(|(name, text)| (dir.join(name), text))
         .collect();
     files.push((dir.join("SPEC_FINGERPRINT"), format!("{fingerprint}\n")));
-    files.push((PathBuf::from(DOCS_PAGE), emit::docs::page(&api, MANIFEST)));
+    files.push((PathBuf::from(DOCS_PAGE), emit::docs::page(api, MANIFEST)));
     Ok(files)
 }
 
@@ -165,9 +176,9 @@ pub struct Report {
 /// Regenerates everything under `root`; with `check`, writes nothing and
 /// only reports what is stale.
 pub fn regen(root: &Path, check: bool) -> Result<Report, Box<dyn std::error::Error>> {
-    let manifest = load(&root.join(MANIFEST), MANIFEST)?;
+    let api = load(&root.join(MANIFEST), MANIFEST)?;
     let fingerprint = fingerprint_dir(&root.join("spec"))?;
-    let files = generate(&manifest, &fingerprint)?;
+    let files = generate(&api, &fingerprint)?;
     let mut report = Report::default();
     for (rel, text) in &files {
         if rel.extension().is_some_and(|e| e == "rs") {

@@ -268,7 +268,7 @@ pub struct Parameter {
 }
 
 /// One accepted value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllowedValue {
     /// The value.

@@ -30,8 +30,8 @@ fn bulk() -> String {
 
 /// The generated `requests.rs` of a valid manifest.
 fn requests_of(text: &str) -> String {
-    let manifest = load_str("manifest.yaml", text).unwrap_or_else(|e| panic!("{e}"));
-    let files = generate(&manifest, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
+    let api = load_str("manifest.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    let files = generate(&api, "0000000000000000").unwrap_or_else(|e| panic!("{e}"));
     files
         .into_iter()
         .find(|(p, _)| p.ends_with("requests.rs"))

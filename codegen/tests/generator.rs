@@ -12,8 +12,8 @@ const NEW_OPERATION: &str = include_str!("fixtures/new_operation.yaml");
 const VOCABULARIES: &str = include_str!("fixtures/vocabularies.yaml");
 
 fn files(text: &str) -> Vec<(String, String)> {
-    let manifest = load_str("small.yaml", text).unwrap_or_else(|e| panic!("{e}"));
-    generate(&manifest, "0000000000000000")
+    let api = load_str("small.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    generate(&api, "0000000000000000")
         .unwrap_or_else(|e| panic!("{e}"))
         .into_iter()
         .map(|(path, text)| {

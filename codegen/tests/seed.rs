@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use falcon_exposure_codegen::{MANIFEST, Manifest, load};
+use falcon_exposure_codegen::{MANIFEST, Manifest, parse};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -31,7 +31,7 @@ fn seed() -> Option<String> {
 }
 
 fn manifest() -> Manifest {
-    load(&root().join(MANIFEST), MANIFEST).unwrap_or_else(|e| panic!("{e}"))
+    parse(&root().join(MANIFEST), MANIFEST).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A keyword row of the page: name, Service support, Uber support, location, data type.

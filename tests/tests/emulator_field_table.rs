@@ -30,7 +30,7 @@ fn manifest_tables() -> BTreeMap<String, FilterTable> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(falcon_exposure_codegen::MANIFEST);
-    let manifest = falcon_exposure_codegen::load(&path, falcon_exposure_codegen::MANIFEST)
+    let manifest = falcon_exposure_codegen::parse(&path, falcon_exposure_codegen::MANIFEST)
         .unwrap_or_else(|e| panic!("the manifest does not load: {e}"));
     manifest.filter_tables
 }

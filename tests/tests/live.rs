@@ -21,11 +21,9 @@ mod common;
 
 use falcon_emulator::EmulatorConfig;
 use falcon_exposure::fields::external_assets::ExternalAssetField;
-use falcon_exposure::models::{
-    AggregationResult, AggregationType, Criticality, FemEcosystemSubsidiary, FemExternalAsset,
-    Interval,
-};
+use falcon_exposure::models::{AggregationResult, FemEcosystemSubsidiary, FemExternalAsset};
 use falcon_exposure::shape::{Shape, ShapeReport};
+use falcon_exposure::vocabularies::{AggregationType, Criticality, Interval};
 use falcon_exposure::{Client, Error, RawResponse};
 use futures::StreamExt;
 use serde::Serialize;

@@ -5,11 +5,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use falcon_exposure::models::{
-    AggregateQueryRequest, AggregationResult, AggregationType, Criticality, FemEcosystemSubsidiary,
-    FemExternalAsset,
+    AggregateQueryRequest, AggregationResult, FemEcosystemSubsidiary, FemExternalAsset,
 };
 use falcon_exposure::shape::{ShapeReport, key_paths};
-use falcon_exposure::vocabularies::{discovered_by, status};
+use falcon_exposure::vocabularies::{AggregationType, Criticality, discovered_by, status};
 use falcon_exposure::{ApiError, Meta, OneOrMany};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -140,7 +140,7 @@ impl Filter {
     ///
     /// ```
     /// use falcon_exposure::fields::external_assets as f;
-    /// use falcon_exposure::models::Criticality;
+    /// use falcon_exposure::vocabularies::Criticality;
     /// let urgent = f::CRITICALITY.equals(Criticality::Critical).or(f::CRITICALITY.equals(Criticality::High));
     /// assert_eq!((!urgent).to_string(), "criticality:!'Critical'+criticality:!'High'");
     /// ```

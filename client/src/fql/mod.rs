@@ -69,7 +69,7 @@
 //! ```
 //! use falcon_exposure::fields::external_assets as f;
 //!
-//! use falcon_exposure::models::Criticality;
+//! use falcon_exposure::vocabularies::Criticality;
 //!
 //! let filter = f::CRITICALITY
 //!     .equals(Criticality::Critical)

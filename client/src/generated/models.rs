@@ -6,6 +6,8 @@
 //! booleans sent as strings are accepted. A model a reply can hold
 //! keeps the members it does not name in its `extra` map and writes
 //! them back when serialised, so nothing the API sends is dropped.
+//! A field with a closed list of values has the enum of
+//! [`vocabularies`](crate::vocabularies) that lists them.
 //!
 //! The reply envelope's schemas are the runtime's types, not models:
 //! - `msa.APIError`: [`crate::ApiError`]
@@ -17,10 +19,6 @@
 //! - `msaspec.Writes`: [`crate::Writes`]
 //! - `msa.Resources`: [`crate::Writes`]
 use serde::{Deserialize, Serialize};
-/// The closed vocabularies the models use.
-pub use crate::vocabularies::{
-    AggregationType, AssetType, Criticality, EntityType, Interval, Perimeter,
-};
 /// Schema: `msa.APIFiltersSpec`.
 #[doc(alias = "APIFiltersSpec")]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -57,6 +57,7 @@ pub struct ParamSpec {
     pub(crate) name: &'static str,
     pub(crate) location: ParamLocation,
     pub(crate) data_type: &'static str,
+    pub(crate) list: bool,
     pub(crate) required: bool,
     /// FalconPy parity: whether FalconPy's Service class takes it as a
     /// keyword. Recorded from the manifest; the client does not use it.
@@ -87,6 +88,12 @@ impl ParamSpec {
     /// `string_list`, ...).
     pub fn data_type(&self) -> &'static str {
         self.data_type
+    }
+
+    /// Whether it takes many values (a list of strings or of models): a
+    /// query parameter repeated once per value, or a JSON array.
+    pub fn is_list(&self) -> bool {
+        self.list
     }
 
     /// Whether the API requires it.

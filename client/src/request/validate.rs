@@ -2,11 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::request::RequestParts;
-use crate::request::operation::{Operation, ParamLocation, ParamSpec};
-
-fn is_list(p: &ParamSpec) -> bool {
-    p.max_items.is_some() || p.data_type.contains("list") || p.data_type.contains("array")
-}
+use crate::request::operation::{Operation, ParamLocation};
 
 /// Refuses a request the API would reject: a problem recorded while
 /// building, a missing required query parameter, an empty list parameter,
@@ -41,7 +37,7 @@ pub(crate) fn validate(op: &'static Operation, parts: &RequestParts) -> Result<(
         if values.is_empty() {
             continue;
         }
-        if is_list(p) {
+        if p.list {
             let count: usize = values
                 .iter()
                 .map(|v| v.split(',').filter(|s| !s.trim().is_empty()).count())
@@ -74,12 +70,13 @@ pub(crate) fn validate(op: &'static Operation, parts: &RequestParts) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::request::operation::HttpMethod;
+    use crate::request::operation::{HttpMethod, ParamSpec};
 
     const IDS: ParamSpec = ParamSpec {
         name: "ids",
         location: ParamLocation::Query,
         data_type: "string_list",
+        list: true,
         required: true,
         service: true,
         uber: true,
@@ -121,6 +118,24 @@ mod tests {
         assert!(m.contains("101") && m.contains("at most 100"), "{m}");
         assert!(validate(&OP, &with_ids(&many[..100])).is_ok());
         assert!(validate(&OP, &with_ids(&["a", "b"])).is_ok());
+    }
+
+    #[test]
+    fn a_keyword_taking_one_value_is_not_split_at_commas() {
+        const FILTER: ParamSpec = ParamSpec {
+            name: "filter",
+            data_type: "fql",
+            list: false,
+            max_items: None,
+            ..IDS
+        };
+        static ONE: Operation = Operation {
+            params: &[FILTER],
+            ..OP
+        };
+        let mut p = RequestParts::new();
+        p.push_query("filter", "a:'x',b:'y',");
+        assert!(validate(&ONE, &p).is_ok());
     }
 
     #[test]

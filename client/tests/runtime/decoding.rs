@@ -280,7 +280,7 @@ async fn assets_keep_unknown_members_and_vocabulary_values_outside_the_list() {
     .await;
     let r = client.get_assets().ids(["a"]).send().await.unwrap();
     let a = &r.resources[0];
-    use falcon_exposure::models::{AssetType, Criticality, EntityType, Perimeter};
+    use falcon_exposure::vocabularies::{AssetType, Criticality, EntityType, Perimeter};
     assert!(matches!(&a.criticality, Some(Criticality::Unknown(v)) if v.as_str() == "Medium"));
     assert_eq!(a.perimeter, Some(Perimeter::Official));
     assert_eq!(a.asset_type, Some(AssetType::DnsDomain));

@@ -119,7 +119,7 @@ async fn update_assets_sends_the_nested_assets_body() {
         .action("acknowledge")
         .assigned_to("analyst@example.com")
         .cid("cid-1")
-        .criticality(falcon_exposure::models::Criticality::Noncritical)
+        .criticality(falcon_exposure::vocabularies::Criticality::Noncritical)
         .criticality_description("internet facing")
         .description("looked at it")
         .id("x")

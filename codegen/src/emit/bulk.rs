@@ -14,7 +14,7 @@ use crate::ir::{
 
 /// The type of a JSON reply's items, and the key by which repeats and
 /// missing ids are found; `None` for a binary reply.
-fn items_of(api: &Api<'_>, op: &Operation<'_>) -> Option<(TokenStream, TokenStream)> {
+fn items_of(api: &Api, op: &Operation) -> Option<(TokenStream, TokenStream)> {
     let Reply::Json { resources, key, .. } = &op.reply else {
         return None;
     };
@@ -39,7 +39,7 @@ fn lit_u64(n: u64) -> proc_macro2::Literal {
 }
 
 /// The bulk method of a paginated or batched operation.
-pub(super) fn bulk(api: &Api<'_>, op: &Operation<'_>) -> Option<TokenStream> {
+pub(super) fn bulk(api: &Api, op: &Operation) -> Option<TokenStream> {
     let (ty, key) = items_of(api, op)?;
     match op.bulk()? {
         Bulk::Pages(pg) => Some(page_stream(api, op, pg, ty, key)),
@@ -49,14 +49,14 @@ pub(super) fn bulk(api: &Api<'_>, op: &Operation<'_>) -> Option<TokenStream> {
 
 /// `items()` of a paginated operation.
 fn page_stream(
-    api: &Api<'_>,
-    op: &Operation<'_>,
-    pg: &Pagination<'_>,
+    api: &Api,
+    op: &Operation,
+    pg: &Pagination,
     ty: TokenStream,
     key: TokenStream,
 ) -> TokenStream {
     let table_entry = const_ident(op);
-    let limit = pg.limit;
+    let limit = &pg.limit;
     let page_size = proc_macro2::Literal::u32_unsuffixed(pg.page_size);
     let (spec, about) = match &pg.style {
         PageStyle::Cursor { cursor } => (
@@ -82,7 +82,7 @@ fn page_stream(
                 }
                 None => quote!(None),
             };
-            let alternative = alternative.map(|id| api.operation(id).method_name);
+            let alternative = alternative.map(|id| api.operation(id).method_name.as_str());
             let alt = match alternative {
                 Some(name) => quote!(Some(#name)),
                 None => quote!(None),
@@ -134,12 +134,7 @@ fn page_stream(
 
 /// `items()` (reads) or `send_all()` (writes) of an operation with a
 /// batched keyword, and the bulk setter of a keyword that takes one value.
-fn batch_stream(
-    op: &Operation<'_>,
-    b: &Batch<'_>,
-    ty: TokenStream,
-    key: TokenStream,
-) -> TokenStream {
+fn batch_stream(op: &Operation, b: &Batch, ty: TokenStream, key: TokenStream) -> TokenStream {
     let table_entry = const_ident(op);
     let size = proc_macro2::Literal::usize_unsuffixed(b.size);
     let setter = &op.params[b.param].setter;
@@ -177,7 +172,7 @@ fn batch_stream(
     };
     let verb = format_ident!("{}", b.mode.verb());
     let about = doc(&about);
-    let bulk = b.bulk_setter.map(|s| {
+    let bulk = b.bulk_setter.as_deref().map(|s| {
         let name = ident(s);
         let text = doc(&format!(
             "Many values of [`{setter}`](Self::{setter}), for [`{verb}`](Self::{verb}), which \

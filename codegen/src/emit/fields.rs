@@ -3,12 +3,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{const_name, doc};
+use super::{doc, listed};
 use crate::ir::{Api, FilterField, Table};
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     let tables = api.tables.iter().map(|t| table(api, t));
-    let default = match api.default_table.map(|id| api.table(id).name) {
+    let default = match api.default_table.map(|id| &api.table(id).name) {
         Some(name) => {
             let module = format_ident!("{name}");
             let text = doc(&format!(
@@ -36,36 +36,27 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
 }
 
 /// A field's doc line, with the values it takes when a vocabulary says.
-fn field_doc(api: &Api<'_>, f: &FilterField<'_>) -> String {
+fn field_doc(api: &Api, f: &FilterField) -> String {
     let mut text = format!("`{}`: {}.", f.name, f.caps.describe());
-    match f.vocabulary.map(|id| api.vocabulary(id)) {
-        Some(v) if v.closed => {
-            let n = v.name;
-            text += &format!(
-                " Values: {} ([`{n}`](crate::vocabularies::{n})).",
-                crate::vocab::listed(v)
-            )
-        }
-        Some(v) => {
-            let module = crate::validate::snake_case(v.name);
-            text += &format!(
-                " Known values: {} ([`{module}`](crate::vocabularies::{module})).",
-                crate::vocab::listed(v)
-            )
-        }
-        None => {}
+    if let Some(v) = f.vocabulary.map(|id| api.vocabulary(id)) {
+        let what = if v.closed { "Values" } else { "Known values" };
+        let item = &v.rust_name;
+        text += &format!(
+            " {what}: {} ([`{item}`](crate::vocabularies::{item})).",
+            listed(v)
+        );
     }
     text
 }
 
-fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
-    let name = t.name;
+fn table(api: &Api, t: &Table) -> TokenStream {
+    let name = &t.name;
     let module = format_ident!("{name}");
     let enum_ident = format_ident!("{}", t.enum_name);
     let variants: Vec<_> = t
         .fields
         .iter()
-        .map(|f| format_ident!("{}", crate::vocab::variant_name(f.name)))
+        .map(|f| format_ident!("{}", f.variant))
         .collect();
     let variant_docs = t.fields.iter().map(|f| doc(&field_doc(api, f)));
     let enum_doc = doc(&format!(
@@ -75,12 +66,12 @@ fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
          the same fields with their capabilities as types."
     ));
     let consts = t.fields.iter().map(|f| {
-        let id = format_ident!("{}", const_name(f.name));
+        let id = format_ident!("{}", f.const_name);
         let vt = format_ident!("{}", f.value_type.rust_name());
         let c = f.caps;
         let (e, w, l, r) = (c.exact, c.wildcard, c.list, c.range);
         let text = doc(&field_doc(api, f));
-        let field = f.name;
+        let field = &f.name;
         quote! {
             #text
             pub const #id: Field<#vt, Caps<#e, #w, #l, #r>> = Field::new(#field);
@@ -90,10 +81,10 @@ fn table(api: &Api<'_>, t: &Table<'_>) -> TokenStream {
         let vt = format_ident!("{}", f.value_type.rust_name());
         let c = f.caps;
         let (e, w, l, r) = (c.exact, c.wildcard, c.list, c.range);
-        let field = f.name;
+        let field = &f.name;
         let known = match f.vocabulary.map(|id| api.vocabulary(id)) {
             Some(v) => {
-                let values = v.values.iter().map(|x| x.value.as_str());
+                let values = v.values.iter().map(|x| &x.value);
                 let (complete, ci) = (v.closed, v.case_insensitive);
                 quote! { Some(KnownValues { values: &[#(#values),*], complete: #complete, case_insensitive: #ci }) }
             }

@@ -14,11 +14,11 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Api, ModelKind, Type};
+use crate::ir::{Api, ModelKind, Type, Vocabulary};
 use crate::types::TypeExpr;
 
 /// The Rust files of `client/src/generated/`, by file name.
-pub fn rust_files(api: &Api<'_>, spec: &str) -> Result<Vec<(String, String)>, Diagnostic> {
+pub fn rust_files(api: &Api, spec: &str) -> Result<Vec<(String, String)>, Diagnostic> {
     let files = [
         ("mod.rs", module_root()),
         ("fields.rs", fields::emit(api)),
@@ -118,7 +118,7 @@ fn escape_angles(line: &str) -> String {
 
 /// An identifier, raw (`r#type`) when it is a keyword.
 pub fn ident(name: &str) -> Ident {
-    if crate::validate::is_keyword(name) {
+    if crate::names::is_keyword(name) {
         Ident::new_raw(name, Span::call_site())
     } else {
         Ident::new(name, Span::call_site())
@@ -126,18 +126,22 @@ pub fn ident(name: &str) -> Ident {
 }
 
 /// The Rust path of a closed vocabulary's enum.
-pub fn vocabulary_enum(name: &str) -> proc_macro2::TokenStream {
-    let id = ident(name);
+pub fn vocabulary_enum(v: &Vocabulary) -> TokenStream {
+    let id = ident(&v.rust_name);
     quote!(crate::vocabularies::#id)
 }
 
-/// `ip.services.port` → `IP_SERVICES_PORT`.
-pub fn const_name(field: &str) -> String {
-    field.replace('.', "_").to_ascii_uppercase()
+/// A one-line list of a vocabulary's values: `` `Critical`, `High` ``.
+pub fn listed(v: &Vocabulary) -> String {
+    v.values
+        .iter()
+        .map(|x| format!("`{}`", x.value))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The Rust type of a type expression, inside the generated modules.
-pub fn rust_type(api: &Api<'_>, t: &Type) -> TokenStream {
+pub fn rust_type(api: &Api, t: &Type) -> TokenStream {
     match t {
         TypeExpr::String | TypeExpr::DateTime => quote!(String),
         TypeExpr::Integer => quote!(i64),
@@ -158,7 +162,7 @@ pub fn rust_type(api: &Api<'_>, t: &Type) -> TokenStream {
         }
         TypeExpr::Model(id) => {
             let model = api.model(*id);
-            match model.kind {
+            match &model.kind {
                 ModelKind::Runtime(rt) => {
                     let rt = ident(rt);
                     quote!(crate::#rt)

@@ -3,13 +3,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, ident, rust_type};
-use crate::ir::{Api, Field, Model, ModelKind, Type};
+use super::{doc, ident, listed, rust_type};
+use crate::ir::{Api, Field, Model, ModelKind, Type, Vocabulary};
+use crate::names::EXTRA_FIELD;
 use crate::types::TypeExpr;
-use crate::validate::snake_case;
-use crate::vocab;
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     // A model the runtime stands for is that type, under its one name.
     let items = api.models.iter().filter_map(|model| match &model.kind {
         ModelKind::Generated {
@@ -18,22 +17,10 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
         } => Some(model_item(api, model, fields, *keeps_extra)),
         ModelKind::Runtime(_) => None,
     });
-    let enums: Vec<_> = api
-        .vocabularies
-        .iter()
-        .filter(|v| v.closed)
-        .map(|v| format_ident!("{}", v.name))
-        .collect();
-    let reexport = (!enums.is_empty()).then(|| {
-        quote! {
-            /// The closed vocabularies the models use.
-            pub use crate::vocabularies::{#(#enums),*};
-        }
-    });
     let runtime: Vec<String> = api
         .models
         .iter()
-        .filter_map(|model| match model.kind {
+        .filter_map(|model| match &model.kind {
             ModelKind::Runtime(rt) => Some(format!("- `{}`: [`crate::{rt}`]", model.wire_name)),
             ModelKind::Generated { .. } => None,
         })
@@ -52,19 +39,20 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
         //! booleans sent as strings are accepted. A model a reply can hold
         //! keeps the members it does not name in its `extra` map and writes
         //! them back when serialised, so nothing the API sends is dropped.
+        //! A field with a closed list of values has the enum of
+        //! [`vocabularies`](crate::vocabularies) that lists them.
         #runtime
         use serde::{Deserialize, Serialize};
-        #reexport
         #(#items)*
     }
 }
 
 /// The Rust type of a model field, with a closed vocabulary in place of text.
-fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&str>) -> TokenStream {
-    let Some(name) = vocabulary else {
+fn field_type(api: &Api, t: &Type, vocabulary: Option<&Vocabulary>) -> TokenStream {
+    let Some(v) = vocabulary else {
         return rust_type(api, t);
     };
-    let e = super::vocabulary_enum(name);
+    let e = super::vocabulary_enum(v);
     match t {
         TypeExpr::List(_) => quote!(Vec<#e>),
         TypeExpr::OneOrMany(_) => quote!(crate::OneOrMany<#e>),
@@ -72,30 +60,25 @@ fn field_type(api: &Api<'_>, t: &Type, vocabulary: Option<&str>) -> TokenStream 
     }
 }
 
-fn model_item(
-    api: &Api<'_>,
-    model: &Model<'_>,
-    fields: &[Field<'_>],
-    keeps_extra: bool,
-) -> TokenStream {
+fn model_item(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> TokenStream {
     let name_ident = ident(&model.rust_name);
     // The manifest writes the schema's name; rustdoc refuses an alias equal to the name.
     let alias = (model.name != model.rust_name).then(|| {
-        let name = model.name;
+        let name = &model.name;
         quote!(#[doc(alias = #name)])
     });
-    let about = match model.description {
+    let about = match &model.description {
         Some(d) => format!("{d}\n\nSchema: `{}`.", model.wire_name),
         None => format!("Schema: `{}`.", model.wire_name),
     };
     let about = doc(&about);
     let visits = fields.iter().map(|f| {
-        let (wire, field) = (f.wire, ident(&f.rust));
+        let (wire, field) = (&f.wire, ident(&f.rust));
         quote! { v.field(#wire, &self.#field); }
     });
     let accessors: Vec<TokenStream> = fields.iter().filter_map(json_accessor).collect();
     let fields = fields.iter().map(|f| field(api, f));
-    let extra = format_ident!("{}", crate::validate::EXTRA_FIELD);
+    let extra = format_ident!("{EXTRA_FIELD}");
     let (extra_field, visit_extra) = if keeps_extra {
         (
             quote! {
@@ -129,31 +112,28 @@ fn model_item(
 }
 
 /// One field of a generated model.
-fn field(api: &Api<'_>, f: &Field<'_>) -> TokenStream {
-    let (wire, rust) = (f.wire, &f.rust);
+fn field(api: &Api, f: &Field) -> TokenStream {
+    let (wire, rust) = (&f.wire, &f.rust);
     let field = ident(rust);
     let vocabulary = f.vocabulary.map(|id| api.vocabulary(id));
-    let closed = vocabulary.filter(|v| v.closed).map(|v| v.name);
-    let ty = field_type(api, &f.ty, closed);
+    let ty = field_type(api, &f.ty, vocabulary.filter(|v| v.closed));
     let mut text = f
         .description
-        .map_or_else(|| format!("`{wire}`."), str::to_owned);
-    match vocabulary {
-        Some(v) if v.closed => {
-            let n = v.name;
-            text += &format!(
-                "\n\nValues: {} ([`{n}`](crate::vocabularies::{n})).",
-                vocab::listed(v)
+        .clone()
+        .unwrap_or_else(|| format!("`{wire}`."));
+    if let Some(v) = vocabulary {
+        let item = &v.rust_name;
+        text += &if v.closed {
+            format!(
+                "\n\nValues: {} ([`{item}`](crate::vocabularies::{item})).",
+                listed(v)
             )
-        }
-        Some(v) => {
-            let module = snake_case(v.name);
-            text += &format!(
-                "\n\nKnown values: {} ([`{module}`](crate::vocabularies::{module})); others may be sent.",
-                vocab::listed(v),
+        } else {
+            format!(
+                "\n\nKnown values: {} ([`{item}`](crate::vocabularies::{item})); others may be sent.",
+                listed(v)
             )
-        }
-        None => {}
+        };
     }
     let text = doc(&text);
     let rename = (rust != wire).then(|| quote!(rename = #wire,));
@@ -180,7 +160,7 @@ fn field(api: &Api<'_>, f: &Field<'_>) -> TokenStream {
 }
 
 /// `<field>_as::<T>()` of a field holding any JSON value.
-fn json_accessor(f: &Field<'_>) -> Option<TokenStream> {
+fn json_accessor(f: &Field) -> Option<TokenStream> {
     if f.ty != TypeExpr::Json {
         return None;
     }

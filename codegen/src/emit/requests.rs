@@ -9,9 +9,8 @@ use super::table::const_ident;
 use super::{doc, ident, rust_type};
 use crate::ir::{Api, Export, Operation, ParamKind, Reply};
 use crate::types::TypeExpr;
-use crate::validate::pascal;
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     let methods = api.operations.iter().map(client_method);
     let exports = api.exports.iter().map(|e| export_method(api, e));
     let builders = api.operations.iter().map(|op| builder(api, op));
@@ -36,17 +35,17 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
 
 /// The builder is named after the method it comes from (`get_assets` →
 /// `GetAssets`); the operation ID stays findable through a doc alias.
-fn builder_ident(op: &Operation<'_>) -> proc_macro2::Ident {
+fn builder_ident(op: &Operation) -> proc_macro2::Ident {
     format_ident!("{}", op.builder)
 }
 
-fn client_method(op: &Operation<'_>) -> TokenStream {
-    let method = ident(op.method_name);
+fn client_method(op: &Operation) -> TokenStream {
+    let method = ident(&op.method_name);
     let builder = builder_ident(op);
     let text = doc(&method_doc(op));
     // rustdoc refuses an alias equal to the name.
     let alias = (op.id != op.method_name).then(|| {
-        let id = op.id;
+        let id = &op.id;
         quote!(#[doc(alias = #id)])
     });
     let aliases = op.aliases.iter().map(|a| quote!(#[doc(alias = #a)]));
@@ -60,9 +59,9 @@ fn client_method(op: &Operation<'_>) -> TokenStream {
     }
 }
 
-fn method_doc(op: &Operation<'_>) -> String {
+fn method_doc(op: &Operation) -> String {
     let mut d = format!("{}\n", op.summary);
-    if let Some(more) = op.description {
+    if let Some(more) = &op.description {
         d += &format!("\n{more}\n");
     }
     d += &format!(
@@ -81,11 +80,11 @@ fn method_doc(op: &Operation<'_>) -> String {
     d
 }
 
-fn example(op: &Operation<'_>) -> String {
+fn example(op: &Operation) -> String {
     let mut calls = String::new();
     for p in &op.params {
         let setter = &p.setter;
-        let arg = match (&p.kind, p.example) {
+        let arg = match (&p.kind, p.example.as_deref()) {
             (ParamKind::StringList(_), Some(ex)) => format!("[{ex:?}]"),
             (ParamKind::StringList(_), None) if p.required => "[\"ID1\", \"ID2\"]".to_owned(),
             (ParamKind::Value(TypeExpr::Integer, _), Some(ex)) => ex.to_owned(),
@@ -112,16 +111,16 @@ fn example(op: &Operation<'_>) -> String {
     )
 }
 
-fn export_method(api: &Api<'_>, e: &Export<'_>) -> TokenStream {
-    let method = ident(e.method_name);
+fn export_method(api: &Api, e: &Export) -> TokenStream {
+    let method = ident(&e.method_name);
     let (q, g) = (api.operation(e.query), api.operation(e.get));
     let filter = ident(&e.filter_setter);
-    let (query, get) = (ident(q.method_name), ident(g.method_name));
+    let (query, get) = (ident(&q.method_name), ident(&g.method_name));
     let ty = rust_type(api, &e.items);
-    let text = doc(&export_doc(e, q.method_name, g.method_name));
+    let text = doc(&export_doc(e, &q.method_name, &g.method_name));
     let shards = match &e.shard_by {
         Some(sb) => {
-            let (field, param) = (sb.field, sb.filter);
+            let (field, param) = (&sb.field, &sb.filter);
             let aggregate = const_ident(api.operation(sb.aggregate));
             quote!(Some(crate::for_generated::ShardSpec {
                 field: #field,
@@ -144,10 +143,10 @@ fn export_method(api: &Api<'_>, e: &Export<'_>) -> TokenStream {
     }
 }
 
-fn export_doc(e: &Export<'_>, query: &str, get: &str) -> String {
+fn export_doc(e: &Export, query: &str, get: &str) -> String {
     let mut text = format!("{}\n", e.summary);
     text += "\nAn empty filter (`\"\"`) exports every item.\n";
-    if let Some(more) = e.description {
+    if let Some(more) = &e.description {
         text += &format!("\n{more}\n");
     }
     text += &format!(
@@ -173,15 +172,17 @@ fn export_doc(e: &Export<'_>, query: &str, get: &str) -> String {
     text
 }
 
-fn builder(api: &Api<'_>, op: &Operation<'_>) -> TokenStream {
+fn builder(api: &Api, op: &Operation) -> TokenStream {
     let name = builder_ident(op);
-    let method = op.method_name;
+    let method = &op.method_name;
     let about = doc(&format!(
         "Request builder of [`Client::{method}`] (`{}`): set keywords, then [`send`](Self::send).",
         op.id
     ));
-    let old_name = pascal(op.id);
-    let alias = (old_name != op.builder).then(|| quote!(#[doc(alias = #old_name)]));
+    let alias = op
+        .builder_alias
+        .as_ref()
+        .map(|old_name| quote!(#[doc(alias = #old_name)]));
     let setters = op.params.iter().map(|p| setter(api, p));
     let body = op.body_type.as_ref().map(|t| {
         let ty = rust_type(api, t);

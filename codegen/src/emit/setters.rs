@@ -3,15 +3,15 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc, ident, rust_type};
+use super::{doc, ident, listed, rust_type};
 use crate::ir::{Api, Location, Param, ParamKind, Place, TableId};
 use crate::types::TypeExpr;
 
-fn setter_doc(api: &Api<'_>, p: &Param<'_>) -> String {
+fn setter_doc(api: &Api, p: &Param) -> String {
     let mut d = p.description.to_owned();
     if !p.allowed_values.is_empty() {
         d += "\n\nAccepted values:\n";
-        for a in p.allowed_values {
+        for a in &p.allowed_values {
             match &a.description {
                 Some(about) => d += &format!("- `{}`: {about}\n", a.value),
                 None => d += &format!("- `{}`\n", a.value),
@@ -28,30 +28,27 @@ fn setter_doc(api: &Api<'_>, p: &Param<'_>) -> String {
         }
         _ => {}
     }
-    if let Some(ex) = p.example {
+    if let Some(ex) = &p.example {
         d += &format!("\n\nExample: `{ex}`");
     }
-    match p.vocabulary.map(|id| api.vocabulary(id)) {
-        Some(v) if v.closed => {
-            let n = v.name;
-            d += &format!(
-                "\n\nTakes a [`{n}`](crate::vocabularies::{n}) or its text ({}).",
-                crate::vocab::listed(v)
+    if let Some(v) = p.vocabulary.map(|id| api.vocabulary(id)) {
+        let item = &v.rust_name;
+        d += &if v.closed {
+            format!(
+                "\n\nTakes a [`{item}`](crate::vocabularies::{item}) or its text ({}).",
+                listed(v)
             )
-        }
-        Some(v) => {
-            let module = crate::validate::snake_case(v.name);
-            d += &format!(
-                "\n\nKnown values: {} ([`{module}`](crate::vocabularies::{module})).",
-                crate::vocab::listed(v)
+        } else {
+            format!(
+                "\n\nKnown values: {} ([`{item}`](crate::vocabularies::{item})).",
+                listed(v)
             )
-        }
-        None => {}
+        };
     }
     d
 }
 
-pub(super) fn setter(api: &Api<'_>, p: &Param<'_>) -> TokenStream {
+pub(super) fn setter(api: &Api, p: &Param) -> TokenStream {
     let setter = ident(&p.setter);
     let text = doc(&setter_doc(api, p));
     let (args, body) = setter_body(api, p);
@@ -65,8 +62,8 @@ pub(super) fn setter(api: &Api<'_>, p: &Param<'_>) -> TokenStream {
 }
 
 /// A setter's arguments and what it does with them.
-fn setter_body(api: &Api<'_>, p: &Param<'_>) -> (TokenStream, TokenStream) {
-    let name = p.name;
+fn setter_body(api: &Api, p: &Param) -> (TokenStream, TokenStream) {
+    let name = &p.name;
     let table = |t: &Option<TableId>| match t {
         Some(id) => {
             let module = format_ident!("{}", api.table(*id).name);
@@ -127,7 +124,7 @@ fn setter_body(api: &Api<'_>, p: &Param<'_>) -> (TokenStream, TokenStream) {
             (quote!(sort: impl Into<crate::fql::SortArg>), put)
         }
         ParamKind::Value(TypeExpr::String | TypeExpr::DateTime, place) => {
-            text_setter(api, p, *place)
+            text_setter(api, p, place)
         }
         ParamKind::Value(t @ (TypeExpr::Integer | TypeExpr::Number | TypeExpr::Boolean), place) => {
             let ty = rust_type(api, t);
@@ -152,8 +149,8 @@ fn setter_body(api: &Api<'_>, p: &Param<'_>) -> (TokenStream, TokenStream) {
 
 /// The setter of a text keyword: a closed vocabulary's enum or any text,
 /// checked against the accepted values.
-fn text_setter(api: &Api<'_>, p: &Param<'_>, place: Place<'_>) -> (TokenStream, TokenStream) {
-    let name = p.name;
+fn text_setter(api: &Api, p: &Param, place: &Place) -> (TokenStream, TokenStream) {
+    let name = &p.name;
     let allowed: Vec<&String> = p.allowed_values.iter().map(|a| &a.value).collect();
     let check = (!allowed.is_empty())
         .then(|| quote! { self.parts.check_allowed(#name, &value, &[#(#allowed),*]); });
@@ -167,7 +164,7 @@ fn text_setter(api: &Api<'_>, p: &Param<'_>, place: Place<'_>) -> (TokenStream, 
         .vocabulary
         .map(|id| api.vocabulary(id))
         .filter(|v| v.closed)
-        .map(|v| super::vocabulary_enum(v.name));
+        .map(super::vocabulary_enum);
     match closed {
         Some(e) => (
             quote!(value: impl Into<#e>),

@@ -6,11 +6,11 @@ use quote::{format_ident, quote};
 use crate::ir::{Api, Location, Operation};
 
 /// The constant holding an operation's table entry.
-pub fn const_ident(op: &Operation<'_>) -> proc_macro2::Ident {
-    format_ident!("{}", op.id.to_ascii_uppercase())
+pub fn const_ident(op: &Operation) -> proc_macro2::Ident {
+    format_ident!("{}", op.table_const)
 }
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
+pub fn emit(api: &Api) -> TokenStream {
     let consts = api.operations.iter().map(entry);
     let names = api.operations.iter().map(const_ident);
     quote! {
@@ -23,12 +23,12 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
     }
 }
 
-fn entry(op: &Operation<'_>) -> TokenStream {
+fn entry(op: &Operation) -> TokenStream {
     let name = const_ident(op);
     let (id, method_name, summary, route, scope) =
-        (op.id, op.method_name, op.summary, op.route, op.scope);
+        (&op.id, &op.method_name, &op.summary, &op.route, &op.scope);
     let http = format_ident!("{}", op.http_method.variant());
-    let (consumes, produces) = (op.consumes, op.produces);
+    let (consumes, produces) = (&op.consumes, &op.produces);
     let retry_safe = op.retry_safe;
     let params = op.params.iter().map(|p| {
         let (location, body_path) = p.location();
@@ -36,8 +36,8 @@ fn entry(op: &Operation<'_>) -> TokenStream {
             Location::Query => quote!(Query),
             Location::Body => quote!(Body),
         };
-        let (pname, ty, required, service, uber) =
-            (p.name, p.type_text, p.required, p.service, p.uber);
+        let (pname, ty, list, required, service, uber) =
+            (&p.name, &p.type_text, p.list, p.required, p.service, p.uber);
         let max_items = match p.max_items {
             Some(n) => quote!(Some(#n)),
             None => quote!(None),
@@ -53,6 +53,7 @@ fn entry(op: &Operation<'_>) -> TokenStream {
                 name: #pname,
                 location: ParamLocation::#location,
                 data_type: #ty,
+                list: #list,
                 required: #required,
                 service: #service,
                 uber: #uber,

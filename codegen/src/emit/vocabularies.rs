@@ -6,17 +6,12 @@ use quote::{format_ident, quote};
 
 use super::doc;
 use crate::ir::{Api, Vocabulary};
-use crate::validate::snake_case;
-use crate::vocab::{const_name, variant_name};
 
-pub fn emit(api: &Api<'_>) -> TokenStream {
-    let items = api.vocabularies.iter().map(|v| {
-        if v.closed {
-            closed(v.name, v)
-        } else {
-            open(v.name, v)
-        }
-    });
+pub fn emit(api: &Api) -> TokenStream {
+    let items = api
+        .vocabularies
+        .iter()
+        .map(|v| if v.closed { closed(v) } else { open(v) });
     quote! {
         //! The known values of fields, each documented by a source. A closed
         //! vocabulary is an enum whose `Unknown` variant keeps any other value,
@@ -27,9 +22,9 @@ pub fn emit(api: &Api<'_>) -> TokenStream {
     }
 }
 
-fn about(v: &Vocabulary<'_>) -> String {
+fn about(v: &Vocabulary) -> String {
     let mut d = format!("{}\n\nKnown values and their sources:\n", v.description);
-    for x in v.values {
+    for x in &v.values {
         d += &format!("- `{}`: {}\n", x.value, x.evidence);
     }
     if v.case_insensitive {
@@ -38,7 +33,8 @@ fn about(v: &Vocabulary<'_>) -> String {
     d
 }
 
-fn closed(name: &str, v: &Vocabulary<'_>) -> TokenStream {
+fn closed(v: &Vocabulary) -> TokenStream {
+    let name = &v.rust_name;
     let id = format_ident!("{name}");
     let text = doc(&format!(
         "{}\nAny other value decodes as [`Unknown`]({name}::Unknown), kept as sent.",
@@ -47,7 +43,7 @@ fn closed(name: &str, v: &Vocabulary<'_>) -> TokenStream {
     let variants: Vec<_> = v
         .values
         .iter()
-        .map(|x| format_ident!("{}", variant_name(&x.value)))
+        .map(|x| format_ident!("{}", x.rust_name))
         .collect();
     let values: Vec<&str> = v.values.iter().map(|x| x.value.as_str()).collect();
     let docs = v.values.iter().map(|x| doc(&format!("`{}`.", x.value)));
@@ -98,8 +94,8 @@ fn closed(name: &str, v: &Vocabulary<'_>) -> TokenStream {
     }
 }
 
-fn open(name: &str, v: &Vocabulary<'_>) -> TokenStream {
-    let module = format_ident!("{}", snake_case(name));
+fn open(v: &Vocabulary) -> TokenStream {
+    let module = format_ident!("{}", v.rust_name);
     let text = doc(&format!(
         "{}\nThe list is not known to be complete: fields with these values stay text.",
         about(v)
@@ -107,7 +103,7 @@ fn open(name: &str, v: &Vocabulary<'_>) -> TokenStream {
     let consts: Vec<_> = v
         .values
         .iter()
-        .map(|x| format_ident!("{}", const_name(&x.value)))
+        .map(|x| format_ident!("{}", x.rust_name))
         .collect();
     let defs = v.values.iter().zip(&consts).map(|(x, c)| {
         let value = &x.value;

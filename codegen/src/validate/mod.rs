@@ -1,7 +1,6 @@
 //! Checks the meaning of a parsed manifest and builds its [`ir::Api`]:
 //! every problem is collected, and the IR exists only when there is none.
 
-mod names;
 mod operation;
 mod pagination;
 mod parameter;
@@ -12,14 +11,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::ir::{self, ModelId, OpId, TableId, Type, VocabId};
 use crate::locate::Step;
 use crate::manifest::Manifest;
+use crate::names::{self, model_rust_name, setter_name, snake_case};
 use crate::types::{self, TypeExpr};
 
-pub use names::{
-    EXTRA_FIELD, RESERVED_SETTERS, is_keyword, model_rust_name, pascal, setter_name, snake_case,
-};
-
-/// A problem before it is placed in the file: key path, message, fix.
-pub type Problem = (Vec<Step>, String, String);
+/// A problem of the manifest, before it is placed in the file: the loader
+/// turns it into a [`crate::Diagnostic`] with a line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The key path of the value at fault.
+    pub path: Vec<Step>,
+    /// What is wrong, naming the value.
+    pub message: String,
+    /// What would fix it.
+    pub fix: String,
+}
 
 fn key(k: &str) -> Step {
     Step::Key(k.to_owned())
@@ -47,7 +52,11 @@ struct Ctx<'m> {
 
 impl<'m> Ctx<'m> {
     fn push(&mut self, path: Vec<Step>, message: impl Into<String>, fix: impl Into<String>) {
-        self.out.push((path, message.into(), fix.into()));
+        self.out.push(Problem {
+            path,
+            message: message.into(),
+            fix: fix.into(),
+        });
     }
 
     /// The vocabulary claiming `owner.member`.
@@ -94,7 +103,7 @@ impl<'m> Ctx<'m> {
 }
 
 /// Every problem of the manifest, or its IR when there is none.
-pub fn validate(m: &Manifest) -> Result<ir::Api<'_>, Vec<Problem>> {
+pub fn validate(m: &Manifest) -> Result<ir::Api, Vec<Problem>> {
     let mut cx = Ctx {
         m,
         models: m
@@ -140,7 +149,7 @@ pub fn validate(m: &Manifest) -> Result<ir::Api<'_>, Vec<Problem>> {
         return Err(cx.out);
     }
     Ok(ir::Api {
-        title: &m.title,
+        title: m.title.clone(),
         tables,
         default_table,
         operations,
@@ -155,10 +164,7 @@ fn all<T>(items: Vec<Option<T>>) -> Option<Vec<T>> {
     items.into_iter().collect()
 }
 
-fn models<'m>(
-    cx: &mut Ctx<'m>,
-    operations: &Option<Vec<ir::Operation<'m>>>,
-) -> Option<Vec<ir::Model<'m>>> {
+fn models(cx: &mut Ctx<'_>, operations: &Option<Vec<ir::Operation>>) -> Option<Vec<ir::Model>> {
     let m = cx.m;
     let mut rust_names = BTreeMap::new();
     let mut built = Vec::new();
@@ -190,25 +196,25 @@ fn models<'m>(
             }
             let ty = cx.check_type(at(&[key("fields"), key(field)]), def.ty());
             fields.push(ty.map(|ty| ir::Field {
-                wire: field,
+                wire: field.clone(),
                 rust,
                 ty,
-                description: def.description(),
+                description: def.description().map(str::to_owned),
                 vocabulary: cx.vocabulary(name, field),
             }));
         }
         let kind = match &model.runtime_type {
-            Some(rt) => Some(ir::ModelKind::Runtime(rt)),
+            Some(rt) => Some(ir::ModelKind::Runtime(rt.clone())),
             None => all(fields).map(|fields| ir::ModelKind::Generated {
                 fields,
                 keeps_extra: false,
             }),
         };
         built.push(kind.map(|kind| ir::Model {
-            name,
+            name: name.clone(),
             rust_name,
-            wire_name: &model.wire_name,
-            description: model.description.as_deref(),
+            wire_name: model.wire_name.clone(),
+            description: model.description.clone(),
             kind,
         }));
     }
@@ -221,7 +227,7 @@ fn models<'m>(
 /// model their fields reach. Only these keep members they do not name; a
 /// model only sent in requests has exactly its documented fields, so it can
 /// be built with a struct literal.
-fn mark_reply_models(models: &mut [ir::Model<'_>], operations: &[ir::Operation<'_>]) {
+fn mark_reply_models(models: &mut [ir::Model], operations: &[ir::Operation]) {
     let mut todo: Vec<ModelId> = operations
         .iter()
         .filter_map(|op| match &op.reply {
@@ -250,10 +256,7 @@ fn mark_reply_models(models: &mut [ir::Model<'_>], operations: &[ir::Operation<'
     }
 }
 
-fn exports<'m>(
-    cx: &mut Ctx<'m>,
-    operations: &Option<Vec<ir::Operation<'m>>>,
-) -> Option<Vec<ir::Export<'m>>> {
+fn exports(cx: &mut Ctx<'_>, operations: &Option<Vec<ir::Operation>>) -> Option<Vec<ir::Export>> {
     let m = cx.m;
     let mut names = BTreeMap::new();
     let mut built = Vec::new();
@@ -293,9 +296,9 @@ fn exports<'m>(
         });
         built.push(query.zip(get).zip(items).zip(shard_by).map(
             |((((query, filter_setter), get), items), shard_by)| ir::Export {
-                method_name: &e.method_name,
-                summary: &e.summary,
-                description: e.description.as_deref(),
+                method_name: e.method_name.clone(),
+                summary: e.summary.clone(),
+                description: e.description.clone(),
                 query,
                 items,
                 filter_setter,
@@ -350,12 +353,12 @@ fn export_query(
 /// The export's shards: a timestamp field of the query's filter table
 /// with range comparisons, and an aggregate operation (a POST whose body
 /// is a list of aggregations).
-fn export_shards<'m>(
-    cx: &mut Ctx<'m>,
+fn export_shards(
+    cx: &mut Ctx<'_>,
     at: &dyn Fn(&str) -> Vec<Step>,
     query: OpId,
-    sb: &'m crate::manifest::ShardBy,
-) -> Option<ir::ShardBy<'m>> {
+    sb: &crate::manifest::ShardBy,
+) -> Option<ir::ShardBy> {
     let m = cx.m;
     let q = &m.operations[query.0];
     let filter = q.parameters.iter().find(|p| p.ty == "fql")?;
@@ -391,8 +394,8 @@ fn export_shards<'m>(
     };
     let aggregate = aggregate.filter(|_| ranged)?;
     Some(ir::ShardBy {
-        field: &sb.field,
-        filter: &filter.name,
+        field: sb.field.clone(),
+        filter: filter.name.clone(),
         aggregate,
     })
 }

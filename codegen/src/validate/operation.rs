@@ -2,16 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::names::setter_name;
 use super::pagination::pagination;
 use super::parameter::{check_batch, parameter};
 use super::{Ctx, all, key, under};
 use crate::ir::{self, HttpMethod, ItemKey, Type};
 use crate::locate::Step;
 use crate::manifest::Operation;
+use crate::names::{pascal, setter_name};
 use crate::types::TypeExpr;
 
-pub(super) fn operations<'m>(cx: &mut Ctx<'m>) -> Option<Vec<ir::Operation<'m>>> {
+pub(super) fn operations(cx: &mut Ctx<'_>) -> Option<Vec<ir::Operation>> {
     let m = cx.m;
     let mut ids = BTreeMap::new();
     let mut names = BTreeMap::new();
@@ -43,7 +43,7 @@ pub(super) fn operations<'m>(cx: &mut Ctx<'m>) -> Option<Vec<ir::Operation<'m>>>
     all(built)
 }
 
-fn operation<'m>(cx: &mut Ctx<'m>, op: &'m Operation, i: usize) -> Option<ir::Operation<'m>> {
+fn operation(cx: &mut Ctx<'_>, op: &Operation, i: usize) -> Option<ir::Operation> {
     let base = [key("operations"), Step::Index(i)];
     let at = |rest: &[Step]| under(&base, rest);
     let http_method = check_header(cx, op, &at);
@@ -77,24 +77,30 @@ fn operation<'m>(cx: &mut Ctx<'m>, op: &'m Operation, i: usize) -> Option<ir::Op
         },
     };
     let http_method = http_method?;
+    let builder = pascal(&op.method_name);
+    // The builder was once named after the operation ID: that name stays
+    // searchable.
+    let builder_alias = Some(pascal(&op.id)).filter(|alias| *alias != builder);
     Some(ir::Operation {
-        id: &op.id,
-        method_name: &op.method_name,
-        builder: super::names::pascal(&op.method_name),
-        summary: &op.summary,
-        description: op.description.as_deref(),
+        id: op.id.clone(),
+        method_name: op.method_name.clone(),
+        builder,
+        builder_alias,
+        table_const: op.id.to_ascii_uppercase(),
+        summary: op.summary.clone(),
+        description: op.description.clone(),
         http_method,
-        route: &op.route,
-        scope: &op.scope,
-        consumes: &op.consumes,
-        produces: &op.produces,
+        route: op.route.clone(),
+        scope: op.scope.clone(),
+        consumes: op.consumes.clone(),
+        produces: op.produces.clone(),
         retry_safe: op
             .retry_safe
             .unwrap_or(matches!(http_method, HttpMethod::Get | HttpMethod::Delete)),
         body_type: body_type?,
         reply,
         params,
-        aliases: &op.aliases,
+        aliases: op.aliases.clone(),
     })
 }
 
@@ -164,11 +170,7 @@ fn check_header(
     http_method
 }
 
-fn reply<'m>(
-    cx: &mut Ctx<'m>,
-    op: &'m Operation,
-    at: &dyn Fn(&[Step]) -> Vec<Step>,
-) -> Option<ir::Reply<'m>> {
+fn reply(cx: &mut Ctx<'_>, op: &Operation, at: &dyn Fn(&[Step]) -> Vec<Step>) -> Option<ir::Reply> {
     let r = &op.response;
     match (r.binary, &r.resources) {
         (true, Some(_)) => {
@@ -192,7 +194,7 @@ fn reply<'m>(
             let key = item_key(cx, &resources);
             Some(ir::Reply::Json {
                 resources,
-                resources_text: t,
+                resources_text: t.clone(),
                 key,
                 bulk: None,
             })
@@ -223,11 +225,11 @@ fn item_key(cx: &Ctx<'_>, resources: &Type) -> ItemKey {
 }
 
 /// The keywords, and the batch of the batched one if any.
-fn params<'m>(
-    cx: &mut Ctx<'m>,
-    op: &'m Operation,
+fn params(
+    cx: &mut Ctx<'_>,
+    op: &Operation,
     at: &dyn Fn(&[Step]) -> Vec<Step>,
-) -> Option<(Vec<ir::Param<'m>>, Option<ir::Batch<'m>>)> {
+) -> Option<(Vec<ir::Param>, Option<ir::Batch>)> {
     let mut batched = None;
     let mut batch = Some(None);
     let mut seen = BTreeMap::new();

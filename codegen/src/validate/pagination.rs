@@ -6,11 +6,11 @@ use crate::locate::Step;
 use crate::manifest::{Operation, Pagination};
 
 /// The page parameters of an operation (`Some(None)`: not paginated).
-pub(super) fn pagination<'m>(
-    cx: &mut Ctx<'m>,
-    op: &'m Operation,
+pub(super) fn pagination(
+    cx: &mut Ctx<'_>,
+    op: &Operation,
     at: &dyn Fn(&[Step]) -> Vec<Step>,
-) -> Option<Option<ir::Pagination<'m>>> {
+) -> Option<Option<ir::Pagination>> {
     let Some(pg) = &op.pagination else {
         return Some(None);
     };
@@ -46,19 +46,19 @@ pub(super) fn pagination<'m>(
     }
     let pagination = ir::Pagination {
         style: style?,
-        limit: &pg.limit,
+        limit: pg.limit.clone(),
         page_size: pg.page_size,
     };
     (cx.out.len() == before).then_some(Some(pagination))
 }
 
-fn offset_style<'m>(
-    cx: &mut Ctx<'m>,
-    op: &'m Operation,
-    pg: &'m Pagination,
+fn offset_style(
+    cx: &mut Ctx<'_>,
+    op: &Operation,
+    pg: &Pagination,
     here: &dyn Fn(&str) -> Vec<Step>,
     alternative: Option<Option<ir::OpId>>,
-) -> Option<ir::PageStyle<'m>> {
+) -> Option<ir::PageStyle> {
     match &pg.offset {
         Some(o) => query_param(cx, op, here, "offset", o, "starting offset"),
         None => cx.push(
@@ -75,18 +75,18 @@ fn offset_style<'m>(
         );
     }
     Some(ir::PageStyle::Offset {
-        offset: pg.offset.as_deref()?,
+        offset: pg.offset.clone()?,
         max_offset: pg.max_offset,
         alternative: alternative?,
     })
 }
 
-fn cursor_style<'m>(
-    cx: &mut Ctx<'m>,
-    op: &'m Operation,
-    pg: &'m Pagination,
+fn cursor_style(
+    cx: &mut Ctx<'_>,
+    op: &Operation,
+    pg: &Pagination,
     here: &dyn Fn(&str) -> Vec<Step>,
-) -> Option<ir::PageStyle<'m>> {
+) -> Option<ir::PageStyle> {
     match &pg.cursor {
         Some(c) => query_param(cx, op, here, "cursor", c, "cursor"),
         None => cx.push(
@@ -109,7 +109,7 @@ fn cursor_style<'m>(
         }
     }
     Some(ir::PageStyle::Cursor {
-        cursor: pg.cursor.as_deref()?,
+        cursor: pg.cursor.clone()?,
     })
 }
 

@@ -2,21 +2,21 @@
 
 use std::collections::BTreeSet;
 
-use super::names::{RESERVED_SETTERS, is_keyword, setter_name};
 use super::{Ctx, key, under};
 use crate::ir::{self, BatchMode, Location, ParamKind, Place};
 use crate::locate::Step;
 use crate::manifest::{Batch, Operation, Parameter};
+use crate::names::{RESERVED_SETTERS, is_keyword, setter_name};
 use crate::types::{self, ParamType, TypeExpr};
 
-pub(super) fn check_batch<'m>(
-    cx: &mut Ctx<'m>,
+pub(super) fn check_batch(
+    cx: &mut Ctx<'_>,
     op: &Operation,
-    p: &'m Parameter,
-    b: &'m Batch,
+    p: &Parameter,
+    b: &Batch,
     pat: &dyn Fn(&str) -> Vec<Step>,
     index: usize,
-) -> Option<ir::Batch<'m>> {
+) -> Option<ir::Batch> {
     let at = |k: &str| under(&pat("batch"), &[key(k)]);
     let mode = BatchMode::ALL
         .iter()
@@ -49,18 +49,18 @@ pub(super) fn check_batch<'m>(
         mode: mode?,
         size: p.max_items?,
         place: place?,
-        bulk_setter: b.setter.as_deref(),
+        bulk_setter: b.setter.clone(),
     })
 }
 
 /// Where a batched keyword's values go, and the checks of its setter.
-fn batch_place<'m>(
-    cx: &mut Ctx<'m>,
-    p: &'m Parameter,
+fn batch_place(
+    cx: &mut Ctx<'_>,
+    p: &Parameter,
     b: &Batch,
     pat: &dyn Fn(&str) -> Vec<Step>,
     at: &dyn Fn(&str) -> Vec<Step>,
-) -> Option<ir::BatchPlace<'m>> {
+) -> Option<ir::BatchPlace> {
     let element = p.body_path.as_deref().filter(|b| b.contains("[]"));
     match (types::parse_param(&p.ty), element) {
         (Ok(ParamType::StringList), _) => {
@@ -72,8 +72,8 @@ fn batch_place<'m>(
                 );
             }
             Some(match p.body_path.as_deref() {
-                None => ir::BatchPlace::Query(&p.name),
-                Some(path) => ir::BatchPlace::BodyList(path),
+                None => ir::BatchPlace::Query(p.name.clone()),
+                Some(path) => ir::BatchPlace::BodyList(path.to_owned()),
             })
         }
         (Ok(ParamType::Value(TypeExpr::String)), Some(path)) if p.location == "body" => {
@@ -108,7 +108,7 @@ fn batch_place<'m>(
             let array = if array.is_empty() { "[]" } else { array };
             Some(ir::BatchPlace::BodyElement {
                 array: array.to_owned(),
-                field,
+                field: field.to_owned(),
             })
         }
         _ => {
@@ -122,12 +122,12 @@ fn batch_place<'m>(
     }
 }
 
-pub(super) fn parameter<'m>(
-    cx: &mut Ctx<'m>,
+pub(super) fn parameter(
+    cx: &mut Ctx<'_>,
     op: &Operation,
-    p: &'m Parameter,
+    p: &Parameter,
     pat: &dyn Fn(&str) -> Vec<Step>,
-) -> Option<ir::Param<'m>> {
+) -> Option<ir::Param> {
     let ty = match types::parse_param(&p.ty) {
         Ok(t) => t,
         Err(e) => {
@@ -180,7 +180,7 @@ pub(super) fn parameter<'m>(
     // A body keyword without `body_path` is refused above (raw ones need none).
     let place = match (location?, p.body_path.as_deref()) {
         (Location::Query, _) => Some(Place::Query),
-        (Location::Body, Some(path)) => Some(Place::Body(path)),
+        (Location::Body, Some(path)) => Some(Place::Body(path.to_owned())),
         (Location::Body, None) => None,
     };
     let kind = match ty {
@@ -192,18 +192,19 @@ pub(super) fn parameter<'m>(
         ParamType::RawQuery => ParamKind::RawQuery,
     };
     Some(ir::Param {
-        name: &p.name,
+        name: p.name.clone(),
         setter,
-        seed_type: &p.seed_type,
-        type_text: &p.ty,
+        seed_type: p.seed_type.clone(),
+        type_text: p.ty.clone(),
         kind,
+        list: is_list,
         service: p.service,
         uber: p.uber,
         required: p.required,
         max_items: p.max_items,
-        description: &p.description,
-        allowed_values: &p.allowed_values,
-        example: p.example.as_deref(),
+        description: p.description.clone(),
+        allowed_values: p.allowed_values.clone(),
+        example: p.example.clone(),
         vocabulary: cx.vocabulary(&op.id, &p.name),
     })
 }

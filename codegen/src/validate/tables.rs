@@ -6,6 +6,9 @@ use super::{Ctx, key, under};
 use crate::ir::{self, Caps, ValueType, VocabId};
 use crate::locate::Step;
 use crate::manifest::{FilterTable, Vocabulary};
+use crate::names::{
+    const_name, field_const_name, model_rust_name, pascal, snake_case, variant_name,
+};
 use crate::types;
 
 /// Fields of a table by name, with their capabilities merged from the four lists.
@@ -30,7 +33,7 @@ fn value_type_words() -> String {
     ValueType::ALL.map(|(w, _)| w).join(", ")
 }
 
-pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
+pub(super) fn tables(cx: &mut Ctx<'_>) -> Vec<ir::Table> {
     let m = cx.m;
     let mut built = Vec::new();
     for (name, t) in &m.filter_tables {
@@ -48,7 +51,7 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
         }
         let mut variants = BTreeMap::new();
         for f in all.keys() {
-            let variant = crate::vocab::variant_name(f);
+            let variant = variant_name(f);
             if let Some(other) = variants.insert(variant.clone(), *f) {
                 cx.push(
                     at(&[]),
@@ -61,19 +64,21 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
         let fields = all
             .into_iter()
             .map(|(field, caps)| ir::FilterField {
-                name: field,
+                name: field.to_owned(),
+                variant: variant_name(field),
+                const_name: field_const_name(field),
                 value_type: value_types.get(field).copied().unwrap_or(ValueType::Text),
                 caps,
                 vocabulary: cx.vocabulary(name, field),
             })
             .collect();
         built.push(ir::Table {
-            name,
+            name: name.clone(),
             enum_name: t
                 .field_enum
                 .clone()
-                .unwrap_or_else(|| format!("{}Field", super::names::pascal(name))),
-            description: &t.description,
+                .unwrap_or_else(|| format!("{}Field", pascal(name))),
+            description: t.description.clone(),
             negation: t.negation,
             fields,
         });
@@ -82,12 +87,12 @@ pub(super) fn tables<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Table<'m>> {
 }
 
 /// The value types of the table's fields, checked.
-fn value_types<'m>(
+fn value_types<'t>(
     cx: &mut Ctx<'_>,
-    t: &'m FilterTable,
+    t: &'t FilterTable,
     all: &BTreeMap<&str, Caps>,
     at: &dyn Fn(&[Step]) -> Vec<Step>,
-) -> BTreeMap<&'m str, ValueType> {
+) -> BTreeMap<&'t str, ValueType> {
     let mut value_types = BTreeMap::new();
     for (f, vt) in &t.value_types {
         let here = at(&[key("value_types"), key(f)]);
@@ -153,7 +158,7 @@ fn check_lists(cx: &mut Ctx<'_>, t: &FilterTable, at: &dyn Fn(&[Step]) -> Vec<St
 /// Model field types a vocabulary may apply to: text, or lists of text.
 const VOCABULARY_TYPES: [&str; 3] = ["string", "list<string>", "one_or_many<string>"];
 
-pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
+pub(super) fn vocabularies(cx: &mut Ctx<'_>) -> Vec<ir::Vocabulary> {
     let m = cx.m;
     let mut built = Vec::new();
     for (i, (name, v)) in m.vocabularies.iter().enumerate() {
@@ -165,10 +170,10 @@ pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
                 "start with a capital letter and use only letters and digits",
             );
         }
-        let rust_name = super::model_rust_name(name);
+        let rust_name = model_rust_name(name);
         if m.models
             .keys()
-            .any(|model| super::model_rust_name(model) == rust_name)
+            .any(|model| model_rust_name(model) == rust_name)
         {
             cx.push(
                 at(&[]),
@@ -183,7 +188,7 @@ pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
                 "list the documented values, each with its evidence",
             );
         }
-        check_values(cx, v, &at);
+        let values = values(cx, v, &at);
         let refs = [
             ("model_fields", &v.model_fields),
             ("parameters", &v.parameters),
@@ -212,35 +217,48 @@ pub(super) fn vocabularies<'m>(cx: &mut Ctx<'m>) -> Vec<ir::Vocabulary<'m>> {
             }
         }
         built.push(ir::Vocabulary {
-            name,
-            description: &v.description,
+            name: name.clone(),
+            // A closed vocabulary is an enum of the vocabulary's name; an
+            // open one a module of constants.
+            rust_name: if v.closed {
+                name.clone()
+            } else {
+                snake_case(name)
+            },
+            description: v.description.clone(),
             closed: v.closed,
             case_insensitive: v.case_insensitive,
-            values: &v.values,
+            values,
             used_by: v
                 .model_fields
                 .iter()
                 .chain(&v.parameters)
                 .chain(&v.filter_fields)
-                .map(String::as_str)
+                .cloned()
                 .collect(),
         });
     }
     built
 }
 
-fn check_values(cx: &mut Ctx<'_>, v: &Vocabulary, at: &dyn Fn(&[Step]) -> Vec<Step>) {
+/// The vocabulary's values, checked, each with its Rust name.
+fn values(
+    cx: &mut Ctx<'_>,
+    v: &Vocabulary,
+    at: &dyn Fn(&[Step]) -> Vec<Step>,
+) -> Vec<ir::VocabularyValue> {
     let mut seen = BTreeMap::new();
+    let mut built = Vec::new();
     for (k, x) in v.values.iter().enumerate() {
         let here = |k2: &str| at(&[key("values"), Step::Index(k), key(k2)]);
-        if !crate::vocab::valid_value(&x.value) {
+        if !valid_value(&x.value) {
             cx.push(
                 here("value"),
                 format!("value `{}` cannot name a variant or constant", x.value),
                 "values start with a letter and hold letters, digits, `_`, `-` or spaces",
             );
         }
-        let variant = crate::vocab::variant_name(&x.value);
+        let variant = variant_name(&x.value);
         let same = if v.case_insensitive {
             variant.to_ascii_lowercase()
         } else {
@@ -270,7 +288,33 @@ fn check_values(cx: &mut Ctx<'_>, v: &Vocabulary, at: &dyn Fn(&[Step]) -> Vec<St
                 "name the source that documents it; never list a guessed value",
             );
         }
+        built.push(ir::VocabularyValue {
+            value: x.value.clone(),
+            evidence: x.evidence.clone(),
+            rust_name: if v.closed {
+                variant
+            } else {
+                const_name(&x.value)
+            },
+        });
     }
+    built
+}
+
+/// Whether a value can name a variant and a constant: a letter, then
+/// letters, digits, `_`, `-` or spaces.
+fn valid_value(value: &str) -> bool {
+    value.starts_with(|c: char| c.is_ascii_alphabetic())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ' '))
+}
+
+/// `Owner.member` → (`Owner`, `member`); filter fields keep their dots.
+fn split(reference: &str) -> Option<(&str, &str)> {
+    reference
+        .split_once('.')
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
 }
 
 /// What is wrong with a vocabulary's reference `r` in `list`, if anything.
@@ -281,7 +325,7 @@ fn vocabulary_target(
     v: &Vocabulary,
 ) -> Option<(String, String)> {
     let m = cx.m;
-    let Some((owner, member)) = crate::vocab::split(r) else {
+    let Some((owner, member)) = split(r) else {
         return Some((
             format!("`{r}` is not of the form `owner.name`"),
             "write `Model.field`, `operation_id.keyword` or `table.field`".into(),
@@ -343,5 +387,17 @@ fn vocabulary_target(
             )),
             Some(_) => None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_and_references_are_read() {
+        assert!(valid_value("date-range 2") && !valid_value("2x") && !valid_value("a'b"));
+        assert_eq!(split("ip.services.port"), Some(("ip", "services.port")));
+        assert_eq!(split("Model."), None);
     }
 }

@@ -1,4 +1,6 @@
 //! Rust names derived from the manifest's, and the names they must avoid.
+//! Validation derives every name once, through these functions, and stores
+//! it in the IR; the emitters only read it there.
 
 use crate::manifest::Parameter;
 use crate::types::{self, ParamType};
@@ -34,7 +36,7 @@ pub fn pascal(snake: &str) -> String {
 }
 
 /// Lowercase letters, digits and `_`, starting with a letter.
-pub(super) fn is_snake_case(value: &str) -> bool {
+pub fn is_snake_case(value: &str) -> bool {
     value.chars().next().is_some_and(|c| c.is_ascii_lowercase())
         && value
             .chars()
@@ -54,6 +56,31 @@ pub fn setter_name(p: &Parameter) -> String {
 /// guidelines ask (`FemDNSDomain` → `FemDnsDomain`, `APIError` → `ApiError`).
 pub fn model_rust_name(name: &str) -> String {
     pascal(&snake_case(name))
+}
+
+/// The enum variant of a value or a filter field: `dns_domain` → `DnsDomain`,
+/// `High` → `High`, `ip.services.port` → `IpServicesPort`.
+pub fn variant_name(value: &str) -> String {
+    pascal(&words(value).join("_"))
+}
+
+/// The constant of a vocabulary value: `Yes` → `YES`, `dns_domain` →
+/// `DNS_DOMAIN`, `date-range 2` → `DATE_RANGE_2`.
+pub fn const_name(value: &str) -> String {
+    words(value).join("_").to_ascii_uppercase()
+}
+
+/// The constant of a filter field: `ip.services.port` → `IP_SERVICES_PORT`.
+pub fn field_const_name(field: &str) -> String {
+    field.replace('.', "_").to_ascii_uppercase()
+}
+
+/// The runs of letters and digits of a value.
+fn words(value: &str) -> Vec<&str> {
+    value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 /// `assetId` → `asset_id`, `MaxScore` → `max_score`, `ID` → `id`.
@@ -152,5 +179,16 @@ mod tests {
         ] {
             assert_eq!(model_rust_name(manifest), rust);
         }
+    }
+
+    #[test]
+    fn variants_and_constants_come_from_values() {
+        assert_eq!(variant_name("dns_domain"), "DnsDomain");
+        assert_eq!(variant_name("Noncritical"), "Noncritical");
+        assert_eq!(variant_name("ip.services.port"), "IpServicesPort");
+        assert_eq!(const_name("Yes"), "YES");
+        assert_eq!(const_name("date_histogram"), "DATE_HISTOGRAM");
+        assert_eq!(const_name("date-range 2"), "DATE_RANGE_2");
+        assert_eq!(field_const_name("ip.services.port"), "IP_SERVICES_PORT");
     }
 }
