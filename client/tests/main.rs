@@ -11,5 +11,6 @@ mod fql_compile_fail;
 mod fql_parser;
 mod fql_proptest;
 mod pagination_mock;
+mod public_surface;
 mod runtime;
 mod vocabularies;

@@ -316,24 +316,3 @@ async fn builders_take_enums_where_they_took_text() {
 fn patch_with(criticality: &str) -> serde_json::Value {
     json!({"assets": [{"id": "a", "criticality": criticality}]})
 }
-
-/// Each vocabulary enum has one public path, `vocabularies::X`: the models'
-/// fields name it there, and `models` re-exports nothing.
-#[test]
-fn vocabulary_enums_are_reachable_by_one_path() {
-    let models = include_str!("../src/generated/models.rs");
-    assert!(
-        !models
-            .lines()
-            .any(|l| l.trim_start().starts_with("pub use ")),
-        "the generated models re-export an item"
-    );
-    let elsewhere: Vec<&str> = include_str!("../public-api.txt")
-        .lines()
-        .filter(|l| l.contains("[re-export] falcon_exposure::vocabularies::"))
-        .collect();
-    assert!(
-        elsewhere.is_empty(),
-        "vocabulary items with a second public path: {elsewhere:#?}"
-    );
-}
