@@ -357,10 +357,10 @@ fn show_asset(a: &FemExternalAsset) {
             rows.push(("cloud", cloud.into()));
         }
     }
-    if let Some(d) = &a.dns_domain {
-        if let Some(ips) = &d.resolved_ips {
-            rows.push(("resolves to", ips.join(", ")));
-        }
+    if let Some(d) = &a.dns_domain
+        && let Some(ips) = &d.resolved_ips
+    {
+        rows.push(("resolves to", ips.join(", ")));
     }
     rows.push(("discovery path", discovery_text(a)));
     if let Some(triage) = triage_text(a) {

@@ -102,13 +102,13 @@ fn bar_style() -> ProgressStyle {
 /// Moves `bar` to a bulk stream's [`falcon_exposure::Progress`]; the first
 /// known total turns the counter into a bar.
 pub fn update(bar: &ProgressBar, p: falcon_exposure::Progress) {
-    if let Some(total) = p.total() {
-        if bar.length() != Some(total) {
-            if bar.length().is_none() {
-                bar.set_style(bar_style());
-            }
-            bar.set_length(total);
+    if let Some(total) = p.total()
+        && bar.length() != Some(total)
+    {
+        if bar.length().is_none() {
+            bar.set_style(bar_style());
         }
+        bar.set_length(total);
     }
     bar.set_position(p.done());
 }
@@ -138,10 +138,10 @@ pub fn table(headers: &[&str]) -> Table {
         .apply_modifier(modifiers::UTF8_ROUND_CORNERS)
         .set_header(headers.iter().map(|h| h.strip_prefix('>').unwrap_or(h)));
     for (i, h) in headers.iter().enumerate() {
-        if h.starts_with('>') {
-            if let Some(column) = table.column_mut(i) {
-                column.set_cell_alignment(CellAlignment::Right);
-            }
+        if h.starts_with('>')
+            && let Some(column) = table.column_mut(i)
+        {
+            column.set_cell_alignment(CellAlignment::Right);
         }
     }
     table

@@ -518,12 +518,12 @@ async fn member_cids_are_exported_with_a_cid_column_and_a_summary() {
 /// it, that is a save made mid-way.
 async fn saved_mid_way(state: &Path) -> bool {
     for _ in 0..600 {
-        if let Ok(text) = std::fs::read_to_string(state) {
-            if let Ok(v) = serde_json::from_str::<Value>(&text) {
-                let account = &v["accounts"][0];
-                if account["point"].is_object() && account["assets"].as_u64() > Some(0) {
-                    return account["finished"] == false;
-                }
+        if let Ok(text) = std::fs::read_to_string(state)
+            && let Ok(v) = serde_json::from_str::<Value>(&text)
+        {
+            let account = &v["accounts"][0];
+            if account["point"].is_object() && account["assets"].as_u64() > Some(0) {
+                return account["finished"] == false;
             }
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

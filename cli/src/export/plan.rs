@@ -83,13 +83,13 @@ impl Plan {
             )));
         }
         let same = |a: &Path, b: &Path| absolute(a).ok() == absolute(b).ok();
-        if let Some(state) = &args.state {
-            if same(state, out) || same(state, &meta::path_for(out)) {
-                return Err(Failure::usage(format!(
-                    "--state {} would overwrite the output or its metadata; give another path",
-                    state.display()
-                )));
-            }
+        if let Some(state) = &args.state
+            && (same(state, out) || same(state, &meta::path_for(out)))
+        {
+            return Err(Failure::usage(format!(
+                "--state {} would overwrite the output or its metadata; give another path",
+                state.display()
+            )));
         }
         if let Some(since) = &args.since {
             if self.format != Format::Jsonl || self.rows != Rows::Assets || self.fields.is_some() {

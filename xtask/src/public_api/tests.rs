@@ -146,7 +146,7 @@ fn private_crate_only_hidden_and_test_items_are_left_out() {
 }
 
 #[test]
-fn syntax_it_cannot_list_is_noted_not_fatal() {
+fn syntax_it_cannot_list_is_reported_for_run_to_fail() {
     let l = listing();
     for expected in ["unknown_shape!", "api::Mode::*"] {
         assert!(
