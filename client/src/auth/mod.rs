@@ -116,7 +116,7 @@ impl Auth {
     /// that a compressed reply shows its `Content-Encoding`. The body is
     /// not read.
     pub(crate) async fn raw_headers(
-        &self,
+        self: &Arc<Self>,
         operation: &'static str,
         path_and_query: &str,
     ) -> Result<(http::StatusCode, http::Version, http::HeaderMap)> {
@@ -170,10 +170,27 @@ impl Auth {
     /// A token that is not within the renewal window of its expiry,
     /// fetching one if needed. Concurrent callers that find the token stale
     /// wait for one renewal instead of each sending their own.
-    pub(crate) async fn session(&self) -> Result<Arc<Session>> {
+    pub(crate) async fn session(self: &Arc<Self>) -> Result<Arc<Session>> {
         if let Some(s) = self.cached().filter(|s| self.is_fresh(s)) {
             return Ok(s);
         }
+        // The renewal runs as a task of its own. Its lock is handed to the
+        // waiters in turn, so a caller's future that queued for it and was
+        // then no longer polled (a request held while its owner awaits
+        // something else: an export's id page while the detail requests
+        // fill the buffer) would hold every later caller up for ever. A
+        // task is polled by the runtime whatever its caller does.
+        let this = self.clone();
+        match tokio::spawn(async move { this.renew().await }).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down: renew here.
+            Err(_) => self.renew().await,
+        }
+    }
+
+    /// Fetches a token unless another caller renewed it meanwhile.
+    async fn renew(&self) -> Result<Arc<Session>> {
         let mut disc = self.renew.lock().await;
         // Another task may have renewed while this one waited.
         if let Some(s) = self.cached().filter(|s| self.is_fresh(s)) {

@@ -61,7 +61,7 @@ pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     /// Most bytes of a JSON reply read.
     pub(crate) max_response_bytes: u64,
-    pub(crate) auth: Auth,
+    pub(crate) auth: Arc<Auth>,
     pub(crate) retry: RetryPolicy,
     /// The rate headers' meaning, the budget, pacing and in-flight limits.
     pub(crate) rate: Arc<RateControl>,
@@ -345,7 +345,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 max_response_bytes,
-                auth: Auth::new(AuthConfig {
+                auth: Arc::new(Auth::new(AuthConfig {
                     http: auth_http,
                     max_reply_bytes: max_response_bytes,
                     client_id: client_id.trim().to_owned(),
@@ -355,7 +355,7 @@ impl ClientBuilder {
                     base,
                     autodiscover,
                     cloud_urls,
-                }),
+                })),
                 retry,
                 rate: Arc::new(rate),
                 page_sizes: Mutex::default(),
@@ -536,7 +536,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 max_response_bytes: inner.max_response_bytes,
-                auth: inner.auth.for_member(Secret::new(cid.trim())),
+                auth: Arc::new(inner.auth.for_member(Secret::new(cid.trim()))),
                 retry: inner.retry.clone(),
                 rate: Arc::new(inner.rate.for_member(&cid)),
                 page_sizes: Mutex::default(),

@@ -447,3 +447,49 @@ fn a_bad_root_certificate_is_a_configuration_error() {
         .unwrap_err();
     assert!(matches!(e, Error::Config(_)), "{e}");
 }
+
+/// A request future that queued for a token renewal and is then no longer
+/// polled (an export's id page while the detail requests fill the buffer)
+/// holds no other caller up: the renewal runs on its own.
+#[tokio::test]
+async fn a_request_no_longer_polled_holds_no_other_caller_up() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"access_token": "tok-1", "expires_in": 1799}))
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/revoke"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"errors": []})))
+        .mount(&server)
+        .await;
+    mount_query(&server).await;
+    let client = client(&server);
+
+    // One request renews the token (slowly) ...
+    let first = tokio::spawn({
+        let client = client.clone();
+        async move { client.query_assets().send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // ... while another asks for it too, and is then left unpolled.
+    let mut held = Box::pin(client.query_assets().send());
+    assert!(futures::poll!(held.as_mut()).is_pending());
+    first.await.unwrap().unwrap();
+
+    // Everything else that needs the token still goes.
+    tokio::time::timeout(Duration::from_secs(10), client.revoke())
+        .await
+        .expect("a caller waits behind a request nobody polls")
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), client.query_assets().send())
+        .await
+        .expect("a caller waits behind a request nobody polls")
+        .unwrap();
+    held.await.unwrap();
+}
