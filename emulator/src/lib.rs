@@ -35,11 +35,12 @@
 
 mod aggregate;
 mod background;
+mod catalogue;
 mod config;
 mod conn;
-mod data;
 mod fields;
 mod fql;
+mod generator;
 mod model;
 mod rng;
 mod server;
@@ -166,7 +167,7 @@ impl Emulator {
                     } else {
                         member_seed(seed, &cid)
                     };
-                    let mut g = data::Generator::new(seed, &cid, anchor).mixed_fqdn_forms(mixed);
+                    let g = generator::Generator::new(seed, &cid, anchor).mixed_fqdn_forms(mixed);
                     let assets: Vec<_> = (0..n).map(|i| g.asset(i)).collect();
                     Tenant::new(cid, store::Store::new(assets), g.subsidiaries(), seed)
                 })

@@ -1,7 +1,7 @@
 //! The customer accounts the emulator serves: the parent CID and its
 //! member CIDs, each with its own inventory.
 
-use crate::data::SubsidiaryInfo;
+use crate::generator::SubsidiaryInfo;
 use crate::rng::Rng;
 use crate::store::{QueryCache, Store};
 use std::sync::RwLock;

@@ -1,7 +1,7 @@
 //! `POST /fem/entities/external-asset-inventory/v1`: registers assets the
 //! user names (an IP address or a DNS domain) under a subsidiary.
 
-use crate::data::SubsidiaryInfo;
+use crate::generator::SubsidiaryInfo;
 use crate::model::Subsidiary;
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
@@ -79,7 +79,7 @@ fn register(
         id: Cow::Owned(sub.id.to_string()),
         name: Cow::Owned(sub.name.to_string()),
     };
-    let asset = crate::data::user_asset(
+    let asset = crate::generator::user_asset(
         &item.id,
         &value,
         kind == "ip",

@@ -2,7 +2,7 @@
 //! the small filter and sort language the documentation gives them.
 
 use crate::config::Paging;
-use crate::data::SubsidiaryInfo;
+use crate::generator::SubsidiaryInfo;
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::params::Params;
