@@ -2,7 +2,7 @@
 //! spending a set share of one CID's per-minute budget in that CID's
 //! window, evenly over the minute, until the emulator stops.
 
-use crate::server::{Route, Shared, Spender, Window};
+use crate::server::{RateLimits, Route, Spender, Window};
 use crate::time::now_secs;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +23,7 @@ pub fn quota(limit: u32, fraction: f64) -> u32 {
 /// request is counted in the CID's window as one query would be; its own
 /// window keeps it at or under its share even when its timer runs late.
 pub async fn run(
-    shared: Arc<Shared>,
+    limits: Arc<RateLimits>,
     tenant: usize,
     fraction: f64,
     mut stop: watch::Receiver<bool>,
@@ -32,7 +32,7 @@ pub async fn run(
     let mut next = Instant::now();
     loop {
         // The share follows run-time changes of the budget.
-        let quota = quota(shared.limits.limit(), fraction);
+        let quota = quota(limits.limit(), fraction);
         let pause = if quota == 0 {
             Duration::from_secs(1)
         } else {
@@ -42,9 +42,7 @@ pub async fn run(
         if quota > 0 && own.used(now) < quota {
             own.record(now);
             // A refusal is counted by the window as the consumer's own 429.
-            let _ = shared
-                .limits
-                .admit(Route::QueryAssets, tenant, Spender::Background, now);
+            let _ = limits.admit(Route::QueryAssets, tenant, Spender::Background, now);
         }
         // Paced by deadline, so the time each step takes does not slow it;
         // after a stall it resumes from now rather than bursting.

@@ -509,7 +509,7 @@ fn unsupported(name: &str, what: &str) -> String {
 pub fn check(filter: &str, now: i64) -> Result<usize, String> {
     static SAMPLE: std::sync::OnceLock<Vec<Asset>> = std::sync::OnceLock::new();
     let sample = SAMPLE.get_or_init(|| {
-        let mut g = crate::data::Generator::new(7, crate::config::DEFAULT_CID, 1_795_000_000);
+        let g = crate::generator::Generator::new(7, crate::config::DEFAULT_CID, 1_795_000_000);
         (0..16).map(|i| g.asset(i)).collect()
     });
     let expr = parse(filter, now)?;

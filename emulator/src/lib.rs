@@ -35,11 +35,12 @@
 
 mod aggregate;
 mod background;
+mod catalogue;
 mod config;
 mod conn;
-mod data;
 mod fields;
 mod fql;
+mod generator;
 mod model;
 mod rng;
 mod server;
@@ -73,7 +74,6 @@ pub mod filter_parser {
 use server::{Route, Shared, Tenant};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -167,7 +167,7 @@ impl Emulator {
                     } else {
                         member_seed(seed, &cid)
                     };
-                    let mut g = data::Generator::new(seed, &cid, anchor).mixed_fqdn_forms(mixed);
+                    let g = generator::Generator::new(seed, &cid, anchor).mixed_fqdn_forms(mixed);
                     let assets: Vec<_> = (0..n).map(|i| g.asset(i)).collect();
                     Tenant::new(cid, store::Store::new(assets), g.subsidiaries(), seed)
                 })
@@ -181,7 +181,7 @@ impl Emulator {
         let addr = listener
             .local_addr()
             .map_err(|e| StartError(e.to_string()))?;
-        let shared = Arc::new(Shared::new(config, anchor, tenants));
+        let shared = Shared::new(config, anchor, tenants);
         let timeouts = conn::Timeouts {
             header_read: shared.cfg.header_read_timeout,
             idle: shared.cfg.idle_timeout,
@@ -192,7 +192,7 @@ impl Emulator {
             .into_iter()
             .map(|(tenant, fraction)| {
                 tokio::spawn(background::run(
-                    shared.clone(),
+                    shared.limits.clone(),
                     tenant,
                     fraction,
                     stop_rx.clone(),
@@ -279,7 +279,7 @@ fn background_loads(
 /// [`EmulatorHandle::shutdown`] stops it and waits.
 pub struct EmulatorHandle {
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    shared: Shared,
     stop: watch::Sender<bool>,
     /// The server and the background consumers.
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -299,7 +299,7 @@ impl EmulatorHandle {
     /// Request counts so far.
     pub fn stats(&self) -> Stats {
         let mut s = Stats::default();
-        for (route, n) in self.shared.counts() {
+        for (route, n) in self.shared.counts.counts() {
             match route {
                 Route::Token => s.token_requests = n,
                 Route::Revoke => s.revoke_requests = n,
@@ -324,22 +324,24 @@ impl EmulatorHandle {
     /// Replaces the fault configuration at run time (its request counter
     /// restarts at 0).
     pub fn set_faults(&self, faults: FaultConfig) {
-        self.shared.set_faults(faults);
+        self.shared.faults.set(faults);
     }
 
     /// Changes the per-minute request budget at run time.
     pub fn set_rate_limit_per_minute(&self, limit: Option<u32>) {
-        self.shared.set_rate_limit(limit);
+        self.shared.limits.set(limit);
     }
 
     /// Invalidates every token issued so far (requests then get 401).
     pub fn expire_tokens(&self) {
-        self.shared.expire_tokens();
+        self.shared.tokens.clear();
     }
 
     /// Number of assets currently in the parent CID's inventory.
     pub fn asset_count(&self) -> usize {
-        self.shared.tenants[0]
+        self.shared
+            .tenants
+            .get(0)
             .store
             .read()
             .map(|s| s.len())
@@ -350,7 +352,8 @@ impl EmulatorHandle {
     /// member, case-insensitive); `None` for a CID the emulator does not
     /// serve.
     pub fn asset_count_of(&self, cid: &str) -> Option<usize> {
-        let t = self.shared.tenant(self.shared.tenant_of(cid)?);
+        let tenants = &self.shared.tenants;
+        let t = tenants.get(tenants.index_of(cid)?);
         t.store.read().map(|s| s.len()).ok()
     }
 

@@ -20,6 +20,11 @@ struct Args {
     /// Seed of the generated inventory.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Send `ip.fqdns` and `dns_domain.fqdn` only in the schema's forms (a
+    /// list; one string). By default about a quarter of the assets carry
+    /// the other form too, as real tenants send them.
+    #[arg(long)]
+    spec_fqdn_forms: bool,
     /// Anchor of the inventory's timestamps, Unix seconds (default: start of today, UTC).
     #[arg(long)]
     anchor: Option<i64>,
@@ -140,18 +145,18 @@ fn split(s: &str) -> Result<(&str, &str), String> {
         .ok_or_else(|| format!("expected ID:SECRET, got '{s}'"))
 }
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Args::parse();
+/// The configuration the flags ask for.
+fn config(args: &Args) -> Result<EmulatorConfig, String> {
     let mut cfg = EmulatorConfig::default()
         .assets(args.assets)
         .seed(args.seed)
+        .mixed_fqdn_forms(!args.spec_fqdn_forms)
         .port(args.port)
         .token_ttl(Duration::from_secs(args.token_ttl))
         .blob_size(args.blob_size)
-        .paging(paging(&args));
+        .paging(paging(args));
     cfg.anchor = args.anchor;
-    cfg.region = args.region;
+    cfg.region = args.region.clone();
     cfg.rate_limit_per_minute = args.rate_limit;
     cfg.header_read_timeout = secs(args.header_read_timeout);
     cfg.idle_timeout = secs(args.idle_timeout);
@@ -202,7 +207,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|_| format!("invalid fraction in '{b}'"))?;
         cfg = cfg.background_load(cid, fraction);
     }
-    let emu = Emulator::start(cfg).await?;
+    Ok(cfg)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    let emu = Emulator::start(config(&args)?).await?;
     println!("falcon-emulator listening on {}", emu.base_url());
     println!("assets: {} (seed {})", emu.asset_count(), args.seed);
     for m in &emu.config().members {
@@ -219,4 +230,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::signal::ctrl_c().await?;
     emu.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn config_of(flags: &[&str]) -> EmulatorConfig {
+        let args =
+            Args::try_parse_from(std::iter::once("falcon-emulator").chain(flags.iter().copied()));
+        config(&args.expect("valid flags")).expect("a configuration")
+    }
+
+    #[test]
+    fn the_flags_are_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn fqdn_forms_are_mixed_unless_the_spec_forms_are_asked_for() {
+        assert!(config_of(&[]).mixed_fqdn_forms);
+        assert!(!config_of(&["--spec-fqdn-forms"]).mixed_fqdn_forms);
+    }
 }

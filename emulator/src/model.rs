@@ -282,7 +282,9 @@ pub struct HttpAttributes {
     pub meta: Vec<Str>,
     pub response_headers: Str,
     pub technologies: Vec<Str>,
-    pub title: Str,
+    /// `None` for a reply that is not an HTML page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<Str>,
 }
 
 /// `domain.ExternalAssetSSLRecord`.

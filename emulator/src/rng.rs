@@ -1,6 +1,16 @@
 //! A small deterministic generator (SplitMix64): the same seed always gives
 //! the same inventory, on every platform.
 
+/// SplitMix64's step between states.
+const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's output function: 64 bits that each depend on every bit of `z`.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Deterministic pseudo-random numbers.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -8,16 +18,21 @@ pub struct Rng(u64);
 impl Rng {
     /// A generator for `seed`.
     pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+        Rng(seed ^ GOLDEN)
+    }
+
+    /// The stream of item `index` of what `seed` generates: its state is a
+    /// hash of both, so items draw independently of one another (a change
+    /// to one item's draws leaves the others' as they were). Hashing keeps
+    /// the streams apart: consecutive states would give one stream shifted.
+    pub fn stream(seed: u64, index: u64) -> Self {
+        Rng(mix(seed ^ mix(index.wrapping_add(GOLDEN))))
     }
 
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0 = self.0.wrapping_add(GOLDEN);
+        mix(self.0)
     }
 
     /// Uniform in `0..n` (`n > 0`).
@@ -37,17 +52,12 @@ impl Rng {
 
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * 1.0 < p
+        self.unit() < p
     }
 
     /// A uniformly chosen element.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
-    }
-
-    /// A uniformly chosen static string.
-    pub fn pick_s(&mut self, items: &[&'static str]) -> &'static str {
-        items[self.below(items.len() as u64) as usize]
     }
 
     /// `n` random bytes as lowercase hex.

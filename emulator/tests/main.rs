@@ -9,6 +9,7 @@ mod aggregate;
 mod assets;
 mod auth;
 mod budget;
+mod coherence;
 mod dataset;
 mod faults;
 mod fql;

@@ -1,7 +1,16 @@
 //! The one error type of handlers and layers: a status and a message, sent
 //! as the Falcon error envelope.
+//!
+//! The body is written in two steps. `Error::into_response` sets the status
+//! and headers and leaves the message in a [`PendingError`]; the context
+//! layer, on the way out, writes the envelope around it. The envelope names
+//! the request's trace id and its `query_time`, and an `Error` cannot know
+//! them: `IntoResponse` is given no request, and most errors come from code
+//! that never sees one (parameter checks, the store, `?`). The context layer
+//! holds both, sees every reply (the fallback's 404 and the layers'
+//! refusals too) and measures `query_time` last, over the whole request.
 
-use super::reply;
+use super::response::{json, set_header};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -15,9 +24,8 @@ pub struct Error {
     retry_at: Option<i64>,
 }
 
-/// The message of an error reply whose body is still to be written. The
-/// envelope names the request's trace id and time, which the context layer
-/// knows: it writes the body of every reply carrying this.
+/// The message of an error reply whose body is still to be written: the
+/// context layer writes it (see the module's documentation).
 #[derive(Debug, Clone)]
 pub struct PendingError(pub String);
 
@@ -77,9 +85,9 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let mut r = reply::json(self.status, Vec::new());
+        let mut r = json(self.status, Vec::new());
         if let Some(at) = self.retry_at {
-            reply::set_header(&mut r, "x-ratelimit-retryafter", at);
+            set_header(&mut r, "x-ratelimit-retryafter", at);
         }
         r.extensions_mut().insert(PendingError(self.message));
         r

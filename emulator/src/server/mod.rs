@@ -6,29 +6,35 @@
 
 mod cursor;
 mod error;
+mod ids;
 mod layers;
 mod params;
 mod reply;
+mod response;
 mod route;
+mod route_counts;
 mod routes;
 mod state;
+mod tenants;
 mod tokens;
+mod window;
 
 pub use layers::auth::{BAD_TOKEN_LIMIT, Peer};
 pub use layers::faults::ConnKill;
-pub use layers::rate_limit::{Spender, Window};
+pub use layers::rate_limit::{RateLimits, Spender};
 pub use params::{DEFAULT_LIMIT, MAX_IDS, MAX_RESULT_WINDOW};
 pub use route::Route;
-pub use state::{Shared, Tenant};
+pub use state::Shared;
+pub use tenants::Tenant;
+pub use window::Window;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use route::ROUTES;
-use std::sync::Arc;
 
 /// The emulator's router: every route of [`ROUTES`] with its handler, a
 /// 404 for anything else, behind the layers.
-pub fn router(shared: Arc<Shared>) -> Router {
+pub fn router(shared: Shared) -> Router {
     let routes = ROUTES
         .into_iter()
         .filter_map(|r| Some((r.endpoint()?.1, routes::handler(r)?)));

@@ -4,8 +4,8 @@
 
 use super::error::Error;
 use super::layers::{Budget, Ctx};
-use axum::body::Body;
-use axum::http::{HeaderValue, StatusCode, header};
+use super::response::{json, set_header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
@@ -135,17 +135,6 @@ impl<R: Serialize> IntoResponse for Reply<'_, R> {
     }
 }
 
-/// A reply with a JSON body.
-pub fn json(status: StatusCode, body: Vec<u8>) -> Response {
-    let mut r = Response::new(Body::from(body));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r
-}
-
 /// The body of an error reply: the envelope with no resources, or
 /// `msa.ReplyMetaOnly` for a 429.
 pub fn error_body(ctx: &Ctx, status: StatusCode, message: &str) -> Vec<u8> {
@@ -173,13 +162,6 @@ pub fn truncated(trace_id: &str) -> Response {
         "{{\"meta\":{{\"query_time\":0.001,\"powered_by\":\"{POWERED_BY}\",\"trace_id\":\"{trace_id}\"}},\"resources\":[\"trunc"
     );
     json(StatusCode::OK, body.into_bytes())
-}
-
-/// Sets a header, skipping values that are not valid header text.
-pub fn set_header(r: &mut Response, name: &'static str, value: impl ToString) {
-    if let Ok(v) = HeaderValue::from_str(&value.to_string()) {
-        r.headers_mut().insert(name, v);
-    }
 }
 
 /// The gateway headers of every reply: the trace id, then the rate-limit

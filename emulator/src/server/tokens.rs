@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 struct Token {
     client_id: String,
     scopes: Vec<String>,
-    /// The CID it acts for, as an index of `Shared::tenants`.
+    /// The CID it acts for, as an index of `Tenants`.
     tenant: usize,
     issued: Instant,
     expires: Instant,

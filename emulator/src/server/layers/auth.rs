@@ -2,11 +2,12 @@
 //! the route's scope. Requests with a bad token fall in the API's own
 //! rate-limit class, a budget per source IP.
 
-use super::rate_limit::Window;
+use super::faults::Faults;
+use super::rate_limit::RateLimits;
 use super::{Budget, Ctx};
 use crate::server::error::Error;
-use crate::server::state::Shared;
-use crate::server::tokens::Refusal;
+use crate::server::tokens::{Refusal, Tokens};
+use crate::server::window::Window;
 use axum::extract::{Extension, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
@@ -66,9 +67,14 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// The auth layer: routes with a scope need a live token carrying it.
+/// The auth layer: routes with a scope need a live token carrying it. It
+/// reads the tokens `/oauth2/token` issued, their lifetime when a fault
+/// cuts it short, and on a refusal the budget the reply reports.
 pub async fn auth(
-    State(st): State<Arc<Shared>>,
+    State(tokens): State<Arc<Tokens>>,
+    State(bad_tokens): State<Arc<BadTokens>>,
+    State(limits): State<Arc<RateLimits>>,
+    State(faults): State<Arc<Faults>>,
     Extension(ctx): Extension<Ctx>,
     mut req: Request,
     next: Next,
@@ -76,8 +82,8 @@ pub async fn auth(
     let Some(scope) = ctx.route.scope() else {
         return next.run(req).await;
     };
-    let lifetime = st.faults.token_lifetime();
-    let (refusal, tenant) = match st.tokens.check(bearer(req.headers()), scope, lifetime) {
+    let lifetime = faults.token_lifetime();
+    let (refusal, tenant) = match tokens.check(bearer(req.headers()), scope, lifetime) {
         Ok((client_id, tenant)) => {
             let client_id = client_id.into();
             req.extensions_mut().insert(Ctx {
@@ -92,19 +98,19 @@ pub async fn auth(
                 .extensions()
                 .get::<Peer>()
                 .map_or(IpAddr::V4(Ipv4Addr::LOCALHOST), |p| p.0.ip());
-            return bad_token(&st, ip, ctx.now);
+            return bad_token(&bad_tokens, ip, ctx.now);
         }
         Err(Refusal::MissingScope(tenant)) => (Error::authorization_failed(), tenant),
         Err(Refusal::Internal) => (Error::internal("internal error"), ctx.tenant),
     };
     // Refused with a good token: its account's budget, not spent.
-    st.limits.peek(ctx.route, tenant, ctx.now).attach(refusal)
+    limits.peek(ctx.route, tenant, ctx.now).attach(refusal)
 }
 
 /// The reply to a request with a bad token: 401, or 429 once the source
 /// has used its bad-token budget.
-fn bad_token(st: &Shared, ip: IpAddr, now: i64) -> Response {
-    let (remaining, retry_at) = st.bad_tokens.count(ip, now);
+fn bad_token(bad_tokens: &BadTokens, ip: IpAddr, now: i64) -> Response {
+    let (remaining, retry_at) = bad_tokens.count(ip, now);
     let budget = Budget {
         limit: BAD_TOKEN_LIMIT,
         remaining,

@@ -4,9 +4,10 @@
 
 use super::Budget;
 use crate::server::error::PendingError;
+use crate::server::ids::FreshIds;
 use crate::server::reply;
 use crate::server::route::Route;
-use crate::server::state::Shared;
+use crate::server::route_counts::RouteCounts;
 use crate::time::now_secs;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -30,17 +31,22 @@ pub struct Ctx {
     /// The client id of its bearer token; empty on routes that take none.
     pub client_id: Arc<str>,
     /// The CID its bearer token was issued for, as an index of
-    /// `Shared::tenants` (0, the parent, on routes that take no token).
+    /// `Tenants` (0, the parent, on routes that take no token).
     pub tenant: usize,
 }
 
 /// The context layer.
-pub async fn context(State(st): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
+pub async fn context(
+    State(counts): State<Arc<RouteCounts>>,
+    State(ids): State<Arc<FreshIds>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let start = Instant::now();
     let route = Route::of(req.method(), req.uri().path());
-    st.count(route);
+    counts.count(route);
     let ctx = Ctx {
-        trace_id: st.trace_id().into(),
+        trace_id: ids.trace_id().into(),
         start,
         now: now_secs(),
         route,

@@ -7,7 +7,6 @@ use crate::rng::Rng;
 use crate::server::error::Error;
 use crate::server::reply;
 use crate::server::route::Route;
-use crate::server::state::Shared;
 use axum::extract::{Extension, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -107,15 +106,15 @@ impl Faults {
 
 /// The fault layer.
 pub async fn faults(
-    State(st): State<Arc<Shared>>,
+    State(faults): State<Arc<Faults>>,
     Extension(ctx): Extension<Ctx>,
     req: Request,
     next: Next,
 ) -> Response {
-    if !st.faults.applies_to(ctx.route) {
+    if !faults.applies_to(ctx.route) {
         return next.run(req).await;
     }
-    let (fault, latency) = st.faults.next();
+    let (fault, latency) = faults.next();
     if let Some(l) = latency {
         tokio::time::sleep(l).await;
     }

@@ -5,11 +5,15 @@
 //! failures and latency). The last three refuse a request with an
 //! [`Error`](super::error::Error), without calling the next; the budget a
 //! reply reports travels back to the context layer as a [`Budget`].
+//!
+//! Each layer takes only its own parts of the shared state (`State<Arc<_>>`
+//! of a part, through `FromRef`), so none depends on the whole of it.
 
 pub mod auth;
+pub mod budget;
 pub mod context;
 pub mod faults;
 pub mod rate_limit;
 
+pub use budget::Budget;
 pub use context::Ctx;
-pub use rate_limit::Budget;

@@ -4,14 +4,14 @@
 //! reply reports its class's budget in `X-Ratelimit-Limit` and
 //! `X-Ratelimit-Remaining`; a request over a configured budget gets a 429.
 
-use super::Ctx;
+use super::{Budget, Ctx};
 use crate::server::error::Error;
 use crate::server::route::Route;
-use crate::server::state::Shared;
+use crate::server::window::Window;
 use axum::extract::{Extension, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
@@ -19,69 +19,6 @@ use std::sync::{Arc, Mutex};
 const REAL_DEFAULT_LIMIT: u32 = 6_000;
 /// The limit of the OAuth2 class (reported, never enforced).
 const OAUTH_LIMIT: u32 = 300;
-
-/// A sliding one-minute window of request counts, in one-second buckets.
-pub struct Window {
-    counts: [u32; 60],
-    stamps: [i64; 60],
-}
-
-impl Default for Window {
-    fn default() -> Self {
-        Window {
-            counts: [0; 60],
-            stamps: [i64::MIN; 60],
-        }
-    }
-}
-
-impl Window {
-    /// Requests counted in the minute up to `now`.
-    pub fn used(&self, now: i64) -> u32 {
-        (0..60)
-            .filter(|&i| self.stamps[i] > now - 60 && self.stamps[i] <= now)
-            .map(|i| self.counts[i])
-            .sum()
-    }
-
-    /// Counts one request at `now`.
-    pub fn record(&mut self, now: i64) {
-        let i = now.rem_euclid(60) as usize;
-        if self.stamps[i] != now {
-            self.stamps[i] = now;
-            self.counts[i] = 0;
-        }
-        self.counts[i] += 1;
-    }
-
-    /// Epoch second at which the oldest counted request leaves the window.
-    pub fn frees_at(&self, now: i64) -> i64 {
-        (0..60)
-            .filter(|&i| self.stamps[i] > now - 60 && self.counts[i] > 0)
-            .map(|i| self.stamps[i] + 60)
-            .min()
-            .unwrap_or(now + 1)
-    }
-}
-
-/// The budget a reply reports: its class's limit and what is left of it.
-/// Layers attach it to their replies; the context layer writes the headers.
-#[derive(Debug, Clone, Copy)]
-pub struct Budget {
-    /// `X-Ratelimit-Limit`.
-    pub limit: u32,
-    /// `X-Ratelimit-Remaining`.
-    pub remaining: u32,
-}
-
-impl Budget {
-    /// `reply` with this budget attached.
-    pub fn attach(self, reply: impl IntoResponse) -> Response {
-        let mut r = reply.into_response();
-        r.extensions_mut().insert(self);
-        r
-    }
-}
 
 /// Request counts of one CID's window.
 #[derive(Default)]
@@ -112,7 +49,7 @@ pub enum Spender {
     Background,
 }
 
-/// The windows, one per CID (index as in `Shared::tenants`), and the
+/// The windows, one per CID (index as in `Tenants`), and the
 /// configured budget, the same for every CID.
 pub struct RateLimits {
     configured: Mutex<Option<u32>>,
@@ -231,19 +168,16 @@ impl RateLimits {
 /// The rate-limit layer. Unrouted requests are not counted; a 429 from a
 /// later layer (a fault) reports the budget as spent.
 pub async fn rate_limit(
-    State(st): State<Arc<Shared>>,
+    State(limits): State<Arc<RateLimits>>,
     Extension(ctx): Extension<Ctx>,
     req: Request,
     next: Next,
 ) -> Response {
     if ctx.route == Route::Unknown {
-        let budget = st.limits.peek(ctx.route, ctx.tenant, ctx.now);
+        let budget = limits.peek(ctx.route, ctx.tenant, ctx.now);
         return budget.attach(next.run(req).await);
     }
-    match st
-        .limits
-        .admit(ctx.route, ctx.tenant, Spender::Client, ctx.now)
-    {
+    match limits.admit(ctx.route, ctx.tenant, Spender::Client, ctx.now) {
         Err((spent, retry_at)) => spent.attach(Error::too_many_requests(retry_at)),
         Ok(budget) => {
             let r = next.run(req).await;

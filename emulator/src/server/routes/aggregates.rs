@@ -10,7 +10,6 @@ use axum::body::Bytes;
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use std::sync::Arc;
 
 /// The aggregation requests of a body: one object or a non-empty array.
 fn requests(body: &[u8]) -> Result<Vec<AggRequest>, Error> {
@@ -39,11 +38,11 @@ fn requests(body: &[u8]) -> Result<Vec<AggRequest>, Error> {
 
 /// `POST /fem/aggregates/external-assets/v1`.
 pub async fn aggregate(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let st = st.tenant(ctx.tenant);
+    let st = st.tenants.get(ctx.tenant);
     let reqs = requests(&body)?;
     let now = now_secs();
     for r in &reqs {

@@ -6,7 +6,8 @@ use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::params::{MAX_IDS, MAX_RESULT_WINDOW, Params};
 use crate::server::reply::{self, ApiError};
-use crate::server::state::{Shared, Tenant};
+use crate::server::state::Shared;
+use crate::server::tenants::Tenant;
 use crate::store::Store;
 use crate::time::now_secs;
 use axum::body::Bytes;
@@ -74,11 +75,11 @@ fn offset(p: &Params) -> Result<usize, Error> {
 
 /// `GET /fem/queries/external-assets/v1`.
 pub async fn query(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Handled {
-    let st = shared.tenant(ctx.tenant);
+    let st = shared.tenants.get(ctx.tenant);
     let p = Params::parse(q);
     let paging = &shared.cfg.paging;
     let limit = p.limit(paging.assets_v1, paging.refusal)?;
@@ -96,11 +97,11 @@ pub async fn query(
 
 /// `GET /fem/entities/external-assets/v1`.
 pub async fn get(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Handled {
-    let st = st.tenant(ctx.tenant);
+    let st = st.tenants.get(ctx.tenant);
     let ids = Params::parse(q).required_ids()?;
     let store = st.store.read().map_err(|_| Error::poisoned())?;
     let mut found: Vec<&Asset> = Vec::with_capacity(ids.len());
@@ -188,11 +189,11 @@ fn apply_patch(a: &mut Asset, item: PatchItem, who: &Str, now: Ts) {
 
 /// `PATCH /fem/entities/external-assets/v1`.
 pub async fn patch(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Handled {
-    let st = st.tenant(ctx.tenant);
+    let st = st.tenants.get(ctx.tenant);
     let items = patch_items(&body)?;
     let now = Ts(now_secs());
     let who: Str = Cow::Owned(ctx.client_id.to_string());
@@ -219,12 +220,12 @@ pub async fn patch(
 
 /// `DELETE /fem/entities/external-assets/v1`.
 pub async fn delete(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
     body: Bytes,
 ) -> Handled {
-    let st = st.tenant(ctx.tenant);
+    let st = st.tenants.get(ctx.tenant);
     let ids = Params::parse(q).required_ids()?;
     if !body.iter().all(u8::is_ascii_whitespace) {
         #[derive(Deserialize)]

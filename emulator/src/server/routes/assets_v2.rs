@@ -12,7 +12,6 @@ use crate::server::state::Shared;
 use axum::extract::{Extension, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
-use std::sync::Arc;
 
 /// The positions a reply hands back, and the cursor it gives to go on
 /// (`None`: the walk ends, `after` is "").
@@ -70,11 +69,11 @@ fn serve(paging: &Paging, c: Option<Cursor>, size: usize, total: usize) -> Serve
 
 /// `GET /fem/queries/external-assets/v2`: cursor pagination with `after`.
 pub async fn query_v2(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let st = shared.tenant(ctx.tenant);
+    let st = shared.tenants.get(ctx.tenant);
     let paging = &shared.cfg.paging;
     let p = Params::parse(q);
     let limit = p.limit(paging.assets_v2, paging.refusal)?;

@@ -6,8 +6,9 @@ use crate::model::{Asset, Service};
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::params::Params;
-use crate::server::reply;
-use crate::server::state::{Shared, Tenant};
+use crate::server::state::Shared;
+use crate::server::tenants::Tenant;
+use crate::server::{reply, response};
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, RawQuery, State};
 use axum::http::{HeaderValue, header};
@@ -90,11 +91,11 @@ fn banner(a: &Asset, s: &Service, what: &str) -> String {
 
 /// `GET /fem/entities/blobs-download/v1`: streams `blob_size` bytes.
 pub async fn download(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let blob = Arc::new(find(st.tenant(ctx.tenant), &Params::parse(q))?);
+    let blob = Arc::new(find(st.tenants.get(ctx.tenant), &Params::parse(q))?);
     let size = st.cfg.blob_size;
     let stream = futures::stream::unfold(0u64, move |pos| {
         let blob = blob.clone();
@@ -112,17 +113,17 @@ pub async fn download(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    reply::set_header(&mut r, "content-length", size);
+    response::set_header(&mut r, "content-length", size);
     Ok(r)
 }
 
 /// `GET /fem/entities/blobs-preview/v1`.
 pub async fn preview(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let blob = find(st.tenant(ctx.tenant), &Params::parse(q))?;
+    let blob = find(st.tenants.get(ctx.tenant), &Params::parse(q))?;
     let len = (st.cfg.blob_size as usize).min(PREVIEW_LEN);
     let preview = String::from_utf8_lossy(&blob.bytes(0, len)).into_owned();
     Ok(reply::ok(&ctx, [preview]).into_response())

@@ -1,12 +1,13 @@
 //! `POST /fem/entities/external-asset-inventory/v1`: registers assets the
 //! user names (an IP address or a DNS domain) under a subsidiary.
 
-use crate::data::SubsidiaryInfo;
+use crate::generator::SubsidiaryInfo;
 use crate::model::Subsidiary;
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::reply;
-use crate::server::state::{Shared, Tenant};
+use crate::server::state::Shared;
+use crate::server::tenants::Tenant;
 use crate::time::now_secs;
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::borrow::Cow;
-use std::sync::Arc;
 
 #[derive(Deserialize)]
 struct Req {
@@ -79,7 +79,7 @@ fn register(
         id: Cow::Owned(sub.id.to_string()),
         name: Cow::Owned(sub.name.to_string()),
     };
-    let asset = crate::data::user_asset(
+    let asset = crate::generator::user_asset(
         &item.id,
         &value,
         kind == "ip",
@@ -100,11 +100,11 @@ fn register(
 
 /// `POST /fem/entities/external-asset-inventory/v1`.
 pub async fn post(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     body: Bytes,
 ) -> Result<Response, Error> {
-    let st = st.tenant(ctx.tenant);
+    let st = st.tenants.get(ctx.tenant);
     let req: Req = serde_json::from_slice(&body).map_err(Error::invalid_body)?;
     let mut results = Vec::new();
     for g in req.data {

@@ -15,10 +15,9 @@ use super::route::Route;
 use super::state::Shared;
 use axum::http::{Method, Uri};
 use axum::routing::{MethodFilter, MethodRouter, on};
-use std::sync::Arc;
 
 /// The handler of `route`, answering its method; `None` for `Unknown`.
-pub fn handler(route: Route) -> Option<MethodRouter<Arc<Shared>>> {
+pub fn handler(route: Route) -> Option<MethodRouter<Shared>> {
     let (method, _) = route.endpoint()?;
     let m = MethodFilter::try_from(method).ok()?;
     Some(match route {

@@ -3,15 +3,14 @@
 use crate::config::ApiClient;
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
-use crate::server::reply;
 use crate::server::state::Shared;
+use crate::server::{reply, response};
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 fn form(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
@@ -49,7 +48,7 @@ fn client<'a>(st: &'a Shared, id: &str, secret: &str) -> Option<&'a ApiClient> {
 }
 
 /// `POST /oauth2/token`.
-pub async fn token(State(st): State<Arc<Shared>>, body: Bytes) -> Result<Response, Error> {
+pub async fn token(State(st): State<Shared>, body: Bytes) -> Result<Response, Error> {
     let f = form(&body);
     let (Some(id), Some(secret)) = (
         f.get("client_id").filter(|s| !s.is_empty()),
@@ -64,8 +63,10 @@ pub async fn token(State(st): State<Arc<Shared>>, body: Bytes) -> Result<Respons
         .filter(|c| member.is_none_or(|m| c.member_cids.iter().any(|c| c.eq_ignore_ascii_case(m))))
         .ok_or_else(|| Error::forbidden("Failed to issue access token - Not Authorized"))?;
     // Every member CID of a configured client has a tenant (built at start).
-    let tenant = member.map_or(Some(0), |m| st.tenant_of(m)).unwrap_or(0);
-    let token = st.new_token();
+    let tenant = member
+        .map_or(Some(0), |m| st.tenants.index_of(m))
+        .unwrap_or(0);
+    let token = st.ids.token();
     st.tokens
         .issue(token.clone(), client, tenant, st.cfg.token_ttl);
     let body = json!({
@@ -73,9 +74,9 @@ pub async fn token(State(st): State<Arc<Shared>>, body: Bytes) -> Result<Respons
         "token_type": "bearer",
         "expires_in": st.cfg.token_ttl.as_secs(),
     });
-    let mut r = reply::json(StatusCode::CREATED, body.to_string().into_bytes());
+    let mut r = response::json(StatusCode::CREATED, body.to_string().into_bytes());
     if let Some(region) = &st.cfg.region {
-        reply::set_header(&mut r, "x-cs-region", region);
+        response::set_header(&mut r, "x-cs-region", region);
     }
     Ok(r)
 }
@@ -93,7 +94,7 @@ fn basic(headers: &HeaderMap) -> Option<String> {
 
 /// `POST /oauth2/revoke`.
 pub async fn revoke(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
     body: Bytes,

@@ -2,16 +2,16 @@
 //! the small filter and sort language the documentation gives them.
 
 use crate::config::Paging;
-use crate::data::SubsidiaryInfo;
+use crate::generator::SubsidiaryInfo;
 use crate::server::error::Error;
 use crate::server::layers::Ctx;
 use crate::server::params::Params;
 use crate::server::reply::{self, ApiError};
-use crate::server::state::{Shared, Tenant};
+use crate::server::state::Shared;
+use crate::server::tenants::Tenant;
 use axum::extract::{Extension, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 fn to_json(st: &Tenant, s: &SubsidiaryInfo) -> Value {
     let store = st.store.read();
@@ -153,7 +153,7 @@ fn listing(
     item: fn(&Tenant, &SubsidiaryInfo) -> Value,
 ) -> Result<Response, Error> {
     let paging = &st.cfg.paging;
-    let st = st.tenant(ctx.tenant);
+    let st = st.tenants.get(ctx.tenant);
     let (page, pagination) = page(st, paging, &Params::parse(q))?;
     let res: Vec<Value> = page
         .iter()
@@ -167,7 +167,7 @@ fn listing(
 
 /// `GET /fem/queries/ecosystem-subsidiaries/v1`.
 pub async fn query(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
@@ -176,7 +176,7 @@ pub async fn query(
 
 /// `GET /fem/combined/ecosystem-subsidiaries/v1`.
 pub async fn combined(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
@@ -185,11 +185,11 @@ pub async fn combined(
 
 /// `GET /fem/entities/ecosystem-subsidiaries/v1`.
 pub async fn get(
-    State(st): State<Arc<Shared>>,
+    State(st): State<Shared>,
     Extension(ctx): Extension<Ctx>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, Error> {
-    let st = st.tenant(ctx.tenant);
+    let st = st.tenants.get(ctx.tenant);
     let p = Params::parse(q);
     let ids = p.required_ids()?;
     check_version(st, &p)?;
