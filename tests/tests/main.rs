@@ -26,6 +26,7 @@ mod hostile_config;
 mod hostile_injection;
 mod hostile_redirects;
 mod hostile_tokens;
+mod module_circles;
 mod newer_ops;
 mod page_limits;
 mod payload_corpus;

@@ -4,6 +4,8 @@
 //! [`routes`]. Replies are built in [`reply`]; every refusal is an
 //! [`Error`](error::Error).
 
+mod budget;
+mod ctx;
 mod cursor;
 mod error;
 mod ids;

@@ -2,8 +2,9 @@
 //! id, pagination, writes), `resources` and `errors` (`msa.APIError`), and
 //! the gateway headers stamped on every reply.
 
+use super::budget::Budget;
+use super::ctx::Ctx;
 use super::error::Error;
-use super::layers::{Budget, Ctx};
 use super::response::{json, set_header};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

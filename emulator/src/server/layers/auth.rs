@@ -4,7 +4,8 @@
 
 use super::faults::Faults;
 use super::rate_limit::RateLimits;
-use super::{Budget, Ctx};
+use crate::server::budget::Budget;
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
 use crate::server::tokens::{Refusal, Tokens};
 use crate::server::window::Window;

@@ -2,7 +2,8 @@
 //! trace id, and on the way out writes the envelope of error replies and
 //! stamps the gateway headers.
 
-use super::Budget;
+use crate::server::budget::Budget;
+use crate::server::ctx::Ctx;
 use crate::server::error::PendingError;
 use crate::server::ids::FreshIds;
 use crate::server::reply;
@@ -15,25 +16,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::Arc;
 use std::time::Instant;
-
-/// What the layers know about a request, for the layers after them and
-/// the handler.
-#[derive(Clone)]
-pub struct Ctx {
-    /// The trace id of the reply (`X-Cs-Traceid`, `meta.trace_id`).
-    pub trace_id: Arc<str>,
-    /// When the request arrived (`meta.query_time`).
-    pub start: Instant,
-    /// The epoch second the rate-limit windows count the request in.
-    pub now: i64,
-    /// The route it is counted and limited under.
-    pub route: Route,
-    /// The client id of its bearer token; empty on routes that take none.
-    pub client_id: Arc<str>,
-    /// The CID its bearer token was issued for, as an index of
-    /// `Tenants` (0, the parent, on routes that take no token).
-    pub tenant: usize,
-}
 
 /// The context layer.
 pub async fn context(

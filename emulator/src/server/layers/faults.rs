@@ -1,9 +1,9 @@
 //! Fault injection: the configured faults are decided per API request
 //! before its handler runs, so a failed write changes nothing.
 
-use super::Ctx;
 use crate::config::{Fault, FaultConfig, LatencySamples};
 use crate::rng::Rng;
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
 use crate::server::reply;
 use crate::server::route::Route;

@@ -4,7 +4,8 @@
 //! reply reports its class's budget in `X-Ratelimit-Limit` and
 //! `X-Ratelimit-Remaining`; a request over a configured budget gets a 429.
 
-use super::{Budget, Ctx};
+use crate::server::budget::Budget;
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
 use crate::server::route::Route;
 use crate::server::window::Window;

@@ -1,8 +1,8 @@
 //! `POST /fem/aggregates/external-assets/v1`.
 
 use crate::aggregate::{self, AggRequest};
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
-use crate::server::layers::Ctx;
 use crate::server::reply;
 use crate::server::state::Shared;
 use crate::time::now_secs;

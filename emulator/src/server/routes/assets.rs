@@ -2,8 +2,8 @@
 //! query is in `assets_v2`).
 
 use crate::model::{Asset, Str, Triage, Ts};
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
-use crate::server::layers::Ctx;
 use crate::server::params::{MAX_IDS, MAX_RESULT_WINDOW, Params};
 use crate::server::reply::{self, ApiError};
 use crate::server::state::Shared;

@@ -3,9 +3,9 @@
 
 use super::assets::{page_ids, select};
 use crate::config::Paging;
+use crate::server::ctx::Ctx;
 use crate::server::cursor::{Cursor, Leads};
 use crate::server::error::Error;
-use crate::server::layers::Ctx;
 use crate::server::params::Params;
 use crate::server::reply;
 use crate::server::state::Shared;

@@ -3,8 +3,8 @@
 //! blob's hash repeated.
 
 use crate::model::{Asset, Service};
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
-use crate::server::layers::Ctx;
 use crate::server::params::Params;
 use crate::server::state::Shared;
 use crate::server::tenants::Tenant;

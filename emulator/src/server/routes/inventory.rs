@@ -3,8 +3,8 @@
 
 use crate::generator::SubsidiaryInfo;
 use crate::model::Subsidiary;
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
-use crate::server::layers::Ctx;
 use crate::server::reply;
 use crate::server::state::Shared;
 use crate::server::tenants::Tenant;

@@ -1,5 +1,5 @@
 //! The operation handlers, one module per resource. Each takes what the
-//! layers established ([`Ctx`](super::layers::Ctx)) and returns a reply or
+//! layers established ([`Ctx`](super::ctx::Ctx)) and returns a reply or
 //! an [`Error`].
 
 mod aggregates;

@@ -1,8 +1,8 @@
 //! OAuth2: issuing tokens for client credentials, and revoking them.
 
 use crate::config::ApiClient;
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
-use crate::server::layers::Ctx;
 use crate::server::state::Shared;
 use crate::server::{reply, response};
 use axum::body::Bytes;

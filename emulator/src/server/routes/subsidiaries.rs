@@ -3,8 +3,8 @@
 
 use crate::config::Paging;
 use crate::generator::SubsidiaryInfo;
+use crate::server::ctx::Ctx;
 use crate::server::error::Error;
-use crate::server::layers::Ctx;
 use crate::server::params::Params;
 use crate::server::reply::{self, ApiError};
 use crate::server::state::Shared;
