@@ -26,6 +26,9 @@ pub enum Command {
     /// Check credentials, cloud, scopes, clock, TLS and the API's page
     /// limits, read-only, and print a report to paste into an issue.
     Doctor(crate::doctor::DoctorArgs),
+    /// Set criticality and triage fields of many assets from a CSV file:
+    /// a dry run unless --apply, which writes an undo and an audit file.
+    Triage(crate::triage::TriageArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

@@ -12,6 +12,7 @@ mod filter_check;
 mod global;
 mod logging;
 mod output;
+mod triage;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,7 @@ async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Export(args) => export::run(&cli.global, args).await,
         Command::Diff(args) => diff::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args).await,
+        Command::Triage(args) => triage::run(&cli.global, args).await,
         Command::Completions(args) => cli::completions(args),
     }
 }
