@@ -418,3 +418,29 @@ async fn a_file_without_a_cid_column_is_a_usage_error_naming_it() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_help_names_the_schema_field_of_every_column() {
+    let home = common::temp_dir("triage-help");
+    let out = common::run(common::bare(&home).args(["triage", "--help"])).await;
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    let help = common::stdout(&out);
+    for (column, field) in [
+        ("criticality ", "assets[].criticality"),
+        (
+            "criticality_description",
+            "assets[].criticality_description",
+        ),
+        ("status", "assets[].triage.status"),
+        ("action", "assets[].triage.action"),
+        ("assigned_to", "assets[].triage.assigned_to"),
+        ("description", "assets[].triage.description"),
+    ] {
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with(column) && l.ends_with(field)),
+            "{column} -> {field}:\n{help}"
+        );
+    }
+    insta::assert_snapshot!("help_triage", help);
+}
