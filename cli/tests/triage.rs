@@ -444,3 +444,49 @@ async fn the_help_names_the_schema_field_of_every_column() {
     }
     insta::assert_snapshot!("help_triage", help);
 }
+
+#[tokio::test]
+async fn a_member_cids_asset_is_read_and_changed_through_that_member() {
+    let member = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1";
+    let mut config = EmulatorConfig::default().assets(20).member(member, 20);
+    config.clients[0].member_cids = vec![member.to_owned()];
+    let emu = common::emulator(config).await;
+    let parent = Client::builder()
+        .client_id(DEFAULT_CLIENT_ID)
+        .client_secret(DEFAULT_CLIENT_SECRET)
+        .base_url(emu.base_url())
+        .build()
+        .expect("client builds");
+    let child = parent.for_member(member).expect("member client");
+    let own = ids(&parent, 1).await;
+    let theirs = ids(&child, 1).await;
+    let dir = common::temp_dir("triage-member");
+    let csv = write(
+        &dir,
+        "t.csv",
+        &format!(
+            "id,cid,status\n{},{DEFAULT_CID},reviewed\n{},{member},reviewed\n",
+            own[0], theirs[0]
+        ),
+    );
+    let out = triage(&emu, &dir, &[csv.to_str().expect("utf-8 path"), "--apply"]).await;
+    let stdout = common::stdout(&out);
+    assert_eq!(common::code(&out), 0, "{stdout}{}", common::stderr(&out));
+    assert!(
+        stdout.contains(&format!("(member CID {member})")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("member CIDs {member}; 2 assets")),
+        "{stdout}"
+    );
+    assert_eq!(
+        read(&parent, &own).await[0].status.as_deref(),
+        Some("reviewed")
+    );
+    assert_eq!(
+        read(&child, &theirs).await[0].status.as_deref(),
+        Some("reviewed")
+    );
+    emu.shutdown().await;
+}
