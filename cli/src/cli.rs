@@ -26,6 +26,9 @@ pub enum Command {
     /// Check credentials, cloud, scopes, clock, TLS and the API's page
     /// limits, read-only, and print a report to paste into an issue.
     Doctor(crate::doctor::DoctorArgs),
+    /// Call any operation by its ID with raw parameters and JSON body, and
+    /// print the reply as JSON.
+    Call(crate::call::CallArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

@@ -2,6 +2,7 @@
 //! Falcon Exposure Management tenant's external assets, for people who do
 //! not write Rust. Built on the `falcon-exposure` library's public API.
 
+mod call;
 mod cli;
 mod config;
 mod diff;
@@ -53,6 +54,7 @@ async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Export(args) => export::run(&cli.global, args).await,
         Command::Diff(args) => diff::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args).await,
+        Command::Call(args) => call::run(&cli.global, args).await,
         Command::Completions(args) => cli::completions(args),
     }
 }

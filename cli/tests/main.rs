@@ -3,6 +3,7 @@
 
 mod common;
 
+mod call;
 mod config;
 mod diff;
 mod doctor;
