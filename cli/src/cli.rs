@@ -29,6 +29,9 @@ pub enum Command {
     /// Call any operation by its ID with raw parameters and JSON body, and
     /// print the reply as JSON.
     Call(crate::call::CallArgs),
+    /// Run the built-in emulator of the API on loopback, to try every
+    /// command without a tenant.
+    Emulator(crate::emulator::EmulatorArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod diff;
 mod doctor;
+mod emulator;
 mod exit;
 mod export;
 mod filter_check;
@@ -55,6 +56,7 @@ async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Diff(args) => diff::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args).await,
         Command::Call(args) => call::run(&cli.global, args).await,
+        Command::Emulator(args) => emulator::run(args).await,
         Command::Completions(args) => cli::completions(args),
     }
 }

@@ -7,5 +7,6 @@ mod call;
 mod config;
 mod diff;
 mod doctor;
+mod emulator;
 mod export;
 mod help;
