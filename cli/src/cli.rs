@@ -26,6 +26,10 @@ pub enum Command {
     /// Check credentials, cloud, scopes, clock, TLS and the API's page
     /// limits, read-only, and print a report to paste into an issue.
     Doctor(crate::doctor::DoctorArgs),
+    /// An inventory report from aggregates: counts by type, criticality,
+    /// perimeter and internet exposure, top services and applications,
+    /// subsidiaries, assets new this week.
+    Report(crate::report::ReportArgs),
     /// Call any operation by its ID with raw parameters and JSON body, and
     /// print the reply as JSON.
     Call(crate::call::CallArgs),

@@ -14,6 +14,7 @@ mod filter_check;
 mod global;
 mod logging;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,7 @@ async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Export(args) => export::run(&cli.global, args).await,
         Command::Diff(args) => diff::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args).await,
+        Command::Report(args) => report::run(&cli.global, args).await,
         Command::Call(args) => call::run(&cli.global, args).await,
         Command::Emulator(args) => emulator::run(args).await,
         Command::Completions(args) => cli::completions(args),

@@ -44,6 +44,15 @@ async fn the_printed_variables_point_other_commands_at_it() {
     let cloud = &vars[2].1;
     assert!(cloud.starts_with("http://127.0.0.1:"), "{cloud}");
 
+    let mut report = common::bare(&home);
+    report
+        .envs(vars.iter().cloned())
+        .args(["report", "--format", "json"]);
+    let out = common::run(&mut report).await;
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    let r: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    assert_eq!(r["total"], 77);
+
     let mut call = common::bare(&home);
     call.envs(vars.iter().cloned())
         .args(["call", "query_external_assets", "--param", "limit=3"]);

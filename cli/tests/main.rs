@@ -10,3 +10,4 @@ mod doctor;
 mod emulator;
 mod export;
 mod help;
+mod report;
