@@ -29,6 +29,16 @@ pub enum Command {
     /// Set criticality and triage fields of many assets from a CSV file:
     /// a dry run unless --apply, which writes an undo and an audit file.
     Triage(crate::triage::TriageArgs),
+    /// An inventory report from aggregates: counts by type, criticality,
+    /// perimeter and internet exposure, top services and applications,
+    /// subsidiaries, assets new this week.
+    Report(crate::report::ReportArgs),
+    /// Call any operation by its ID with raw parameters and JSON body, and
+    /// print the reply as JSON.
+    Call(crate::call::CallArgs),
+    /// Run the built-in emulator of the API on loopback, to try every
+    /// command without a tenant.
+    Emulator(crate::emulator::EmulatorArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

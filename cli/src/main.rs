@@ -2,16 +2,19 @@
 //! Falcon Exposure Management tenant's external assets, for people who do
 //! not write Rust. Built on the `falcon-exposure` library's public API.
 
+mod call;
 mod cli;
 mod config;
 mod diff;
 mod doctor;
+mod emulator;
 mod exit;
 mod export;
 mod filter_check;
 mod global;
 mod logging;
 mod output;
+mod report;
 mod triage;
 
 use std::process::ExitCode;
@@ -55,6 +58,9 @@ async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Diff(args) => diff::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args).await,
         Command::Triage(args) => triage::run(&cli.global, args).await,
+        Command::Report(args) => report::run(&cli.global, args).await,
+        Command::Call(args) => call::run(&cli.global, args).await,
+        Command::Emulator(args) => emulator::run(args).await,
         Command::Completions(args) => cli::completions(args),
     }
 }

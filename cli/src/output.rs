@@ -87,6 +87,45 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// The longest value a table cell shows; JSON has every value whole.
+const CELL_CHARS: usize = 80;
+
+/// `s` cut to `max` characters, with `…` when cut.
+fn cut(s: &str, max: usize) -> Cow<'_, str> {
+    if s.chars().nth(max).is_none() {
+        return s.into();
+    }
+    let kept: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{kept}…").into()
+}
+
+/// A terminal table cell: [`terminal`]-clean and cut.
+pub fn cell(s: &str) -> String {
+    cut(&terminal(s), CELL_CHARS).into_owned()
+}
+
+/// An aligned table without borders, for terminals; the cells are written
+/// as given, so make text from the API with [`cell`].
+pub fn write_table(
+    w: &mut impl std::io::Write,
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut t = comfy_table::Table::new();
+    t.load_preset(comfy_table::presets::NOTHING);
+    t.set_header(header);
+    for row in rows {
+        t.add_row(row);
+    }
+    for column in t.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    for line in t.lines() {
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +147,15 @@ mod tests {
         assert_eq!(terminal("line\nnext\u{0}\u{9b}"), "line next??");
         assert_eq!(terminal("abc\u{202E}cba"), "abc?cba");
         assert_eq!(terminal("plain"), "plain");
+    }
+
+    #[test]
+    fn cells_are_cut_on_characters() {
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abcd", 3), "ab…");
+        assert_eq!(cut("ééééé", 2), "é…");
+        assert_eq!(cut("", 2), "");
+        assert_eq!(cell("a\u{1b}[31mb"), "ab");
     }
 
     #[test]

@@ -14,7 +14,15 @@ async fn help(args: &[&str]) -> String {
 #[tokio::test]
 async fn help_texts() {
     insta::assert_snapshot!("help", help(&["--help"]).await);
-    for command in ["export", "diff", "doctor", "completions"] {
+    for command in [
+        "export",
+        "diff",
+        "doctor",
+        "report",
+        "call",
+        "emulator",
+        "completions",
+    ] {
         insta::assert_snapshot!(format!("help_{command}"), help(&[command, "--help"]).await);
     }
 }

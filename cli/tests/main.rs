@@ -3,9 +3,12 @@
 
 mod common;
 
+mod call;
 mod config;
 mod diff;
 mod doctor;
+mod emulator;
 mod export;
 mod help;
+mod report;
 mod triage;

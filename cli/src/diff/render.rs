@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::change::ChangeKind;
 use super::compare::{AssetRef, Report, ServiceChange, ValueChange};
-use crate::output::{markdown as md, terminal};
+use crate::output::{cell, markdown as md, write_table};
 
 /// The JSON report, for `diff --help`.
 pub const JSON_HELP: &str = "\
@@ -25,9 +25,6 @@ JSON report (--format json), one object, schema_version 1:
   exposure, criticality, triage
                   [{\"cid\", \"id\", \"name\", \"field\", \"old\", \"new\"}]
 Absent values are null. Lists are sorted by cid, id, then field.";
-
-/// The longest value a table cell shows; JSON has every value whole.
-const CELL_CHARS: usize = 80;
 
 /// Shown for an absent value.
 const ABSENT: &str = "—";
@@ -123,20 +120,6 @@ fn summary(report: &Report) -> String {
     )
 }
 
-/// `s` cut to `max` characters, with `…` when cut.
-fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if s.chars().nth(max).is_none() {
-        return s.into();
-    }
-    let kept: String = s.chars().take(max.saturating_sub(1)).collect();
-    format!("{kept}…").into()
-}
-
-/// A table cell: terminal-clean and cut.
-fn cell(s: &str) -> String {
-    cut(&terminal(s), CELL_CHARS).into_owned()
-}
-
 /// The table for terminals.
 pub fn table(w: &mut impl Write, report: &Report) -> io::Result<()> {
     let rows = rows(report);
@@ -144,14 +127,12 @@ pub fn table(w: &mut impl Write, report: &Report) -> io::Result<()> {
         writeln!(w, "No changes.")?;
     } else {
         let with_cid = many_cids(&rows);
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::NOTHING);
         let mut header = vec!["CHANGE", "ASSET"];
         if with_cid {
             header.push("CID");
         }
         header.extend(["ID", "FIELD", "OLD", "NEW"]);
-        t.set_header(header);
+        let mut cells_of_rows = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut cells = vec![
                 row.change.to_owned(),
@@ -168,14 +149,9 @@ pub fn table(w: &mut impl Write, report: &Report) -> io::Result<()> {
             };
             cells.push(value(row.old));
             cells.push(value(row.new));
-            t.add_row(cells);
+            cells_of_rows.push(cells);
         }
-        for column in t.column_iter_mut() {
-            column.set_padding((0, 2));
-        }
-        for line in t.lines() {
-            writeln!(w, "{}", line.trim_end())?;
-        }
+        write_table(w, &header, cells_of_rows)?;
     }
     writeln!(w, "{}", summary(report))
 }
@@ -408,13 +384,5 @@ mod tests {
             ["CHANGE", "ASSET", "CID", "ID", "FIELD", "OLD", "NEW"]
         );
         assert!(text.contains("removed  —      c2   a"), "{text}");
-    }
-
-    #[test]
-    fn cells_are_cut_on_characters() {
-        assert_eq!(cut("abc", 3), "abc");
-        assert_eq!(cut("abcd", 3), "ab…");
-        assert_eq!(cut("ééééé", 2), "é…");
-        assert_eq!(cut("", 2), "");
     }
 }

@@ -12,7 +12,7 @@ mod atomic;
 mod columns;
 mod encode;
 mod help;
-mod interrupt;
+pub mod interrupt;
 mod job;
 pub mod meta;
 mod plan;
