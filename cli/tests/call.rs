@@ -1,19 +1,9 @@
 //! `falcon-exposure call` end to end.
 
-use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, EmulatorHandle};
-use falcon_exposure::Client;
+use falcon_emulator::{EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
 use crate::common;
-
-fn library(emu: &EmulatorHandle) -> Client {
-    Client::builder()
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .base_url(emu.base_url())
-        .build()
-        .expect("client builds")
-}
 
 /// `call` with `args`, run to the end.
 async fn call(emu: &EmulatorHandle, name: &str, args: &[&str]) -> std::process::Output {
@@ -50,7 +40,7 @@ async fn a_read_prints_the_reply_and_repeats_parameters() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert_eq!(ids.len(), 4);
-    let ips = library(&emu)
+    let ips = common::library(&emu)
         .query_assets()
         .filter("asset_type:'ip'")
         .limit(1)
@@ -90,7 +80,7 @@ async fn a_read_prints_the_reply_and_repeats_parameters() {
 #[tokio::test]
 async fn a_write_sends_the_body_from_a_file_or_the_flag() {
     let emu = common::emulator(EmulatorConfig::default().assets(10)).await;
-    let client = library(&emu);
+    let client = common::library(&emu);
     let ids: Vec<String> = client
         .query_assets()
         .limit(2)

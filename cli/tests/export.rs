@@ -5,12 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use falcon_emulator::{
-    DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, EmulatorHandle, Fault, FaultConfig,
-};
-use falcon_exposure::Client;
+use falcon_emulator::{EmulatorConfig, EmulatorHandle, Fault, FaultConfig};
 use falcon_exposure::models::FemExternalAsset;
-use futures::TryStreamExt;
 use serde_json::Value;
 
 use crate::common;
@@ -18,26 +14,6 @@ use crate::common;
 /// A fixed timestamp anchor, so that the emulator's data is the same
 /// every day (snapshots).
 const ANCHOR: i64 = 1_767_225_600;
-
-/// A library client of `emu`.
-fn library(emu: &EmulatorHandle) -> Client {
-    Client::builder()
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .base_url(emu.base_url())
-        .build()
-        .expect("client builds")
-}
-
-/// Every asset of `client`'s account, through the library.
-async fn assets(client: &Client) -> Vec<FemExternalAsset> {
-    client
-        .export_assets("")
-        .items()
-        .try_collect()
-        .await
-        .expect("the library exports")
-}
 
 /// Service rows of `assets`: one per service, one for an asset without.
 fn service_rows(assets: &[FemExternalAsset]) -> usize {
@@ -149,7 +125,7 @@ async fn jsonl_of_whole_assets_holds_every_asset_once_with_its_metadata() {
     let ids: HashSet<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 250);
     // A line is the asset as the model re-serialises it.
-    let expected: HashSet<String> = assets(&library(&emu))
+    let expected: HashSet<String> = common::assets(&common::library(&emu))
         .await
         .iter()
         .map(|a| serde_json::to_string(a).unwrap())
@@ -172,7 +148,7 @@ async fn jsonl_of_whole_assets_holds_every_asset_once_with_its_metadata() {
 #[tokio::test]
 async fn csv_and_jsonl_rows_of_assets_and_services_count_as_the_emulator() {
     let emu = common::emulator(EmulatorConfig::default().assets(300).anchor(ANCHOR)).await;
-    let all = assets(&library(&emu)).await;
+    let all = common::assets(&common::library(&emu)).await;
     let services = service_rows(&all);
     assert!(services > all.len(), "the emulator's assets have services");
     let dir = common::temp_dir("export-rows");
@@ -237,8 +213,8 @@ async fn csv_and_jsonl_rows_of_assets_and_services_count_as_the_emulator() {
 #[tokio::test]
 async fn csv_cells_are_quoted_and_formulas_neutralised() {
     let emu = common::emulator(EmulatorConfig::default().assets(20)).await;
-    let client = library(&emu);
-    let ids: Vec<String> = assets(&client)
+    let client = common::library(&emu);
+    let ids: Vec<String> = common::assets(&client)
         .await
         .into_iter()
         .filter_map(|a| a.id)
@@ -298,7 +274,7 @@ async fn csv_cells_are_quoted_and_formulas_neutralised() {
 #[tokio::test]
 async fn fields_select_the_columns_and_an_unknown_field_names_the_closest() {
     let emu = common::emulator(EmulatorConfig::default().assets(50)).await;
-    let all = assets(&library(&emu)).await;
+    let all = common::assets(&common::library(&emu)).await;
     let dir = common::temp_dir("export-fields");
     let o = common::run(&mut export(
         &emu,

@@ -2,31 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, EmulatorHandle};
-use falcon_exposure::Client;
+use falcon_emulator::{EmulatorConfig, EmulatorHandle};
 use falcon_exposure::models::FemExternalAsset;
-use futures::TryStreamExt;
 use serde_json::{Value, json};
 
 use crate::common;
-
-fn library(emu: &EmulatorHandle) -> Client {
-    Client::builder()
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .base_url(emu.base_url())
-        .build()
-        .expect("client builds")
-}
-
-async fn assets(client: &Client) -> Vec<FemExternalAsset> {
-    client
-        .export_assets("")
-        .items()
-        .try_collect()
-        .await
-        .expect("the library exports")
-}
 
 /// `report` with `args`, run to the end.
 async fn report(emu: &EmulatorHandle, name: &str, args: &[&str]) -> std::process::Output {
@@ -66,7 +46,7 @@ fn tally<'a>(
 #[tokio::test]
 async fn json_counts_are_the_inventorys() {
     let emu = common::emulator(EmulatorConfig::default().assets(150)).await;
-    let all = assets(&library(&emu)).await;
+    let all = common::assets(&common::library(&emu)).await;
     let out = report(&emu, "report-json", &["--format", "json", "--top", "100"]).await;
     assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
     let r: Value = serde_json::from_str(&common::stdout(&out)).expect("one JSON object");
@@ -132,7 +112,7 @@ async fn json_counts_are_the_inventorys() {
 #[tokio::test]
 async fn a_filter_narrows_every_count_and_a_bad_one_is_refused() {
     let emu = common::emulator(EmulatorConfig::default().assets(120)).await;
-    let all = assets(&library(&emu)).await;
+    let all = common::assets(&common::library(&emu)).await;
     let ips = all
         .iter()
         .filter(|a| a.asset_type.as_ref().is_some_and(|t| t.as_str() == "ip"))
@@ -173,8 +153,8 @@ const HOSTILE: &str = "Crit|cal\n# [x](http://evil.example)\u{1b}[31mred\u{1b}]0
 /// through the API.
 async fn hostile_emulator() -> EmulatorHandle {
     let emu = common::emulator(EmulatorConfig::default().assets(40)).await;
-    let client = library(&emu);
-    let ids: Vec<Value> = assets(&client)
+    let client = common::library(&emu);
+    let ids: Vec<Value> = common::assets(&client)
         .await
         .into_iter()
         .filter_map(|a| a.id)

@@ -15,12 +15,7 @@ use crate::common;
 /// An emulator of `n` assets and a library client of it.
 async fn emulator(n: usize) -> (falcon_emulator::EmulatorHandle, Client) {
     let emu = common::emulator(EmulatorConfig::default().assets(n)).await;
-    let client = Client::builder()
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .base_url(emu.base_url())
-        .build()
-        .expect("client builds");
+    let client = common::library(&emu);
     (emu, client)
 }
 

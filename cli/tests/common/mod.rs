@@ -8,6 +8,9 @@ use std::process::Output;
 use falcon_emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, EmulatorHandle,
 };
+use falcon_exposure::Client;
+use falcon_exposure::models::FemExternalAsset;
+use futures::TryStreamExt;
 
 /// The tool's binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_falcon-exposure");
@@ -15,6 +18,26 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_falcon-exposure");
 /// An emulator started with `config`.
 pub async fn emulator(config: EmulatorConfig) -> EmulatorHandle {
     Emulator::start(config).await.expect("emulator starts")
+}
+
+/// A library client of `emu`, to check the tool's work against.
+pub fn library(emu: &EmulatorHandle) -> Client {
+    Client::builder()
+        .client_id(DEFAULT_CLIENT_ID)
+        .client_secret(DEFAULT_CLIENT_SECRET)
+        .base_url(emu.base_url())
+        .build()
+        .expect("client builds")
+}
+
+/// Every asset of `client`'s account, through the library.
+pub async fn assets(client: &Client) -> Vec<FemExternalAsset> {
+    client
+        .export_assets("")
+        .items()
+        .try_collect()
+        .await
+        .expect("the library exports")
 }
 
 /// A fresh directory for a test's files (and its configuration home),
