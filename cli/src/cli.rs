@@ -18,7 +18,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Export every asset matching a filter to JSON Lines or CSV.
+    /// Export every asset matching a filter to JSON Lines, CSV or Parquet.
     Export(crate::export::ExportArgs),
     /// Compare two exports: assets added and removed, services opened and
     /// closed, exposure, criticality and triage changes.

@@ -12,6 +12,7 @@ mod filter_check;
 mod global;
 mod logging;
 mod output;
+mod parquet;
 
 use std::process::ExitCode;
 

@@ -8,3 +8,4 @@ mod diff;
 mod doctor;
 mod export;
 mod help;
+mod parquet_export;
