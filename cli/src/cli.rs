@@ -26,6 +26,9 @@ pub enum Command {
     /// Check credentials, cloud, scopes, clock, TLS and the API's page
     /// limits, read-only, and print a report to paste into an issue.
     Doctor(crate::doctor::DoctorArgs),
+    /// Download the evidence blobs (service banners and attributes) of
+    /// selected assets into a folder; a second run skips those done.
+    Blobs(crate::blobs::BlobsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

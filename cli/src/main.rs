@@ -2,6 +2,7 @@
 //! Falcon Exposure Management tenant's external assets, for people who do
 //! not write Rust. Built on the `falcon-exposure` library's public API.
 
+mod blobs;
 mod cli;
 mod config;
 mod diff;
@@ -55,5 +56,6 @@ async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Diff(args) => diff::run(&cli.global, args),
         Command::Doctor(args) => doctor::run(&cli.global, args).await,
         Command::Completions(args) => cli::completions(args),
+        Command::Blobs(args) => blobs::run(&cli.global, args).await,
     }
 }

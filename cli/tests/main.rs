@@ -3,6 +3,7 @@
 
 mod common;
 
+mod blobs;
 mod config;
 mod diff;
 mod doctor;
