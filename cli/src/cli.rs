@@ -18,7 +18,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Export every asset matching a filter to JSON Lines or CSV.
+    /// Export every asset matching a filter to JSON Lines, CSV or Parquet.
     Export(crate::export::ExportArgs),
     /// Compare two exports: assets added and removed, services opened and
     /// closed, exposure, criticality and triage changes.
@@ -39,6 +39,9 @@ pub enum Command {
     /// Run the built-in emulator of the API on loopback, to try every
     /// command without a tenant.
     Emulator(crate::emulator::EmulatorArgs),
+    /// Download the evidence blobs (service banners and attributes) of
+    /// selected assets into a folder; a second run skips those done.
+    Blobs(crate::blobs::BlobsArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }

@@ -2,6 +2,7 @@
 //! Falcon Exposure Management tenant's external assets, for people who do
 //! not write Rust. Built on the `falcon-exposure` library's public API.
 
+mod blobs;
 mod call;
 mod cli;
 mod config;
@@ -14,6 +15,7 @@ mod filter_check;
 mod global;
 mod logging;
 mod output;
+mod parquet;
 mod report;
 mod triage;
 
@@ -61,6 +63,7 @@ async fn run(cli: Cli) -> Result<Code, Failure> {
         Command::Report(args) => report::run(&cli.global, args).await,
         Command::Call(args) => call::run(&cli.global, args).await,
         Command::Emulator(args) => emulator::run(args).await,
+        Command::Blobs(args) => blobs::run(&cli.global, args).await,
         Command::Completions(args) => cli::completions(args),
     }
 }

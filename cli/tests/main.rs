@@ -3,6 +3,7 @@
 
 mod common;
 
+mod blobs;
 mod call;
 mod config;
 mod diff;
@@ -10,5 +11,6 @@ mod doctor;
 mod emulator;
 mod export;
 mod help;
+mod parquet_export;
 mod report;
 mod triage;

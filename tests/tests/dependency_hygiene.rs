@@ -5,7 +5,8 @@
 //! as serde's, which every serde user compiles anyway). The emulator does
 //! not depend on the client either: the two sides check each other. The
 //! command-line tool's crates (arguments, CSV, terminals, configuration
-//! files) stay out of the client's tree. ARCHITECTURE.md's crate table says
+//! files) stay out of the client's tree, and its columnar ones (arrow,
+//! parquet) out of the quickstart's too. ARCHITECTURE.md's crate table says
 //! what each crate of the workspace depends on: it is checked against the
 //! manifests.
 
@@ -99,6 +100,26 @@ fn the_command_line_tools_crates_are_not_in_the_client_tree() {
         assert!(
             !names(&all).contains(&heavy),
             "{heavy} is in the client's dependency tree:\n{all}"
+        );
+    }
+}
+
+#[test]
+fn the_tools_columnar_crates_are_not_in_the_client_or_the_quickstart_tree() {
+    let tool = tree("falcon-exposure-cli", &[]);
+    let columnar = |name: &&str| *name == "parquet" || name.starts_with("arrow");
+    assert!(
+        names(&tool).iter().any(|n| *n == "parquet")
+            && names(&tool).iter().any(|n| *n == "arrow-array"),
+        "parquet and arrow are not in the tool's tree: update this test\n{tool}"
+    );
+    // The client, and the quickstart (examples) that every new user builds.
+    for package in ["falcon-exposure", "falcon-exposure-examples"] {
+        let all = tree(package, &[]);
+        let found: Vec<&str> = names(&all).into_iter().filter(columnar).collect();
+        assert!(
+            found.is_empty(),
+            "{found:?} in {package}'s dependency tree:\n{all}"
         );
     }
 }

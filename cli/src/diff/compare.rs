@@ -152,12 +152,20 @@ pub fn compare(old: &Path, new: &Path) -> Result<Report, Failure> {
     Ok(report)
 }
 
-/// Calls `f` with the key and facts of each line of the export at `path`.
+/// Calls `f` with the key and facts of each line (or Parquet row) of the
+/// export at `path`.
 fn each_asset(
     path: &Path,
     shared: &mut Interner,
     mut f: impl FnMut(AssetKey, Facts),
 ) -> Result<(), Failure> {
+    if crate::parquet::read::is_parquet(path)? {
+        return crate::parquet::read::each_row(path, |row| {
+            let (key, facts) = facts::read(&row, shared)?;
+            f(key, facts);
+            Ok(())
+        });
+    }
     let file = File::open(path).map_err(Failure::io(format!("opening {}", path.display())))?;
     let mut lines = Lines::new(BufReader::new(file), path, MAX_LINE);
     while let Some(line) = lines.next_value()? {

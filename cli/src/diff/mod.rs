@@ -27,7 +27,7 @@ use change::ChangeKind;
 #[derive(Args, Debug)]
 #[command(after_long_help = render::JSON_HELP)]
 pub struct DiffArgs {
-    /// The older export (JSON Lines, `--rows assets`, with its
+    /// The older export (JSON Lines or Parquet, `--rows assets`, with its
     /// `.meta.json` file next to it).
     pub old: PathBuf,
     /// The newer export.

@@ -90,23 +90,23 @@ pub fn problems(old: &Path, old_meta: &Loaded, new: &Path, new_meta: &Loaded) ->
             list(b.fields.as_deref().unwrap_or_default())
         )));
     }
-    // Formats and rows need no comparison: both must be JSON Lines of
-    // assets (`own_problems`).
+    // Formats and rows need no comparison: both must be exports of assets
+    // (`own_problems`), and JSON Lines and Parquet read alike.
     out
 }
 
 /// What is wrong with one export on its own.
 fn own_problems(path: &Path, meta: &Meta, out: &mut Vec<Problem>) {
     let shown = path.display();
-    if meta.format != Format::Jsonl {
+    if meta.format == Format::Csv {
         out.push(Problem::fatal(format!(
-            "{shown}: a {} export; diff reads JSON Lines exports of assets (export with --format jsonl --rows assets)",
+            "{shown}: a {} export; diff reads JSON Lines or Parquet exports of assets (export with --format jsonl or parquet, --rows assets)",
             value_name(meta.format)
         )));
     }
     if meta.rows != Rows::Assets {
         out.push(Problem::fatal(format!(
-            "{shown}: an export of {} rows; diff reads JSON Lines exports of assets (export with --rows assets)",
+            "{shown}: an export of {} rows; diff reads exports of assets (export with --rows assets)",
             value_name(meta.rows)
         )));
     }

@@ -1,4 +1,4 @@
-//! Assets encoded as rows of JSON Lines or CSV.
+//! Assets encoded as rows of JSON Lines, CSV or Parquet.
 
 use std::io::{self, BufWriter, Write};
 
@@ -30,21 +30,30 @@ enum Writer {
     Jsonl(BufWriter<Sink>),
     /// Boxed: the CSV writer's state is large, and there is one writer.
     Csv(Box<csv::Writer<Sink>>),
+    /// Boxed: it holds a builder per column.
+    Parquet(Box<crate::parquet::write::Writer<Sink>>),
 }
 
 impl Encoder {
     /// An encoder of `format` rows laid out as `layout` into `sink`.
-    pub fn new(format: Format, layout: Layout, sink: Sink) -> Encoder {
-        let writer = match format {
-            Format::Jsonl => Writer::Jsonl(BufWriter::with_capacity(1 << 16, sink)),
-            Format::Csv => Writer::Csv(Box::new(
+    pub fn new(format: Format, layout: Layout, sink: Sink) -> io::Result<Encoder> {
+        let writer = match (format, &layout) {
+            (Format::Jsonl, _) => Writer::Jsonl(BufWriter::with_capacity(1 << 16, sink)),
+            (Format::Csv, _) => Writer::Csv(Box::new(
                 csv::WriterBuilder::new()
                     .has_headers(false)
                     .buffer_capacity(1 << 16)
                     .from_writer(sink),
             )),
+            (Format::Parquet, Layout::Columns(columns, _)) => {
+                let names = columns.iter().map(|c| c.name.as_str());
+                Writer::Parquet(Box::new(crate::parquet::write::Writer::new(names, sink)?))
+            }
+            (Format::Parquet, Layout::WholeAsset) => {
+                return Err(io::Error::other("Parquet is written in columns only"));
+            }
         };
-        Encoder { writer, layout }
+        Ok(Encoder { writer, layout })
     }
 
     /// Writes the CSV header row (nothing in JSON Lines).
@@ -99,16 +108,19 @@ impl Encoder {
                     out.write_all(b"\n")?;
                 }
                 Writer::Csv(out) => out.write_record(values.iter().map(cell))?,
+                Writer::Parquet(out) => out.row(&values)?,
             }
         }
         Ok(())
     }
 
-    /// Pushes the buffered rows to the sink.
+    /// Pushes the buffered rows to the sink. Parquet keeps its rows until
+    /// a row group is full: a flush would cut groups short.
     pub fn flush(&mut self) -> io::Result<()> {
         match &mut self.writer {
             Writer::Jsonl(out) => out.flush(),
             Writer::Csv(out) => out.flush(),
+            Writer::Parquet(_) => Ok(()),
         }
     }
 
@@ -117,6 +129,38 @@ impl Encoder {
         match &self.writer {
             Writer::Jsonl(out) => out.get_ref(),
             Writer::Csv(out) => out.get_ref(),
+            Writer::Parquet(out) => out.get_ref(),
+        }
+    }
+
+    /// Cuts the output back to `len` bytes, as [`Sink::cut`]; false when
+    /// that cannot be done: on stdout, and in Parquet, whose rows handed
+    /// to the writer cannot be taken back (they stay, and the output's
+    /// metadata says the export did not finish).
+    pub fn cut(&self, len: u64) -> io::Result<bool> {
+        match &self.writer {
+            Writer::Parquet(_) => Ok(false),
+            _ => self.sink().cut(len),
+        }
+    }
+
+    /// Completes the output (Parquet's footer) and gives back the sink.
+    pub fn finish(self) -> io::Result<Sink> {
+        match self.writer {
+            Writer::Jsonl(out) => out.into_inner().map_err(io::IntoInnerError::into_error),
+            Writer::Csv(out) => out.into_inner().map_err(|e| e.into_error()),
+            Writer::Parquet(out) => {
+                let (sink, mismatches) = out.finish()?;
+                for m in mismatches {
+                    tracing::warn!(
+                        "{} value(s) of column {} were not {} and were written as null",
+                        m.count,
+                        crate::output::terminal(&m.column),
+                        m.expected
+                    );
+                }
+                Ok(sink)
+            }
         }
     }
 }

@@ -18,6 +18,12 @@ Formats:
          asset, or the FQDNs) is written as its values joined with `;`.
          A cell that a spreadsheet would run as a formula (starting with
          =, +, -, @, tab or CR) is prefixed with '.
+  parquet  Typed columns: times as UTC timestamps (microseconds),
+         integers as 64-bit integers, true/false as booleans, the rest as
+         text; a column whose path crosses a list is a list. Requires
+         --out; --state is refused (a Parquet file cut short cannot be
+         continued). Its default columns add what `diff` compares:
+         {}.
 
 Default columns:
   {}
@@ -51,6 +57,7 @@ Rows that could not be fetched: an asset listed and then not found (deleted
 meanwhile) is skipped with a warning. Any other API failure fails the
 account: without --state, its rows are removed (the whole file when it is
 the only account); with --state, the next run fetches them again.",
+        columns::DEFAULT_PARQUET_FACTS.join(","),
         columns::DEFAULT_ASSET.join(","),
         columns::DEFAULT_SERVICE.join(","),
         columns::help_list(),

@@ -71,25 +71,33 @@ pub enum Opened {
 }
 
 impl Job {
-    fn new(plan: Plan, sink: Sink, target: Target, accounts: Vec<Account>, started: String) -> Job {
-        let encoder = Encoder::new(plan.format, plan.layout.clone(), sink);
-        Job {
+    fn new(
+        plan: Plan,
+        sink: Sink,
+        target: Target,
+        accounts: Vec<Account>,
+        started: String,
+    ) -> std::io::Result<Job> {
+        let encoder = Encoder::new(plan.format, plan.layout.clone(), sink)?;
+        Ok(Job {
             plan,
             encoder,
             target,
             accounts,
             started_at: started,
             last_save: Instant::now(),
-        }
+        })
     }
 
     /// To stdout.
-    pub fn stdout(plan: Plan) -> Job {
+    pub fn stdout(plan: Plan) -> Result<Job, Failure> {
         let accounts = state::accounts(&plan.cids);
-        let mut job = Job::new(plan, Sink::stdout(), Target::Stdout, accounts, meta::now());
+        let sink = Sink::stdout();
+        let mut job = Job::new(plan, sink, Target::Stdout, accounts, meta::now())
+            .map_err(write_error(Path::new("-")))?;
         // A header lost to a closed stdout is no error.
         let _ = job.encoder.header();
-        job
+        Ok(job)
     }
 
     /// To a temporary file beside `out`.
@@ -102,13 +110,19 @@ impl Job {
             out: out.to_owned(),
             temp,
         };
-        let mut job = Job::new(plan, sink, target, accounts, meta::now());
+        let mut job = Job::new(plan, sink, target, accounts, meta::now()).map_err(&write)?;
         job.encoder.header().map_err(write)?;
         Ok(job)
     }
 
     /// A job writing `out` in place, its state `saved` kept at `path`.
-    fn with_state(plan: Plan, sink: Sink, out: &Path, path: &Path, saved: State) -> Job {
+    fn with_state(
+        plan: Plan,
+        sink: Sink,
+        out: &Path,
+        path: &Path,
+        saved: State,
+    ) -> Result<Job, Failure> {
         let accounts = saved.accounts.clone();
         let started = saved.started_at.clone();
         let target = Target::InPlace {
@@ -116,7 +130,7 @@ impl Job {
             path: path.to_owned(),
             saved,
         };
-        Job::new(plan, sink, target, accounts, started)
+        Job::new(plan, sink, target, accounts, started).map_err(write_error(out))
     }
 
     /// In `out` itself, from where the state at `path` stands.
@@ -155,7 +169,7 @@ impl Job {
                 // Rows written after the last save are fetched again.
                 file.set_len(saved.bytes).map_err(&write)?;
                 let sink = Sink::file(file, saved.bytes).map_err(&write)?;
-                Job::with_state(plan, sink, out, path, saved)
+                Job::with_state(plan, sink, out, path, saved)?
             }
             None => {
                 let mut options = std::fs::OpenOptions::new();
@@ -167,7 +181,7 @@ impl Job {
                 let file = options.open(out).map_err(&write)?;
                 let sink = Sink::file(file, 0).map_err(&write)?;
                 let saved = state::new(params, meta::now());
-                let mut job = Job::with_state(plan, sink, out, path, saved);
+                let mut job = Job::with_state(plan, sink, out, path, saved)?;
                 job.encoder.header().map_err(write)?;
                 job.save()?;
                 job
@@ -314,7 +328,7 @@ impl Job {
                 },
             ),
         };
-        if self.encoder.sink().cut(len).map_err(write)? {
+        if self.encoder.cut(len).map_err(write)? {
             self.accounts[index] = account;
         }
         Ok(())
@@ -343,8 +357,9 @@ impl Job {
             // Nothing to keep: dropping `temp` removes it.
             Target::Replace { .. } if failed == accounts.len() => None,
             Target::Replace { out, temp } => {
-                encoder.sink().sync().map_err(&write)?;
-                drop(encoder);
+                let sink = encoder.finish().map_err(&write)?;
+                sink.sync().map_err(&write)?;
+                drop(sink);
                 // The metadata is ready before the output is renamed, so
                 // that the two renames follow each other.
                 let meta_path = meta::path_for(&out);

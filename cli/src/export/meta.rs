@@ -24,6 +24,8 @@ pub enum Format {
     Jsonl,
     /// CSV with a header row.
     Csv,
+    /// Parquet: typed columns (times, integers, lists), Snappy-compressed.
+    Parquet,
 }
 
 /// What one row of the output is.

@@ -83,7 +83,7 @@ pub async fn run(global: &GlobalArgs, args: ExportArgs) -> Result<Code, Failure>
     let plan = Plan::new(&args)?;
     let client = crate::config::client(global)?;
     let mut job = match (&args.out, &args.state) {
-        (None, _) => Job::stdout(plan),
+        (None, _) => Job::stdout(plan)?,
         (Some(out), None) => Job::replacing(out, plan)?,
         (Some(out), Some(path)) => match Job::in_place(out, path, plan)? {
             Opened::Job(job) => *job,

@@ -44,11 +44,17 @@ impl Plan {
             }
             cids.push(cid.to_owned());
         }
+        if args.format == Format::Parquet {
+            crate::parquet::check_export_flags(args.out.is_some(), args.state.is_some())?;
+        }
         let whole = args.format == Format::Jsonl && args.rows == Rows::Assets;
+        let parquet_defaults = (args.format == Format::Parquet && args.rows == Rows::Assets)
+            .then(columns::parquet_defaults);
         let (layout, fields) = match (&args.fields, whole) {
             (None, true) => (Layout::WholeAsset, None),
             (fields, _) => {
-                let mut columns = columns::resolve(fields.as_deref(), args.rows)?;
+                let names = fields.as_deref().or(parquet_defaults.as_deref());
+                let mut columns = columns::resolve(names, args.rows)?;
                 if !cids.is_empty() {
                     columns = columns::with_cid(columns);
                 }
