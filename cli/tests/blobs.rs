@@ -5,10 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, EmulatorHandle};
-use falcon_exposure::Client;
-use falcon_exposure::models::FemExternalAsset;
-use futures::TryStreamExt;
+use falcon_emulator::{EmulatorConfig, EmulatorHandle};
 
 use crate::common;
 
@@ -23,18 +20,7 @@ async fn emulator(assets: usize) -> EmulatorHandle {
 /// The files `blobs` should write for the emulator's assets: one per
 /// distinct download link, `ASSET_ID/HASH.KIND`.
 async fn expected(emu: &EmulatorHandle) -> BTreeSet<PathBuf> {
-    let client = Client::builder()
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .base_url(emu.base_url())
-        .build()
-        .expect("client builds");
-    let assets: Vec<FemExternalAsset> = client
-        .export_assets("")
-        .items()
-        .try_collect()
-        .await
-        .expect("the library exports");
+    let assets = common::assets(&common::library(emu)).await;
     let mut files = BTreeSet::new();
     for asset in &assets {
         let id = asset.id.as_deref().expect("an id");

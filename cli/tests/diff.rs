@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig};
+use falcon_emulator::EmulatorConfig;
 use falcon_exposure::Client;
 use futures::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
@@ -28,12 +28,7 @@ async fn export(client: &Client) -> Vec<Value> {
 /// An emulator of `n` assets and a client of it.
 async fn emulator(n: usize) -> (falcon_emulator::EmulatorHandle, Client) {
     let emu = common::emulator(EmulatorConfig::default().assets(n)).await;
-    let client = Client::builder()
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .base_url(emu.base_url())
-        .build()
-        .expect("client builds");
+    let client = common::library(&emu);
     (emu, client)
 }
 

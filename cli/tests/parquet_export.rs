@@ -10,8 +10,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int64Type, TimestampMicrosecondType};
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use falcon_emulator::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig, EmulatorHandle};
-use falcon_exposure::Client;
+use falcon_emulator::{EmulatorConfig, EmulatorHandle};
 use falcon_exposure::models::FemExternalAsset;
 use futures::{StreamExt, TryStreamExt};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -23,15 +22,6 @@ use crate::common;
 
 /// A fixed timestamp anchor, so that the data is the same every day.
 const ANCHOR: i64 = 1_767_225_600;
-
-fn library(emu: &EmulatorHandle) -> Client {
-    Client::builder()
-        .client_id(DEFAULT_CLIENT_ID)
-        .client_secret(DEFAULT_CLIENT_SECRET)
-        .base_url(emu.base_url())
-        .build()
-        .expect("client builds")
-}
 
 /// Runs `export ARGS..` to the end.
 async fn export(emu: &EmulatorHandle, home: &Path, args: &[&str]) -> std::process::Output {
@@ -64,7 +54,7 @@ fn micros(s: &str) -> i64 {
 async fn parquet_columns_are_typed_and_hold_the_assets_values() {
     let home = common::temp_dir("parquet-types");
     let emu = common::emulator(EmulatorConfig::default().assets(300).anchor(ANCHOR)).await;
-    let assets: Vec<FemExternalAsset> = library(&emu)
+    let assets: Vec<FemExternalAsset> = common::library(&emu)
         .export_assets("")
         .items()
         .try_collect()
@@ -264,7 +254,7 @@ async fn diff_reads_parquet_as_it_reads_json_lines() {
     }
 
     // A change made afterwards is found in Parquet against JSON Lines.
-    let client = library(&emu);
+    let client = common::library(&emu);
     let first: FemExternalAsset = client
         .export_assets("")
         .items()
