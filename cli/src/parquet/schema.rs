@@ -145,4 +145,51 @@ mod tests {
         assert_eq!(t("service.parent"), (Kind::Text, false));
         assert_eq!(t("cid"), (Kind::Text, false));
     }
+
+    /// The list members of the asset model, from the manifest: every path
+    /// from `FemExternalAsset` whose type is `list<…>`.
+    fn manifest_lists() -> Vec<String> {
+        use falcon_exposure_codegen::manifest::Model;
+        use std::collections::BTreeMap;
+
+        fn walk(models: &BTreeMap<String, Model>, model: &str, at: &str, out: &mut Vec<String>) {
+            for (name, field) in &models[model].fields {
+                let path = if at.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{at}.{name}")
+                };
+                let ty = field.ty();
+                let inner = match ty.strip_prefix("list<").and_then(|t| t.strip_suffix('>')) {
+                    Some(inner) => {
+                        out.push(path.clone());
+                        inner
+                    }
+                    None => ty,
+                };
+                if models.contains_key(inner) && path.matches('.').count() < 8 {
+                    walk(models, inner, &path, out);
+                }
+            }
+        }
+        let spec = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../spec/exposure_management.yaml"
+        );
+        let manifest = falcon_exposure_codegen::parse(std::path::Path::new(spec), "spec")
+            .expect("the manifest parses");
+        let mut out = Vec::new();
+        walk(&manifest.models, "FemExternalAsset", "", &mut out);
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn the_list_members_are_the_manifests() {
+        assert_eq!(
+            LISTS,
+            manifest_lists(),
+            "update LISTS from the manifest's models"
+        );
+    }
 }
