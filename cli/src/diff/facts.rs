@@ -50,6 +50,30 @@ const SERVICE_LISTS: [&str; 2] = ["ip.services", "dns_domain.services"];
 /// The members of a service that identify it.
 const SERVICE_KEY: [&str; 3] = ["port", "protocol", "transport"];
 
+/// The paths a kind of change is read from: the fields of [`FIELDS`],
+/// and for services each identifying member of each service list.
+pub fn paths_of(kind: ChangeKind) -> impl Iterator<Item = String> {
+    let services = (kind == ChangeKind::Services).then_some(SERVICE_LISTS);
+    FIELDS
+        .into_iter()
+        .filter(move |(k, _, _)| *k == kind)
+        .map(|(_, path, _)| path.to_owned())
+        .chain(
+            services
+                .into_iter()
+                .flatten()
+                .flat_map(|list| SERVICE_KEY.map(|member| format!("{list}.{member}"))),
+        )
+}
+
+/// Every path `diff` compares: those of [`FIELDS`], then the services'.
+pub fn compared_paths() -> impl Iterator<Item = String> {
+    FIELDS
+        .into_iter()
+        .map(|(_, path, _)| path.to_owned())
+        .chain(paths_of(ChangeKind::Services))
+}
+
 /// Labels are for people; a longer one is cut so the map of OLD stays small.
 const LABEL_CHARS: usize = 200;
 

@@ -22,6 +22,7 @@ use crate::exit::{Code, Failure};
 use crate::global::GlobalArgs;
 
 use change::ChangeKind;
+pub use facts::compared_paths;
 
 /// `diff` flags.
 #[derive(Args, Debug)]

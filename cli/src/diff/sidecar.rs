@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::change::ChangeKind;
-use super::facts::FIELDS;
+use super::facts::paths_of;
 use crate::exit::Failure;
 use crate::export::meta::{self, Format, Meta, ReadError, Rows};
 use crate::output::terminal;
@@ -174,14 +174,15 @@ pub fn not_compared(old: &Loaded, new: &Loaded) -> Vec<ChangeKind> {
         let Some(fields) = meta.as_ref().ok().and_then(|m| m.fields.as_ref()) else {
             return true;
         };
-        kind_paths(kind).any(|path| {
+        paths_of(kind).any(|path| {
             fields.iter().any(|f| {
                 // `ip.services` covers `ip.services.port`, and the other way.
-                f == path
+                *f == path
                     || path
                         .strip_prefix(f.as_str())
                         .is_some_and(|r| r.starts_with('.'))
-                    || f.strip_prefix(path).is_some_and(|r| r.starts_with('.'))
+                    || f.strip_prefix(path.as_str())
+                        .is_some_and(|r| r.starts_with('.'))
             })
         })
     };
@@ -190,24 +191,6 @@ pub fn not_compared(old: &Loaded, new: &Loaded) -> Vec<ChangeKind> {
         .filter(|&k| !matches!(k, ChangeKind::Added | ChangeKind::Removed))
         .filter(|&k| !exported(k, old) && !exported(k, new))
         .collect()
-}
-
-/// The fields a kind of change is read from.
-fn kind_paths(kind: ChangeKind) -> impl Iterator<Item = &'static str> {
-    const SERVICES: [&str; 6] = [
-        "ip.services.port",
-        "ip.services.protocol",
-        "ip.services.transport",
-        "dns_domain.services.port",
-        "dns_domain.services.protocol",
-        "dns_domain.services.transport",
-    ];
-    let services = (kind == ChangeKind::Services).then_some(SERVICES);
-    FIELDS
-        .into_iter()
-        .filter(move |(k, _, _)| *k == kind)
-        .map(|(_, path, _)| path)
-        .chain(services.into_iter().flatten())
 }
 
 fn shown(v: &Option<String>) -> String {

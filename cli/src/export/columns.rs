@@ -51,26 +51,18 @@ pub const DEFAULT_SERVICE: &[&str] = &[
 /// Columns a Parquet export of assets adds to [`DEFAULT_ASSET`] by
 /// default: what `diff` compares, so that a Parquet export is a snapshot
 /// to diff, as a JSON Lines one of whole assets is.
-pub const DEFAULT_PARQUET_FACTS: &[&str] = &[
-    "criticality_description",
-    "triage.status",
-    "triage.action",
-    "triage.assigned_to",
-    "triage.description",
-    "ip.services.port",
-    "ip.services.protocol",
-    "ip.services.transport",
-    "dns_domain.services.port",
-    "dns_domain.services.protocol",
-    "dns_domain.services.transport",
-];
+pub fn parquet_facts() -> Vec<String> {
+    crate::diff::compared_paths()
+        .filter(|path| !DEFAULT_ASSET.contains(&path.as_str()))
+        .collect()
+}
 
 /// The default columns of a Parquet export of assets.
 pub fn parquet_defaults() -> Vec<String> {
     DEFAULT_ASSET
         .iter()
-        .chain(DEFAULT_PARQUET_FACTS)
         .map(|s| (*s).to_owned())
+        .chain(parquet_facts())
         .collect()
 }
 

@@ -57,7 +57,7 @@ Rows that could not be fetched: an asset listed and then not found (deleted
 meanwhile) is skipped with a warning. Any other API failure fails the
 account: without --state, its rows are removed (the whole file when it is
 the only account); with --state, the next run fetches them again.",
-        columns::DEFAULT_PARQUET_FACTS.join(","),
+        columns::parquet_facts().join(","),
         columns::DEFAULT_ASSET.join(","),
         columns::DEFAULT_SERVICE.join(","),
         columns::help_list(),
