@@ -12,24 +12,7 @@ rounds=${2:-3}
 cargo build --release -q -p falcon-emulator -p falcon-exposure-cli
 cargo build --release -q -p falcon-exposure-examples --example export_assets
 
-work=$(mktemp -d)
-trap 'kill "$emulator" 2>/dev/null || true; rm -rf "$work"' EXIT
-# Pages of 10,000 ids and no rate limit: the client's own work is measured.
-target/release/falcon-emulator --port 0 --assets "$assets" --page-limit 10000 >"$work/emulator.log" &
-emulator=$!
-for _ in $(seq 100); do
-    url=$(sed -n 's/^falcon-emulator listening on //p' "$work/emulator.log")
-    [ -n "$url" ] && break
-    sleep 0.1
-done
-export FALCON_CLIENT_ID=emulator-client-id FALCON_CLIENT_SECRET=emulator-client-secret
-export FALCON_CLOUD=$url NO_COLOR=1
-
-seconds() { # command... : "wall s / CPU s" of one run (CPU: user + system), output discarded
-    local TIMEFORMAT='%R %U %S' t
-    t=$( { time "$@" >/dev/null 2>&1; } 2>&1 )
-    awk -v t="$t" 'BEGIN { split(t, a, " "); printf "%.2f s / %.2f s", a[1], a[2] + a[3] }'
-}
+. benches/cli/emulator.sh
 
 # The example's default filter, given to the tool too: the same assets.
 filter="internet_exposure:'Yes'"
