@@ -10,8 +10,8 @@ use falcon_exposure::vocabularies::Criticality;
 use crate::exit::Failure;
 use crate::output::terminal;
 use crate::triage::cell::{UNSET, decode};
+use crate::triage::failure::RowFailure;
 use crate::triage::fields::{CID, Field, ID, header};
-use crate::triage::report::RowFailure;
 
 /// A row that sets something.
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@ use futures::StreamExt;
 
 use crate::exit::Failure;
 use crate::output::terminal;
+use crate::triage::failure::RowFailure;
 use crate::triage::input::{Row, cid_key};
-use crate::triage::report::RowFailure;
 
 /// An asset as read, and the client that reads and writes it.
 pub struct Current {

@@ -6,6 +6,7 @@
 
 mod apply;
 mod cell;
+mod failure;
 mod fields;
 mod input;
 mod lookup;
@@ -20,9 +21,9 @@ use clap::Args;
 use crate::exit::{Code, Failure};
 use crate::global::GlobalArgs;
 use crate::output::terminal;
+use crate::triage::failure::RowFailure;
 use crate::triage::plan::Planned;
 use crate::triage::record::Audit;
-use crate::triage::report::RowFailure;
 
 /// `triage` flags.
 #[derive(Args, Debug)]

@@ -7,38 +7,6 @@ use crate::output::terminal;
 use crate::triage::fields::Field;
 use crate::triage::plan::Planned;
 
-/// A row that did not go, and why.
-#[derive(Debug, Clone)]
-pub struct RowFailure {
-    /// Its row number (the header is row 1).
-    pub line: u64,
-    /// The asset id, when the row has one.
-    pub id: Option<String>,
-    /// Why.
-    pub reason: String,
-}
-
-impl RowFailure {
-    /// A failure of row `line`.
-    pub fn new(line: u64, id: Option<&str>, reason: impl Into<String>) -> RowFailure {
-        RowFailure {
-            line,
-            id: id.map(str::to_owned),
-            reason: reason.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for RowFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "row {}", self.line)?;
-        if let Some(id) = &self.id {
-            write!(f, " (id {})", terminal(id))?;
-        }
-        write!(f, ": {}", terminal(&self.reason))
-    }
-}
-
 /// A value or `(unset)`, for a terminal.
 fn shown(value: Option<&str>) -> String {
     match value {
