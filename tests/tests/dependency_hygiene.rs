@@ -109,8 +109,7 @@ fn the_tools_columnar_crates_are_not_in_the_client_or_the_quickstart_tree() {
     let tool = tree("falcon-exposure-cli", &[]);
     let columnar = |name: &&str| *name == "parquet" || name.starts_with("arrow");
     assert!(
-        names(&tool).iter().any(|n| *n == "parquet")
-            && names(&tool).iter().any(|n| *n == "arrow-array"),
+        names(&tool).contains(&"parquet") && names(&tool).contains(&"arrow-array"),
         "parquet and arrow are not in the tool's tree: update this test\n{tool}"
     );
     // The client, and the quickstart (examples) that every new user builds.

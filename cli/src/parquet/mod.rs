@@ -1,4 +1,4 @@
-//! Parquet: an export's columns as typed Parquet columns ([`write`]), the
+//! Parquet: an export's columns as typed Parquet columns ([`write`](mod@write)), the
 //! schema they get from the models ([`schema`]), and the rows read back as
 //! JSON objects for `diff` ([`read`]).
 
