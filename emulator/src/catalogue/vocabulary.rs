@@ -1,5 +1,6 @@
-//! Values with public evidence (the emulator README lists the sources); the
-//! generator sends nothing else in these fields.
+//! The values the generator sends in fields with a fixed vocabulary: those
+//! with public evidence (the emulator README lists the sources), then two
+//! lists that have none, marked as such.
 //!
 //! No public source lists the values of `connectivity_status`,
 //! `triage.status`, `triage.action` or a service's `status`: the generator
@@ -18,9 +19,15 @@ pub const AUTO: &str = "auto";
 pub const USER: &str = "user";
 /// `entity_type`: "it will be always 'external'" (schema description).
 pub const ENTITY_TYPE: &str = "external";
-/// `applicable_actions` of every asset.
+// Lists with little or no public evidence of their values; kept until it is
+// decided whether to drop them, as the placeholders named above were.
+
+/// `applicable_actions` of every asset: `triage` and `delete` are the
+/// schema description's examples ("triage, delete, etc"); `set_criticality`
+/// is made up.
 pub const APPLICABLE_ACTIONS: &[&str] = &["triage", "set_criticality", "delete"];
-/// `data_providers`: the first is on every asset, the others on some.
+/// `data_providers`, the first on every asset, the others on some: made up
+/// (values.md: "unknown values, keep them as text").
 pub const DATA_PROVIDERS: &[&str] = &[
     "crowdstrike",
     "shodan",
