@@ -30,7 +30,7 @@ fn count(b: &falcon_exposure::models::AggregationResultItem) -> u64 {
 
 fn label(b: &falcon_exposure::models::AggregationResultItem) -> String {
     match (&b.key_as_string, &b.label) {
-        (Some(k), _) => k.clone(),
+        (Some(k), _) => k.to_string(),
         (None, Some(serde_json::Value::String(s))) => s.clone(),
         (None, Some(v)) => v.to_string(),
         (None, None) => "-".into(),

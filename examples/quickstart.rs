@@ -174,11 +174,14 @@ fn buckets(result: Option<&AggregationResult>) -> Vec<(String, u64)> {
     items
         .iter()
         .map(|b| {
-            let label = b.key_as_string.clone().unwrap_or_else(|| match &b.label {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None => "-".into(),
-            });
+            let label = b.key_as_string.as_deref().map_or_else(
+                || match &b.label {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => "-".into(),
+                },
+                str::to_owned,
+            );
             (label, b.count.unwrap_or(0).max(0) as u64)
         })
         .collect()
@@ -292,9 +295,10 @@ fn asset_value(asset: &FemExternalAsset) -> String {
     asset
         .ip
         .as_ref()
-        .and_then(|ip| ip.ip_address.clone())
-        .or_else(|| asset.dns_domain.as_ref()?.fqdn.as_ref()?.first().cloned())
-        .unwrap_or_else(|| or_dash(asset.id.as_deref()).to_owned())
+        .and_then(|ip| ip.ip_address.as_deref())
+        .or_else(|| Some(asset.dns_domain.as_ref()?.fqdn.as_ref()?.first()?.as_str()))
+        .unwrap_or_else(|| or_dash(asset.id.as_deref()))
+        .to_owned()
 }
 
 fn short_time(t: Option<&str>) -> String {
@@ -604,7 +608,7 @@ async fn add_and_delete(client: &Client) -> Result<(), BoxError> {
         )
         .into());
     }
-    let id = result.id.clone().unwrap_or(test_id);
+    let id = result.id.as_deref().map_or(test_id, str::to_owned);
     println!("  added {id} (quickstart-test.example.com) to subsidiary {subsidiary}");
     let deleted = client
         .delete_assets()

@@ -217,7 +217,7 @@ async fn csv_cells_are_quoted_and_formulas_neutralised() {
     let ids: Vec<String> = common::assets(&client)
         .await
         .into_iter()
-        .filter_map(|a| a.id)
+        .filter_map(|a| Some(a.id?.into_string()))
         .take(4)
         .collect();
     let hostile = [

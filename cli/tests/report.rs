@@ -72,7 +72,11 @@ async fn json_counts_are_the_inventorys() {
     );
     assert_eq!(
         buckets(&r["by_internet_exposure"]),
-        tally(&all, |a| a.internet_exposure.iter().cloned().collect())
+        tally(&all, |a| a
+            .internet_exposure
+            .iter()
+            .map(|v| v.to_string())
+            .collect())
     );
     let criticality = tally(&all, |a| {
         a.criticality
@@ -88,7 +92,7 @@ async fn json_counts_are_the_inventorys() {
             .subsidiaries
             .iter()
             .flatten()
-            .filter_map(|s| s.name.clone())
+            .filter_map(|s| Some(s.name.as_deref()?.to_owned()))
             .collect();
         names.dedup();
         names

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use falcon_emulator::{DEFAULT_CID, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EmulatorConfig};
-use falcon_exposure::Client;
 use falcon_exposure::models::FemExternalAsset;
+use falcon_exposure::{Client, CompactString};
 use futures::TryStreamExt;
 use serde_json::Value;
 
@@ -22,18 +22,18 @@ async fn emulator(n: usize) -> (falcon_emulator::EmulatorHandle, Client) {
 /// The triage fields of an asset, as the emulator has them now.
 #[derive(Debug, Clone, PartialEq)]
 struct Fields {
-    criticality: Option<String>,
-    criticality_description: Option<String>,
-    status: Option<String>,
-    action: Option<String>,
-    assigned_to: Option<String>,
-    description: Option<String>,
+    criticality: Option<CompactString>,
+    criticality_description: Option<CompactString>,
+    status: Option<CompactString>,
+    action: Option<CompactString>,
+    assigned_to: Option<CompactString>,
+    description: Option<CompactString>,
 }
 
 fn fields(a: &FemExternalAsset) -> Fields {
     let t = a.triage.clone().unwrap_or_default();
     Fields {
-        criticality: a.criticality.as_ref().map(|c| c.as_str().to_owned()),
+        criticality: a.criticality.as_ref().map(|c| c.as_str().into()),
         criticality_description: a.criticality_description.clone(),
         status: t.status,
         action: t.action,
@@ -83,7 +83,7 @@ async fn ids(client: &Client, n: usize) -> Vec<String> {
         .chain(without.take(1))
         .chain(with.skip(1))
         .take(n)
-        .filter_map(|a| a.id.clone())
+        .filter_map(|a| Some(a.id.as_deref()?.to_owned()))
         .collect();
     picked.dedup();
     assert_eq!(
@@ -321,7 +321,8 @@ async fn apply_changes_what_it_said_and_the_undo_file_restores_it() {
     );
     let restored = read(&client, &ids).await;
     for ((b, a), r) in before.iter().zip(&after).zip(&restored) {
-        let keep = |was: &Option<String>, now: &Option<String>| was.clone().or(now.clone());
+        let keep =
+            |was: &Option<CompactString>, now: &Option<CompactString>| was.clone().or(now.clone());
         assert_eq!(
             r,
             &Fields {

@@ -225,8 +225,9 @@ pub enum Error {
     },
     /// The reply could not be decoded.
     #[error(
-        "{operation}: cannot decode HTTP {} reply: {source}; body starts with {body_start:?}",
-        .status.as_u16()
+        "{operation}: cannot decode HTTP {} reply{}: {source}; body starts with {body_start:?}",
+        .status.as_u16(),
+        at_path(path)
     )]
     Decode {
         /// Operation ID.
@@ -236,10 +237,23 @@ pub enum Error {
         /// Why the body could not be decoded.
         #[source]
         source: serde_json::Error,
+        /// Where in the body, as a path of members and list positions
+        /// (`resources[3].ip.services[0].port`); empty when it is the body
+        /// itself, or unknown.
+        path: String,
         /// The first bytes of the body (empty when the body holds a
         /// secret, as a token reply does).
         body_start: String,
     },
+}
+
+/// ` at PATH` for an error message, or nothing.
+fn at_path(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" at `{path}`")
+    }
 }
 
 impl Error {

@@ -9,7 +9,7 @@ pub(crate) use crate::bulk::shards::ShardSpec;
 pub(crate) use crate::fql::{
     Caps, Field, FieldSpec, FilterTable, KnownValues, ValueType, field_enum_impls,
 };
-pub(crate) use crate::model::lenient;
+pub(crate) use crate::model::decode;
 pub(crate) use crate::model::shape::{Shape, Visitor};
 pub(crate) use crate::model::vocabulary::vocabulary_impls;
 // Public: `vocabularies` re-exports it, its one public path.

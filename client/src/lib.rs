@@ -109,6 +109,12 @@ pub use client::{
 };
 pub use cloud::{Cloud, Target};
 pub use command::Command;
+/// The text of models replies hold: a string that keeps up to 24 bytes
+/// inline, so most values cost no allocation. It reads as a `str`
+/// (`as_str()`, `Deref`, `==` with `&str`) and converts from and to
+/// `String` (`.into()`, `to_string()`); re-exported so that naming it
+/// needs no dependency of your own.
+pub use compact_str::CompactString;
 pub use error::{Error, PaginationProblem, Result};
 pub use generated::{OPERATIONS, fields, models, requests, vocabularies};
 pub use http::StatusCode;

@@ -188,7 +188,10 @@ async fn export_all(client: &Client) -> falcon_exposure::Result<HashSet<String>>
         .items()
         .try_collect()
         .await?;
-    let ids: HashSet<String> = assets.iter().filter_map(|a| a.id.clone()).collect();
+    let ids: HashSet<String> = assets
+        .iter()
+        .filter_map(|a| a.id.as_deref().map(str::to_owned))
+        .collect();
     assert_eq!(ids.len(), assets.len(), "an asset came twice");
     Ok(ids)
 }
@@ -308,7 +311,7 @@ async fn a_total_the_cursor_does_not_reach_ends_with_incomplete_after_every_asse
     let (last, assets) = items.split_last().unwrap();
     let ids: HashSet<String> = assets
         .iter()
-        .map(|a| a.as_ref().unwrap().id.clone().unwrap())
+        .map(|a| a.as_ref().unwrap().id.as_deref().unwrap().to_owned())
         .collect();
     assert_eq!((ids.len(), assets.len()), (IDS, IDS));
     match last {

@@ -260,7 +260,7 @@ async fn export(client: &Client, filter: &str) -> (HashSet<String>, usize) {
             .unwrap_or_else(|e| panic!("export failed: {e}"))
             .id
             .unwrap();
-        assert!(ids.insert(id.clone()), "{id} came twice");
+        assert!(ids.insert(id.to_string()), "{id} came twice");
     }
     let point = items.resume_point();
     assert!(point.is_finished());

@@ -108,7 +108,11 @@ async fn export_of_25000_assets_through_the_v2_cursor() {
     let mut seen = HashSet::new();
     let mut assets = client.export_assets("").concurrency(4).items();
     while let Some(asset) = assets.next().await {
-        let id = asset.unwrap().id.expect("every asset has an id");
+        let id = asset
+            .unwrap()
+            .id
+            .expect("every asset has an id")
+            .into_string();
         assert!(seen.insert(id.clone()), "{id} exported twice");
     }
     assert_eq!(seen.len(), 25_000);
@@ -146,7 +150,7 @@ async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
     let order: Vec<String> = out
         .iter()
         .map(|r| match r {
-            Ok(a) => a.id.clone().unwrap(),
+            Ok(a) => a.id.clone().unwrap().into_string(),
             Err(Error::NotFound { id, error, .. }) => {
                 assert!(error.is_some(), "the API's error entry is kept");
                 id.clone()
@@ -169,7 +173,7 @@ async fn batched_get_splits_reports_unknown_ids_and_keeps_order() {
         .get_assets()
         .ids(ids[..200].to_vec())
         .items()
-        .filter_map(|r| async move { r.ok().and_then(|a| a.id) })
+        .filter_map(|r| async move { r.ok().and_then(|a| a.id).map(String::from) })
         .collect()
         .await;
     assert_eq!(unordered.len(), 199);
@@ -394,6 +398,9 @@ async fn subsidiaries_stream_through_their_offset_pagination() {
         .try_collect()
         .await
         .unwrap();
-    let got: Vec<String> = details.into_iter().map(|s| s.id.unwrap()).collect();
+    let got: Vec<String> = details
+        .into_iter()
+        .map(|s| s.id.unwrap().into_string())
+        .collect();
     assert_eq!(got, ids);
 }

@@ -75,7 +75,7 @@ async fn export_under_faults(config: EmulatorConfig, id_pages: u64) {
     while let Some(asset) = assets.next().await {
         // No error, and no `Error::Incomplete` at the end either.
         let asset = asset.unwrap_or_else(|e| panic!("export failed: {e}"));
-        let id = asset.id.expect("every asset has an id");
+        let id = asset.id.expect("every asset has an id").into_string();
         assert!(seen.insert(id.clone()), "{id} exported twice");
     }
     expirer.abort();

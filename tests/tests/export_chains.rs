@@ -100,7 +100,7 @@ async fn an_export_of_several_chains_killed_at_half_resumes_each_chain_with_each
         .resume_from(&point)
         .unwrap()
         .items()
-        .map(|a| a.unwrap().id.unwrap())
+        .map(|a| a.unwrap().id.unwrap().into_string())
         .collect()
         .await;
     assert_eq!(

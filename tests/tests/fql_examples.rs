@@ -88,12 +88,12 @@ async fn check(
     let expected: BTreeSet<String> = all
         .iter()
         .filter(|a| want(a))
-        .filter_map(|a| a.id.clone())
+        .filter_map(|a| Some(a.id.as_deref()?.to_owned()))
         .collect();
     let unsure: BTreeSet<String> = all
         .iter()
         .filter(|a| unsure(a))
-        .filter_map(|a| a.id.clone())
+        .filter_map(|a| Some(a.id.as_deref()?.to_owned()))
         .collect();
     let got_sure: BTreeSet<_> = got.difference(&unsure).cloned().collect();
     let expected_sure: BTreeSet<_> = expected.difference(&unsure).cloned().collect();

@@ -182,7 +182,7 @@ async fn add_assets_places_keywords_in_the_body_and_reports_each_asset() {
         .unwrap()
         .resources;
     let fqdn = details[0].dns_domain.as_ref().unwrap().fqdn.as_deref();
-    assert_eq!(fqdn, Some(&["portal.example.net".to_owned()][..]));
+    assert_eq!(fqdn, Some(&["portal.example.net".into()][..]));
 
     // A write is never retried where it may have reached the server.
     assert_eq!(
@@ -301,10 +301,10 @@ async fn ecosystem_subsidiaries_query_get_and_combined() {
             let s = got
                 .resources
                 .iter()
-                .find(|s| s.id.as_ref() == Some(id))
+                .find(|s| s.id.as_deref() == Some(id.as_str()))
                 .unwrap();
             assert!(s.asset_count.unwrap() > 0, "{s:?}");
-            s.name.clone().unwrap()
+            s.name.clone().unwrap().into_string()
         })
         .collect();
     let mut sorted = names.clone();
@@ -331,7 +331,7 @@ async fn ecosystem_subsidiaries_query_get_and_combined() {
         .resources
         .iter()
         .chain(&rest.resources)
-        .map(|s| s.primary_domain.clone().unwrap())
+        .map(|s| s.primary_domain.clone().unwrap().into_string())
         .collect();
     assert_eq!(domains.len(), ids.len());
     let mut desc = domains.clone();

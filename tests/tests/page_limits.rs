@@ -32,7 +32,7 @@ async fn export_all(client: &Client, max_chains: usize) -> HashSet<String> {
     let mut assets = client.export_assets("").max_chains(max_chains).items();
     while let Some(asset) = assets.next().await {
         let asset = asset.unwrap_or_else(|e| panic!("the export failed: {e}"));
-        let id = asset.id.expect("every asset has an id");
+        let id = asset.id.expect("every asset has an id").into_string();
         assert!(ids.insert(id.clone()), "{id} exported twice");
     }
     ids

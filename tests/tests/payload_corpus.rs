@@ -134,7 +134,7 @@ fn fqdn_decodes_from_one_string_or_a_list_and_keeps_its_form() {
         .fqdn
         .as_ref()
         .unwrap();
-    assert_eq!(fqdn, &OneOrMany::One("www.example.com".to_owned()));
+    assert_eq!(fqdn, &OneOrMany::One("www.example.com".into()));
     let fqdns = assets[1].ip.as_ref().unwrap().fqdns.as_ref().unwrap();
     assert_eq!(fqdns.as_slice(), ["www.example.com", "mail.example.com"]);
     let single = assets[2].ip.as_ref().unwrap().fqdns.as_ref().unwrap();

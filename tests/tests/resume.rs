@@ -64,7 +64,7 @@ async fn an_export_killed_at_half_resumes_with_each_asset_exactly_once() {
         .resume_from(&point)
         .unwrap()
         .items()
-        .map(|a| a.unwrap().id.unwrap())
+        .map(|a| a.unwrap().id.unwrap().into_string())
         .collect()
         .await;
     let pages_second =
@@ -266,7 +266,7 @@ async fn an_export_killed_twice_resumes_each_time_with_each_asset_once() {
         let mut assets = export.items();
         let mut n = 0;
         while let Some(asset) = assets.next().await {
-            let id = asset.unwrap().id.unwrap();
+            let id = asset.unwrap().id.unwrap().into_string();
             assert!(seen.insert(id.clone()), "{id} again in run {run}");
             point = Some(saved(&assets.resume_point()));
             n += 1;

@@ -69,7 +69,7 @@ impl Encoder {
         let (columns, rows) = match &self.layout {
             Layout::WholeAsset => {
                 if let Some(cid) = cid {
-                    asset.cid.get_or_insert_with(|| cid.to_owned());
+                    asset.cid.get_or_insert_with(|| cid.into());
                 }
                 let Writer::Jsonl(out) = &mut self.writer else {
                     return Err(io::Error::other(

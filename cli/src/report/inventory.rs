@@ -126,7 +126,7 @@ pub async fn fetch(client: &Client, filter: Option<&str>, top: u16) -> Result<In
     let mut results: HashMap<String, AggregationResult> = reply
         .resources
         .into_iter()
-        .filter_map(|r| Some((r.name.clone()?, r)))
+        .filter_map(|r| Some((r.name.as_deref()?.to_owned(), r)))
         .collect();
     let mut take = |name: &str| results.remove(name).unwrap_or_default();
 
@@ -176,7 +176,7 @@ fn count(b: &AggregationResultItem) -> u64 {
 /// A bucket's value: its string key, else its label.
 fn value(b: &AggregationResultItem) -> String {
     match (&b.key_as_string, &b.label) {
-        (Some(k), _) => k.clone(),
+        (Some(k), _) => k.to_string(),
         (None, Some(serde_json::Value::String(s))) => s.clone(),
         (None, Some(v)) => v.to_string(),
         (None, None) => String::new(),

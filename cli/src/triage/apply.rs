@@ -77,7 +77,7 @@ pub async fn apply(planned: &[&Planned], mut done: impl FnMut(&Planned, Outcome)
                     let mut items: HashMap<String, FemExternalAsset> = reply
                         .resources
                         .into_iter()
-                        .filter_map(|a| Some((a.id.clone()?, a)))
+                        .filter_map(|a| Some((a.id.as_deref()?.to_owned(), a)))
                         .collect();
                     let general = reply.errors.iter().find(|e| e.id.is_none());
                     for p in chunk {

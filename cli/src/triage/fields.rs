@@ -67,11 +67,13 @@ impl Field {
         let triage = asset.triage.as_ref();
         match self {
             Field::Criticality => asset.criticality.as_ref().map(|c| c.as_str().to_owned()),
-            Field::CriticalityDescription => asset.criticality_description.clone(),
-            Field::Status => triage.and_then(|t| t.status.clone()),
-            Field::Action => triage.and_then(|t| t.action.clone()),
-            Field::AssignedTo => triage.and_then(|t| t.assigned_to.clone()),
-            Field::Description => triage.and_then(|t| t.description.clone()),
+            Field::CriticalityDescription => {
+                asset.criticality_description.as_deref().map(str::to_owned)
+            }
+            Field::Status => triage.and_then(|t| t.status.as_deref().map(str::to_owned)),
+            Field::Action => triage.and_then(|t| t.action.as_deref().map(str::to_owned)),
+            Field::AssignedTo => triage.and_then(|t| t.assigned_to.as_deref().map(str::to_owned)),
+            Field::Description => triage.and_then(|t| t.description.as_deref().map(str::to_owned)),
         }
     }
 

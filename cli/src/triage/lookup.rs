@@ -73,7 +73,7 @@ pub async fn current(client: &Client, rows: &[Row]) -> Result<Lookup, Failure> {
         if let Some(cid) = &asset.cid {
             lookup.tenant_cids.insert(cid_key(cid));
         }
-        if let Some(id) = asset.id.clone() {
+        if let Some(id) = asset.id.as_deref().map(str::to_owned) {
             lookup.found.insert(
                 id,
                 Current {
@@ -103,7 +103,7 @@ pub async fn current(client: &Client, rows: &[Row]) -> Result<Lookup, Failure> {
         match result {
             Ok((member_client, (assets, member_missing))) => {
                 for asset in assets {
-                    if let Some(id) = asset.id.clone() {
+                    if let Some(id) = asset.id.as_deref().map(str::to_owned) {
                         missing.remove(&id);
                         lookup.found.insert(
                             id,

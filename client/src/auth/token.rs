@@ -61,7 +61,8 @@ pub(super) fn token_from(
         operation: TOKEN_OP,
         status,
         source,
-        // The body holds a token: never quote it.
+        // The body holds a token: never quote it, nor where it broke.
+        path: String::new(),
         body_start: String::new(),
     })?;
     if let Err(problem) = check_token(&t.access_token) {

@@ -21,21 +21,39 @@
 use serde::{Deserialize, Serialize};
 /// Schema: `msa.APIFiltersSpec`.
 #[doc(alias = "APIFiltersSpec")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ApiFiltersSpec {
     /// `filters`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filters: Option<std::collections::BTreeMap<String, String>>,
     /// `other_bucket`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::boolean",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub other_bucket: Option<bool>,
     /// `other_bucket_key`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other_bucket_key: Option<String>,
+}
+impl<'de> Deserialize<'de> for ApiFiltersSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ApiFiltersSpec {
+    const NAME: &'static str = "ApiFiltersSpec";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "filters" => self.filters = map.next_value()?,
+            "other_bucket" => self.other_bucket = map.next_value::<decode::Bool>()?.0,
+            "other_bucket_key" => self.other_bucket_key = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for ApiFiltersSpec {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -45,14 +63,10 @@ impl crate::for_generated::Shape for ApiFiltersSpec {
     }
 }
 /// Schema: `msa.AggregateQueryRequest`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AggregateQueryRequest {
     /// `date_ranges`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_ranges: Option<Vec<crate::models::DateRangeSpec>>,
     /// `exclude`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,10 +84,7 @@ pub struct AggregateQueryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filters_spec: Option<crate::models::ApiFiltersSpec>,
     /// `from`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<i64>,
     /// `include`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,16 +95,10 @@ pub struct AggregateQueryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<crate::vocabularies::Interval>,
     /// `max_doc_count`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_doc_count: Option<i64>,
     /// `min_doc_count`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub min_doc_count: Option<i64>,
     /// `missing`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,34 +107,22 @@ pub struct AggregateQueryRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `percents`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub percents: Option<Vec<f64>>,
     /// `q`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
     /// `ranges`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ranges: Option<Vec<crate::models::RangeSpec>>,
     /// `size`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
     /// `sort`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     /// `sub_aggregates`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_aggregates: Option<Vec<crate::models::AggregateQueryRequest>>,
     /// `time_zone`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -139,6 +132,54 @@ pub struct AggregateQueryRequest {
     /// Values: `date_histogram`, `date_range`, `terms`, `range`, `cardinality`, `max`, `min`, `avg`, `sum`, `percentiles` ([`AggregationType`](crate::vocabularies::AggregationType)).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<crate::vocabularies::AggregationType>,
+}
+impl<'de> Deserialize<'de> for AggregateQueryRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for AggregateQueryRequest {
+    const NAME: &'static str = "AggregateQueryRequest";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "date_ranges" => {
+                map.next_value_seed(decode::NestedList(&mut self.date_ranges))?
+            }
+            "exclude" => self.exclude = map.next_value()?,
+            "extended_bounds" => {
+                map.next_value_seed(decode::Nested(&mut self.extended_bounds))?
+            }
+            "field" => self.field = map.next_value()?,
+            "filter" => self.filter = map.next_value()?,
+            "filters_spec" => {
+                map.next_value_seed(decode::Nested(&mut self.filters_spec))?
+            }
+            "from" => self.from = map.next_value::<decode::Int>()?.0,
+            "include" => self.include = map.next_value()?,
+            "interval" => self.interval = map.next_value()?,
+            "max_doc_count" => self.max_doc_count = map.next_value::<decode::Int>()?.0,
+            "min_doc_count" => self.min_doc_count = map.next_value::<decode::Int>()?.0,
+            "missing" => self.missing = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "percents" => self.percents = map.next_value::<decode::List<_>>()?.0,
+            "q" => self.q = map.next_value()?,
+            "ranges" => map.next_value_seed(decode::NestedList(&mut self.ranges))?,
+            "size" => self.size = map.next_value::<decode::Int>()?.0,
+            "sort" => self.sort = map.next_value()?,
+            "sub_aggregates" => {
+                map.next_value_seed(decode::NestedList(&mut self.sub_aggregates))?
+            }
+            "time_zone" => self.time_zone = map.next_value()?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for AggregateQueryRequest {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -166,36 +207,57 @@ impl crate::for_generated::Shape for AggregateQueryRequest {
     }
 }
 /// Schema: `msa.AggregationResult`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AggregationResult {
     /// `buckets`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub buckets: Option<Vec<crate::models::AggregationResultItem>>,
     /// `doc_count_error_upper_bound`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub doc_count_error_upper_bound: Option<i64>,
     /// `hits`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hits: Option<crate::models::Hits>,
     /// `name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::CompactString>,
     /// `sum_other_doc_count`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sum_other_doc_count: Option<i64>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for AggregationResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for AggregationResult {
+    const NAME: &'static str = "AggregationResult";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "buckets" => map.next_value_seed(decode::NestedList(&mut self.buckets))?,
+            "doc_count_error_upper_bound" => {
+                self.doc_count_error_upper_bound = map.next_value::<decode::Int>()?.0;
+            }
+            "hits" => map.next_value_seed(decode::Nested(&mut self.hits))?,
+            "name" => self.name = map.next_value()?,
+            "sum_other_doc_count" => {
+                self.sum_other_doc_count = map.next_value::<decode::Int>()?.0;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for AggregationResult {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -208,54 +270,38 @@ impl crate::for_generated::Shape for AggregationResult {
     }
 }
 /// Schema: `msa.AggregationResultItem`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AggregationResultItem {
     /// `count`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
     /// `from`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<f64>,
     /// `key_as_string`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_as_string: Option<String>,
+    pub key_as_string: Option<crate::CompactString>,
     /// `label`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<serde_json::Value>,
     /// `string_from`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub string_from: Option<String>,
+    pub string_from: Option<crate::CompactString>,
     /// `string_to`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub string_to: Option<String>,
+    pub string_to: Option<crate::CompactString>,
     /// `sub_aggregates`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sub_aggregates: Option<Vec<crate::models::AggregationResult>>,
     /// `to`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<f64>,
     /// `value`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     /// `value_as_string`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value_as_string: Option<String>,
+    pub value_as_string: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -264,6 +310,40 @@ impl AggregationResultItem {
     /// [`label`](Self::label) decoded as `T` (a vocabulary, text, a number...); `None` when absent or of another shape.
     pub fn label_as<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         self.label.as_ref().and_then(|value| T::deserialize(value).ok())
+    }
+}
+impl<'de> Deserialize<'de> for AggregationResultItem {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for AggregationResultItem {
+    const NAME: &'static str = "AggregationResultItem";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "count" => self.count = map.next_value::<decode::Int>()?.0,
+            "from" => self.from = map.next_value::<decode::Float>()?.0,
+            "key_as_string" => self.key_as_string = map.next_value()?,
+            "label" => self.label = map.next_value()?,
+            "string_from" => self.string_from = map.next_value()?,
+            "string_to" => self.string_to = map.next_value()?,
+            "sub_aggregates" => {
+                map.next_value_seed(decode::NestedList(&mut self.sub_aggregates))?
+            }
+            "to" => self.to = map.next_value::<decode::Float>()?.0,
+            "value" => self.value = map.next_value::<decode::Float>()?.0,
+            "value_as_string" => self.value_as_string = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
     }
 }
 impl crate::for_generated::Shape for AggregationResultItem {
@@ -282,24 +362,45 @@ impl crate::for_generated::Shape for AggregationResultItem {
     }
 }
 /// Schema: `domain.Cipher`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Cipher {
     /// `bits`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bits: Option<i64>,
     /// `name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::CompactString>,
     /// `version`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for Cipher {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for Cipher {
+    const NAME: &'static str = "Cipher";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "bits" => self.bits = map.next_value::<decode::Int>()?.0,
+            "name" => self.name = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for Cipher {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -310,8 +411,7 @@ impl crate::for_generated::Shape for Cipher {
     }
 }
 /// Schema: `msa.DateRangeSpec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DateRangeSpec {
     /// `from`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,6 +420,26 @@ pub struct DateRangeSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+impl<'de> Deserialize<'de> for DateRangeSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for DateRangeSpec {
+    const NAME: &'static str = "DateRangeSpec";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "from" => self.from = map.next_value()?,
+            "to" => self.to = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 impl crate::for_generated::Shape for DateRangeSpec {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("from", &self.from);
@@ -327,8 +447,7 @@ impl crate::for_generated::Shape for DateRangeSpec {
     }
 }
 /// Schema: `msa.ExtendedBoundsSpec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExtendedBoundsSpec {
     /// `max`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -336,6 +455,26 @@ pub struct ExtendedBoundsSpec {
     /// `min`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min: Option<String>,
+}
+impl<'de> Deserialize<'de> for ExtendedBoundsSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExtendedBoundsSpec {
+    const NAME: &'static str = "ExtendedBoundsSpec";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "max" => self.max = map.next_value()?,
+            "min" => self.min = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for ExtendedBoundsSpec {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -345,12 +484,30 @@ impl crate::for_generated::Shape for ExtendedBoundsSpec {
 }
 /// Schema: `domain.ExternalAssetAPIDeleteRequestV1`.
 #[doc(alias = "ExternalAssetAPIDeleteRequestV1")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetApiDeleteRequestV1 {
     /// Some description that the user attached to the delete
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetApiDeleteRequestV1 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetApiDeleteRequestV1 {
+    const NAME: &'static str = "ExternalAssetApiDeleteRequestV1";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "description" => self.description = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetApiDeleteRequestV1 {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -359,15 +516,31 @@ impl crate::for_generated::Shape for ExternalAssetApiDeleteRequestV1 {
 }
 /// Schema: `domain.ExternalAssetAPIPatchRequestV1`.
 #[doc(alias = "ExternalAssetAPIPatchRequestV1")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetApiPatchRequestV1 {
     /// List of asset patches
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<crate::models::ExternalAssetsApiPatch>>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetApiPatchRequestV1 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetApiPatchRequestV1 {
+    const NAME: &'static str = "ExternalAssetApiPatchRequestV1";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "assets" => map.next_value_seed(decode::NestedList(&mut self.assets))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetApiPatchRequestV1 {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -375,27 +548,52 @@ impl crate::for_generated::Shape for ExternalAssetApiPatchRequestV1 {
     }
 }
 /// Schema: `domain.ExternalAssetApplication`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetApplication {
     /// `category`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<crate::CompactString>,
     /// `cpe`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpe: Option<String>,
+    pub cpe: Option<crate::CompactString>,
     /// `name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::CompactString>,
     /// `vendor`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub vendor: Option<String>,
+    pub vendor: Option<crate::CompactString>,
     /// `version`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetApplication {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetApplication {
+    const NAME: &'static str = "ExternalAssetApplication";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "category" => self.category = map.next_value()?,
+            "cpe" => self.cpe = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "vendor" => self.vendor = map.next_value()?,
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetApplication {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -408,45 +606,73 @@ impl crate::for_generated::Shape for ExternalAssetApplication {
     }
 }
 /// Schema: `domain.ExternalAssetCertificate`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetCertificate {
     /// `ciphers`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ciphers: Option<Vec<serde_json::Value>>,
     /// `fingerprint_sha256`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprint_sha256: Option<String>,
+    pub fingerprint_sha256: Option<crate::CompactString>,
     /// `issuer`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<crate::models::ExternalAssetCertificateEntityIdentifiers>,
     /// `pubkey_bits`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pubkey_bits: Option<i64>,
     /// `pubkey_type`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pubkey_type: Option<String>,
+    pub pubkey_type: Option<crate::CompactString>,
     /// `serial`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub serial: Option<String>,
+    pub serial: Option<crate::CompactString>,
     /// `signature_algorithm`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub signature_algorithm: Option<String>,
+    pub signature_algorithm: Option<crate::CompactString>,
     /// `subject`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<crate::models::ExternalAssetCertificateEntityIdentifiers>,
     /// `valid_from`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_from: Option<String>,
+    pub valid_from: Option<crate::CompactString>,
     /// `valid_to`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub valid_to: Option<String>,
+    pub valid_to: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetCertificate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetCertificate {
+    const NAME: &'static str = "ExternalAssetCertificate";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "ciphers" => self.ciphers = map.next_value()?,
+            "fingerprint_sha256" => self.fingerprint_sha256 = map.next_value()?,
+            "issuer" => map.next_value_seed(decode::Nested(&mut self.issuer))?,
+            "pubkey_bits" => self.pubkey_bits = map.next_value::<decode::Int>()?.0,
+            "pubkey_type" => self.pubkey_type = map.next_value()?,
+            "serial" => self.serial = map.next_value()?,
+            "signature_algorithm" => self.signature_algorithm = map.next_value()?,
+            "subject" => map.next_value_seed(decode::Nested(&mut self.subject))?,
+            "valid_from" => self.valid_from = map.next_value()?,
+            "valid_to" => self.valid_to = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetCertificate {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -464,60 +690,97 @@ impl crate::for_generated::Shape for ExternalAssetCertificate {
     }
 }
 /// Schema: `domain.ExternalAssetCertificateEntityIdentifiers`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetCertificateEntityIdentifiers {
     /// `common_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub common_name: Option<String>,
+    pub common_name: Option<crate::CompactString>,
     /// `country_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_name: Option<String>,
+    pub country_name: Option<crate::CompactString>,
     /// `dn_qualifier`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dn_qualifier: Option<String>,
+    pub dn_qualifier: Option<crate::CompactString>,
     /// `domain_component`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain_component: Option<String>,
+    pub domain_component: Option<crate::CompactString>,
     /// `email_address`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email_address: Option<String>,
+    pub email_address: Option<crate::CompactString>,
     /// `generation_qualifier`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub generation_qualifier: Option<String>,
+    pub generation_qualifier: Option<crate::CompactString>,
     /// `given_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub given_name: Option<String>,
+    pub given_name: Option<crate::CompactString>,
     /// `locality_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub locality_name: Option<String>,
+    pub locality_name: Option<crate::CompactString>,
     /// `organization_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_name: Option<String>,
+    pub organization_name: Option<crate::CompactString>,
     /// `organizational_unit`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub organizational_unit: Option<String>,
+    pub organizational_unit: Option<crate::CompactString>,
     /// `pseudonym`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pseudonym: Option<String>,
+    pub pseudonym: Option<crate::CompactString>,
     /// `serial_number`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub serial_number: Option<String>,
+    pub serial_number: Option<crate::CompactString>,
     /// `state_or_province_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state_or_province_name: Option<String>,
+    pub state_or_province_name: Option<crate::CompactString>,
     /// `street_address`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub street_address: Option<String>,
+    pub street_address: Option<crate::CompactString>,
     /// `surname`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub surname: Option<String>,
+    pub surname: Option<crate::CompactString>,
     /// `user_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
+    pub user_id: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetCertificateEntityIdentifiers {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members
+for ExternalAssetCertificateEntityIdentifiers {
+    const NAME: &'static str = "ExternalAssetCertificateEntityIdentifiers";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "common_name" => self.common_name = map.next_value()?,
+            "country_name" => self.country_name = map.next_value()?,
+            "dn_qualifier" => self.dn_qualifier = map.next_value()?,
+            "domain_component" => self.domain_component = map.next_value()?,
+            "email_address" => self.email_address = map.next_value()?,
+            "generation_qualifier" => self.generation_qualifier = map.next_value()?,
+            "given_name" => self.given_name = map.next_value()?,
+            "locality_name" => self.locality_name = map.next_value()?,
+            "organization_name" => self.organization_name = map.next_value()?,
+            "organizational_unit" => self.organizational_unit = map.next_value()?,
+            "pseudonym" => self.pseudonym = map.next_value()?,
+            "serial_number" => self.serial_number = map.next_value()?,
+            "state_or_province_name" => self.state_or_province_name = map.next_value()?,
+            "street_address" => self.street_address = map.next_value()?,
+            "surname" => self.surname = map.next_value()?,
+            "user_id" => self.user_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetCertificateEntityIdentifiers {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -542,51 +805,83 @@ impl crate::for_generated::Shape for ExternalAssetCertificateEntityIdentifiers {
 }
 /// Schema: `domain.ExternalAssetCloudVM`.
 #[doc(alias = "ExternalAssetCloudVM")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetCloudVm {
     /// The VM description
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::CompactString>,
     /// The ID of the cloud VM
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
+    pub instance_id: Option<crate::CompactString>,
     /// The lifecycle phase
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle: Option<String>,
+    pub lifecycle: Option<crate::CompactString>,
     /// MAC address of the VM
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mac_address: Option<String>,
+    pub mac_address: Option<crate::CompactString>,
     /// VM owner ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner_id: Option<String>,
+    pub owner_id: Option<crate::CompactString>,
     /// VM platform information
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
+    pub platform: Option<crate::CompactString>,
     /// VM private IP address
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_ip: Option<String>,
+    pub private_ip: Option<crate::CompactString>,
     /// VM public IP address
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public_ip: Option<String>,
+    pub public_ip: Option<crate::CompactString>,
     /// The cloud region
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<crate::CompactString>,
     /// `security_groups`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub security_groups: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Vec<crate::CompactString>>,
     /// The VM source image
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<crate::CompactString>,
     /// Connectivity status of the cloud VM
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetCloudVm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetCloudVm {
+    const NAME: &'static str = "ExternalAssetCloudVm";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "description" => self.description = map.next_value()?,
+            "instance_id" => self.instance_id = map.next_value()?,
+            "lifecycle" => self.lifecycle = map.next_value()?,
+            "mac_address" => self.mac_address = map.next_value()?,
+            "owner_id" => self.owner_id = map.next_value()?,
+            "platform" => self.platform = map.next_value()?,
+            "private_ip" => self.private_ip = map.next_value()?,
+            "public_ip" => self.public_ip = map.next_value()?,
+            "region" => self.region = map.next_value()?,
+            "security_groups" => {
+                self.security_groups = map.next_value::<decode::List<_>>()?.0;
+            }
+            "source" => self.source = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetCloudVm {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -606,14 +901,10 @@ impl crate::for_generated::Shape for ExternalAssetCloudVm {
     }
 }
 /// Schema: `domain.ExternalAssetDiscoveryAttributes`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetDiscoveryAttributes {
     /// Alternative discovery paths
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alternative_paths: Option<
         Vec<crate::models::ExternalAssetDiscoveryPathAttributes>,
     >,
@@ -624,6 +915,32 @@ pub struct ExternalAssetDiscoveryAttributes {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
+impl<'de> Deserialize<'de> for ExternalAssetDiscoveryAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetDiscoveryAttributes {
+    const NAME: &'static str = "ExternalAssetDiscoveryAttributes";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "alternative_paths" => {
+                map.next_value_seed(decode::NestedList(&mut self.alternative_paths))?
+            }
+            "path" => map.next_value_seed(decode::Nested(&mut self.path))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
+}
 impl crate::for_generated::Shape for ExternalAssetDiscoveryAttributes {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("alternative_paths", &self.alternative_paths);
@@ -632,18 +949,37 @@ impl crate::for_generated::Shape for ExternalAssetDiscoveryAttributes {
     }
 }
 /// Schema: `domain.ExternalAssetDiscoveryPathAttributes`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetDiscoveryPathAttributes {
     /// The list of steps in the current discovery path
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<crate::models::ExternalAssetDiscoveryStepAttributes>>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetDiscoveryPathAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetDiscoveryPathAttributes {
+    const NAME: &'static str = "ExternalAssetDiscoveryPathAttributes";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "steps" => map.next_value_seed(decode::NestedList(&mut self.steps))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetDiscoveryPathAttributes {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -652,30 +988,55 @@ impl crate::for_generated::Shape for ExternalAssetDiscoveryPathAttributes {
     }
 }
 /// Schema: `domain.ExternalAssetDiscoveryStepAttributes`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetDiscoveryStepAttributes {
     /// The reasoning behind this association
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub clue: Option<String>,
+    pub clue: Option<crate::CompactString>,
     /// The step entity
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entity: Option<String>,
+    pub entity: Option<crate::CompactString>,
     /// The entity type of the described entity
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entity_type: Option<String>,
+    pub entity_type: Option<crate::CompactString>,
     /// The discovery step identifier
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// The redirect path
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_path: Option<Vec<crate::models::ExternalAssetRedirectStepAttributes>>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetDiscoveryStepAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetDiscoveryStepAttributes {
+    const NAME: &'static str = "ExternalAssetDiscoveryStepAttributes";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "clue" => self.clue = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            "entity_type" => self.entity_type = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "redirect_path" => {
+                map.next_value_seed(decode::NestedList(&mut self.redirect_path))?
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetDiscoveryStepAttributes {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -688,39 +1049,69 @@ impl crate::for_generated::Shape for ExternalAssetDiscoveryStepAttributes {
     }
 }
 /// Schema: `domain.ExternalAssetGeographicalLocation`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetGeographicalLocation {
     /// `area_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub area_code: Option<String>,
+    pub area_code: Option<crate::CompactString>,
     /// `city`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<crate::CompactString>,
     /// `country_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_code: Option<String>,
+    pub country_code: Option<crate::CompactString>,
     /// `country_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub country_name: Option<String>,
+    pub country_name: Option<crate::CompactString>,
     /// `geo_point`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub geo_point: Option<crate::models::GeoPoint>,
     /// `postal_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
+    pub postal_code: Option<crate::CompactString>,
     /// `region_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub region_code: Option<String>,
+    pub region_code: Option<crate::CompactString>,
     /// `region_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub region_name: Option<String>,
+    pub region_name: Option<crate::CompactString>,
     /// `timezone`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
+    pub timezone: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetGeographicalLocation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetGeographicalLocation {
+    const NAME: &'static str = "ExternalAssetGeographicalLocation";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "area_code" => self.area_code = map.next_value()?,
+            "city" => self.city = map.next_value()?,
+            "country_code" => self.country_code = map.next_value()?,
+            "country_name" => self.country_name = map.next_value()?,
+            "geo_point" => map.next_value_seed(decode::Nested(&mut self.geo_point))?,
+            "postal_code" => self.postal_code = map.next_value()?,
+            "region_code" => self.region_code = map.next_value()?,
+            "region_name" => self.region_name = map.next_value()?,
+            "timezone" => self.timezone = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetGeographicalLocation {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -738,36 +1129,53 @@ impl crate::for_generated::Shape for ExternalAssetGeographicalLocation {
 }
 /// Schema: `domain.ExternalAssetHTTPAttributes`.
 #[doc(alias = "ExternalAssetHTTPAttributes")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetHttpAttributes {
     /// `cookies`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cookies: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cookies: Option<Vec<crate::CompactString>>,
     /// `meta`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub meta: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Vec<crate::CompactString>>,
     /// `response_headers`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_headers: Option<String>,
+    pub response_headers: Option<crate::CompactString>,
     /// `technologies`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub technologies: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub technologies: Option<Vec<crate::CompactString>>,
     /// `title`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    pub title: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetHttpAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetHttpAttributes {
+    const NAME: &'static str = "ExternalAssetHttpAttributes";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "cookies" => self.cookies = map.next_value::<decode::List<_>>()?.0,
+            "meta" => self.meta = map.next_value::<decode::List<_>>()?.0,
+            "response_headers" => self.response_headers = map.next_value()?,
+            "technologies" => self.technologies = map.next_value::<decode::List<_>>()?.0,
+            "title" => self.title = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetHttpAttributes {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -780,24 +1188,48 @@ impl crate::for_generated::Shape for ExternalAssetHttpAttributes {
     }
 }
 /// Schema: `domain.ExternalAssetRedirectStepAttributes`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetRedirectStepAttributes {
     /// Clue to how the entity was discovered
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub clue: Option<String>,
+    pub clue: Option<crate::CompactString>,
     /// The value of the entity being presented
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entity: Option<String>,
+    pub entity: Option<crate::CompactString>,
     /// The entity type of the described entity
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entity_type: Option<String>,
+    pub entity_type: Option<crate::CompactString>,
     /// The discovery redirect step identifier, can be omitted
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetRedirectStepAttributes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetRedirectStepAttributes {
+    const NAME: &'static str = "ExternalAssetRedirectStepAttributes";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "clue" => self.clue = map.next_value()?,
+            "entity" => self.entity = map.next_value()?,
+            "entity_type" => self.entity_type = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetRedirectStepAttributes {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -810,42 +1242,69 @@ impl crate::for_generated::Shape for ExternalAssetRedirectStepAttributes {
 }
 /// Schema: `domain.ExternalAssetSSLRecord`.
 #[doc(alias = "ExternalAssetSSLRecord")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetSslRecord {
     /// `alpn`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alpn: Option<String>,
+    pub alpn: Option<crate::CompactString>,
     /// `alternative_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alternative_name: Option<String>,
+    pub alternative_name: Option<crate::CompactString>,
     /// `certificate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate: Option<crate::models::ExternalAssetCertificate>,
     /// `cipher_suites`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cipher_suites: Option<Vec<crate::models::Cipher>>,
     /// `ja3s`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ja3s: Option<String>,
+    pub ja3s: Option<crate::CompactString>,
     /// `jarm`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub jarm: Option<String>,
+    pub jarm: Option<crate::CompactString>,
     /// `supported_versions`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub supported_versions: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supported_versions: Option<Vec<crate::CompactString>>,
     /// `version`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
+    pub version: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetSslRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetSslRecord {
+    const NAME: &'static str = "ExternalAssetSslRecord";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "alpn" => self.alpn = map.next_value()?,
+            "alternative_name" => self.alternative_name = map.next_value()?,
+            "certificate" => map.next_value_seed(decode::Nested(&mut self.certificate))?,
+            "cipher_suites" => {
+                map.next_value_seed(decode::NestedList(&mut self.cipher_suites))?
+            }
+            "ja3s" => self.ja3s = map.next_value()?,
+            "jarm" => self.jarm = map.next_value()?,
+            "supported_versions" => {
+                self.supported_versions = map.next_value::<decode::List<_>>()?.0;
+            }
+            "version" => self.version = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetSslRecord {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -861,81 +1320,111 @@ impl crate::for_generated::Shape for ExternalAssetSslRecord {
     }
 }
 /// Schema: `domain.ExternalAssetService`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetService {
     /// Details about the applications associated to the service
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub applications: Option<Vec<crate::models::ExternalAssetApplication>>,
     /// HATEOAS representation of related URLs for downloading/previewing blobs
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blob_links: Option<crate::models::ExternalAssetServiceBlobsLinks>,
     /// The cloud provider name
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cloud_provider: Option<String>,
+    pub cloud_provider: Option<crate::CompactString>,
     /// A list of Common Platform Enumeration identifiers for this service. The schema format is: cpe:&lt;cpe_version&gt;:&lt;part&gt;:&lt;vendor&gt;:&lt;product&gt;:&lt;version&gt;:&lt;update&gt;:&lt;edition&gt;:&lt;language&gt;:&lt;sw_edition&gt;:&lt;target_sw&gt;:&lt;target_hw&gt;:&lt;other&gt;
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub cpes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpes: Option<Vec<crate::CompactString>>,
     /// The first time this service was observed
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_seen: Option<String>,
+    pub first_seen: Option<crate::CompactString>,
     /// The hosting provider name
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub hosting_provider: Option<String>,
+    pub hosting_provider: Option<crate::CompactString>,
     /// A list of common HTTP attributes extracted from the response
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_attributes: Option<crate::models::ExternalAssetHttpAttributes>,
     /// The unique external asset identifier
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// The date on which this was last scanned
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<String>,
+    pub last_seen: Option<crate::CompactString>,
     /// The operating system the service is running on
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub os: Option<String>,
+    pub os: Option<crate::CompactString>,
     /// The name of the platform on which the service is running (Windows, Mac, Linux).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub platform_name: Option<String>,
+    pub platform_name: Option<crate::CompactString>,
     /// The port on which the service is accessible
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<i64>,
     /// The protocol used to access this service
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
+    pub protocol: Option<crate::CompactString>,
     /// The availability status for this service
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<crate::CompactString>,
     /// The status code returned by the service
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status_code: Option<i64>,
     /// List of subsidiaries that the asset belongs to
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subsidiaries: Option<Vec<crate::models::ExternalAssetSubsidiary>>,
     /// SSL/TLS information
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::models::ExternalAssetSslRecord>,
     /// The network transport used to access this service
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub transport: Option<String>,
+    pub transport: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetService {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetService {
+    const NAME: &'static str = "ExternalAssetService";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "applications" => {
+                map.next_value_seed(decode::NestedList(&mut self.applications))?
+            }
+            "blob_links" => map.next_value_seed(decode::Nested(&mut self.blob_links))?,
+            "cloud_provider" => self.cloud_provider = map.next_value()?,
+            "cpes" => self.cpes = map.next_value::<decode::List<_>>()?.0,
+            "first_seen" => self.first_seen = map.next_value()?,
+            "hosting_provider" => self.hosting_provider = map.next_value()?,
+            "http_attributes" => {
+                map.next_value_seed(decode::Nested(&mut self.http_attributes))?
+            }
+            "id" => self.id = map.next_value()?,
+            "last_seen" => self.last_seen = map.next_value()?,
+            "os" => self.os = map.next_value()?,
+            "platform_name" => self.platform_name = map.next_value()?,
+            "port" => self.port = map.next_value::<decode::Int>()?.0,
+            "protocol" => self.protocol = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "status_code" => self.status_code = map.next_value::<decode::Int>()?.0,
+            "subsidiaries" => {
+                map.next_value_seed(decode::NestedList(&mut self.subsidiaries))?
+            }
+            "tls" => map.next_value_seed(decode::Nested(&mut self.tls))?,
+            "transport" => self.transport = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetService {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -961,24 +1450,48 @@ impl crate::for_generated::Shape for ExternalAssetService {
     }
 }
 /// Schema: `domain.ExternalAssetServiceBlobsLinks`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetServiceBlobsLinks {
     /// `download_attributes`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub download_attributes: Option<String>,
+    pub download_attributes: Option<crate::CompactString>,
     /// `download_banner`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub download_banner: Option<String>,
+    pub download_banner: Option<crate::CompactString>,
     /// `preview_attributes`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub preview_attributes: Option<String>,
+    pub preview_attributes: Option<crate::CompactString>,
     /// `preview_banner`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub preview_banner: Option<String>,
+    pub preview_banner: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetServiceBlobsLinks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetServiceBlobsLinks {
+    const NAME: &'static str = "ExternalAssetServiceBlobsLinks";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "download_attributes" => self.download_attributes = map.next_value()?,
+            "download_banner" => self.download_banner = map.next_value()?,
+            "preview_attributes" => self.preview_attributes = map.next_value()?,
+            "preview_banner" => self.preview_banner = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetServiceBlobsLinks {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -990,18 +1503,40 @@ impl crate::for_generated::Shape for ExternalAssetServiceBlobsLinks {
     }
 }
 /// Schema: `domain.ExternalAssetSubsidiary`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetSubsidiary {
     /// ExternalAssetSubsidiary ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// ExternalAssetSubsidiary name
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetSubsidiary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetSubsidiary {
+    const NAME: &'static str = "ExternalAssetSubsidiary";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetSubsidiary {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1012,8 +1547,7 @@ impl crate::for_generated::Shape for ExternalAssetSubsidiary {
 }
 /// Schema: `domain.ExternalAssetsAPIPatch`.
 #[doc(alias = "ExternalAssetsAPIPatch")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetsApiPatch {
     /// The asset's customer ID.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1033,6 +1567,30 @@ pub struct ExternalAssetsApiPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub triage: Option<crate::models::ExternalAssetsApiTriagePatch>,
 }
+impl<'de> Deserialize<'de> for ExternalAssetsApiPatch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetsApiPatch {
+    const NAME: &'static str = "ExternalAssetsApiPatch";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "cid" => self.cid = map.next_value()?,
+            "criticality" => self.criticality = map.next_value()?,
+            "criticality_description" => self.criticality_description = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "triage" => map.next_value_seed(decode::Nested(&mut self.triage))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 impl crate::for_generated::Shape for ExternalAssetsApiPatch {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("cid", &self.cid);
@@ -1044,30 +1602,56 @@ impl crate::for_generated::Shape for ExternalAssetsApiPatch {
 }
 /// Schema: `domain.ExternalAssetsAPITriage`.
 #[doc(alias = "ExternalAssetsAPITriage")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetsApiTriage {
     /// The asset triage action.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
+    pub action: Option<crate::CompactString>,
     /// The asset assigned to triage the host.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assigned_to: Option<String>,
+    pub assigned_to: Option<crate::CompactString>,
     /// The asset triage description.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<crate::CompactString>,
     /// The asset triage status.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<crate::CompactString>,
     /// The user who last triaged the asset.'
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
+    pub updated_by: Option<crate::CompactString>,
     /// The time at which the asset was last triaged.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_timestamp: Option<String>,
+    pub updated_timestamp: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for ExternalAssetsApiTriage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetsApiTriage {
+    const NAME: &'static str = "ExternalAssetsApiTriage";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "assigned_to" => self.assigned_to = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "updated_by" => self.updated_by = map.next_value()?,
+            "updated_timestamp" => self.updated_timestamp = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for ExternalAssetsApiTriage {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1082,8 +1666,7 @@ impl crate::for_generated::Shape for ExternalAssetsApiTriage {
 }
 /// Schema: `domain.ExternalAssetsAPITriagePatch`.
 #[doc(alias = "ExternalAssetsAPITriagePatch")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExternalAssetsApiTriagePatch {
     /// The asset triage action.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1098,6 +1681,28 @@ pub struct ExternalAssetsApiTriagePatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+impl<'de> Deserialize<'de> for ExternalAssetsApiTriagePatch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for ExternalAssetsApiTriagePatch {
+    const NAME: &'static str = "ExternalAssetsApiTriagePatch";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "action" => self.action = map.next_value()?,
+            "assigned_to" => self.assigned_to = map.next_value()?,
+            "description" => self.description = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 impl crate::for_generated::Shape for ExternalAssetsApiTriagePatch {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("action", &self.action);
@@ -1108,39 +1713,57 @@ impl crate::for_generated::Shape for ExternalAssetsApiTriagePatch {
 }
 /// Schema: `domain.FemDNSDomain`.
 #[doc(alias = "FemDNSDomain")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FemDnsDomain {
     /// The FQDN. The schema says one string; FalconPy's `em_manager.py` reads it as one string or a list, so both decode and re-serialise as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fqdn: Option<crate::OneOrMany<String>>,
+    pub fqdn: Option<crate::OneOrMany<crate::CompactString>>,
     /// The ISPs hosting this domain
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub isps: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isps: Option<Vec<crate::CompactString>>,
     /// The ID of the parent domain (only populated if domain type is subdomain)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_domain: Option<String>,
+    pub parent_domain: Option<crate::CompactString>,
     /// IPs the domain resolved to
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub resolved_ips: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_ips: Option<Vec<crate::CompactString>>,
     /// A list of exposed services on the domain
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<crate::models::ExternalAssetService>>,
     /// The type of domain (root, subdomain)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub r#type: Option<String>,
+    pub r#type: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for FemDnsDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for FemDnsDomain {
+    const NAME: &'static str = "FemDnsDomain";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "fqdn" => self.fqdn = map.next_value()?,
+            "isps" => self.isps = map.next_value::<decode::List<_>>()?.0,
+            "parent_domain" => self.parent_domain = map.next_value()?,
+            "resolved_ips" => self.resolved_ips = map.next_value::<decode::List<_>>()?.0,
+            "services" => map.next_value_seed(decode::NestedList(&mut self.services))?,
+            "type" => self.r#type = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for FemDnsDomain {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1154,48 +1777,69 @@ impl crate::for_generated::Shape for FemDnsDomain {
     }
 }
 /// Schema: `domain.FemEcosystemSubsidiary`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FemEcosystemSubsidiary {
     /// The number of assets associated with the subsidiary
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_count: Option<i64>,
     /// The number of subsidiary children
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub children_count: Option<i64>,
     /// The customer ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cid: Option<String>,
+    pub cid: Option<crate::CompactString>,
     /// How this subsidiary has been linked to the customer inventory
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<crate::models::ExternalAssetDiscoveryAttributes>,
     /// The ID of the subsidiary
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// The name of the subsidiary
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::CompactString>,
     /// The ID of the parent subsidiary
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parent_id: Option<String>,
+    pub parent_id: Option<crate::CompactString>,
     /// The primary domain of the subsidiary (formerly the apex domain)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_domain: Option<String>,
+    pub primary_domain: Option<crate::CompactString>,
     /// The risk score of the subsidiary
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub risk_score: Option<f64>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for FemEcosystemSubsidiary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for FemEcosystemSubsidiary {
+    const NAME: &'static str = "FemEcosystemSubsidiary";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "asset_count" => self.asset_count = map.next_value::<decode::Int>()?.0,
+            "children_count" => self.children_count = map.next_value::<decode::Int>()?.0,
+            "cid" => self.cid = map.next_value()?,
+            "discovery" => map.next_value_seed(decode::Nested(&mut self.discovery))?,
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            "parent_id" => self.parent_id = map.next_value()?,
+            "primary_domain" => self.primary_domain = map.next_value()?,
+            "risk_score" => self.risk_score = map.next_value::<decode::Float>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for FemEcosystemSubsidiary {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1212,15 +1856,11 @@ impl crate::for_generated::Shape for FemEcosystemSubsidiary {
     }
 }
 /// Schema: `domain.FemExternalAsset`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FemExternalAsset {
     /// Lists the user actions can be taken on this asset (triage, delete, etc)
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub applicable_actions: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applicable_actions: Option<Vec<crate::CompactString>>,
     /// The type of external asset (ip, dns_domain)
     ///
     /// Values: `ip`, `dns_domain` ([`AssetType`](crate::vocabularies::AssetType)).
@@ -1228,16 +1868,13 @@ pub struct FemExternalAsset {
     pub asset_type: Option<crate::vocabularies::AssetType>,
     /// The customer ID
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cid: Option<String>,
+    pub cid: Option<crate::CompactString>,
     /// Confidence level for the asset association to the organization
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub confidence: Option<i64>,
     /// The connectivity status of the asset. Absent from the response schema but a filter field in every table of the documentation, so it is kept; its values are not documented.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub connectivity_status: Option<String>,
+    pub connectivity_status: Option<crate::CompactString>,
     /// The criticality level of the asset (Critical, High, Noncritical, or Unassigned)
     ///
     /// Values: `Critical`, `High`, `Noncritical`, `Unassigned` ([`Criticality`](crate::vocabularies::Criticality)).
@@ -1245,24 +1882,21 @@ pub struct FemExternalAsset {
     pub criticality: Option<crate::vocabularies::Criticality>,
     /// The description the user entered when manually assigning a criticality level
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub criticality_description: Option<String>,
+    pub criticality_description: Option<crate::CompactString>,
     /// The date and time the criticality level was manually assigned
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub criticality_timestamp: Option<String>,
+    pub criticality_timestamp: Option<crate::CompactString>,
     /// The username of the account that manually assigned the criticality level
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub criticality_username: Option<String>,
+    pub criticality_username: Option<crate::CompactString>,
     /// A list of the source providers for the asset information
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub data_providers: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_providers: Option<Vec<crate::CompactString>>,
     /// The identifier of the asset
     ///
     /// Known values: `auto` ([`discovered_by`](crate::vocabularies::discovered_by)); others may be sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub discovered_by: Option<String>,
+    pub discovered_by: Option<crate::CompactString>,
     /// An object that shows how this asset has been linked to the customer inventory
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<crate::models::ExternalAssetDiscoveryAttributes>,
@@ -1276,26 +1910,23 @@ pub struct FemExternalAsset {
     pub entity_type: Option<crate::vocabularies::EntityType>,
     /// The first time this asset has been observed as externally exposed
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_seen: Option<String>,
+    pub first_seen: Option<crate::CompactString>,
     /// The unique external asset identifier
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// The internet exposure status of the asset
     ///
     /// Known values: `Yes` ([`internet_exposure`](crate::vocabularies::internet_exposure)); others may be sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub internet_exposure: Option<String>,
+    pub internet_exposure: Option<crate::CompactString>,
     /// IP details
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<crate::models::FemExternalIp>,
     /// The last time this asset has been observed as externally exposed
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<String>,
+    pub last_seen: Option<crate::CompactString>,
     /// Flag indicating if the asset has been manually added
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::boolean",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub manual: Option<bool>,
     /// Perimeter of this asset (Official/Unofficial)
     ///
@@ -1306,12 +1937,9 @@ pub struct FemExternalAsset {
     ///
     /// Known values: `online`, `offline` ([`status`](crate::vocabularies::status)); others may be sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+    pub status: Option<crate::CompactString>,
     /// List of subsidiaries that the asset belongs to
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subsidiaries: Option<Vec<crate::models::ExternalAssetSubsidiary>>,
     /// The triage information about this asset.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1319,6 +1947,58 @@ pub struct FemExternalAsset {
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for FemExternalAsset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for FemExternalAsset {
+    const NAME: &'static str = "FemExternalAsset";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "applicable_actions" => {
+                self.applicable_actions = map.next_value::<decode::List<_>>()?.0;
+            }
+            "asset_type" => self.asset_type = map.next_value()?,
+            "cid" => self.cid = map.next_value()?,
+            "confidence" => self.confidence = map.next_value::<decode::Int>()?.0,
+            "connectivity_status" => self.connectivity_status = map.next_value()?,
+            "criticality" => self.criticality = map.next_value()?,
+            "criticality_description" => self.criticality_description = map.next_value()?,
+            "criticality_timestamp" => self.criticality_timestamp = map.next_value()?,
+            "criticality_username" => self.criticality_username = map.next_value()?,
+            "data_providers" => {
+                self.data_providers = map.next_value::<decode::List<_>>()?.0;
+            }
+            "discovered_by" => self.discovered_by = map.next_value()?,
+            "discovery" => map.next_value_seed(decode::Nested(&mut self.discovery))?,
+            "dns_domain" => map.next_value_seed(decode::Nested(&mut self.dns_domain))?,
+            "entity_type" => self.entity_type = map.next_value()?,
+            "first_seen" => self.first_seen = map.next_value()?,
+            "id" => self.id = map.next_value()?,
+            "internet_exposure" => self.internet_exposure = map.next_value()?,
+            "ip" => map.next_value_seed(decode::Nested(&mut self.ip))?,
+            "last_seen" => self.last_seen = map.next_value()?,
+            "manual" => self.manual = map.next_value::<decode::Bool>()?.0,
+            "perimeter" => self.perimeter = map.next_value()?,
+            "status" => self.status = map.next_value()?,
+            "subsidiaries" => {
+                map.next_value_seed(decode::NestedList(&mut self.subsidiaries))?
+            }
+            "triage" => map.next_value_seed(decode::Nested(&mut self.triage))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for FemExternalAsset {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1351,48 +2031,73 @@ impl crate::for_generated::Shape for FemExternalAsset {
 }
 /// Schema: `domain.FemExternalIP`.
 #[doc(alias = "FemExternalIP")]
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FemExternalIp {
     /// AID if available
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub aid: Option<String>,
+    pub aid: Option<crate::CompactString>,
     /// `asn`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub asn: Option<i64>,
     /// `cloud_provider`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cloud_provider: Option<String>,
+    pub cloud_provider: Option<crate::CompactString>,
     /// Cloud VM attributes
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloud_vm: Option<crate::models::ExternalAssetCloudVm>,
     /// The FQDN List of the related domains. FalconPy's `em_manager.py` reads it as one string or a list, so both decode and re-serialise as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fqdns: Option<crate::OneOrMany<String>>,
+    pub fqdns: Option<crate::OneOrMany<crate::CompactString>>,
     /// The IP address
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip_address: Option<String>,
+    pub ip_address: Option<crate::CompactString>,
     /// The ISP
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub isp: Option<String>,
+    pub isp: Option<crate::CompactString>,
     /// Information about the asset localisation
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<crate::models::ExternalAssetGeographicalLocation>,
     /// The PTR record
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ptr: Option<String>,
+    pub ptr: Option<crate::CompactString>,
     /// A list of exposed services on the IP
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<crate::models::ExternalAssetService>>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for FemExternalIp {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for FemExternalIp {
+    const NAME: &'static str = "FemExternalIp";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "aid" => self.aid = map.next_value()?,
+            "asn" => self.asn = map.next_value::<decode::Int>()?.0,
+            "cloud_provider" => self.cloud_provider = map.next_value()?,
+            "cloud_vm" => map.next_value_seed(decode::Nested(&mut self.cloud_vm))?,
+            "fqdns" => self.fqdns = map.next_value()?,
+            "ip_address" => self.ip_address = map.next_value()?,
+            "isp" => self.isp = map.next_value()?,
+            "location" => map.next_value_seed(decode::Nested(&mut self.location))?,
+            "ptr" => self.ptr = map.next_value()?,
+            "services" => map.next_value_seed(decode::NestedList(&mut self.services))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for FemExternalIp {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1410,24 +2115,41 @@ impl crate::for_generated::Shape for FemExternalIp {
     }
 }
 /// Schema: `domain.GeoPoint`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GeoPoint {
     /// `lat`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
     /// `lon`.
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for GeoPoint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for GeoPoint {
+    const NAME: &'static str = "GeoPoint";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "lat" => self.lat = map.next_value::<decode::Float>()?.0,
+            "lon" => self.lon = map.next_value::<decode::Float>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for GeoPoint {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1437,25 +2159,45 @@ impl crate::for_generated::Shape for GeoPoint {
     }
 }
 /// Schema: `msa.Hit`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Hit {
     /// `ID`.
     #[serde(rename = "ID", skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// `Score`.
-    #[serde(
-        rename = "Score",
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Score", skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// `Source`.
     #[serde(rename = "Source", skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
+    pub source: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for Hit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for Hit {
+    const NAME: &'static str = "Hit";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "ID" => self.id = map.next_value()?,
+            "Score" => self.score = map.next_value::<decode::Float>()?.0,
+            "Source" => self.source = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for Hit {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1466,26 +2208,41 @@ impl crate::for_generated::Shape for Hit {
     }
 }
 /// Schema: `msa.Hits`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Hits {
     /// `Hits`.
-    #[serde(
-        rename = "Hits",
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "Hits", skip_serializing_if = "Option::is_none")]
     pub hits: Option<Vec<crate::models::Hit>>,
     /// max score
-    #[serde(
-        rename = "MaxScore",
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "MaxScore", skip_serializing_if = "Option::is_none")]
     pub max_score: Option<f64>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for Hits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for Hits {
+    const NAME: &'static str = "Hits";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "Hits" => map.next_value_seed(decode::NestedList(&mut self.hits))?,
+            "MaxScore" => self.max_score = map.next_value::<decode::Float>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for Hits {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1495,18 +2252,40 @@ impl crate::for_generated::Shape for Hits {
     }
 }
 /// Schema: `inventoryapidomain.Subsidiary`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct InventorySubsidiary {
     /// Unique identifier for the subsidiary
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// Name of the subsidiary
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for InventorySubsidiary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for InventorySubsidiary {
+    const NAME: &'static str = "InventorySubsidiary";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "name" => self.name = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for InventorySubsidiary {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1516,23 +2295,35 @@ impl crate::for_generated::Shape for InventorySubsidiary {
     }
 }
 /// Schema: `msa.RangeSpec`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RangeSpec {
     /// `From`.
-    #[serde(
-        rename = "From",
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "From", skip_serializing_if = "Option::is_none")]
     pub from: Option<f64>,
     /// `To`.
-    #[serde(
-        rename = "To",
-        deserialize_with = "crate::for_generated::lenient::float",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "To", skip_serializing_if = "Option::is_none")]
     pub to: Option<f64>,
+}
+impl<'de> Deserialize<'de> for RangeSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for RangeSpec {
+    const NAME: &'static str = "RangeSpec";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "From" => self.from = map.next_value::<decode::Float>()?.0,
+            "To" => self.to = map.next_value::<decode::Float>()?.0,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for RangeSpec {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1541,24 +2332,45 @@ impl crate::for_generated::Shape for RangeSpec {
     }
 }
 /// Schema: `inventoryapi.SurfaceError`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SurfaceError {
     /// Error code
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// Error details
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub details: Option<String>,
+    pub details: Option<crate::CompactString>,
     /// Error message
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
+    pub message: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for SurfaceError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for SurfaceError {
+    const NAME: &'static str = "SurfaceError";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "code" => self.code = map.next_value::<decode::Int>()?.0,
+            "details" => self.details = map.next_value()?,
+            "message" => self.message = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for SurfaceError {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1569,8 +2381,7 @@ impl crate::for_generated::Shape for SurfaceError {
     }
 }
 /// Schema: `inventoryapi.UserExternalAsset`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserExternalAsset {
     /// Unique identifier for the asset
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1579,6 +2390,26 @@ pub struct UserExternalAsset {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
+impl<'de> Deserialize<'de> for UserExternalAsset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for UserExternalAsset {
+    const NAME: &'static str = "UserExternalAsset";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "id" => self.id = map.next_value()?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
 impl crate::for_generated::Shape for UserExternalAsset {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
         v.field("id", &self.id);
@@ -1586,18 +2417,35 @@ impl crate::for_generated::Shape for UserExternalAsset {
     }
 }
 /// Schema: `inventoryapi.UserExternalAssetCreate`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserExternalAssetCreate {
     /// Assets to be added
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assets: Option<Vec<crate::models::UserExternalAsset>>,
     /// Subsidiary ID to which assets are to be added
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subsidiary_id: Option<String>,
+}
+impl<'de> Deserialize<'de> for UserExternalAssetCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for UserExternalAssetCreate {
+    const NAME: &'static str = "UserExternalAssetCreate";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "assets" => map.next_value_seed(decode::NestedList(&mut self.assets))?,
+            "subsidiary_id" => self.subsidiary_id = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for UserExternalAssetCreate {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1606,15 +2454,31 @@ impl crate::for_generated::Shape for UserExternalAssetCreate {
     }
 }
 /// Schema: `inventoryapi.UserExternalAssetCreateRequestV1`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserExternalAssetCreateRequestV1 {
     /// The assets to be added, by subsidiary
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::list",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<crate::models::UserExternalAssetCreate>>,
+}
+impl<'de> Deserialize<'de> for UserExternalAssetCreateRequestV1 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for UserExternalAssetCreateRequestV1 {
+    const NAME: &'static str = "UserExternalAssetCreateRequestV1";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "data" => map.next_value_seed(decode::NestedList(&mut self.data))?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 impl crate::for_generated::Shape for UserExternalAssetCreateRequestV1 {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
@@ -1622,12 +2486,11 @@ impl crate::for_generated::Shape for UserExternalAssetCreateRequestV1 {
     }
 }
 /// Schema: `inventoryapi.UserExternalAssetResult`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UserExternalAssetResult {
     /// The type of the asset added (ip or dns_domain)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub asset_type: Option<String>,
+    pub asset_type: Option<crate::CompactString>,
     /// The subsidiary the asset belonged to before
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_subsidiary: Option<crate::models::InventorySubsidiary>,
@@ -1636,25 +2499,54 @@ pub struct UserExternalAssetResult {
     pub error: Option<crate::models::SurfaceError>,
     /// The ID of the asset
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<crate::CompactString>,
     /// The position of the asset in the request
-    #[serde(
-        deserialize_with = "crate::for_generated::lenient::int",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<i64>,
     /// The value as sent
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub raw_value: Option<String>,
+    pub raw_value: Option<crate::CompactString>,
     /// The subsidiary the asset is added to
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subsidiary: Option<crate::models::InventorySubsidiary>,
     /// The value as stored
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+    pub value: Option<crate::CompactString>,
     /// Members this model does not name, kept as sent.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
+}
+impl<'de> Deserialize<'de> for UserExternalAssetResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::for_generated::decode::model(d)
+    }
+}
+impl crate::for_generated::decode::Members for UserExternalAssetResult {
+    const NAME: &'static str = "UserExternalAssetResult";
+    fn member<'de, A: serde::de::MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
+        match key {
+            "asset_type" => self.asset_type = map.next_value()?,
+            "current_subsidiary" => {
+                map.next_value_seed(decode::Nested(&mut self.current_subsidiary))?
+            }
+            "error" => map.next_value_seed(decode::Nested(&mut self.error))?,
+            "id" => self.id = map.next_value()?,
+            "index" => self.index = map.next_value::<decode::Int>()?.0,
+            "raw_value" => self.raw_value = map.next_value()?,
+            "subsidiary" => map.next_value_seed(decode::Nested(&mut self.subsidiary))?,
+            "value" => self.value = map.next_value()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+    fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+        Some(&mut self.extra)
+    }
 }
 impl crate::for_generated::Shape for UserExternalAssetResult {
     fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {

@@ -9,19 +9,79 @@
 //! as absent ([`int_or_absent`]), since a broken `meta` must not hide the
 //! `resources` of a reply.
 
+use std::fmt;
+
+use std::marker::PhantomData;
+
+use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
+/// One JSON scalar as read, its text borrowed: the rules below take it
+/// straight from the parser, without buffering the value first.
+#[derive(Clone, Copy)]
+enum Scalar<'a> {
+    Null,
     Int(i64),
     Float(f64),
     Bool(bool),
-    Text(String),
+    Text(&'a str),
 }
 
-fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Scalar>, D::Error> {
-    Option::<Scalar>::deserialize(d)
+/// Reads one scalar and hands it to `rule`; a list or an object fails,
+/// naming `what` was expected.
+fn read<'de, D, T, F>(d: D, what: &'static str, rule: F) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    F: FnOnce(Scalar<'_>) -> Result<T, String>,
+{
+    d.deserialize_any(ScalarVisitor { what, rule })
+}
+
+struct ScalarVisitor<F> {
+    what: &'static str,
+    rule: F,
+}
+
+impl<F> ScalarVisitor<F> {
+    fn apply<T, E: de::Error>(self, v: Scalar<'_>) -> Result<T, E>
+    where
+        F: FnOnce(Scalar<'_>) -> Result<T, String>,
+    {
+        (self.rule)(v).map_err(E::custom)
+    }
+}
+
+impl<'de, T, F: FnOnce(Scalar<'_>) -> Result<T, String>> Visitor<'de> for ScalarVisitor<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.what)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        self.apply(Scalar::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        self.apply(Scalar::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<T, E> {
+        self.apply(Scalar::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<T, E> {
+        self.apply(Scalar::Int(i))
+    }
+    fn visit_u64<E: de::Error>(self, u: u64) -> Result<T, E> {
+        // Above i64::MAX: a float, which the integer rule then refuses as inexact.
+        self.apply(i64::try_from(u).map_or(Scalar::Float(u as f64), Scalar::Int))
+    }
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<T, E> {
+        self.apply(Scalar::Float(f))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        self.apply(Scalar::Text(s))
+    }
 }
 
 /// Largest float magnitude read as an integer: every integer below it is
@@ -36,14 +96,14 @@ fn whole(f: f64) -> Option<i64> {
 
 /// The module's integer rule: `Ok(None)` for absent (`null`, `""`),
 /// `Err` with what was found for anything that is not an integer.
-fn integer(v: Option<Scalar>) -> Result<Option<i64>, String> {
+fn integer(v: Scalar<'_>) -> Result<Option<i64>, String> {
     let not_int = |found: &str| format!("expected an integer, found {found}");
     match v {
-        None => Ok(None),
-        Some(Scalar::Int(i)) => Ok(Some(i)),
-        Some(Scalar::Float(f)) => whole(f).map(Some).ok_or_else(|| not_int(&f.to_string())),
-        Some(Scalar::Text(s)) if s.trim().is_empty() => Ok(None),
-        Some(Scalar::Text(s)) => {
+        Scalar::Null => Ok(None),
+        Scalar::Int(i) => Ok(Some(i)),
+        Scalar::Float(f) => whole(f).map(Some).ok_or_else(|| not_int(&f.to_string())),
+        Scalar::Text(s) if s.trim().is_empty() => Ok(None),
+        Scalar::Text(s) => {
             let t = s.trim();
             t.parse::<i64>()
                 .ok()
@@ -51,22 +111,22 @@ fn integer(v: Option<Scalar>) -> Result<Option<i64>, String> {
                 .map(Some)
                 .ok_or_else(|| not_int(&format!("{s:?}")))
         }
-        Some(Scalar::Bool(b)) => Err(not_int(&b.to_string())),
+        Scalar::Bool(b) => Err(not_int(&b.to_string())),
     }
 }
 
 /// An integer, or a string holding one; `null` and `""` read as absent;
 /// anything else (`1.5`, `"x"`, `true`) fails the decoding.
 pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    integer(scalar(d)?).map_err(serde::de::Error::custom)
+    read(d, "an integer", integer)
 }
 
 /// Like [`int`], but a value that is not an integer reads as absent
 /// instead of failing: for the members of the reply envelope.
 pub(crate) fn int_or_absent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    // Read whole first, so that a list or an object is consumed, not refused.
     let v = Option::<serde_json::Value>::deserialize(d)?;
-    Ok(v.and_then(|v| Scalar::deserialize(v).ok())
-        .and_then(|s| integer(Some(s)).ok().flatten()))
+    Ok(v.and_then(|v| int(v).ok().flatten()))
 }
 
 /// Like [`float`], but a value that is not a number reads as absent
@@ -78,48 +138,46 @@ pub(crate) fn float_or_absent<'de, D: Deserializer<'de>>(d: D) -> Result<Option<
 
 /// A number, or a string holding one; `null` and `""` read as absent.
 pub fn float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    use serde::de::Error;
-    match scalar(d)? {
-        None => Ok(None),
-        Some(Scalar::Int(i)) => Ok(Some(i as f64)),
-        Some(Scalar::Float(f)) => Ok(Some(f)),
-        Some(Scalar::Text(s)) if s.trim().is_empty() => Ok(None),
-        Some(Scalar::Text(s)) => s
+    read(d, "a number", |v| match v {
+        Scalar::Null => Ok(None),
+        Scalar::Int(i) => Ok(Some(i as f64)),
+        Scalar::Float(f) => Ok(Some(f)),
+        Scalar::Text(s) if s.trim().is_empty() => Ok(None),
+        Scalar::Text(s) => s
             .trim()
             .parse()
             .map(Some)
-            .map_err(|_| D::Error::custom(format!("expected a number, found {s:?}"))),
-        Some(Scalar::Bool(_)) => Err(D::Error::custom("expected a number")),
-    }
+            .map_err(|_| format!("expected a number, found {s:?}")),
+        Scalar::Bool(_) => Err("expected a number".to_owned()),
+    })
 }
 
 /// A boolean, or `"true"`/`"false"`; `null` reads as absent.
 pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    use serde::de::Error;
-    match scalar(d)? {
-        None => Ok(None),
-        Some(Scalar::Bool(b)) => Ok(Some(b)),
-        Some(Scalar::Text(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" => Ok(Some(true)),
-            "false" => Ok(Some(false)),
+    read(d, "a boolean", |v| match v {
+        Scalar::Null => Ok(None),
+        Scalar::Bool(b) => Ok(Some(b)),
+        Scalar::Text(s) => match s.trim() {
+            t if t.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            t if t.eq_ignore_ascii_case("false") => Ok(Some(false)),
             "" => Ok(None),
-            _ => Err(D::Error::custom(format!("expected a boolean, found {s:?}"))),
+            _ => Err(format!("expected a boolean, found {s:?}")),
         },
-        Some(_) => Err(D::Error::custom("expected a boolean")),
-    }
+        _ => Err("expected a boolean".to_owned()),
+    })
 }
 
-/// Text, or a number or boolean read as its text: a vocabulary value never
-/// fails decoding for being sent as another scalar.
-pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    use serde::de::Error;
-    match scalar(d)? {
-        Some(Scalar::Text(s)) => Ok(s),
-        Some(Scalar::Int(i)) => Ok(i.to_string()),
-        Some(Scalar::Float(f)) => Ok(f.to_string()),
-        Some(Scalar::Bool(b)) => Ok(b.to_string()),
-        None => Err(D::Error::custom("expected text, found null")),
-    }
+/// Text, or a number or boolean read as its text, handed to `parse` (a
+/// vocabulary's): a vocabulary value never fails decoding for being sent
+/// as another scalar, and text is read in place, not copied first.
+pub fn text<'de, D: Deserializer<'de>, T>(d: D, parse: fn(&str) -> T) -> Result<T, D::Error> {
+    read(d, "text", |v| match v {
+        Scalar::Text(s) => Ok(parse(s)),
+        Scalar::Int(i) => Ok(parse(&i.to_string())),
+        Scalar::Float(f) => Ok(parse(&f.to_string())),
+        Scalar::Bool(b) => Ok(parse(&b.to_string())),
+        Scalar::Null => Err("expected text, found null".to_owned()),
+    })
 }
 
 /// A list whose `null` entries are skipped (FalconPy's own aggregate
@@ -127,7 +185,41 @@ pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 pub fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<Vec<T>>, D::Error> {
-    Ok(Option::<Vec<Option<T>>>::deserialize(d)?.map(|v| v.into_iter().flatten().collect()))
+    List::deserialize(d).map(|l| l.0)
+}
+
+/// A list whose `null` entries are skipped; `null` reads as absent.
+pub struct List<T>(pub Option<Vec<T>>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = List<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a list")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<List<T>, E> {
+                Ok(List(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<List<T>, E> {
+                Ok(List(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<List<T>, D::Error> {
+                d.deserialize_seq(self)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List<T>, A::Error> {
+                // The hint comes from the body: never trust it for more
+                // than a small reservation.
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                while let Some(item) = seq.next_element::<Option<T>>()? {
+                    out.extend(item);
+                }
+                Ok(List(Some(out)))
+            }
+        }
+        d.deserialize_option(V(PhantomData))
+    }
 }
 
 #[cfg(test)]

@@ -264,7 +264,7 @@ macro_rules! leaves {
         }
     )*};
 }
-leaves!(String, i64, f64, bool, Value);
+leaves!(String, crate::CompactString, i64, f64, bool, Value);
 
 impl<T: Shape> Shape for Option<T> {
     fn visit(&self, v: &mut Visitor<'_>) {
@@ -299,7 +299,7 @@ impl<T: Shape> Shape for crate::OneOrMany<T> {
     }
 }
 
-impl<T: Shape> Shape for BTreeMap<String, T> {
+impl<K, T: Shape> Shape for BTreeMap<K, T> {
     // Map keys are data, not schema: the path shows `{}` instead.
     fn visit(&self, v: &mut Visitor<'_>) {
         for item in self.values() {

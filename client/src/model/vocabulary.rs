@@ -116,7 +116,7 @@ macro_rules! vocabulary_impls {
         }
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                crate::model::lenient::text(d).map(|s| Self::parse(&s))
+                crate::model::lenient::text(d, Self::parse)
             }
         }
         impl crate::fql::IntoValue<crate::fql::Text> for $name {

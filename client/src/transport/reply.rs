@@ -119,18 +119,40 @@ pub(crate) fn body_trace(bytes: &[u8]) -> Option<String> {
     env.meta.and_then(|m| m.trace_id)
 }
 
-/// Decodes a success body, or says why it cannot be decoded.
+/// Decodes a success body, or says why it cannot be decoded and where.
 pub(crate) fn decode<T: DeserializeOwned>(
     op: &'static Operation,
     status: StatusCode,
     bytes: &[u8],
 ) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+    // Checking the body's UTF-8 once is far cheaper than serde_json's check
+    // of every string it reads from bytes; a body that is not UTF-8 goes
+    // the byte way, for the same error.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+    .map_err(|source| Error::Decode {
         operation: op.id,
         status,
         source,
+        path: failure_path::<T>(bytes),
         body_start: excerpt(bytes),
     })
+}
+
+/// Where decoding `bytes` as `T` fails: the body decoded again, only after
+/// a failure, with the path tracked (tracking it costs every decoding).
+fn failure_path<T: DeserializeOwned>(bytes: &[u8]) -> String {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(e) => {
+            let path = e.path().to_string();
+            // The crate writes `.` for the body itself.
+            if path == "." { String::new() } else { path }
+        }
+        Ok(_) => String::new(),
+    }
 }
 
 /// The error for a non-success reply: every `errors[]` entry and the trace

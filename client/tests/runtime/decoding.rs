@@ -190,6 +190,77 @@ async fn a_resource_of_the_wrong_shape_is_a_decode_error() {
 }
 
 #[tokio::test]
+async fn a_decode_error_names_where_in_the_body_it_is() {
+    let (server, _t, client) = setup().await;
+    reply_with(
+        &server,
+        GET,
+        ok_json(json!({
+            "meta": {},
+            "resources": [
+                {"id": "a", "ip": {"asn": 1}},
+                {"id": "b", "ip": {"services": [{"port": 443}, {"port": "https"}]}}
+            ]
+        })),
+    )
+    .await;
+    let e = client
+        .get_assets()
+        .ids(["a", "b"])
+        .send()
+        .await
+        .unwrap_err();
+    match &e {
+        Error::Decode { path, .. } => assert_eq!(path, "resources[1].ip.services[1].port"),
+        other => panic!("{other:?}"),
+    }
+    let line = e.to_string();
+    assert!(
+        line.contains("at `resources[1].ip.services[1].port`")
+            && line.contains("expected an integer, found \"https\""),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn unicode_escapes_and_utf8_text_decode_as_sent() {
+    let (server, _t, client) = setup().await;
+    reply_with(
+        &server,
+        GET,
+        ResponseTemplate::new(200).set_body_raw(
+            r#"{"resources":[{"id":"a","cid":"\u00e9t\u00e9","status":"Zürich ✓","criticality":"\u0048igh"}]}"#,
+            "application/json",
+        ),
+    )
+    .await;
+    let r = client.get_assets().ids(["a"]).send().await.unwrap();
+    let a = &r.resources[0];
+    assert_eq!(a.cid.as_deref(), Some("été"));
+    assert_eq!(a.status.as_deref(), Some("Zürich ✓"));
+    assert_eq!(
+        a.criticality,
+        Some(falcon_exposure::vocabularies::Criticality::High)
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_a_decode_error() {
+    let (server, _t, client) = setup().await;
+    let mut body = br#"{"resources":[{"id":"a","status":""#.to_vec();
+    body.extend_from_slice(&[0xff, 0xfe]);
+    body.extend_from_slice(br#""}]}"#);
+    reply_with(
+        &server,
+        GET,
+        ResponseTemplate::new(200).set_body_raw(body, "application/json"),
+    )
+    .await;
+    let e = client.get_assets().ids(["a"]).send().await.unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+}
+
+#[tokio::test]
 async fn api_errors_carry_every_code_and_message() {
     let (server, _t, client) = setup().await;
     reply_with(

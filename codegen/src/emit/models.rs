@@ -47,10 +47,20 @@ pub fn emit(api: &Api) -> TokenStream {
     }
 }
 
-/// The Rust type of a model field, with a closed vocabulary in place of text.
-fn field_type(api: &Api, t: &Type, vocabulary: Option<&Vocabulary>) -> TokenStream {
+/// The Rust type of a model field, with a closed vocabulary in place of
+/// text, and text a reply holds as `CompactString` (`small_text`).
+fn field_type(
+    api: &Api,
+    t: &Type,
+    vocabulary: Option<&Vocabulary>,
+    small_text: bool,
+) -> TokenStream {
     let Some(v) = vocabulary else {
-        return rust_type(api, t);
+        return if small_text {
+            small_text_type(api, t)
+        } else {
+            rust_type(api, t)
+        };
     };
     let e = super::vocabulary_enum(v);
     match t {
@@ -77,7 +87,8 @@ fn model_item(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> 
         quote! { v.field(#wire, &self.#field); }
     });
     let accessors: Vec<TokenStream> = fields.iter().filter_map(json_accessor).collect();
-    let fields = fields.iter().map(|f| field(api, f));
+    let decode = decode_impls(api, model, fields, keeps_extra);
+    let fields = fields.iter().map(|f| field(api, f, keeps_extra));
     let extra = format_ident!("{EXTRA_FIELD}");
     let (extra_field, visit_extra) = if keeps_extra {
         (
@@ -95,13 +106,13 @@ fn model_item(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> 
     quote! {
         #about
         #alias
-        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-        #[serde(default)]
+        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
         pub struct #name_ident {
             #(#fields)*
             #extra_field
         }
         #accessors
+        #decode
         impl crate::for_generated::Shape for #name_ident {
             fn visit(&self, v: &mut crate::for_generated::Visitor<'_>) {
                 #(#visits)*
@@ -111,12 +122,34 @@ fn model_item(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> 
     }
 }
 
+/// The Rust type of a field of a model replies hold: its text, most of it
+/// short, as `CompactString`, which keeps up to 24 bytes inline: most
+/// values then cost no allocation to decode, nor to free.
+fn small_text_type(api: &Api, t: &Type) -> TokenStream {
+    match t {
+        TypeExpr::String | TypeExpr::DateTime => quote!(crate::CompactString),
+        TypeExpr::List(inner) => {
+            let inner = small_text_type(api, inner);
+            quote!(Vec<#inner>)
+        }
+        TypeExpr::Map(inner) => {
+            let inner = small_text_type(api, inner);
+            quote!(std::collections::BTreeMap<crate::CompactString, #inner>)
+        }
+        TypeExpr::OneOrMany(inner) => {
+            let inner = small_text_type(api, inner);
+            quote!(crate::OneOrMany<#inner>)
+        }
+        _ => rust_type(api, t),
+    }
+}
+
 /// One field of a generated model.
-fn field(api: &Api, f: &Field) -> TokenStream {
+fn field(api: &Api, f: &Field, small_text: bool) -> TokenStream {
     let (wire, rust) = (&f.wire, &f.rust);
     let field = ident(rust);
     let vocabulary = f.vocabulary.map(|id| api.vocabulary(id));
-    let ty = field_type(api, &f.ty, vocabulary.filter(|v| v.closed));
+    let ty = field_type(api, &f.ty, vocabulary.filter(|v| v.closed), small_text);
     let mut text = f
         .description
         .clone()
@@ -137,25 +170,88 @@ fn field(api: &Api, f: &Field) -> TokenStream {
     }
     let text = doc(&text);
     let rename = (rust != wire).then(|| quote!(rename = #wire,));
-    let lenient = match &f.ty {
-        TypeExpr::Integer => Some(quote!(
-            deserialize_with = "crate::for_generated::lenient::int",
-        )),
-        TypeExpr::Number => Some(quote!(
-            deserialize_with = "crate::for_generated::lenient::float",
-        )),
-        TypeExpr::Boolean => Some(quote!(
-            deserialize_with = "crate::for_generated::lenient::boolean",
-        )),
-        TypeExpr::List(inner) if **inner != TypeExpr::Json => Some(quote!(
-            deserialize_with = "crate::for_generated::lenient::list",
-        )),
-        _ => None,
-    };
     quote! {
         #text
-        #[serde(#rename #lenient skip_serializing_if = "Option::is_none")]
+        #[serde(#rename skip_serializing_if = "Option::is_none")]
         pub #field: Option<#ty>,
+    }
+}
+
+/// The lenient rule a field decodes by (`decode::Int`...), if any: numbers
+/// and booleans may come as strings, lists may hold `null`s.
+fn lenient_rule(ty: &Type) -> Option<TokenStream> {
+    match ty {
+        TypeExpr::Integer => Some(quote!(decode::Int)),
+        TypeExpr::Number => Some(quote!(decode::Float)),
+        TypeExpr::Boolean => Some(quote!(decode::Bool)),
+        TypeExpr::List(inner) if **inner != TypeExpr::Json => Some(quote!(decode::List<_>)),
+        _ => None,
+    }
+}
+
+/// The seed that decodes a field of generated models in place
+/// (`decode::Nested`, `decode::NestedList`), if it holds them.
+fn in_place(api: &Api, ty: &Type) -> Option<TokenStream> {
+    let generated = |t: &Type| {
+        matches!(t, TypeExpr::Model(id)
+            if matches!(api.model(*id).kind, ModelKind::Generated { .. }))
+    };
+    match ty {
+        t if generated(t) => Some(quote!(decode::Nested)),
+        TypeExpr::List(inner) if generated(inner) => Some(quote!(decode::NestedList)),
+        _ => None,
+    }
+}
+
+/// `Deserialize` by the runtime's one-pass decoder: a `match` from member
+/// name to field, unknown members to `extra` when the model keeps them.
+fn decode_impls(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> TokenStream {
+    let name = ident(&model.rust_name);
+    let rust_name = &model.rust_name;
+    let arms = fields.iter().map(|f| {
+        let (wire, field) = (&f.wire, ident(&f.rust));
+        if let Some(seed) = in_place(api, &f.ty) {
+            return quote! { #wire => map.next_value_seed(#seed(&mut self.#field))?, };
+        }
+        match lenient_rule(&f.ty) {
+            Some(rule) => quote! { #wire => self.#field = map.next_value::<#rule>()?.0, },
+            None => quote! { #wire => self.#field = map.next_value()?, },
+        }
+    });
+    let uses = fields
+        .iter()
+        .any(|f| lenient_rule(&f.ty).is_some() || in_place(api, &f.ty).is_some())
+        .then(|| quote! { use crate::for_generated::decode; });
+    let extra = format_ident!("{EXTRA_FIELD}");
+    let extra = keeps_extra.then(|| {
+        quote! {
+            fn extra(&mut self) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+                Some(&mut self.#extra)
+            }
+        }
+    });
+    quote! {
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                crate::for_generated::decode::model(d)
+            }
+        }
+        impl crate::for_generated::decode::Members for #name {
+            const NAME: &'static str = #rust_name;
+            fn member<'de, A: serde::de::MapAccess<'de>>(
+                &mut self,
+                key: &str,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                #uses
+                match key {
+                    #(#arms)*
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+            #extra
+        }
     }
 }
 

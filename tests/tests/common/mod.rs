@@ -54,7 +54,7 @@ pub async fn export_then_kill(
 ) -> (Vec<String>, Option<ResumePoint>) {
     let (mut ids, mut point) = (Vec::new(), None);
     while let Some(asset) = export.next().await {
-        ids.push(asset.unwrap().id.unwrap());
+        ids.push(asset.unwrap().id.unwrap().into_string());
         point = Some(saved(&export.resume_point()));
         if ids.len() == n {
             break;
