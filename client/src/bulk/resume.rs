@@ -258,10 +258,8 @@ impl Chain {
         };
         let Some(page) = page else { return false };
         match key {
-            Some(k) => {
-                page.remaining.remove(k);
-                page.done.push(k.to_owned());
-            }
+            // The page's own copy of the key moves to `done`: no new one.
+            Some(k) => page.done.extend(page.remaining.take(k)),
             None => page.unkeyed -= 1,
         }
         self.drop_complete();
