@@ -104,6 +104,19 @@ pub(crate) enum Matched<R> {
     Unknown(usize),
 }
 
+impl<R> Matched<R> {
+    /// The index of the id in the batch; an extra item sorts last.
+    pub(crate) fn index(&self) -> usize {
+        match self {
+            Matched::Item(i, _)
+            | Matched::Refused(i, _)
+            | Matched::Absent(i)
+            | Matched::Unknown(i) => *i,
+            Matched::Extra(_) => usize::MAX,
+        }
+    }
+}
+
 /// Matches a reply to the ids of its batch, by one rule for reads and
 /// writes alike: an item whose key is the id wins; else the error that
 /// names the id; else the reply's error that names none; else the id is

@@ -247,7 +247,7 @@ impl crate::for_generated::decode::Members for AggregationResult {
                 self.doc_count_error_upper_bound = map.next_value::<decode::Int>()?.0;
             }
             "hits" => map.next_value_seed(decode::Nested(&mut self.hits))?,
-            "name" => self.name = map.next_value()?,
+            "name" => self.name = map.next_value::<decode::Text>()?.0,
             "sum_other_doc_count" => {
                 self.sum_other_doc_count = map.next_value::<decode::Int>()?.0;
             }
@@ -328,16 +328,18 @@ impl crate::for_generated::decode::Members for AggregationResultItem {
         match key {
             "count" => self.count = map.next_value::<decode::Int>()?.0,
             "from" => self.from = map.next_value::<decode::Float>()?.0,
-            "key_as_string" => self.key_as_string = map.next_value()?,
+            "key_as_string" => self.key_as_string = map.next_value::<decode::Text>()?.0,
             "label" => self.label = map.next_value()?,
-            "string_from" => self.string_from = map.next_value()?,
-            "string_to" => self.string_to = map.next_value()?,
+            "string_from" => self.string_from = map.next_value::<decode::Text>()?.0,
+            "string_to" => self.string_to = map.next_value::<decode::Text>()?.0,
             "sub_aggregates" => {
                 map.next_value_seed(decode::NestedList(&mut self.sub_aggregates))?
             }
             "to" => self.to = map.next_value::<decode::Float>()?.0,
             "value" => self.value = map.next_value::<decode::Float>()?.0,
-            "value_as_string" => self.value_as_string = map.next_value()?,
+            "value_as_string" => {
+                self.value_as_string = map.next_value::<decode::Text>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -392,8 +394,8 @@ impl crate::for_generated::decode::Members for Cipher {
         use crate::for_generated::decode;
         match key {
             "bits" => self.bits = map.next_value::<decode::Int>()?.0,
-            "name" => self.name = map.next_value()?,
-            "version" => self.version = map.next_value()?,
+            "name" => self.name = map.next_value::<decode::Text>()?.0,
+            "version" => self.version = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -581,12 +583,13 @@ impl crate::for_generated::decode::Members for ExternalAssetApplication {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
         match key {
-            "category" => self.category = map.next_value()?,
-            "cpe" => self.cpe = map.next_value()?,
-            "name" => self.name = map.next_value()?,
-            "vendor" => self.vendor = map.next_value()?,
-            "version" => self.version = map.next_value()?,
+            "category" => self.category = map.next_value::<decode::Text>()?.0,
+            "cpe" => self.cpe = map.next_value::<decode::Text>()?.0,
+            "name" => self.name = map.next_value::<decode::Text>()?.0,
+            "vendor" => self.vendor = map.next_value::<decode::Text>()?.0,
+            "version" => self.version = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -657,15 +660,19 @@ impl crate::for_generated::decode::Members for ExternalAssetCertificate {
         use crate::for_generated::decode;
         match key {
             "ciphers" => self.ciphers = map.next_value()?,
-            "fingerprint_sha256" => self.fingerprint_sha256 = map.next_value()?,
+            "fingerprint_sha256" => {
+                self.fingerprint_sha256 = map.next_value::<decode::Text>()?.0;
+            }
             "issuer" => map.next_value_seed(decode::Nested(&mut self.issuer))?,
             "pubkey_bits" => self.pubkey_bits = map.next_value::<decode::Int>()?.0,
-            "pubkey_type" => self.pubkey_type = map.next_value()?,
-            "serial" => self.serial = map.next_value()?,
-            "signature_algorithm" => self.signature_algorithm = map.next_value()?,
+            "pubkey_type" => self.pubkey_type = map.next_value::<decode::Text>()?.0,
+            "serial" => self.serial = map.next_value::<decode::Text>()?.0,
+            "signature_algorithm" => {
+                self.signature_algorithm = map.next_value::<decode::Text>()?.0;
+            }
             "subject" => map.next_value_seed(decode::Nested(&mut self.subject))?,
-            "valid_from" => self.valid_from = map.next_value()?,
-            "valid_to" => self.valid_to = map.next_value()?,
+            "valid_from" => self.valid_from = map.next_value::<decode::Text>()?.0,
+            "valid_to" => self.valid_to = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -757,23 +764,34 @@ for ExternalAssetCertificateEntityIdentifiers {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
         match key {
-            "common_name" => self.common_name = map.next_value()?,
-            "country_name" => self.country_name = map.next_value()?,
-            "dn_qualifier" => self.dn_qualifier = map.next_value()?,
-            "domain_component" => self.domain_component = map.next_value()?,
-            "email_address" => self.email_address = map.next_value()?,
-            "generation_qualifier" => self.generation_qualifier = map.next_value()?,
-            "given_name" => self.given_name = map.next_value()?,
-            "locality_name" => self.locality_name = map.next_value()?,
-            "organization_name" => self.organization_name = map.next_value()?,
-            "organizational_unit" => self.organizational_unit = map.next_value()?,
-            "pseudonym" => self.pseudonym = map.next_value()?,
-            "serial_number" => self.serial_number = map.next_value()?,
-            "state_or_province_name" => self.state_or_province_name = map.next_value()?,
-            "street_address" => self.street_address = map.next_value()?,
-            "surname" => self.surname = map.next_value()?,
-            "user_id" => self.user_id = map.next_value()?,
+            "common_name" => self.common_name = map.next_value::<decode::Text>()?.0,
+            "country_name" => self.country_name = map.next_value::<decode::Text>()?.0,
+            "dn_qualifier" => self.dn_qualifier = map.next_value::<decode::Text>()?.0,
+            "domain_component" => {
+                self.domain_component = map.next_value::<decode::Text>()?.0;
+            }
+            "email_address" => self.email_address = map.next_value::<decode::Text>()?.0,
+            "generation_qualifier" => {
+                self.generation_qualifier = map.next_value::<decode::Text>()?.0;
+            }
+            "given_name" => self.given_name = map.next_value::<decode::Text>()?.0,
+            "locality_name" => self.locality_name = map.next_value::<decode::Text>()?.0,
+            "organization_name" => {
+                self.organization_name = map.next_value::<decode::Text>()?.0;
+            }
+            "organizational_unit" => {
+                self.organizational_unit = map.next_value::<decode::Text>()?.0;
+            }
+            "pseudonym" => self.pseudonym = map.next_value::<decode::Text>()?.0,
+            "serial_number" => self.serial_number = map.next_value::<decode::Text>()?.0,
+            "state_or_province_name" => {
+                self.state_or_province_name = map.next_value::<decode::Text>()?.0;
+            }
+            "street_address" => self.street_address = map.next_value::<decode::Text>()?.0,
+            "surname" => self.surname = map.next_value::<decode::Text>()?.0,
+            "user_id" => self.user_id = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -861,20 +879,20 @@ impl crate::for_generated::decode::Members for ExternalAssetCloudVm {
     ) -> Result<bool, A::Error> {
         use crate::for_generated::decode;
         match key {
-            "description" => self.description = map.next_value()?,
-            "instance_id" => self.instance_id = map.next_value()?,
-            "lifecycle" => self.lifecycle = map.next_value()?,
-            "mac_address" => self.mac_address = map.next_value()?,
-            "owner_id" => self.owner_id = map.next_value()?,
-            "platform" => self.platform = map.next_value()?,
-            "private_ip" => self.private_ip = map.next_value()?,
-            "public_ip" => self.public_ip = map.next_value()?,
-            "region" => self.region = map.next_value()?,
+            "description" => self.description = map.next_value::<decode::Text>()?.0,
+            "instance_id" => self.instance_id = map.next_value::<decode::Text>()?.0,
+            "lifecycle" => self.lifecycle = map.next_value::<decode::Text>()?.0,
+            "mac_address" => self.mac_address = map.next_value::<decode::Text>()?.0,
+            "owner_id" => self.owner_id = map.next_value::<decode::Text>()?.0,
+            "platform" => self.platform = map.next_value::<decode::Text>()?.0,
+            "private_ip" => self.private_ip = map.next_value::<decode::Text>()?.0,
+            "public_ip" => self.public_ip = map.next_value::<decode::Text>()?.0,
+            "region" => self.region = map.next_value::<decode::Text>()?.0,
             "security_groups" => {
                 self.security_groups = map.next_value::<decode::List<_>>()?.0;
             }
-            "source" => self.source = map.next_value()?,
-            "status" => self.status = map.next_value()?,
+            "source" => self.source = map.next_value::<decode::Text>()?.0,
+            "status" => self.status = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1023,10 +1041,10 @@ impl crate::for_generated::decode::Members for ExternalAssetDiscoveryStepAttribu
     ) -> Result<bool, A::Error> {
         use crate::for_generated::decode;
         match key {
-            "clue" => self.clue = map.next_value()?,
-            "entity" => self.entity = map.next_value()?,
-            "entity_type" => self.entity_type = map.next_value()?,
-            "id" => self.id = map.next_value()?,
+            "clue" => self.clue = map.next_value::<decode::Text>()?.0,
+            "entity" => self.entity = map.next_value::<decode::Text>()?.0,
+            "entity_type" => self.entity_type = map.next_value::<decode::Text>()?.0,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
             "redirect_path" => {
                 map.next_value_seed(decode::NestedList(&mut self.redirect_path))?
             }
@@ -1096,15 +1114,15 @@ impl crate::for_generated::decode::Members for ExternalAssetGeographicalLocation
     ) -> Result<bool, A::Error> {
         use crate::for_generated::decode;
         match key {
-            "area_code" => self.area_code = map.next_value()?,
-            "city" => self.city = map.next_value()?,
-            "country_code" => self.country_code = map.next_value()?,
-            "country_name" => self.country_name = map.next_value()?,
+            "area_code" => self.area_code = map.next_value::<decode::Text>()?.0,
+            "city" => self.city = map.next_value::<decode::Text>()?.0,
+            "country_code" => self.country_code = map.next_value::<decode::Text>()?.0,
+            "country_name" => self.country_name = map.next_value::<decode::Text>()?.0,
             "geo_point" => map.next_value_seed(decode::Nested(&mut self.geo_point))?,
-            "postal_code" => self.postal_code = map.next_value()?,
-            "region_code" => self.region_code = map.next_value()?,
-            "region_name" => self.region_name = map.next_value()?,
-            "timezone" => self.timezone = map.next_value()?,
+            "postal_code" => self.postal_code = map.next_value::<decode::Text>()?.0,
+            "region_code" => self.region_code = map.next_value::<decode::Text>()?.0,
+            "region_name" => self.region_name = map.next_value::<decode::Text>()?.0,
+            "timezone" => self.timezone = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1166,9 +1184,11 @@ impl crate::for_generated::decode::Members for ExternalAssetHttpAttributes {
         match key {
             "cookies" => self.cookies = map.next_value::<decode::List<_>>()?.0,
             "meta" => self.meta = map.next_value::<decode::List<_>>()?.0,
-            "response_headers" => self.response_headers = map.next_value()?,
+            "response_headers" => {
+                self.response_headers = map.next_value::<decode::Text>()?.0;
+            }
             "technologies" => self.technologies = map.next_value::<decode::List<_>>()?.0,
-            "title" => self.title = map.next_value()?,
+            "title" => self.title = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1218,11 +1238,12 @@ impl crate::for_generated::decode::Members for ExternalAssetRedirectStepAttribut
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
         match key {
-            "clue" => self.clue = map.next_value()?,
-            "entity" => self.entity = map.next_value()?,
-            "entity_type" => self.entity_type = map.next_value()?,
-            "id" => self.id = map.next_value()?,
+            "clue" => self.clue = map.next_value::<decode::Text>()?.0,
+            "entity" => self.entity = map.next_value::<decode::Text>()?.0,
+            "entity_type" => self.entity_type = map.next_value::<decode::Text>()?.0,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1286,18 +1307,20 @@ impl crate::for_generated::decode::Members for ExternalAssetSslRecord {
     ) -> Result<bool, A::Error> {
         use crate::for_generated::decode;
         match key {
-            "alpn" => self.alpn = map.next_value()?,
-            "alternative_name" => self.alternative_name = map.next_value()?,
+            "alpn" => self.alpn = map.next_value::<decode::Text>()?.0,
+            "alternative_name" => {
+                self.alternative_name = map.next_value::<decode::Text>()?.0;
+            }
             "certificate" => map.next_value_seed(decode::Nested(&mut self.certificate))?,
             "cipher_suites" => {
                 map.next_value_seed(decode::NestedList(&mut self.cipher_suites))?
             }
-            "ja3s" => self.ja3s = map.next_value()?,
-            "jarm" => self.jarm = map.next_value()?,
+            "ja3s" => self.ja3s = map.next_value::<decode::Text>()?.0,
+            "jarm" => self.jarm = map.next_value::<decode::Text>()?.0,
             "supported_versions" => {
                 self.supported_versions = map.next_value::<decode::List<_>>()?.0;
             }
-            "version" => self.version = map.next_value()?,
+            "version" => self.version = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1398,26 +1421,28 @@ impl crate::for_generated::decode::Members for ExternalAssetService {
                 map.next_value_seed(decode::NestedList(&mut self.applications))?
             }
             "blob_links" => map.next_value_seed(decode::Nested(&mut self.blob_links))?,
-            "cloud_provider" => self.cloud_provider = map.next_value()?,
+            "cloud_provider" => self.cloud_provider = map.next_value::<decode::Text>()?.0,
             "cpes" => self.cpes = map.next_value::<decode::List<_>>()?.0,
-            "first_seen" => self.first_seen = map.next_value()?,
-            "hosting_provider" => self.hosting_provider = map.next_value()?,
+            "first_seen" => self.first_seen = map.next_value::<decode::Text>()?.0,
+            "hosting_provider" => {
+                self.hosting_provider = map.next_value::<decode::Text>()?.0;
+            }
             "http_attributes" => {
                 map.next_value_seed(decode::Nested(&mut self.http_attributes))?
             }
-            "id" => self.id = map.next_value()?,
-            "last_seen" => self.last_seen = map.next_value()?,
-            "os" => self.os = map.next_value()?,
-            "platform_name" => self.platform_name = map.next_value()?,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
+            "last_seen" => self.last_seen = map.next_value::<decode::Text>()?.0,
+            "os" => self.os = map.next_value::<decode::Text>()?.0,
+            "platform_name" => self.platform_name = map.next_value::<decode::Text>()?.0,
             "port" => self.port = map.next_value::<decode::Int>()?.0,
-            "protocol" => self.protocol = map.next_value()?,
-            "status" => self.status = map.next_value()?,
+            "protocol" => self.protocol = map.next_value::<decode::Text>()?.0,
+            "status" => self.status = map.next_value::<decode::Text>()?.0,
             "status_code" => self.status_code = map.next_value::<decode::Int>()?.0,
             "subsidiaries" => {
                 map.next_value_seed(decode::NestedList(&mut self.subsidiaries))?
             }
             "tls" => map.next_value_seed(decode::Nested(&mut self.tls))?,
-            "transport" => self.transport = map.next_value()?,
+            "transport" => self.transport = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1480,11 +1505,18 @@ impl crate::for_generated::decode::Members for ExternalAssetServiceBlobsLinks {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
         match key {
-            "download_attributes" => self.download_attributes = map.next_value()?,
-            "download_banner" => self.download_banner = map.next_value()?,
-            "preview_attributes" => self.preview_attributes = map.next_value()?,
-            "preview_banner" => self.preview_banner = map.next_value()?,
+            "download_attributes" => {
+                self.download_attributes = map.next_value::<decode::Text>()?.0;
+            }
+            "download_banner" => {
+                self.download_banner = map.next_value::<decode::Text>()?.0;
+            }
+            "preview_attributes" => {
+                self.preview_attributes = map.next_value::<decode::Text>()?.0;
+            }
+            "preview_banner" => self.preview_banner = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1527,9 +1559,10 @@ impl crate::for_generated::decode::Members for ExternalAssetSubsidiary {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
         match key {
-            "id" => self.id = map.next_value()?,
-            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
+            "name" => self.name = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1638,13 +1671,16 @@ impl crate::for_generated::decode::Members for ExternalAssetsApiTriage {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
         match key {
-            "action" => self.action = map.next_value()?,
-            "assigned_to" => self.assigned_to = map.next_value()?,
-            "description" => self.description = map.next_value()?,
-            "status" => self.status = map.next_value()?,
-            "updated_by" => self.updated_by = map.next_value()?,
-            "updated_timestamp" => self.updated_timestamp = map.next_value()?,
+            "action" => self.action = map.next_value::<decode::Text>()?.0,
+            "assigned_to" => self.assigned_to = map.next_value::<decode::Text>()?.0,
+            "description" => self.description = map.next_value::<decode::Text>()?.0,
+            "status" => self.status = map.next_value::<decode::Text>()?.0,
+            "updated_by" => self.updated_by = map.next_value::<decode::Text>()?.0,
+            "updated_timestamp" => {
+                self.updated_timestamp = map.next_value::<decode::Text>()?.0;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -1753,10 +1789,10 @@ impl crate::for_generated::decode::Members for FemDnsDomain {
         match key {
             "fqdn" => self.fqdn = map.next_value()?,
             "isps" => self.isps = map.next_value::<decode::List<_>>()?.0,
-            "parent_domain" => self.parent_domain = map.next_value()?,
+            "parent_domain" => self.parent_domain = map.next_value::<decode::Text>()?.0,
             "resolved_ips" => self.resolved_ips = map.next_value::<decode::List<_>>()?.0,
             "services" => map.next_value_seed(decode::NestedList(&mut self.services))?,
-            "type" => self.r#type = map.next_value()?,
+            "type" => self.r#type = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -1826,12 +1862,12 @@ impl crate::for_generated::decode::Members for FemEcosystemSubsidiary {
         match key {
             "asset_count" => self.asset_count = map.next_value::<decode::Int>()?.0,
             "children_count" => self.children_count = map.next_value::<decode::Int>()?.0,
-            "cid" => self.cid = map.next_value()?,
+            "cid" => self.cid = map.next_value::<decode::Text>()?.0,
             "discovery" => map.next_value_seed(decode::Nested(&mut self.discovery))?,
-            "id" => self.id = map.next_value()?,
-            "name" => self.name = map.next_value()?,
-            "parent_id" => self.parent_id = map.next_value()?,
-            "primary_domain" => self.primary_domain = map.next_value()?,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
+            "name" => self.name = map.next_value::<decode::Text>()?.0,
+            "parent_id" => self.parent_id = map.next_value::<decode::Text>()?.0,
+            "primary_domain" => self.primary_domain = map.next_value::<decode::Text>()?.0,
             "risk_score" => self.risk_score = map.next_value::<decode::Float>()?.0,
             _ => return Ok(false),
         }
@@ -1966,28 +2002,38 @@ impl crate::for_generated::decode::Members for FemExternalAsset {
                 self.applicable_actions = map.next_value::<decode::List<_>>()?.0;
             }
             "asset_type" => self.asset_type = map.next_value()?,
-            "cid" => self.cid = map.next_value()?,
+            "cid" => self.cid = map.next_value::<decode::Text>()?.0,
             "confidence" => self.confidence = map.next_value::<decode::Int>()?.0,
-            "connectivity_status" => self.connectivity_status = map.next_value()?,
+            "connectivity_status" => {
+                self.connectivity_status = map.next_value::<decode::Text>()?.0;
+            }
             "criticality" => self.criticality = map.next_value()?,
-            "criticality_description" => self.criticality_description = map.next_value()?,
-            "criticality_timestamp" => self.criticality_timestamp = map.next_value()?,
-            "criticality_username" => self.criticality_username = map.next_value()?,
+            "criticality_description" => {
+                self.criticality_description = map.next_value::<decode::Text>()?.0;
+            }
+            "criticality_timestamp" => {
+                self.criticality_timestamp = map.next_value::<decode::Text>()?.0;
+            }
+            "criticality_username" => {
+                self.criticality_username = map.next_value::<decode::Text>()?.0;
+            }
             "data_providers" => {
                 self.data_providers = map.next_value::<decode::List<_>>()?.0;
             }
-            "discovered_by" => self.discovered_by = map.next_value()?,
+            "discovered_by" => self.discovered_by = map.next_value::<decode::Text>()?.0,
             "discovery" => map.next_value_seed(decode::Nested(&mut self.discovery))?,
             "dns_domain" => map.next_value_seed(decode::Nested(&mut self.dns_domain))?,
             "entity_type" => self.entity_type = map.next_value()?,
-            "first_seen" => self.first_seen = map.next_value()?,
-            "id" => self.id = map.next_value()?,
-            "internet_exposure" => self.internet_exposure = map.next_value()?,
+            "first_seen" => self.first_seen = map.next_value::<decode::Text>()?.0,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
+            "internet_exposure" => {
+                self.internet_exposure = map.next_value::<decode::Text>()?.0;
+            }
             "ip" => map.next_value_seed(decode::Nested(&mut self.ip))?,
-            "last_seen" => self.last_seen = map.next_value()?,
+            "last_seen" => self.last_seen = map.next_value::<decode::Text>()?.0,
             "manual" => self.manual = map.next_value::<decode::Bool>()?.0,
             "perimeter" => self.perimeter = map.next_value()?,
-            "status" => self.status = map.next_value()?,
+            "status" => self.status = map.next_value::<decode::Text>()?.0,
             "subsidiaries" => {
                 map.next_value_seed(decode::NestedList(&mut self.subsidiaries))?
             }
@@ -2081,15 +2127,15 @@ impl crate::for_generated::decode::Members for FemExternalIp {
     ) -> Result<bool, A::Error> {
         use crate::for_generated::decode;
         match key {
-            "aid" => self.aid = map.next_value()?,
+            "aid" => self.aid = map.next_value::<decode::Text>()?.0,
             "asn" => self.asn = map.next_value::<decode::Int>()?.0,
-            "cloud_provider" => self.cloud_provider = map.next_value()?,
+            "cloud_provider" => self.cloud_provider = map.next_value::<decode::Text>()?.0,
             "cloud_vm" => map.next_value_seed(decode::Nested(&mut self.cloud_vm))?,
             "fqdns" => self.fqdns = map.next_value()?,
-            "ip_address" => self.ip_address = map.next_value()?,
-            "isp" => self.isp = map.next_value()?,
+            "ip_address" => self.ip_address = map.next_value::<decode::Text>()?.0,
+            "isp" => self.isp = map.next_value::<decode::Text>()?.0,
             "location" => map.next_value_seed(decode::Nested(&mut self.location))?,
-            "ptr" => self.ptr = map.next_value()?,
+            "ptr" => self.ptr = map.next_value::<decode::Text>()?.0,
             "services" => map.next_value_seed(decode::NestedList(&mut self.services))?,
             _ => return Ok(false),
         }
@@ -2188,9 +2234,9 @@ impl crate::for_generated::decode::Members for Hit {
     ) -> Result<bool, A::Error> {
         use crate::for_generated::decode;
         match key {
-            "ID" => self.id = map.next_value()?,
+            "ID" => self.id = map.next_value::<decode::Text>()?.0,
             "Score" => self.score = map.next_value::<decode::Float>()?.0,
-            "Source" => self.source = map.next_value()?,
+            "Source" => self.source = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2276,9 +2322,10 @@ impl crate::for_generated::decode::Members for InventorySubsidiary {
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        use crate::for_generated::decode;
         match key {
-            "id" => self.id = map.next_value()?,
-            "name" => self.name = map.next_value()?,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
+            "name" => self.name = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2362,8 +2409,8 @@ impl crate::for_generated::decode::Members for SurfaceError {
         use crate::for_generated::decode;
         match key {
             "code" => self.code = map.next_value::<decode::Int>()?.0,
-            "details" => self.details = map.next_value()?,
-            "message" => self.message = map.next_value()?,
+            "details" => self.details = map.next_value::<decode::Text>()?.0,
+            "message" => self.message = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)
@@ -2530,16 +2577,16 @@ impl crate::for_generated::decode::Members for UserExternalAssetResult {
     ) -> Result<bool, A::Error> {
         use crate::for_generated::decode;
         match key {
-            "asset_type" => self.asset_type = map.next_value()?,
+            "asset_type" => self.asset_type = map.next_value::<decode::Text>()?.0,
             "current_subsidiary" => {
                 map.next_value_seed(decode::Nested(&mut self.current_subsidiary))?
             }
             "error" => map.next_value_seed(decode::Nested(&mut self.error))?,
-            "id" => self.id = map.next_value()?,
+            "id" => self.id = map.next_value::<decode::Text>()?.0,
             "index" => self.index = map.next_value::<decode::Int>()?.0,
-            "raw_value" => self.raw_value = map.next_value()?,
+            "raw_value" => self.raw_value = map.next_value::<decode::Text>()?.0,
             "subsidiary" => map.next_value_seed(decode::Nested(&mut self.subsidiary))?,
-            "value" => self.value = map.next_value()?,
+            "value" => self.value = map.next_value::<decode::Text>()?.0,
             _ => return Ok(false),
         }
         Ok(true)

@@ -220,6 +220,38 @@ impl<'de> Deserialize<'de> for Key<'de> {
 use crate::model::lenient;
 pub use crate::model::lenient::List;
 
+/// A text field of a model replies hold: a string, or `null` for absent,
+/// read in one step (the option and the string at once).
+pub struct Text(pub Option<crate::CompactString>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Text, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
+                Ok(Text(Some(s.into())))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Text, E> {
+                Ok(Text(Some(s.into())))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// An integer field ([`lenient::int`]): `map.next_value::<Int>()?.0`.
 pub struct Int(pub Option<i64>);
 

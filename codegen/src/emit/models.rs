@@ -177,10 +177,12 @@ fn field(api: &Api, f: &Field, small_text: bool) -> TokenStream {
     }
 }
 
-/// The lenient rule a field decodes by (`decode::Int`...), if any: numbers
-/// and booleans may come as strings, lists may hold `null`s.
-fn lenient_rule(ty: &Type) -> Option<TokenStream> {
+/// The decoder of a field other than serde's own, if any: the lenient
+/// rules (numbers and booleans may come as strings, lists may hold
+/// `null`s) and, in a model replies hold, text read in one step.
+fn lenient_rule(ty: &Type, small_text: bool) -> Option<TokenStream> {
     match ty {
+        TypeExpr::String | TypeExpr::DateTime if small_text => Some(quote!(decode::Text)),
         TypeExpr::Integer => Some(quote!(decode::Int)),
         TypeExpr::Number => Some(quote!(decode::Float)),
         TypeExpr::Boolean => Some(quote!(decode::Bool)),
@@ -208,19 +210,22 @@ fn in_place(api: &Api, ty: &Type) -> Option<TokenStream> {
 fn decode_impls(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> TokenStream {
     let name = ident(&model.rust_name);
     let rust_name = &model.rust_name;
+    // Text a reply holds is a `CompactString`, unless a closed vocabulary's enum.
+    let small_text =
+        |f: &Field| keeps_extra && !f.vocabulary.is_some_and(|id| api.vocabulary(id).closed);
     let arms = fields.iter().map(|f| {
         let (wire, field) = (&f.wire, ident(&f.rust));
         if let Some(seed) = in_place(api, &f.ty) {
             return quote! { #wire => map.next_value_seed(#seed(&mut self.#field))?, };
         }
-        match lenient_rule(&f.ty) {
+        match lenient_rule(&f.ty, small_text(f)) {
             Some(rule) => quote! { #wire => self.#field = map.next_value::<#rule>()?.0, },
             None => quote! { #wire => self.#field = map.next_value()?, },
         }
     });
     let uses = fields
         .iter()
-        .any(|f| lenient_rule(&f.ty).is_some() || in_place(api, &f.ty).is_some())
+        .any(|f| lenient_rule(&f.ty, small_text(f)).is_some() || in_place(api, &f.ty).is_some())
         .then(|| quote! { use crate::for_generated::decode; });
     let extra = format_ident!("{EXTRA_FIELD}");
     let extra = keeps_extra.then(|| {
