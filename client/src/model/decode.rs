@@ -6,8 +6,10 @@
 //! each nested model with an `extra` map buffers its part once more.
 //! Here each model's member names are matched as they are read (borrowed
 //! from the body when they hold no escape), each value is decoded straight
-//! into its field, and only a member the model does not name is kept, as
-//! a `serde_json::Value`, in `extra`.
+//! into its field (a nested model where it lies in its parent), and only a
+//! member the model does not name is kept, as a `serde_json::Value`, in
+//! `extra`. A member sent twice keeps its last value, as
+//! `serde_json::Value` does.
 //!
 //! The generated code implements [`Members`] (the `match` from member name
 //! to field) and calls [`model`] from its `Deserialize`; the scalar rules
@@ -313,6 +315,59 @@ mod tests {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             model(d)
         }
+    }
+
+    #[derive(Default, Debug, PartialEq)]
+    struct Outer {
+        one: Option<Point>,
+        many: Option<Vec<Point>>,
+    }
+
+    impl Members for Outer {
+        const NAME: &'static str = "Outer";
+        fn member<'de, A: MapAccess<'de>>(
+            &mut self,
+            key: &str,
+            map: &mut A,
+        ) -> Result<bool, A::Error> {
+            match key {
+                "one" => map.next_value_seed(Nested(&mut self.one))?,
+                "many" => map.next_value_seed(NestedList(&mut self.many))?,
+                _ => return Ok(false),
+            }
+            Ok(true)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Outer {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            model(d)
+        }
+    }
+
+    #[test]
+    fn nested_models_are_filled_in_place_and_a_repeated_member_replaces() {
+        let o: Outer = serde_json::from_str(
+            r#"{"one":{"x":"a","q":1},"many":[{"x":"b"},null,{"tags":["t"]}],"skipped":[1]}"#,
+        )
+        .unwrap();
+        assert_eq!(o.one.as_ref().and_then(|p| p.x.as_deref()), Some("a"));
+        assert_eq!(o.one.as_ref().map(|p| p.extra.len()), Some(1));
+        let many = o.many.unwrap();
+        assert_eq!(many.len(), 2, "the null entry is skipped");
+        assert_eq!(many[0].x.as_deref(), Some("b"));
+        assert_eq!(many[1].tags, Some(vec!["t".to_owned()]));
+        // The last of a repeated member wins, whole: nothing of the first stays.
+        let o: Outer =
+            serde_json::from_str(r#"{"one":{"x":"a","tags":["t"]},"one":{"x":"b"}}"#).unwrap();
+        assert_eq!(o.one.as_ref().and_then(|p| p.x.as_deref()), Some("b"));
+        assert_eq!(o.one.and_then(|p| p.tags), None);
+        let o: Outer = serde_json::from_str(r#"{"one":null,"many":null}"#).unwrap();
+        assert_eq!(o, Outer::default());
+        let e = serde_json::from_str::<Outer>(r#"{"many":{"x":"a"}}"#).unwrap_err();
+        assert!(e.to_string().contains("a list of objects (Point)"), "{e}");
+        let e = serde_json::from_str::<Outer>(r#"{"one":"a"}"#).unwrap_err();
+        assert!(e.to_string().contains("an object (Point)"), "{e}");
     }
 
     #[test]
