@@ -10,7 +10,6 @@
 //! `resources` of a reply.
 
 use std::fmt;
-
 use std::marker::PhantomData;
 
 use serde::de::{self, SeqAccess, Visitor};

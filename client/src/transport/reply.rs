@@ -141,18 +141,53 @@ pub(crate) fn decode<T: DeserializeOwned>(
     })
 }
 
+/// Longest path an error names, in bytes: past it, `…`.
+const PATH_LIMIT: usize = 200;
+
 /// Where decoding `bytes` as `T` fails: the body decoded again, only after
 /// a failure, with the path tracked (tracking it costs every decoding).
+/// Member names come from the body: a name other than letters, digits,
+/// `_` and `-` is written quoted with its control characters escaped, so
+/// that the path is safe to print.
 fn failure_path<T: DeserializeOwned>(bytes: &[u8]) -> String {
+    use serde_path_to_error::Segment;
+    use std::fmt::Write;
+
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Err(e) => {
-            let path = e.path().to_string();
-            // The crate writes `.` for the body itself.
-            if path == "." { String::new() } else { path }
+    let Err(e) = serde_path_to_error::deserialize::<_, T>(&mut de) else {
+        return String::new();
+    };
+    let mut path = String::new();
+    for segment in e.path() {
+        // Writing to a String cannot fail.
+        let _ = match segment {
+            Segment::Seq { index } => write!(path, "[{index}]"),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                let plain = !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if plain && key.len() <= PATH_LIMIT {
+                    let dot = if path.is_empty() { "" } else { "." };
+                    write!(path, "{dot}{key}")
+                } else {
+                    let start: String = key.chars().take(64).collect();
+                    write!(path, "[{start:?}]")
+                }
+            }
+            Segment::Unknown => write!(path, ".?"),
+        };
+        if path.len() > PATH_LIMIT {
+            let mut end = PATH_LIMIT;
+            while !path.is_char_boundary(end) {
+                end -= 1;
+            }
+            path.truncate(end);
+            path.push('…');
+            break;
         }
-        Ok(_) => String::new(),
     }
+    path
 }
 
 /// The error for a non-success reply: every `errors[]` entry and the trace
@@ -229,5 +264,41 @@ pub(crate) fn redirect_error(
         } else {
             "it leads to another origin (scheme, host, port) than the request's, where the token must not go"
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)] // decoded, not read
+    struct Port {
+        port: u16,
+    }
+
+    #[test]
+    fn the_failure_path_names_members_and_positions() {
+        let body = br#"{"resources":[{"port":1},{"port":"x"}]}"#;
+        assert_eq!(failure_path::<Envelope<Port>>(body), "resources[1].port");
+        assert_eq!(failure_path::<Envelope<Port>>(br#"{"resources":[]}"#), "");
+        assert_eq!(failure_path::<Envelope<Port>>(br#""text""#), "");
+    }
+
+    #[test]
+    fn a_hostile_member_name_is_escaped_and_the_path_bounded() {
+        // An unknown member of an asset holding lists nested past
+        // serde_json's depth limit: the error's path runs through the
+        // server's member name.
+        let deep = "[".repeat(300);
+        let body = format!(r#"{{"resources":[{{"id":"a","\u001b[31mred\nline":{deep}}}]}}"#);
+        let path = failure_path::<Envelope<crate::models::FemExternalAsset>>(body.as_bytes());
+        assert!(
+            path.starts_with(r#"resources[0]["\u{1b}[31mred\nline"][0]"#),
+            "{path}"
+        );
+        assert!(!path.chars().any(char::is_control), "{path:?}");
+        assert!(path.len() <= PATH_LIMIT + '…'.len_utf8(), "{}", path.len());
+        assert!(path.ends_with('…'), "{path}");
     }
 }
