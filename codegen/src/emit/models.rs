@@ -180,7 +180,7 @@ fn field(api: &Api, f: &Field, small_text: bool) -> TokenStream {
 /// The decoder of a field other than serde's own, if any: the lenient
 /// rules (numbers and booleans may come as strings, lists may hold
 /// `null`s) and, in a model replies hold, text read in one step.
-fn lenient_rule(ty: &Type, small_text: bool) -> Option<TokenStream> {
+fn field_decoder(ty: &Type, small_text: bool) -> Option<TokenStream> {
     match ty {
         TypeExpr::String | TypeExpr::DateTime if small_text => Some(quote!(decode::Text)),
         TypeExpr::Integer => Some(quote!(decode::Int)),
@@ -218,14 +218,14 @@ fn decode_impls(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -
         if let Some(seed) = in_place(api, &f.ty) {
             return quote! { #wire => map.next_value_seed(#seed(&mut self.#field))?, };
         }
-        match lenient_rule(&f.ty, small_text(f)) {
+        match field_decoder(&f.ty, small_text(f)) {
             Some(rule) => quote! { #wire => self.#field = map.next_value::<#rule>()?.0, },
             None => quote! { #wire => self.#field = map.next_value()?, },
         }
     });
     let uses = fields
         .iter()
-        .any(|f| lenient_rule(&f.ty, small_text(f)).is_some() || in_place(api, &f.ty).is_some())
+        .any(|f| field_decoder(&f.ty, small_text(f)).is_some() || in_place(api, &f.ty).is_some())
         .then(|| quote! { use crate::for_generated::decode; });
     let extra = format_ident!("{EXTRA_FIELD}");
     let extra = keeps_extra.then(|| {
