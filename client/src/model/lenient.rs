@@ -17,7 +17,6 @@ use serde::{Deserialize, Deserializer};
 
 /// One JSON scalar as read, its text borrowed: the rules below take it
 /// straight from the parser, without buffering the value first.
-#[derive(Clone, Copy)]
 enum Scalar<'a> {
     Null,
     Int(i64),

@@ -88,7 +88,9 @@ fn model_item(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> 
     });
     let accessors: Vec<TokenStream> = fields.iter().filter_map(json_accessor).collect();
     let decode = decode_impls(api, model, fields, keeps_extra);
-    let fields = fields.iter().map(|f| field(api, f, keeps_extra));
+    let fields = fields
+        .iter()
+        .map(|f| field(api, f, small_text(api, f, keeps_extra)));
     let extra = format_ident!("{EXTRA_FIELD}");
     let (extra_field, visit_extra) = if keeps_extra {
         (
@@ -142,6 +144,13 @@ fn small_text_type(api: &Api, t: &Type) -> TokenStream {
         }
         _ => rust_type(api, t),
     }
+}
+
+/// Whether a field's text is a `CompactString`: text (not a closed
+/// vocabulary's enum) in a model replies hold. The field's type and its
+/// decoder both follow this one rule.
+fn small_text(api: &Api, f: &Field, keeps_extra: bool) -> bool {
+    keeps_extra && !f.vocabulary.is_some_and(|id| api.vocabulary(id).closed)
 }
 
 /// One field of a generated model.
@@ -210,22 +219,22 @@ fn in_place(api: &Api, ty: &Type) -> Option<TokenStream> {
 fn decode_impls(api: &Api, model: &Model, fields: &[Field], keeps_extra: bool) -> TokenStream {
     let name = ident(&model.rust_name);
     let rust_name = &model.rust_name;
-    // Text a reply holds is a `CompactString`, unless a closed vocabulary's enum.
-    let small_text =
-        |f: &Field| keeps_extra && !f.vocabulary.is_some_and(|id| api.vocabulary(id).closed);
     let arms = fields.iter().map(|f| {
         let (wire, field) = (&f.wire, ident(&f.rust));
         if let Some(seed) = in_place(api, &f.ty) {
             return quote! { #wire => map.next_value_seed(#seed(&mut self.#field))?, };
         }
-        match field_decoder(&f.ty, small_text(f)) {
+        match field_decoder(&f.ty, small_text(api, f, keeps_extra)) {
             Some(rule) => quote! { #wire => self.#field = map.next_value::<#rule>()?.0, },
             None => quote! { #wire => self.#field = map.next_value()?, },
         }
     });
     let uses = fields
         .iter()
-        .any(|f| field_decoder(&f.ty, small_text(f)).is_some() || in_place(api, &f.ty).is_some())
+        .any(|f| {
+            field_decoder(&f.ty, small_text(api, f, keeps_extra)).is_some()
+                || in_place(api, &f.ty).is_some()
+        })
         .then(|| quote! { use crate::for_generated::decode; });
     let extra = format_ident!("{EXTRA_FIELD}");
     let extra = keeps_extra.then(|| {
