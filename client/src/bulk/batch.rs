@@ -191,6 +191,7 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
     /// The request of one batch.
     fn request(&self, ids: &[String]) -> RequestParts {
         let mut parts = self.parts.clone();
+        parts.expected_items = ids.len();
         match self.spec.place {
             BatchPlace::Query(name) => {
                 for id in ids {

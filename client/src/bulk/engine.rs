@@ -128,17 +128,27 @@ pub(crate) fn match_reply<R>(
     mut errors: Vec<ApiError>,
     key: Option<KeyFn<R>>,
 ) -> Vec<Matched<R>> {
-    let position: HashMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
+    // Built at the first item out of the order of the ids: a reply in that
+    // order is matched without hashing any id.
+    let mut position: Option<HashMap<&str, usize>> = None;
     let mut found = vec![false; ids.len()];
     let mut out = Vec::with_capacity(ids.len().max(items.len()));
-    for item in items {
-        match key.and_then(|k| k(&item)).and_then(|k| position.get(k)) {
-            Some(&i) if std::mem::replace(&mut found[i], true) => {} // a repeat
-            Some(&i) => out.push(Matched::Item(i, item)),
+    for (j, item) in items.into_iter().enumerate() {
+        let at = key.and_then(|k| k(&item)).and_then(|k| match ids.get(j) {
+            Some(id) if id == k => Some(j),
+            _ => position
+                .get_or_insert_with(|| {
+                    ids.iter()
+                        .enumerate()
+                        .map(|(i, id)| (id.as_str(), i))
+                        .collect()
+                })
+                .get(k)
+                .copied(),
+        });
+        match at {
+            Some(i) if std::mem::replace(&mut found[i], true) => {} // a repeat
+            Some(i) => out.push(Matched::Item(i, item)),
             None => out.push(Matched::Extra(item)),
         }
     }
@@ -211,6 +221,27 @@ mod tests {
                 "refused 2 Some(3)",
                 "refused 3 Some(3)"
             ]
+        );
+    }
+
+    #[test]
+    fn items_in_the_order_asked_or_in_any_other_match_alike() {
+        let asked = ids(&["a", "b", "c", "d"]);
+        let in_order = match_reply(&asked, ids(&["a", "b", "c"]), Vec::new(), Some(key));
+        assert_eq!(
+            summary(&in_order),
+            ["item 0 a", "item 1 b", "item 2 c", "absent 3"]
+        );
+        // In order up to a point, then shuffled, repeated and foreign.
+        let m = match_reply(
+            &asked,
+            ids(&["a", "d", "b", "d", "y", "c"]),
+            Vec::new(),
+            Some(key),
+        );
+        assert_eq!(
+            summary(&m),
+            ["item 0 a", "item 3 d", "item 1 b", "extra y", "item 2 c"]
         );
     }
 

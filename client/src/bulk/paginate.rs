@@ -615,9 +615,9 @@ impl<R: DeserializeOwned + Send + 'static> Walk<R> {
         let limit = self.query.spec.limit().0;
         loop {
             if let Some(size) = &self.size {
-                self.query
-                    .parts
-                    .set_query(limit, size.current().to_string());
+                let parts = &mut self.query.parts;
+                parts.set_query(limit, size.current().to_string());
+                parts.expected_items = usize::try_from(size.current()).unwrap_or(0);
             }
             let reply = match self
                 .query

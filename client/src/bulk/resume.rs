@@ -252,18 +252,27 @@ impl Chain {
     /// Marks `key` (or an item without a key) yielded in the first page
     /// holding it; whether one did.
     fn yielded(&mut self, key: Option<&str>) -> bool {
-        let page = match key {
-            Some(k) => self.pages.iter_mut().find(|p| p.remaining.contains(k)),
-            None => self.pages.iter_mut().find(|p| p.unkeyed > 0),
-        };
-        let Some(page) = page else { return false };
-        match key {
+        let found = match key {
             // The page's own copy of the key moves to `done`: no new one.
-            Some(k) => page.done.extend(page.remaining.take(k)),
-            None => page.unkeyed -= 1,
+            Some(k) => self.pages.iter_mut().any(|p| match p.remaining.take(k) {
+                Some(k) => {
+                    p.done.push(k);
+                    true
+                }
+                None => false,
+            }),
+            None => self.pages.iter_mut().any(|p| {
+                let holds = p.unkeyed > 0;
+                if holds {
+                    p.unkeyed -= 1;
+                }
+                holds
+            }),
+        };
+        if found {
+            self.drop_complete();
         }
-        self.drop_complete();
-        true
+        found
     }
 
     fn drop_complete(&mut self) {

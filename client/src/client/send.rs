@@ -21,7 +21,7 @@ use crate::request::operation::{HttpMethod, Operation};
 use crate::request::validate::validate;
 use crate::transport::body::{ERROR_BODY_LIMIT, read_limited};
 use crate::transport::download::Download;
-use crate::transport::reply::{Body, Envelope, Reply, api_error, redirect_error, throttled};
+use crate::transport::reply::{Body, Expecting, Reply, api_error, redirect_error, throttled};
 use crate::transport::retry::{self, Attempt, Decision, Failure, Outcome};
 
 /// Whether the reply body is read within the retry loop or streamed later.
@@ -68,7 +68,7 @@ impl Client {
         parts: RequestParts,
     ) -> Result<ApiResponse<R>> {
         let reply = self.send(op, &parts, Mode::Json).await?;
-        let (head, env) = reply.json::<Envelope<R>>(op)?;
+        let (head, env) = reply.json_with(op, Expecting::<R>::items(parts.expected_items))?;
         let meta = env.meta.unwrap_or_default();
         let errors = env.errors.unwrap_or_default();
         let trace_id = head.trace_id.or_else(|| meta.trace_id.clone());

@@ -176,13 +176,13 @@ impl<'de, T: Members> Visitor<'de> for Push<'_, T> {
 
 /// A member name: borrowed from the body when it can be, so that matching
 /// it allocates nothing.
-enum Key<'de> {
+pub(crate) enum Key<'de> {
     Borrowed(&'de str),
     Owned(String),
 }
 
 impl Key<'_> {
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,
             Key::Owned(s) => s,

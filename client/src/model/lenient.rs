@@ -211,7 +211,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
                 // than a small reservation.
                 let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
                 while let Some(item) = seq.next_element::<Option<T>>()? {
-                    out.extend(item);
+                    if let Some(item) = item {
+                        out.push(item);
+                    }
                 }
                 Ok(List(Some(out)))
             }

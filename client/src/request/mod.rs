@@ -34,6 +34,9 @@ pub(crate) struct RequestParts {
     /// Values given to a bulk setter of a keyword that takes one value per
     /// request (`ids` of a batched `id`); only a batch stream sends them.
     pub(crate) bulk_values: Vec<String>,
+    /// Items the reply is expected to hold (a batch's ids, a page's size;
+    /// 0: unknown), for reserving its list once.
+    pub(crate) expected_items: usize,
     /// A problem found while building (e.g. a keyword that cannot be placed
     /// into a raw body the caller supplied); reported by `send()`.
     pub(crate) invalid: Option<String>,

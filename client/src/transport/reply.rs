@@ -1,12 +1,18 @@
 //! Replies: what the send loop hands back, and how a reply body becomes a
 //! value or a typed error.
 
+use std::fmt;
+use std::marker::PhantomData;
+
 use bytes::Bytes;
 use http::StatusCode;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
+use crate::model::decode::Key;
 use crate::model::response::ApiError;
 use crate::model::response::{Meta, RateLimit};
 use crate::request::operation::Operation;
@@ -15,14 +21,11 @@ use crate::transport::body::{ERROR_BODY_LIMIT, read_limited};
 /// How many bytes of an undecodable body errors quote.
 const EXCERPT: usize = 256;
 
-/// The envelope every JSON reply shares, with `resources` as `R`.
-#[derive(Deserialize)]
+/// The envelope every JSON reply shares, with `resources` as `R`. Members
+/// other than these three are ignored; a repeated one keeps its last value.
 pub(crate) struct Envelope<R> {
-    #[serde(default)]
     pub(crate) meta: Option<Meta>,
-    #[serde(default = "Option::default")]
     pub(crate) resources: Option<Vec<R>>,
-    #[serde(default)]
     pub(crate) errors: Option<Vec<ApiError>>,
 }
 
@@ -33,6 +36,109 @@ impl<R> Default for Envelope<R> {
             resources: None,
             errors: None,
         }
+    }
+}
+
+impl<'de, R: Deserialize<'de>> Deserialize<'de> for Envelope<R> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Expecting::<R>::items(0).deserialize(d)
+    }
+}
+
+/// Most items a reply's list is reserved for before any is read.
+const MOST_RESERVED: usize = 10_000;
+
+/// Decodes an [`Envelope`] whose `resources` are reserved up front for the
+/// items the request asked for (a batch's ids, a page's size; at most
+/// [`MOST_RESERVED`]), so that a list of large items (an asset is about
+/// 1.7 KB) is not copied as it grows.
+pub(crate) struct Expecting<R> {
+    items: usize,
+    resources: PhantomData<fn() -> R>,
+}
+
+impl<R> Expecting<R> {
+    /// An envelope whose `resources` are expected to hold about `n` items.
+    pub(crate) fn items(n: usize) -> Self {
+        Expecting {
+            items: n.min(MOST_RESERVED),
+            resources: PhantomData,
+        }
+    }
+}
+
+impl<'de, R: Deserialize<'de>> DeserializeSeed<'de> for Expecting<R> {
+    type Value = Envelope<R>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Envelope<R>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, R: Deserialize<'de>> Visitor<'de> for Expecting<R> {
+    type Value = Envelope<R>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a reply envelope (an object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Envelope<R>, A::Error> {
+        let mut env = Envelope::default();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "meta" => env.meta = map.next_value()?,
+                "resources" => {
+                    env.resources = map.next_value_seed(Reserved(self.items, PhantomData))?
+                }
+                "errors" => env.errors = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(env)
+    }
+}
+
+/// A list reserved for `.0` items, or `null`.
+struct Reserved<R>(usize, PhantomData<fn() -> R>);
+
+impl<'de, R: Deserialize<'de>> DeserializeSeed<'de> for Reserved<R> {
+    type Value = Option<Vec<R>>;
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<Vec<R>>, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, R: Deserialize<'de>> Visitor<'de> for Reserved<R> {
+    type Value = Option<Vec<R>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_none<E: de::Error>(self) -> std::result::Result<Option<Vec<R>>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> std::result::Result<Option<Vec<R>>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<Vec<R>>, D::Error> {
+        d.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Option<Vec<R>>, A::Error> {
+        let mut items = Vec::with_capacity(self.0);
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Some(items))
     }
 }
 
@@ -61,6 +167,15 @@ impl Reply {
         self,
         op: &'static Operation,
     ) -> Result<(Head, T)> {
+        self.json_with(op, PhantomData::<T>)
+    }
+
+    /// [`Self::json`], decoding the body with `seed` (which decodes a `T`).
+    pub(crate) fn json_with<T, S>(self, op: &'static Operation, seed: S) -> Result<(Head, T)>
+    where
+        T: DeserializeOwned + Default,
+        S: for<'de> DeserializeSeed<'de, Value = T>,
+    {
         let bytes = match &self.body {
             Body::Read(b) => b.clone(),
             Body::Stream(_) => Bytes::new(),
@@ -77,7 +192,7 @@ impl Reply {
         let value = if bytes.iter().all(u8::is_ascii_whitespace) {
             T::default()
         } else {
-            decode(op, self.status, &bytes)?
+            decode(op, self.status, &bytes, seed)?
         };
         let head = Head {
             status: self.status,
@@ -120,17 +235,22 @@ pub(crate) fn body_trace(bytes: &[u8]) -> Option<String> {
 }
 
 /// Decodes a success body, or says why it cannot be decoded and where.
-pub(crate) fn decode<T: DeserializeOwned>(
+pub(crate) fn decode<T, S>(
     op: &'static Operation,
     status: StatusCode,
     bytes: &[u8],
-) -> Result<T> {
+    seed: S,
+) -> Result<T>
+where
+    T: DeserializeOwned,
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
     // Checking the body's UTF-8 once is far cheaper than serde_json's check
     // of every string it reads from bytes; a body that is not UTF-8 goes
     // the byte way, for the same error.
     match std::str::from_utf8(bytes) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(bytes),
+        Ok(text) => whole(serde_json::Deserializer::from_str(text), seed),
+        Err(_) => whole(serde_json::Deserializer::from_slice(bytes), seed),
     }
     .map_err(|source| Error::Decode {
         operation: op.id,
@@ -139,6 +259,18 @@ pub(crate) fn decode<T: DeserializeOwned>(
         path: failure_path::<T>(bytes),
         body_start: excerpt(bytes),
     })
+}
+
+/// The value `seed` decodes from all of `de`'s input, as
+/// `serde_json::from_str` does for a type.
+fn whole<'de, R, S>(mut de: serde_json::Deserializer<R>, seed: S) -> serde_json::Result<S::Value>
+where
+    R: serde_json::de::Read<'de>,
+    S: DeserializeSeed<'de>,
+{
+    let value = seed.deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
 }
 
 /// Longest path an error names, in bytes: past it, `…`.
@@ -275,6 +407,54 @@ mod tests {
     #[allow(dead_code)] // decoded, not read
     struct Port {
         port: u16,
+    }
+
+    fn envelope(body: &str, items: usize) -> serde_json::Result<Envelope<u16>> {
+        whole(
+            serde_json::Deserializer::from_str(body),
+            Expecting::items(items),
+        )
+    }
+
+    #[test]
+    fn the_envelope_reserves_its_list_for_the_items_expected() {
+        let env = envelope(r#"{"resources":[1,2,3]}"#, 100).unwrap();
+        let resources = env.resources.unwrap();
+        assert_eq!(resources, [1, 2, 3]);
+        assert!(resources.capacity() >= 100, "{}", resources.capacity());
+        // The expectation is the request's, bounded all the same.
+        let env = envelope(r#"{"resources":[]}"#, usize::MAX).unwrap();
+        assert_eq!(env.resources.unwrap().capacity(), MOST_RESERVED);
+        // More items than expected: the list grows.
+        let env = envelope(r#"{"resources":[1,2,3]}"#, 1).unwrap();
+        assert_eq!(env.resources.unwrap(), [1, 2, 3]);
+    }
+
+    #[test]
+    fn the_envelope_reads_its_three_members_and_ignores_others() {
+        let env = envelope(
+            r#"{"meta":{"trace_id":"t"},"extra":{"a":[1]},"resources":null,
+                "errors":[{"code":404,"message":"gone","id":"x"}]}"#,
+            0,
+        )
+        .unwrap();
+        assert_eq!(env.meta.unwrap().trace_id.as_deref(), Some("t"));
+        assert!(env.resources.is_none());
+        assert_eq!(env.errors.unwrap()[0].id.as_deref(), Some("x"));
+        let env = envelope("{}", 0).unwrap();
+        assert!(env.meta.is_none() && env.resources.is_none() && env.errors.is_none());
+        // A repeated member keeps its last value, as models do.
+        let env = envelope(r#"{"resources":[1],"resources":[2,3]}"#, 0).unwrap();
+        assert_eq!(env.resources.unwrap(), [2, 3]);
+        // Not an object, or a list of the wrong items: decode errors.
+        for bad in [
+            r#"[null,[1]]"#,
+            r#""text""#,
+            r#"{"resources":["a"]}"#,
+            r#"{"resources":{}}"#,
+        ] {
+            assert!(envelope(bad, 0).is_err(), "{bad}");
+        }
     }
 
     #[test]
