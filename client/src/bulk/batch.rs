@@ -221,19 +221,27 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
 
     /// Sends one batch, holding `permit` while the request runs (a write
     /// at most once past the point where it may have reached the API), and
-    /// matches the reply to the ids; `Err` when the request failed.
-    async fn send(
+    /// matches the reply to the ids, each outcome through `into` (see
+    /// [`match_reply`]); `Err` when the request failed.
+    async fn send<T>(
         &self,
         ids: &[String],
         permit: Permit,
         at_most_once: bool,
-    ) -> Result<Vec<Matched<R>>> {
+        into: impl FnMut(Matched<R>) -> Option<T>,
+    ) -> Result<Vec<T>> {
         let mut parts = self.request(ids);
         parts.at_most_once = at_most_once;
         let reply = self.client.execute::<R>(self.op, parts).await;
         drop(permit);
         let reply = reply?;
-        Ok(match_reply(ids, reply.resources, reply.errors, self.key))
+        Ok(match_reply(
+            ids,
+            reply.resources,
+            reply.errors,
+            self.key,
+            into,
+        ))
     }
 
     /// One batch of a read: the items, then an error per id that did not
@@ -246,46 +254,49 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
         tracker: Arc<Tracker>,
     ) -> Vec<Result<R>> {
         let op = self.op;
-        let matched = match self.send(&ids, permit, false).await {
-            Ok(m) => m,
-            Err(e) => {
-                tracker.add(0, 0, ids.len() as u64, None);
-                return vec![Err(Error::Batch {
-                    operation: op.id,
-                    ids,
-                    source: Arc::new(e),
-                })];
-            }
-        };
         let (mut fetched, mut missing) = (0, 0);
-        let not_found = |i: usize, error| {
-            Err(Error::NotFound {
-                operation: op.id,
-                id: ids[i].clone(),
-                error,
-            })
+        let not_found = |i: usize, error| Error::NotFound {
+            operation: op.id,
+            id: ids[i].clone(),
+            error,
         };
-        let mut matched = matched;
-        if ordered {
-            matched.sort_by_key(Matched::index);
-        }
-        // One list of results, each item moved once: an asset is about 1.7 KB.
-        let mut out = Vec::with_capacity(matched.len());
-        for m in matched {
-            let item = match m {
+        let mut result = |m: Matched<R>| {
+            let result = match m {
                 Matched::Item(_, item) | Matched::Extra(item) => Ok(item),
-                Matched::Refused(i, e) => not_found(i, Some(e)),
-                Matched::Absent(i) => not_found(i, None),
-                Matched::Unknown(_) => continue,
+                Matched::Refused(i, e) => Err(not_found(i, Some(e))),
+                Matched::Absent(i) => Err(not_found(i, None)),
+                Matched::Unknown(_) => return None,
             };
-            match item {
+            match result {
                 Ok(_) => fetched += 1,
                 Err(_) => missing += 1,
             }
-            out.push(item);
+            Some(result)
+        };
+        // Unordered, each item is moved once, from the reply into the list
+        // of results (an asset is about 1.7 KB); ordered, once more.
+        let results = if ordered {
+            self.send(&ids, permit, false, Some).await.map(|mut m| {
+                m.sort_by_key(Matched::index);
+                m.into_iter().filter_map(&mut result).collect()
+            })
+        } else {
+            self.send(&ids, permit, false, &mut result).await
+        };
+        match results {
+            Ok(results) => {
+                tracker.add(0, fetched, missing, None);
+                results
+            }
+            Err(e) => {
+                tracker.add(0, 0, ids.len() as u64, None);
+                vec![Err(Error::Batch {
+                    operation: op.id,
+                    ids,
+                    source: Arc::new(e),
+                })]
+            }
         }
-        tracker.add(0, fetched, missing, None);
-        out
     }
 
     /// One batch of a write, sent once: an outcome per id, in their order.
@@ -295,7 +306,7 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
         permit: Permit,
         tracker: Arc<Tracker>,
     ) -> Vec<WriteResult<R>> {
-        let matched = match self.send(&ids, permit, true).await {
+        let matched = match self.send(&ids, permit, true, Some).await {
             Ok(m) => m,
             Err(e) => {
                 tracker.add(0, 0, ids.len() as u64, None);

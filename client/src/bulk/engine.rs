@@ -121,13 +121,16 @@ impl<R> Matched<R> {
 /// writes alike: an item whose key is the id wins; else the error that
 /// names the id; else the reply's error that names none; else the id is
 /// absent (when items have keys, by which it would have been found) or
-/// unknown. An id given twice in a reply counts once.
-pub(crate) fn match_reply<R>(
+/// unknown. An id given twice in a reply counts once. Each outcome goes
+/// through `into` on its way into the list returned (`Some` keeps it as
+/// is): an item is moved once, from the reply into that list.
+pub(crate) fn match_reply<R, T>(
     ids: &[String],
     items: Vec<R>,
     mut errors: Vec<ApiError>,
     key: Option<KeyFn<R>>,
-) -> Vec<Matched<R>> {
+    mut into: impl FnMut(Matched<R>) -> Option<T>,
+) -> Vec<T> {
     // Built at the first item out of the order of the ids: a reply in that
     // order is matched without hashing any id.
     let mut position: Option<HashMap<&str, usize>> = None;
@@ -146,11 +149,12 @@ pub(crate) fn match_reply<R>(
                 .get(k)
                 .copied(),
         });
-        match at {
-            Some(i) if std::mem::replace(&mut found[i], true) => {} // a repeat
-            Some(i) => out.push(Matched::Item(i, item)),
-            None => out.push(Matched::Extra(item)),
-        }
+        let matched = match at {
+            Some(i) if std::mem::replace(&mut found[i], true) => continue, // a repeat
+            Some(i) => Matched::Item(i, item),
+            None => Matched::Extra(item),
+        };
+        out.extend(into(matched));
     }
     let general = errors.iter().position(|e| e.id.is_none());
     let general = general.map(|j| errors.swap_remove(j));
@@ -161,12 +165,12 @@ pub(crate) fn match_reply<R>(
         let named = errors
             .iter()
             .position(|e| e.id.as_deref() == Some(id.as_str()));
-        out.push(match (named, &general) {
+        out.extend(into(match (named, &general) {
             (Some(j), _) => Matched::Refused(i, errors.swap_remove(j)),
             (None, Some(e)) => Matched::Refused(i, e.clone()),
             (None, None) if key.is_some() => Matched::Absent(i),
             (None, None) => Matched::Unknown(i),
-        });
+        }));
     }
     out
 }
@@ -211,6 +215,7 @@ mod tests {
             ids(&["a", "a", "x"]),
             vec![error(Some("a"), 1), error(Some("b"), 2), error(None, 3)],
             Some(key),
+            Some,
         );
         assert_eq!(
             summary(&m),
@@ -227,7 +232,7 @@ mod tests {
     #[test]
     fn items_in_the_order_asked_or_in_any_other_match_alike() {
         let asked = ids(&["a", "b", "c", "d"]);
-        let in_order = match_reply(&asked, ids(&["a", "b", "c"]), Vec::new(), Some(key));
+        let in_order = match_reply(&asked, ids(&["a", "b", "c"]), Vec::new(), Some(key), Some);
         assert_eq!(
             summary(&in_order),
             ["item 0 a", "item 1 b", "item 2 c", "absent 3"]
@@ -238,6 +243,7 @@ mod tests {
             ids(&["a", "d", "b", "d", "y", "c"]),
             Vec::new(),
             Some(key),
+            Some,
         );
         assert_eq!(
             summary(&m),
@@ -247,9 +253,9 @@ mod tests {
 
     #[test]
     fn without_errors_a_missing_id_is_absent_with_keys_and_unknown_without() {
-        let m = match_reply(&ids(&["a", "b"]), ids(&["a"]), Vec::new(), Some(key));
+        let m = match_reply(&ids(&["a", "b"]), ids(&["a"]), Vec::new(), Some(key), Some);
         assert_eq!(summary(&m), ["item 0 a", "absent 1"]);
-        let m = match_reply(&ids(&["a", "b"]), ids(&["a"]), Vec::new(), None);
+        let m = match_reply(&ids(&["a", "b"]), ids(&["a"]), Vec::new(), None, Some);
         assert_eq!(summary(&m), ["extra a", "unknown 0", "unknown 1"]);
     }
 }
