@@ -25,11 +25,9 @@ BASE_TREE="$WORK/base"
 mkdir -p "$WORK"
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 
-if [ -d "$BASE_TREE" ]; then
-  git -C "$BASE_TREE" checkout -q --force --detach "$BASE"
-else
-  git -C "$ROOT" worktree add -q --detach "$BASE_TREE" "$BASE"
-fi
+# shellcheck source=base_tree.sh
+source "$ROOT/benches/decode/base_tree.sh"
+checkout_base
 (cd "$BASE_TREE" && cargo build --release -q -p falcon-exposure-tests --example bench_throughput)
 (cd "$ROOT" && cargo build --release -q -p falcon-exposure-tests --example bench_throughput)
 

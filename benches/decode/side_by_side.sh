@@ -25,11 +25,9 @@ EXAMPLES=(--example bench_decode --example bench_decode_allocs --example bench_t
 mkdir -p "$WORK"
 
 echo "== $BASE into $BASE_TREE"
-if [ -d "$BASE_TREE" ]; then
-  git -C "$BASE_TREE" checkout -q --force --detach "$BASE"
-else
-  git -C "$ROOT" worktree add -q --detach "$BASE_TREE" "$BASE"
-fi
+# shellcheck source=base_tree.sh
+source "$ROOT/benches/decode/base_tree.sh"
+checkout_base
 # This checkout's decoding benchmarks, built against the older client (they
 # use only its public API); its throughput benchmark is its own.
 cp -r "$ROOT/tests/examples/decode_common" "$ROOT/tests/examples/bench_decode.rs" \
