@@ -48,10 +48,22 @@ impl<'de, R: Deserialize<'de>> Deserialize<'de> for Envelope<R> {
 /// Most items a reply's list is reserved for before any is read.
 const MOST_RESERVED: usize = 10_000;
 
+/// Most bytes a reply's list is reserved for before any item is read: a
+/// page of 10,000 assets asked for, of which the API sends 100, must not
+/// hold 17 MB.
+const MOST_RESERVED_BYTES: usize = 1 << 20;
+
+/// Room for `items` items of `R`, within both bounds.
+fn room<R>(items: usize) -> usize {
+    items
+        .min(MOST_RESERVED)
+        .min(MOST_RESERVED_BYTES / size_of::<R>().max(1))
+}
+
 /// Decodes an [`Envelope`] whose `resources` are reserved up front for the
 /// items the request asked for (a batch's ids, a page's size; at most
-/// [`MOST_RESERVED`]), so that a list of large items (an asset is about
-/// 1.7 KB) is not copied as it grows.
+/// [`MOST_RESERVED`] and [`MOST_RESERVED_BYTES`]), so that a list of large
+/// items (an asset is about 1.7 KB) is not copied as it grows.
 pub(crate) struct Expecting<R> {
     items: usize,
     resources: PhantomData<fn() -> R>,
@@ -61,7 +73,7 @@ impl<R> Expecting<R> {
     /// An envelope whose `resources` are expected to hold about `n` items.
     pub(crate) fn items(n: usize) -> Self {
         Expecting {
-            items: n.min(MOST_RESERVED),
+            items: room::<R>(n),
             resources: PhantomData,
         }
     }
@@ -425,6 +437,11 @@ mod tests {
         // The expectation is the request's, bounded all the same.
         let env = envelope(r#"{"resources":[]}"#, usize::MAX).unwrap();
         assert_eq!(env.resources.unwrap().capacity(), MOST_RESERVED);
+        // Large items: at most a mebibyte reserved.
+        assert_eq!(room::<crate::models::FemExternalAsset>(100), 100);
+        let assets = room::<crate::models::FemExternalAsset>(10_000);
+        assert!(assets * size_of::<crate::models::FemExternalAsset>() <= MOST_RESERVED_BYTES);
+        assert!(assets >= 100, "{assets}");
         // More items than expected: the list grows.
         let env = envelope(r#"{"resources":[1,2,3]}"#, 1).unwrap();
         assert_eq!(env.resources.unwrap(), [1, 2, 3]);
