@@ -42,7 +42,7 @@
 //! # Ok(()) }
 //! ```
 
-use std::collections::HashSet;
+use crate::bulk::IdSet;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -117,7 +117,7 @@ impl<R> Clone for Core<R> {
     }
 }
 
-fn push_unique(out: &mut Vec<String>, seen: &mut HashSet<String>, v: &str) {
+fn push_unique(out: &mut Vec<String>, seen: &mut IdSet, v: &str) {
     let v = v.trim();
     if !v.is_empty() && seen.insert(v.to_owned()) {
         out.push(v.to_owned());
@@ -136,7 +136,7 @@ impl<R: DeserializeOwned + Send + 'static> Core<R> {
         key: Option<KeyFn<R>>,
     ) -> (Self, Vec<String>) {
         let mut values = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = IdSet::default();
         let mut element = Value::Null;
         match spec.place {
             BatchPlace::Query(name) => {

@@ -11,6 +11,8 @@
 //! here; the pages of a cursor chain follow one another (`paginate.rs`).
 
 use std::collections::HashMap;
+
+use crate::bulk::IdHasher;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -133,7 +135,7 @@ pub(crate) fn match_reply<R, T>(
 ) -> Vec<T> {
     // Built at the first item out of the order of the ids: a reply in that
     // order is matched without hashing any id.
-    let mut position: Option<HashMap<&str, usize>> = None;
+    let mut position: Option<HashMap<&str, usize, IdHasher>> = None;
     let mut found = vec![false; ids.len()];
     let mut out = Vec::with_capacity(ids.len().max(items.len()));
     for (j, item) in items.into_iter().enumerate() {

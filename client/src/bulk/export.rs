@@ -1,7 +1,7 @@
 //! Full exports: every item matching a filter, with its details, in one
 //! stream.
 
-use std::collections::HashSet;
+use crate::bulk::IdSet;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -282,7 +282,7 @@ impl<R: DeserializeOwned + Send + 'static> Export<R> {
         // requests in flight have all come back.
         let held: Arc<Mutex<Option<Error>>> = Arc::default();
         let hold = held.clone();
-        let mut seen = HashSet::new();
+        let mut seen = IdSet::default();
         let repeats = ledger.clone();
         let ids = ids.filter_map(move |(chain, id)| {
             let out = match id {

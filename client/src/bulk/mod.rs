@@ -16,6 +16,15 @@ pub(crate) mod progress;
 pub(crate) mod resume;
 pub(crate) mod shards;
 
+/// A set of ids or cursors from the server. foldhash, seeded at random for
+/// each set as std's SipHash is (the server chooses the keys), hashes a
+/// 32-character id in a fraction of SipHash's time; an export hashes each
+/// id several times (the set of ids seen, the resume ledger, matching).
+pub(crate) type IdSet = std::collections::HashSet<String, IdHasher>;
+
+/// The hasher of [`IdSet`], and of maps keyed by ids.
+pub(crate) type IdHasher = foldhash::fast::RandomState;
+
 pub use batch::{BatchItems, BatchReader, BatchWriter, WriteOutcome, WriteResult, WriteResults};
 pub use export::Export;
 pub use paginate::{Items, Paginator};

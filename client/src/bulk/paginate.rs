@@ -41,7 +41,7 @@
 //! [`ResumePoint`] a job can save; a later stream of the same query started
 //! with [`Paginator::resume_from`] carries on from there.
 
-use std::collections::HashSet;
+use crate::bulk::IdSet;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -233,8 +233,8 @@ impl<R: DeserializeOwned + Send + 'static> PageQuery<R> {
             ledger,
             skip: start.skip,
             size,
-            seen: HashSet::new(),
-            cursors: HashSet::new(),
+            seen: IdSet::default(),
+            cursors: IdSet::default(),
             stale_pages: 0,
             pages: 0,
             found: 0,
@@ -491,11 +491,11 @@ struct Walk<R> {
     tracker: Arc<Tracker>,
     ledger: Arc<Mutex<Ledger>>,
     /// Keys yielded by an earlier run, dropped without counting as repeats.
-    skip: HashSet<String>,
+    skip: IdSet,
     /// The page size, found as the pages come (`None`: the request's own).
     size: Option<PageSize>,
-    seen: HashSet<String>,
-    cursors: HashSet<String>,
+    seen: IdSet,
+    cursors: IdSet,
     /// Pages in a row that brought no new item.
     stale_pages: usize,
     /// Pages read so far.

@@ -7,7 +7,9 @@
 //! there re-reads no page whose items were all yielded, and skips the items
 //! already yielded.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::bulk::IdSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -221,7 +223,7 @@ struct PageRecord {
     /// The position it was asked with.
     sent: Option<String>,
     /// Keys of its items not yet yielded.
-    remaining: HashSet<String>,
+    remaining: IdSet,
     /// Its items without a key not yet yielded.
     unkeyed: usize,
     /// Keys of its items already yielded (in this run or an earlier one).
@@ -245,7 +247,7 @@ struct Chain {
     finished: bool,
     /// Keys a resumed stream skips that no page read so far held: they
     /// belong to pages not read yet, and stay in the point until then.
-    carried: HashSet<String>,
+    carried: IdSet,
 }
 
 impl Chain {
@@ -377,7 +379,7 @@ impl Ledger {
             starts.push(ChainStart {
                 index: at,
                 position: None,
-                skip: HashSet::new(),
+                skip: IdSet::default(),
                 finished: false,
                 resumed: false,
             });
@@ -443,7 +445,7 @@ pub(crate) struct ChainStart {
     /// The position of its first page (`None`: the query's first page).
     pub(crate) position: Option<String>,
     /// Keys an earlier run yielded.
-    pub(crate) skip: HashSet<String>,
+    pub(crate) skip: IdSet,
     /// The earlier run had read and yielded all of it.
     pub(crate) finished: bool,
     /// Whether it carries on from a saved point.
