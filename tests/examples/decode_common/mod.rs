@@ -3,25 +3,71 @@
 //! client's reply envelope with its asset model.
 #![allow(dead_code)]
 
+use std::fmt;
 use std::io::{Read, Write};
+use std::marker::PhantomData;
+use std::sync::OnceLock;
 
 use falcon_emulator::{
     DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Emulator, EmulatorConfig, LimitRefusal,
 };
 use falcon_exposure::{ApiError, Client, Meta, models};
-use serde::Deserialize;
+use serde::de::{self, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 
 /// The envelope as the client decodes a reply (`meta`, `resources`,
-/// `errors`), with the asset model.
+/// `errors`), with the asset model; `resources` reserved for the 100 items
+/// a detail request asks for, as the client reserves a reply's list for
+/// the ids it sent (`BENCH_RESERVE=0`: grown as the items come, as the
+/// client did before, for a side-by-side run against an older commit).
 #[derive(Deserialize)]
 #[allow(dead_code)] // decoded, not read
 pub struct Typed {
     #[serde(default)]
     meta: Option<Meta>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "reserved")]
     resources: Option<Vec<models::FemExternalAsset>>,
     #[serde(default)]
     errors: Option<Vec<ApiError>>,
+}
+
+/// Items a reply's list is reserved for: 100, or none with `BENCH_RESERVE=0`.
+fn room() -> usize {
+    static ROOM: OnceLock<usize> = OnceLock::new();
+    *ROOM.get_or_init(|| match std::env::var("BENCH_RESERVE").as_deref() {
+        Ok("0") => 0,
+        _ => 100,
+    })
+}
+
+/// A list reserved for [`room`] items, or `null`.
+fn reserved<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    struct List<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for List<T> {
+        type Value = Option<Vec<T>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(room());
+            while let Some(item) = seq.next_element()? {
+                items.push(item);
+            }
+            Ok(Some(items))
+        }
+    }
+    d.deserialize_option(List(PhantomData))
 }
 
 /// The detail replies of an export of `assets` assets, as the server sent them.
