@@ -42,7 +42,6 @@
 //! # Ok(()) }
 //! ```
 
-use crate::bulk::IdSet;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -52,6 +51,7 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::bulk::IdSet;
 use crate::bulk::engine::{self, Matched, Options, Work, match_reply};
 use crate::bulk::paginate::KeyFn;
 use crate::bulk::progress::{Progress, Tracker};

@@ -11,13 +11,12 @@
 //! here; the pages of a cursor chain follow one another (`paginate.rs`).
 
 use std::collections::HashMap;
-
-use crate::bulk::IdHasher;
 use std::future::Future;
 use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
+use crate::bulk::IdHasher;
 use crate::bulk::paginate::KeyFn;
 use crate::bulk::progress::{Callback, Tracker};
 use crate::client::Client;

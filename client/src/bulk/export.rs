@@ -1,7 +1,6 @@
 //! Full exports: every item matching a filter, with its details, in one
 //! stream.
 
-use crate::bulk::IdSet;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -9,6 +8,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
+use crate::bulk::IdSet;
 use crate::bulk::batch::{BatchReader, Core, run_reads};
 use crate::bulk::engine::{Options, Work};
 use crate::bulk::paginate::{ChainSetup, Items, OnSettled, PageQuery, Paginator};

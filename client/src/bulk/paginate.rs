@@ -41,17 +41,16 @@
 //! [`ResumePoint`] a job can save; a later stream of the same query started
 //! with [`Paginator::resume_from`] carries on from there.
 
-use crate::bulk::IdSet;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
-
-use crate::bulk::page_size::{Accepted, PageSize};
 use serde::de::DeserializeOwned;
 
+use crate::bulk::IdSet;
+use crate::bulk::page_size::{Accepted, PageSize};
 use crate::bulk::progress::{Callback, Progress, Tracker};
 use crate::bulk::resume::{self, ChainStart, Ledger, PageRead, ResumePoint};
 use crate::client::Client;

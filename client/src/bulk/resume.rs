@@ -9,10 +9,9 @@
 
 use std::collections::VecDeque;
 
-use crate::bulk::IdSet;
-
 use serde::{Deserialize, Serialize};
 
+use crate::bulk::IdSet;
 use crate::error::{Error, Result};
 use crate::request::RequestParts;
 
